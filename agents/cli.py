@@ -1,0 +1,290 @@
+"""The ``aisci`` command line. Heavy imports (litellm, langgraph, docker) happen inside commands,
+so ``aisci --help`` answers at once. Errors are one line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agents.errors import AisciError, ConfigError
+
+app = typer.Typer(help="aisci: an AI scientist. Ideas, literature, sandboxed experiments, "
+                       "a LaTeX paper and its reviews, from one topic.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+template_app = typer.Typer(help="Experiment templates.", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+#: Provider keys, and the model used when one of them is set and no model is configured.
+KEY_DEFAULTS = (("OPENAI_API_KEY", "gpt-4o-mini"),
+                ("ANTHROPIC_API_KEY", "anthropic/claude-sonnet-4-5"),
+                ("GEMINI_API_KEY", "gemini/gemini-2.5-flash"))
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
+    """Run a command body: known errors become one line; unknown ones are logged to the run."""
+    from sandbox.base import SandboxError
+
+    try:
+        return fn()
+    except (AisciError, SandboxError) as exc:
+        raise fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from None
+    except KeyboardInterrupt:
+        hint = f" Continue with: aisci resume {run_dir.name}" if run_dir else ""
+        raise fail(f"interrupted.{hint}", 130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        where = ""
+        if run_dir is not None and run_dir.exists():
+            (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
+            where = f" Details: {run_dir / 'error.log'}."
+        raise fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]}.{where}") from None
+
+
+def resolve_model(model: str | None) -> tuple[str, bool]:
+    """The model to use, and whether the offline model was picked because nothing was set."""
+    from agents.llm.setup import OFFLINE_MODEL
+
+    if model:
+        return (OFFLINE_MODEL if model in ("mock", "offline") else model), False
+    if os.environ.get("AISCI_MODEL"):
+        return os.environ["AISCI_MODEL"], False
+    for key, default in KEY_DEFAULTS:
+        if os.environ.get(key):
+            return default, False
+    return OFFLINE_MODEL, True
+
+
+def _progress(node: str, update: dict[str, Any]) -> None:
+    detail = ""
+    if node in ("ideate", "check_novelty") and update.get("ideas"):
+        ideas = update["ideas"]
+        chosen = sum(1 for i in ideas if getattr(i, "selected", False))
+        detail = f"{len(ideas)} ideas" + (f", {chosen} selected" if node == "check_novelty" else "")
+    elif node == "experiment" and update.get("outcomes"):
+        o = update["outcomes"][0]
+        runs = ", ".join(f"run_{r.index} {r.verdict}" for r in o.runs)
+        detail = f"{o.idea.name}: {o.status} ({runs})"
+    elif node == "write_paper":
+        detail = ", ".join(f"{p.idea_name}: {p.pages or '?'} pages" if p.pdf_path
+                           else f"{p.idea_name}: not compiled" for p in update.get("papers", []))
+    elif node == "review":
+        detail = ", ".join(f"{r.idea_name} v{r.paper_version}: {r.decision} ({r.mean_overall})"
+                           for r in update.get("reviews", []))
+    console.print(f"[green]✓[/green] {node}" + (f": {detail}" if detail else ""), highlight=False)
+
+
+@app.command()
+def run(
+    topic: Annotated[str, typer.Argument(help="The research topic, in a few words.")],
+    template: Annotated[str, typer.Option(help="Template name (see templates/) or folder.")] = "tiny_mlp",
+    model: Annotated[str | None, typer.Option(help="litellm model name, e.g. gpt-4o, "
+                     "anthropic/claude-sonnet-4-5, ollama_chat/qwen2.5:7b, or 'mock'.")] = None,
+    api_base: Annotated[str | None, typer.Option(help="Base URL of a local or proxy server.")] = None,
+    num_ideas: Annotated[int, typer.Option(min=1, max=20)] = 2,
+    max_runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs per idea "
+                        "beyond the baseline (default: the template's).")] = None,
+    parallel: Annotated[int, typer.Option(min=1, max=64, help="Ideas run at once.")] = 2,
+    reviewers: Annotated[int, typer.Option(min=1, max=10)] = 3,
+    revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.")] = 0,
+    literature: Annotated[str, typer.Option(help="auto, offline, semantic_scholar, openalex "
+                          "or arxiv.")] = "auto",
+    include_not_novel: Annotated[bool, typer.Option(help="Also run ideas judged not novel.")] = False,
+    sandbox: Annotated[str, typer.Option(help="docker (default, hardened) or local "
+                       "(UNSAFE: runs model-written code on this machine).")] = "docker",
+    runs_dir: Annotated[Path, typer.Option(help="Where run folders go.")] = Path("runs"),
+) -> None:
+    """Start a research run on TOPIC."""
+    if not topic.strip():
+        raise fail("the topic is empty: say what to research, e.g. aisci run \"momentum in small MLPs\"", 2)
+    if sandbox not in ("docker", "local"):
+        raise fail(f"unknown --sandbox {sandbox!r}: use docker or local", 2)
+
+    def body() -> None:
+        from agents.llm.client import ModelSettings
+        from agents.run_folder import RunFolder
+        from agents.runner import execute, make_sandbox
+        from agents.settings import RunSettings
+        from agents.templates import load_template
+
+        load_template(template)  # a bad template fails here, before anything is created
+        model_name, offline = resolve_model(model)
+        settings = RunSettings(
+            topic=topic.strip(), template=template,
+            model=ModelSettings(model=model_name, api_base=api_base), num_ideas=num_ideas,
+            max_runs=max_runs, parallel=parallel, num_reviewers=reviewers, revise=revise,
+            literature=literature, include_not_novel=include_not_novel,
+            sandbox=sandbox,  # type: ignore[arg-type]
+        )
+        if offline:
+            console.print("No model configured and no API key found: using the built-in offline "
+                          "model (mock). Pass --model to use a real one.", highlight=False)
+        if sandbox == "local":
+            err.print("[yellow]warning:[/yellow] --sandbox local runs model-written code directly "
+                      "on this machine, with no isolation.")
+        box = make_sandbox(sandbox)
+        box.preflight()  # before any model call: a missing engine costs nothing
+        run_folder = RunFolder.create(runs_dir, topic)
+        console.print(f"Run folder: {run_folder.path}", highlight=False)
+        guarded(lambda: _finish_run(run_folder, asyncio.run(
+            execute(run_folder, settings, box, progress=_progress))), run_dir=run_folder.path)
+
+    guarded(body)
+
+
+def _finish_run(run_folder: Any, values: dict[str, Any]) -> None:
+    from agents.cost import CostLedger
+
+    ledger = CostLedger.from_events(run_folder.events())
+    note = " (notional prices of the offline model)" if ledger.notional else ""
+    console.print(f"Done: {values.get('status', 'incomplete')}. {ledger.total.calls} model calls, "
+                  f"{ledger.total.prompt_tokens + ledger.total.completion_tokens} tokens, "
+                  f"${ledger.total.cost_usd:.4f}{note}.", highlight=False)
+    console.print(f"Artifacts: {run_folder.path}", highlight=False)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
+    runs_dir: Annotated[Path, typer.Option()] = Path("runs"),
+) -> None:
+    """Continue a run after a crash or Ctrl-C; finished steps are not redone."""
+
+    def body() -> None:
+        from agents.runner import execute, make_sandbox
+        from agents.settings import RunSettings
+
+        run_folder = _find_run(run_id, runs_dir)
+        record = run_folder.read_json("run.json", {}) or {}
+        if "run_settings" not in record:
+            raise ConfigError(f"{run_folder.path} has no run settings in run.json: cannot resume")
+        settings = RunSettings.model_validate(record["run_settings"])
+        box = make_sandbox(settings.sandbox)
+        box.preflight()
+        console.print(f"Resuming {run_folder.id}", highlight=False)
+        guarded(lambda: _finish_run(run_folder, asyncio.run(
+            execute(run_folder, settings, box, resume=True, progress=_progress))),
+            run_dir=run_folder.path)
+
+    guarded(body)
+
+
+def _find_run(run_id: str, runs_dir: Path) -> Any:
+    from agents.run_folder import RunFolder
+
+    for candidate in (Path(run_id), runs_dir / run_id):
+        if (candidate / "run.json").is_file():
+            return RunFolder(candidate.resolve())
+    matches = sorted(runs_dir.glob(f"{run_id}*")) if runs_dir.is_dir() else []
+    if len(matches) == 1 and (matches[0] / "run.json").is_file():
+        return RunFolder(matches[0].resolve())
+    raise ConfigError(f"no run {run_id!r} in {runs_dir} (see `aisci list`)")
+
+
+@app.command("list")
+def list_runs(runs_dir: Annotated[Path, typer.Option()] = Path("runs")) -> None:
+    """List the runs in the runs folder."""
+    table = Table("run", "status", "template", "topic", "cost (USD)")
+    for path in sorted(runs_dir.glob("*/run.json")) if runs_dir.is_dir() else []:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            cost = json.loads((path.parent / "cost.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            record, cost = {}, {}
+        table.add_row(path.parent.name, record.get("status", "?"), record.get("template", "?"),
+                      record.get("topic", "?"),
+                      f"{cost.get('total', {}).get('cost_usd', 0.0):.4f}")
+    console.print(table)
+
+
+@app.command()
+def show(run_id: Annotated[str, typer.Argument()],
+         runs_dir: Annotated[Path, typer.Option()] = Path("runs")) -> None:
+    """Show one run: ideas, runs, papers, reviews, cost."""
+    guarded(lambda: _show(_find_run(run_id, runs_dir)))
+
+
+def _show(run_folder: Any) -> None:
+    record = run_folder.read_json("run.json", {}) or {}
+    console.print(f"[bold]{run_folder.id}[/bold]  {record.get('status', '?')}  "
+                  f"template={record.get('template')}  topic={record.get('topic')!r}")
+    ideas = Table("idea", "score", "novel", "selected", "runs", "paper", "decision")
+    for idea in run_folder.read_json("ideas.json", []) or []:
+        idea_dir = run_folder.idea_dir(idea["name"])
+        runs = run_folder.read_json(f"ideas/{idea['name']}/runs.json", []) or []
+        meta = run_folder.read_json(f"ideas/{idea['name']}/reviews/meta_review.json", {}) or {}
+        verdict = idea.get("novelty_verdict") or {}
+        ideas.add_row(
+            idea["name"], str(idea["interestingness"] + idea["feasibility"] + idea["novelty"]),
+            "?" if not verdict else ("yes" if verdict.get("novel") else "no"),
+            "yes" if idea.get("selected") else "no",
+            " ".join(f"{r['index']}:{r['verdict']}" for r in runs),
+            "pdf" if (idea_dir / "paper" / "paper.pdf").exists() else "-",
+            f"{meta.get('decision', '-')} ({meta.get('mean_overall', '-')})" if meta else "-")
+    console.print(ideas)
+    cost = run_folder.read_json("cost.json", {}) or {}
+    total = cost.get("total", {})
+    console.print(f"cost: ${total.get('cost_usd', 0):.4f}, {total.get('calls', 0)} calls, "
+                  f"{total.get('prompt_tokens', 0)} + {total.get('completion_tokens', 0)} tokens")
+
+
+@template_app.command("check")
+def template_check(path: Annotated[Path, typer.Argument(help="Template folder.")]) -> None:
+    """Is this folder a valid experiment template? Lists every problem."""
+    from agents.templates import check_template
+
+    problems = check_template(path)
+    if problems:
+        for p in problems:
+            err.print(f"[red]✗[/red] {p}", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/green] {path} is a valid template", highlight=False)
+
+
+def _mount_optional() -> None:  # INTEGRATION-TODO: make strict
+    try:
+        from sandbox.cli import app as sandbox_app
+    except ImportError:
+        return
+
+    app.add_typer(sandbox_app, name="sandbox", help="Build, check and clean up the Docker sandbox.")
+    try:
+        from agents.literature.cli import app as lit_app
+    except ImportError:
+        return
+
+    app.add_typer(lit_app, name="lit", help="The literature library: search it, import your own.")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

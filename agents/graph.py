@@ -1,0 +1,144 @@
+"""The research workflow: one LangGraph StateGraph, checkpointed into the run folder.
+
+ideate -> check_novelty -> (Send per selected idea) experiment -> plot -> write_paper
+       -> review (-> revise -> review)* -> finish
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from agents import experimenter, ideation, novelty, plotting, reviewer, writer
+from agents.context import RunContext
+from agents.cost import CostLedger
+from agents.models import IdeaOutcome, Paper, ReviewOutcome
+from agents.state import IdeaTask, ResearchState
+
+NODES = ("ideate", "check_novelty", "experiment", "plot", "write_paper", "review", "finish")
+
+
+def _ctx(runtime: Runtime[RunContext], stage: str) -> RunContext:
+    ctx = runtime.context
+    ctx.stage(stage)
+    return ctx
+
+
+async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "ideate")
+    ideas = await ideation.ideate(ctx, state["topic"])
+    ctx.run.write_json("ideas.json", ideas)
+    return {"ideas": ideas}
+
+
+async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "check_novelty")
+    source = await asyncio.to_thread(literature_source, ctx)
+    ideas = await novelty.check_all(ctx, state["ideas"], source)
+    ctx.run.write_json("ideas.json", ideas)
+    return {"ideas": ideas}
+
+
+def literature_source(ctx: RunContext) -> Any:
+    try:  # INTEGRATION-TODO
+        from agents.literature.registry import get_source
+    except ImportError:
+        return None
+
+    return get_source(ctx.settings.literature, cache_dir=ctx.run.path.parent / ".cache")  # type: ignore[arg-type]
+
+
+def fan_out(state: ResearchState) -> list[Send] | str:
+    selected = [i for i in state["ideas"] if i.selected]
+    if not selected:
+        return "finish"
+    return [Send("experiment", {"idea": idea}) for idea in selected]
+
+
+async def experiment_node(task: IdeaTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "experiment")
+    outcome = await experimenter.run_idea(ctx, task["idea"])
+    return {"outcomes": [outcome]}
+
+
+async def plot_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "plot")
+    plotted: list[IdeaOutcome] = []
+    for outcome in state.get("outcomes", []):
+        plotted.append(await plotting.plot_idea(ctx, outcome) if outcome.status == "done" else outcome)
+    return {"plotted": plotted}
+
+
+async def write_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "write_paper")
+    papers: list[Paper] = []
+    for outcome in state.get("plotted", []):
+        if outcome.status == "done":
+            papers.append(await writer.write_paper(ctx, outcome))
+    return {"papers": papers}
+
+
+async def review_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "review")
+    outcomes = {o.idea.name: o for o in state.get("plotted", [])}
+    results: list[ReviewOutcome] = []
+    papers = list(state.get("papers", []))
+    for paper in list(papers):
+        verdict = await _review(ctx, paper)
+        results.append(verdict)
+        for version in range(2, ctx.settings.revise + 2):
+            notes = "\n".join(verdict.meta.suggestions)
+            ctx.stage("revise")
+            paper = await writer.write_paper(ctx, outcomes[paper.idea_name], version=version,
+                                             revision_notes=notes)
+            papers.append(paper)
+            ctx.stage("review")
+            verdict = await _review(ctx, paper)
+            results.append(verdict)
+    return {"reviews": results, "papers": papers}
+
+
+async def _review(ctx: RunContext, paper: Paper) -> ReviewOutcome:
+    pdf = ctx.run.path / paper.pdf_path if paper.pdf_path else None
+    text = reviewer.paper_text(pdf, ctx.run.path / paper.tex_path)
+    outcome = await reviewer.review_text(ctx.llm, text, num_reviewers=ctx.settings.num_reviewers,
+                                         idea_name=paper.idea_name, version=paper.version)
+    folder = ctx.run.idea_dir(paper.idea_name) / ("reviews" if paper.version == 1
+                                                   else f"reviews_v{paper.version}")
+    reviewer.save_reviews(outcome, folder)
+    ctx.run.event("review", idea=paper.idea_name, version=paper.version,
+                  mean_overall=outcome.mean_overall, decision=outcome.decision)
+    return outcome
+
+
+async def finish_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _ctx(runtime, "finish")
+    ctx.run.write_json("ideas.json", state.get("ideas", []))
+    ctx.run.write_json("cost.json", CostLedger.from_events(ctx.run.events()))
+    done = [o for o in state.get("outcomes", []) if o.status == "done"]
+    status = "completed" if done else "completed_without_results"
+    return {"status": status}
+
+
+def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, ResearchState]:
+    graph = StateGraph(ResearchState, context_schema=RunContext)
+    graph.add_node("ideate", ideate_node)
+    graph.add_node("check_novelty", novelty_node)
+    graph.add_node("experiment", experiment_node, input_schema=IdeaTask)  # type: ignore[call-overload]
+    graph.add_node("plot", plot_node)
+    graph.add_node("write_paper", write_node)
+    graph.add_node("review", review_node)
+    graph.add_node("finish", finish_node)
+    graph.add_edge(START, "ideate")
+    graph.add_edge("ideate", "check_novelty")
+    graph.add_conditional_edges("check_novelty", fan_out, ["experiment", "finish"])
+    graph.add_edge("experiment", "plot")
+    graph.add_edge("plot", "write_paper")
+    graph.add_edge("write_paper", "review")
+    graph.add_edge("review", "finish")
+    graph.add_edge("finish", END)
+    return graph

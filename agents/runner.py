@@ -1,0 +1,120 @@
+"""Start or resume a run: build the context, run the checkpointed graph, keep run.json current."""
+
+from __future__ import annotations
+
+import inspect
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from agents import __version__
+from agents.context import RunContext
+from agents.cost import CostLedger
+from agents.graph import build_graph
+from agents.llm.client import LLMClient
+from agents.run_folder import RunFolder
+from agents.settings import RunSettings
+from agents.templates import load_template
+from sandbox.base import Sandbox
+
+Progress = Callable[[str, dict[str, Any]], None]
+THREAD_ID = "research"
+
+
+def checkpoint_serializer() -> Any:
+    """Checkpoints restore only our own domain models (an explicit allow-list, no warnings)."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+    from pydantic import BaseModel
+
+    from agents import models
+
+    allowed = [("agents.models", name) for name, obj in vars(models).items()
+               if inspect.isclass(obj) and issubclass(obj, BaseModel)
+               and obj.__module__ == "agents.models"]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+def make_sandbox(backend: str) -> Sandbox:
+    if backend == "local":
+        from sandbox.local import LocalSandbox
+
+        return LocalSandbox()
+    from sandbox.docker import DockerSandbox
+
+    return DockerSandbox()
+
+
+def versions() -> dict[str, str]:
+    out = {"aisci": __version__, "python": platform.python_version()}
+    for dist in ("langgraph", "litellm", "docker", "pydantic"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def write_run_json(run: RunFolder, settings: RunSettings, status: str, **extra: Any) -> None:
+    record = run.read_json("run.json", {}) or {}
+    record.update({
+        "id": run.id, "topic": settings.topic, "template": settings.template,
+        "models": {role: m.model_dump(exclude_none=True)
+                   for role, m in settings.models_by_role().items()},
+        "settings": settings.model_dump(mode="json", exclude={"model", "role_models"}),
+        "run_settings": settings.model_dump(mode="json"),
+        "versions": versions(), "status": status, **extra,
+    })
+    record.setdefault("timings", {})
+    run.write_json("run.json", record)
+
+
+async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
+                  resume: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+    """Run (or continue) the graph to its end; returns the final state values."""
+    import aiosqlite
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    template = load_template(settings.template)
+
+    def on_event(event: dict[str, Any]) -> None:
+        event = dict(event)
+        run.event(event.pop("type"), **event)
+
+    llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=on_event)
+    ctx = RunContext(run=run, settings=settings, template=template, llm=llm, sandbox=sandbox)
+    started = time.monotonic()
+    record = run.read_json("run.json", {}) or {}
+    timings = record.get("timings", {})
+    timings.setdefault("started", datetime.now(UTC).isoformat())
+    write_run_json(run, settings, "running", timings=timings, sandbox=sandbox.describe())
+    run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe())
+    config: RunnableConfig = {"configurable": {"thread_id": THREAD_ID},
+                              "max_concurrency": settings.parallel, "recursion_limit": 100}
+    status = "failed"
+    try:
+        async with aiosqlite.connect(str(run.checkpoints)) as conn:
+            saver = AsyncSqliteSaver(conn, serde=checkpoint_serializer())
+            graph = build_graph().compile(checkpointer=saver)
+            inputs = None if resume else {"topic": settings.topic}
+            async for chunk in graph.astream(  # type: ignore[call-overload]
+                    inputs, config, context=ctx, stream_mode="updates", durability="sync"):
+                for node, update in chunk.items():
+                    run.event("node_end", node=node)
+                    if progress:
+                        progress(node, update or {})
+            snapshot = await graph.aget_state(config)
+            values = dict(snapshot.values)
+            status = values.get("status", "incomplete") if not snapshot.next else "incomplete"
+            return values
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        timings["finished"] = datetime.now(UTC).isoformat()
+        timings["wall_s"] = round(timings.get("wall_s", 0) + time.monotonic() - started, 2)
+        run.write_json("cost.json", CostLedger.from_events(run.events()))
+        write_run_json(run, settings, status, timings=timings)

@@ -1,0 +1,1 @@
+"""Running untrusted experiment code: the sandbox interface and its backends (Docker, local)."""

@@ -1,0 +1,117 @@
+"""The sandbox interface: what every backend (local subprocess, Docker, later remote) offers.
+
+A job is a host folder (``workdir``) plus a command. The backend makes the folder's contents
+visible to the command as its working directory, runs it under ``limits``, and when ``run``
+returns the folder holds what the command left there. Outcomes that are part of science
+(a crash, a timeout, an OOM kill) come back as a ``SandboxResult`` verdict; only faults of the
+infrastructure itself (Docker unreachable, image missing) raise ``SandboxError``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Verdict = Literal["ok", "timeout", "oom", "output_limit", "error", "missing_results"]
+
+#: Environment variables a job may receive. Nothing else from the host ever reaches it.
+ALLOWED_ENV_KEYS = frozenset(
+    {"PYTHONHASHSEED", "PYTHONUNBUFFERED", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "AISCI_SEED"}
+)
+
+
+class Limits(BaseModel):
+    """Resource limits of one job. Templates set these in ``template.toml``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timeout_s: float = Field(default=600.0, gt=0)
+    memory_mb: int = Field(default=2048, gt=0)
+    cpus: float = Field(default=1.0, gt=0)
+    gpus: int = Field(default=0, ge=0)
+    pids: int = Field(default=256, gt=0)
+    output_bytes: int = Field(default=10_000_000, gt=0, description="stdout+stderr budget")
+    file_size_mb: int = Field(default=1024, gt=0, description="largest single file")
+
+
+class SandboxJob(BaseModel):
+    """One command to run in a prepared folder."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workdir: Path
+    command: list[str]
+    limits: Limits = Limits()
+    env: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    expected_files: list[str] = Field(
+        default_factory=list,
+        description="paths relative to workdir that must exist after an ok run",
+    )
+
+
+class SandboxResult(BaseModel):
+    """What happened to a job, as data."""
+
+    verdict: Verdict
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    backend: str = ""
+    image: str | None = None
+    container: str | None = None
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "ok"
+
+    def feedback(self) -> str:
+        """A short text for the agent: the verdict and the end of stderr."""
+        head = f"verdict: {self.verdict}"
+        if self.exit_code is not None:
+            head += f" (exit code {self.exit_code})"
+        if self.detail:
+            head += f"; {self.detail}"
+        return head + ("\nstderr (tail):\n" + self.stderr_tail if self.stderr_tail else "")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox infrastructure failed (not the experiment)."""
+
+
+class SandboxUnavailable(SandboxError):
+    """The backend cannot run jobs at all (engine down, image missing)."""
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """A backend that runs jobs."""
+
+    name: str
+
+    def preflight(self) -> None:
+        """Raise ``SandboxUnavailable`` with a one-line fix if jobs cannot run."""
+
+    def run(self, job: SandboxJob) -> SandboxResult:
+        """Run ``job`` to completion and return its verdict."""
+
+    def describe(self) -> dict[str, str]:
+        """What identifies this backend's environment (for cache keys and events)."""
+
+
+def tail_text(data: bytes, limit: int = 4000) -> str:
+    """Head and tail of a byte stream as text, for logs and for the agent."""
+    text = data.decode("utf-8", errors="replace")
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return text[:half] + f"\n[... {len(text) - limit} characters cut ...]\n" + text[-half:]
+
+
+def filtered_env(env: dict[str, str]) -> dict[str, str]:
+    """Keep only allow-listed variables; never the host environment."""
+    return {k: v for k, v in env.items() if k in ALLOWED_ENV_KEYS}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up everything aisci needs on this machine, from nothing. Idempotent: done steps are skipped.
+#   1. a Python virtual environment (.venv) with aisci and its pinned dependencies
+#   2. TeX (pdflatex, bibtex, latexmk) and poppler (pdftotext), from Debian's packages
+#   3. a running Docker engine and the sandbox image, built offline (scripts/setup_docker.sh)
+# Skips: AISCI_SKIP_DOCKER=1 (no engine/image), AISCI_SKIP_TEX=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+t0=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - t0 )) s"; }
+
+# 1. Python. The constraints file is the lock: exact versions of everything installed.
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import agents, sandbox, litellm, langgraph, pytest" >/dev/null 2>&1 \
+   || [[ constraints.txt -nt .venv/.aisci-installed || pyproject.toml -nt .venv/.aisci-installed ]]; then
+  echo "python: installing aisci and its pinned dependencies into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  touch .venv/.aisci-installed
+  echo "python: ready ($(elapsed))"
+else
+  echo "python: .venv up to date"
+fi
+
+# 2. TeX for the papers, pdftotext for the reviewers.
+if [[ -z "${AISCI_SKIP_TEX:-}" ]]; then
+  missing=()
+  command -v latexmk >/dev/null 2>&1 || missing+=(latexmk texlive-latex-base texlive-latex-recommended \
+    texlive-latex-extra texlive-fonts-recommended chktex)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  if ((${#missing[@]})); then
+    echo "tex: installing ${missing[*]} with apt-get (about 1.5 min)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+    echo "tex: ready ($(elapsed))"
+  else
+    echo "tex: installed"
+  fi
+fi
+
+# 3. Docker engine and the sandbox image.
+if [[ -z "${AISCI_SKIP_DOCKER:-}" ]]; then
+  PYTHON=.venv/bin/python bash scripts/setup_docker.sh
+fi
+echo "setup: done ($(elapsed))"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The tests: set up (venv, TeX, Docker engine, sandbox image), then the whole suite.
+#   bash scripts/test.sh [pytest options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/python -m pytest "$@"
