@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
 
-from agents.literature.records import PaperRecord
+from agents.literature.records import PaperRecord, unique_keys
 from agents.models import Idea
 
 
@@ -17,18 +17,11 @@ class Citation(BaseModel):
 
 def citations_for(idea: Idea, limit: int = 12) -> list[Citation]:
     """BibTeX entries for the literature the novelty check found (unique keys)."""
-    out: list[Citation] = []
-    keys: set[str] = set()
+    records: list[PaperRecord] = []
     for data in idea.literature[:limit]:
         try:
-            record = PaperRecord.model_validate(data)
-        except ValidationError:
+            records.append(PaperRecord.model_validate(data))
+        except ValidationError:  # a record the run folder holds but no longer parses: skip it
             continue
-        key, n = record.key, 1
-        while key in keys:
-            n += 1
-            key = f"{record.key}{chr(ord('a') + n - 2)}"
-        keys.add(key)
-        out.append(Citation(key=key, title=record.title, year=record.year,
-                            bibtex=record.to_bibtex(key=key)))
-    return out
+    return [Citation(key=key, title=r.title, year=r.year, bibtex=r.to_bibtex(key=key))
+            for r, key in zip(records, unique_keys(records), strict=True)]

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agents.errors import AisciError, ConfigError
+from agents.errors import AisciError, BudgetExceeded, ConfigError
 
 app = typer.Typer(help="aisci: an AI scientist. Ideas, literature, sandboxed experiments, "
                        "a LaTeX paper and its reviews, from one topic.",
@@ -47,7 +47,8 @@ def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     try:
         return fn()
     except (AisciError, SandboxError) as exc:
-        raise fail(str(exc), 2 if isinstance(exc, ConfigError) else 1) from None
+        code = 2 if isinstance(exc, ConfigError) else 3 if isinstance(exc, BudgetExceeded) else 1
+        raise fail(str(exc), code) from None
     except KeyboardInterrupt:
         hint = f" Continue with: aisci resume {run_dir.name}" if run_dir else ""
         raise fail(f"interrupted.{hint}", 130) from None
@@ -112,6 +113,9 @@ def run(
     include_not_novel: Annotated[bool, typer.Option(help="Also run ideas judged not novel.")] = False,
     sandbox: Annotated[str, typer.Option(help="docker (default, hardened) or local "
                        "(UNSAFE: runs model-written code on this machine).")] = "docker",
+    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="Budget in USD: the run "
+                        "stops cleanly at a stage boundary before it would go over.")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Print the cost estimate and exit.")] = False,
     runs_dir: Annotated[Path, typer.Option(help="Where run folders go.")] = Path("runs"),
 ) -> None:
     """Start a research run on TOPIC."""
@@ -121,13 +125,15 @@ def run(
         raise fail(f"unknown --sandbox {sandbox!r}: use docker or local", 2)
 
     def body() -> None:
+        from agents.literature.registry import resolve_name
         from agents.llm.client import ModelSettings
         from agents.run_folder import RunFolder
         from agents.runner import execute, make_sandbox
         from agents.settings import RunSettings
         from agents.templates import load_template
 
-        load_template(template)  # a bad template fails here, before anything is created
+        load_template(template)  # bad input fails here, before anything is created or spent
+        resolve_name(literature)
         model_name, offline = resolve_model(model)
         settings = RunSettings(
             topic=topic.strip(), template=template,
@@ -135,7 +141,11 @@ def run(
             max_runs=max_runs, parallel=parallel, num_reviewers=reviewers, revise=revise,
             literature=literature, include_not_novel=include_not_novel,
             sandbox=sandbox,  # type: ignore[arg-type]
+            max_cost=max_cost,
         )
+        if dry_run:
+            _print_estimate(settings)
+            return
         if offline:
             console.print("No model configured and no API key found: using the built-in offline "
                           "model (mock). Pass --model to use a real one.", highlight=False)
@@ -152,6 +162,24 @@ def run(
     guarded(body)
 
 
+def _print_estimate(settings: Any) -> None:
+    from agents.estimate import estimate
+    from agents.templates import load_template
+
+    est = estimate(settings, settings.max_runs or load_template(settings.template).max_runs)
+    table = Table("stage", "estimated cost (USD)")
+    for stage, cost in est.by_stage.items():
+        table.add_row(stage, f"{cost:.4f}")
+    table.add_row("[bold]total[/bold]", f"[bold]{est.total:.4f}[/bold]")
+    console.print(table)
+    console.print(f"About {est.calls} model calls, {est.prompt_tokens} prompt and "
+                  f"{est.completion_tokens} completion tokens (typical sizes; on the high side).",
+                  highlight=False)
+    if est.unpriced_models:
+        console.print(f"No price known for {', '.join(est.unpriced_models)}: counted as free "
+                      f"(local models cost nothing).", highlight=False)
+
+
 def _finish_run(run_folder: Any, values: dict[str, Any]) -> None:
     from agents.cost import CostLedger
 
@@ -166,6 +194,8 @@ def _finish_run(run_folder: Any, values: dict[str, Any]) -> None:
 @app.command()
 def resume(
     run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
+    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="A new budget in USD "
+                        "(e.g. higher, after a budget stop).")] = None,
     runs_dir: Annotated[Path, typer.Option()] = Path("runs"),
 ) -> None:
     """Continue a run after a crash or Ctrl-C; finished steps are not redone."""
@@ -179,6 +209,8 @@ def resume(
         if "run_settings" not in record:
             raise ConfigError(f"{run_folder.path} has no run settings in run.json: cannot resume")
         settings = RunSettings.model_validate(record["run_settings"])
+        if max_cost is not None:
+            settings = settings.model_copy(update={"max_cost": max_cost})
         box = make_sandbox(settings.sandbox)
         box.preflight()
         console.print(f"Resuming {run_folder.id}", highlight=False)
@@ -268,10 +300,8 @@ def _mount_optional() -> None:  # INTEGRATION-TODO: make strict
         return
 
     app.add_typer(sandbox_app, name="sandbox", help="Build, check and clean up the Docker sandbox.")
-    try:
-        from agents.literature.cli import app as lit_app
-    except ImportError:
-        return
+    from agents.literature.cli import app as lit_app
+
 
     app.add_typer(lit_app, name="lit", help="The literature library: search it, import your own.")
 

@@ -54,7 +54,7 @@ async def run_in_sandbox(ctx: RunContext, code_dir: Path, out_name: str, dest: P
     job = SandboxJob(
         workdir=job_dir, command=["python", "experiment.py", f"--out_dir={out_name}"],
         limits=ctx.template.limits, env={"PYTHONHASHSEED": "0"},
-        labels={"aisci.run": ctx.run.id, **labels},
+        labels={"run_id": ctx.run.id, **labels},
         expected_files=[f"{out_name}/final_info.json"],
     )
     key = cache_key(job_dir, job, ctx)
@@ -82,7 +82,7 @@ async def run_in_sandbox(ctx: RunContext, code_dir: Path, out_name: str, dest: P
     atomic_write_text(dest / "stdout.txt", result.stdout_tail)
     atomic_write_text(dest / "stderr.txt", result.stderr_tail)
     shutil.rmtree(job_dir, ignore_errors=True)
-    ctx.run.event("sandbox_run", idea=labels.get("aisci.idea"), run=dest.name,
+    ctx.run.event("sandbox_run", idea=labels.get("idea"), run=dest.name,
                   verdict=result.verdict, exit_code=result.exit_code, cached=from_cache,
                   backend=result.backend, image=result.image, container=result.container,
                   duration_s=result.duration_s)
@@ -106,7 +106,7 @@ async def baseline(ctx: RunContext, idea_dir: Path) -> ExperimentRun:
         async with lock:
             if not (shared / "final_info.json").exists():
                 result, _ = await run_in_sandbox(ctx, t.path, "run_0", shared,
-                                                 {"aisci.idea": "baseline"})
+                                                 {"idea": "baseline"})
                 if not result.ok:
                     return ExperimentRun(index=0, description="Baseline", verdict=result.verdict,
                                          feedback=result.feedback())
@@ -173,7 +173,7 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
             diff = unified_diff(ctx.template.path, candidate, _code_files(candidate))
             result, cached = await run_in_sandbox(
                 ctx, candidate, f"run_{index}", idea_dir / f"run_{index}",
-                {"aisci.idea": idea.name})
+                {"idea": idea.name})
             info = _load_json(idea_dir / f"run_{index}" / "final_info.json") if result.ok else None
             last = ExperimentRun(
                 index=index, description=description, verdict=result.verdict, attempts=attempt,

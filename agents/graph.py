@@ -23,8 +23,11 @@ NODES = ("ideate", "check_novelty", "experiment", "plot", "write_paper", "review
 
 
 def _ctx(runtime: Runtime[RunContext], stage: str) -> RunContext:
+    """A node's start: a stage boundary (budget check), then its events are tagged."""
     ctx = runtime.context
+    ctx.check_budget(stage)
     ctx.stage(stage)
+    ctx.run.event("node_start", node=stage)
     return ctx
 
 
@@ -44,12 +47,9 @@ async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> di
 
 
 def literature_source(ctx: RunContext) -> Any:
-    try:  # INTEGRATION-TODO
-        from agents.literature.registry import get_source
-    except ImportError:
-        return None
+    from agents.literature.registry import default_cache_dir, get_source
 
-    return get_source(ctx.settings.literature, cache_dir=ctx.run.path.parent / ".cache")  # type: ignore[arg-type]
+    return get_source(ctx.settings.literature, cache_dir=default_cache_dir())  # type: ignore[arg-type]
 
 
 def fan_out(state: ResearchState) -> list[Send] | str:

@@ -53,7 +53,7 @@ async def _run_plot(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
     if (idea_dir / "labels.json").exists():
         shutil.copy2(idea_dir / "labels.json", job_dir / "labels.json")
     job = SandboxJob(workdir=job_dir, command=["python", "plot.py"], limits=ctx.template.limits,
-                     labels={"aisci.run": ctx.run.id, "aisci.idea": outcome.idea.name})
+                     labels={"run_id": ctx.run.id, "idea": outcome.idea.name})
     result = await asyncio.to_thread(ctx.sandbox.run, job)
     plots_dir = idea_dir / "plots"
     plots_dir.mkdir(exist_ok=True)

@@ -13,6 +13,8 @@ from typing import Any
 from agents import __version__
 from agents.context import RunContext
 from agents.cost import CostLedger
+from agents.errors import BudgetExceeded
+from agents.estimate import estimate
 from agents.graph import build_graph
 from agents.llm.client import LLMClient
 from agents.run_folder import RunFolder
@@ -35,6 +37,13 @@ def checkpoint_serializer() -> Any:
                if inspect.isclass(obj) and issubclass(obj, BaseModel)
                and obj.__module__ == "agents.models"]
     return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+def stage_estimates(settings: RunSettings, template_max_runs: int) -> dict[str, float]:
+    """Expected cost of one node of each stage (experiment nodes run once per idea)."""
+    by_stage = estimate(settings, settings.max_runs or template_max_runs).by_stage
+    return {stage: cost / (settings.num_ideas if stage == "experiment" else 1)
+            for stage, cost in by_stage.items()}
 
 
 def make_sandbox(backend: str) -> Sandbox:
@@ -85,7 +94,9 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         run.event(event.pop("type"), **event)
 
     llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=on_event)
-    ctx = RunContext(run=run, settings=settings, template=template, llm=llm, sandbox=sandbox)
+    llm.spent_usd = CostLedger.from_events(run.events()).total.cost_usd  # resume: spent so far
+    ctx = RunContext(run=run, settings=settings, template=template, llm=llm, sandbox=sandbox,
+                     stage_estimates=stage_estimates(settings, template.max_runs))
     started = time.monotonic()
     record = run.read_json("run.json", {}) or {}
     timings = record.get("timings", {})
@@ -110,10 +121,18 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             values = dict(snapshot.values)
             status = values.get("status", "incomplete") if not snapshot.next else "incomplete"
             return values
+    except BudgetExceeded:
+        status = "stopped_budget"
+        raise
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
+        cleanup = getattr(sandbox, "cleanup", None)
+        if cleanup is not None:  # nothing of this run may stay behind, on any path
+            report = cleanup(run.id)
+            if getattr(report, "containers", None) or getattr(report, "volumes", None):
+                run.event("sandbox_cleanup", containers=report.containers, volumes=report.volumes)
         timings["finished"] = datetime.now(UTC).isoformat()
         timings["wall_s"] = round(timings.get("wall_s", 0) + time.monotonic() - started, 2)
         run.write_json("cost.json", CostLedger.from_events(run.events()))

@@ -20,7 +20,7 @@ class RunSettings(BaseModel):
     role_models: dict[str, ModelSettings] = Field(default_factory=dict)
     num_ideas: int = Field(default=2, ge=1, le=20)
     reflections: int = Field(default=1, ge=0, le=5)
-    novelty_rounds: int = Field(default=2, ge=1, le=10)
+    novelty_rounds: int = Field(default=3, ge=1, le=10)
     include_not_novel: bool = False
     literature: str = "auto"
     max_runs: int | None = Field(default=None, ge=1, le=20)
@@ -29,6 +29,7 @@ class RunSettings(BaseModel):
     num_reviewers: int = Field(default=3, ge=1, le=10)
     revise: int = Field(default=0, ge=0, le=5)
     sandbox: SandboxBackend = "docker"
+    max_cost: float | None = Field(default=None, gt=0, description="USD budget of the whole run")
 
     def models_by_role(self) -> dict[str, ModelSettings]:
         return {role: self.role_models.get(role, self.model) for role in ROLES}

@@ -58,6 +58,7 @@ class LLMClient:
         self.on_event = on_event or (lambda _e: None)
         self.repair_attempts = repair_attempts
         self.stage = "setup"
+        self.spent_usd = 0.0
 
     def settings_for(self, role: str) -> ModelSettings:
         return self.models.get(role, self.default)
@@ -119,6 +120,7 @@ class LLMClient:
             cost = float(llm.completion_cost(completion_response=response) or 0.0)
         except Exception:  # no price known for this model (a local server): it costs nothing
             cost = 0.0
+        self.spent_usd += cost
         self.on_event({
             "type": "llm_call", "stage": self.stage, "role": role, "task": task,
             "model": settings.model,

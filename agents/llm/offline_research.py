@@ -18,7 +18,7 @@ from agents.llm.prompt_blocks import blocks, first, first_json
 _KNOB = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*([^#\n]+?)\s*(?:#\s*(.*))?$", re.MULTILINE)
 _SKIP_KNOBS = ("SEED", "VAL", "EVAL", "TEST", "DEVICE", "DATASET")
 _STOP = frozenset((
-    "a", "an", "the", "of", "on", "in", "for", "and", "or", "to", "with", "by", "from", "is",
+    "tuning", "a", "an", "the", "of", "on", "in", "for", "and", "or", "to", "with", "by", "from", "is",
     "are", "be", "as", "at", "via", "how", "does", "do", "what", "when", "its", "it", "this",
     "that", "we", "our", "using", "use", "under", "between", "into", "than", "more", "less",
     "study", "effect",
@@ -112,7 +112,7 @@ def ideate(prompt: str) -> dict[str, Any]:
         h = _digest(topic, knob.name)
         ideas.append({
             "name": name,
-            "title": f"{knob.words.title()} as a Lever on {topic[:1].upper() + topic[1:]}",
+            "title": f"Tuning {knob.words.title()} for {topic[:1].upper() + topic[1:]}",
             "experiment": (
                 f"Change {knob.name} from {_fmt(knob.value)} to {steps}, one run each, keeping "
                 f"every other setting fixed; compare {metric} with the baseline on every group."
@@ -153,7 +153,7 @@ def novelty_step(prompt: str) -> dict[str, Any]:
         return {"action": "search", "query": query}
 
     def similarity(paper: dict[str, Any]) -> float:
-        words = content_words(str(paper.get("title", "")) + " " + str(paper.get("abstract", "")))
+        words = content_words(" ".join(str(paper.get(k, "")) for k in ("title", "abstract", "summary")))
         return len(idea_words & words) / max(1, len(idea_words | words))
 
     ranked = sorted(papers, key=similarity, reverse=True)[:3]
