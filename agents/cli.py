@@ -280,6 +280,43 @@ def _show(run_folder: Any) -> None:
                   f"{total.get('prompt_tokens', 0)} + {total.get('completion_tokens', 0)} tokens")
 
 
+@app.command("review")
+def review_pdf(
+    paper: Annotated[Path, typer.Argument(help="Any paper as a PDF.")],
+    model: Annotated[str | None, typer.Option(help="litellm model name, or 'mock'.")] = None,
+    api_base: Annotated[str | None, typer.Option()] = None,
+    reviewers: Annotated[int, typer.Option(min=1, max=10)] = 3,
+) -> None:
+    """Review any PDF: writes <name>.review.json and <name>.review.md beside it."""
+
+    def body() -> None:
+        from agents.llm.client import LLMClient, ModelSettings
+        from agents.reviewer import paper_text, review_text, reviews_markdown
+        from agents.run_folder import atomic_write_json, atomic_write_text
+
+        if not paper.is_file():
+            raise ConfigError(f"no such file: {paper}")
+        text = paper_text(paper)
+        if len(text.split()) < 50:
+            raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
+                              f"is poppler-utils installed?)")
+        model_name, offline = resolve_model(model)
+        if offline:
+            console.print("No model configured and no API key found: using the built-in offline "
+                          "model (mock).", highlight=False)
+        settings = ModelSettings(model=model_name, api_base=api_base)
+        llm = LLMClient({}, default=settings)
+        outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
+                                          idea_name=paper.stem, version=1))
+        stem = paper.with_suffix("")
+        atomic_write_json(Path(f"{stem}.review.json"), outcome)
+        atomic_write_text(Path(f"{stem}.review.md"), reviews_markdown(outcome))
+        console.print(f"{outcome.decision} (mean overall {outcome.mean_overall}); wrote "
+                      f"{stem}.review.json and {stem}.review.md", highlight=False)
+
+    guarded(body)
+
+
 @template_app.command("check")
 def template_check(path: Annotated[Path, typer.Argument(help="Template folder.")]) -> None:
     """Is this folder a valid experiment template? Lists every problem."""

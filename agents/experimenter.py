@@ -138,7 +138,7 @@ async def run_idea(ctx: RunContext, idea: Idea) -> IdeaOutcome:
     ok_runs = [r for r in runs[1:] if r.verdict == "ok"]
     if not ok_runs:
         reason = "no run beyond the baseline succeeded" + (
-            f"; last feedback: {history[-1]['feedback'][:300]}" if history else "")
+            f"; last failure: {failure_summary(history[-1]['feedback'])}" if history else "")
         return _finish(ctx, idea, idea_dir, runs, "failed", reason)
     return _finish(ctx, idea, idea_dir, runs, "done", "")
 
@@ -202,6 +202,14 @@ def _finish(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[ExperimentRu
     return IdeaOutcome(idea=idea, status=status, reason=reason, runs=runs)  # type: ignore[arg-type]
 
 
+def failure_summary(feedback: str) -> str:
+    """The verdict line and the last line of stderr (usually the exception)."""
+    lines = [line.strip() for line in feedback.splitlines() if line.strip()]
+    if not lines:
+        return "no output"
+    return lines[0] if len(lines) == 1 else f"{lines[0]}: {lines[-1][:200]}"
+
+
 def notes(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: str,
           reason: str) -> str:
     t = ctx.template
@@ -223,7 +231,7 @@ def notes(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: str,
     failures = [r for r in runs if r.verdict != "ok"]
     if failures:
         lines += ["", "## Failures", ""]
-        lines += [f"- run_{r.index} ({r.description}): {r.feedback.splitlines()[0]}"
+        lines += [f"- run_{r.index} ({r.description}): {failure_summary(r.feedback)}"
                   for r in failures]
     lines += ["", f"Status: **{status}**" + (f" ({reason})" if reason else "")]
     return "\n".join(lines) + "\n"

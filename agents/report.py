@@ -113,7 +113,9 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     if runs:
         parts += ["<h3>Runs</h3>", _runs_table(folder, runs)]
     notes = _text(folder / "notes.md")
-    if notes:
+    if notes.startswith("# "):  # its title repeats the section's heading
+        notes = notes.partition("\n")[2]
+    if notes.strip():
         parts += ["<h3>Notes</h3>", markdown(notes)]
     plots = sorted((folder / "plots").glob("*.png"))
     if plots:
