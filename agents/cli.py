@@ -76,23 +76,70 @@ def resolve_model(model: str | None) -> tuple[str, bool]:
     return OFFLINE_MODEL, True
 
 
-def _progress(node: str, update: dict[str, Any]) -> None:
-    detail = ""
+def _summary(node: str, update: dict[str, Any]) -> str:
+    """One line on what a finished node did."""
     if node in ("ideate", "check_novelty") and update.get("ideas"):
         ideas = update["ideas"]
         chosen = sum(1 for i in ideas if getattr(i, "selected", False))
-        detail = f"{len(ideas)} ideas" + (f", {chosen} selected" if node == "check_novelty" else "")
-    elif node == "experiment" and update.get("outcomes"):
+        return f"{len(ideas)} ideas" + (f", {chosen} selected" if node == "check_novelty" else "")
+    if node == "experiment" and update.get("outcomes"):
         o = update["outcomes"][0]
         runs = ", ".join(f"run_{r.index} {r.verdict}" for r in o.runs)
-        detail = f"{o.idea.name}: {o.status} ({runs})"
-    elif node == "write_paper":
-        detail = ", ".join(f"{p.idea_name}: {p.pages or '?'} pages" if p.pdf_path
-                           else f"{p.idea_name}: not compiled" for p in update.get("papers", []))
-    elif node == "review":
-        detail = ", ".join(f"{r.idea_name} v{r.paper_version}: {r.decision} ({r.mean_overall})"
-                           for r in update.get("reviews", []))
-    console.print(f"[green]✓[/green] {node}" + (f": {detail}" if detail else ""), highlight=False)
+        return f"{o.idea.name}: {o.status} ({runs})"
+    if node == "plot":
+        return ", ".join(f"{o.idea.name}: {len(o.plots)} plots" for o in update.get("plotted", []))
+    if node == "write_paper":
+        return ", ".join(f"{p.idea_name}: {p.pages or '?'} pages" if p.pdf_path
+                         else f"{p.idea_name}: not compiled" for p in update.get("papers", []))
+    if node == "review":
+        return ", ".join(f"{r.idea_name} v{r.paper_version}: {r.decision} ({r.mean_overall})"
+                         for r in update.get("reviews", []))
+    return ""
+
+
+class Output:
+    """What the terminal shows: lines for people (default), nothing but the result
+    (--quiet), or one JSON object per line (--json)."""
+
+    def __init__(self, quiet: bool = False, as_json: bool = False) -> None:
+        self.mode = "json" if as_json else "quiet" if quiet else "rich"
+
+    def info(self, message: str, **fields: Any) -> None:
+        if self.mode == "rich":
+            console.print(message, highlight=False)
+        elif self.mode == "json" and fields:
+            print(json.dumps(fields), flush=True)
+
+    def node(self, node: str, update: dict[str, Any]) -> None:
+        detail = _summary(node, update)
+        if self.mode == "rich":
+            console.print(f"[green]✓[/green] {node}" + (f": {detail}" if detail else ""),
+                          highlight=False)
+        elif self.mode == "json":
+            print(json.dumps({"event": "node", "node": node, "detail": detail}), flush=True)
+
+    def done(self, run_folder: Any, values: dict[str, Any]) -> None:
+        from agents.cost import CostLedger
+
+        ledger = CostLedger.from_events(run_folder.events())
+        status = values.get("status", "incomplete")
+        if self.mode == "json":
+            print(json.dumps({"event": "done", "status": status, "run_dir": str(run_folder.path),
+                              "calls": ledger.total.calls, "cost_usd": ledger.total.cost_usd,
+                              "notional_cost": ledger.notional}), flush=True)
+            return
+        if self.mode == "quiet":
+            print(run_folder.path, flush=True)
+            return
+        note = " (notional prices of the offline model)" if ledger.notional else ""
+        tokens = ledger.total.prompt_tokens + ledger.total.completion_tokens
+        console.print(f"Done: {status}. {ledger.total.calls} model calls, {tokens} tokens, "
+                      f"${ledger.total.cost_usd:.4f}{note}.", highlight=False)
+        console.print(f"Artifacts: {run_folder.path}", highlight=False)
+
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.")]
 
 
 @app.command()
@@ -117,8 +164,11 @@ def run(
                         "stops cleanly at a stage boundary before it would go over.")] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the cost estimate and exit.")] = False,
     runs_dir: Annotated[Path, typer.Option(help="Where run folders go.")] = Path("runs"),
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Start a research run on TOPIC."""
+    out = Output(quiet, as_json)
     if not topic.strip():
         raise fail("the topic is empty: say what to research, e.g. aisci run \"momentum in small MLPs\"", 2)
     if sandbox not in ("docker", "local"):
@@ -147,17 +197,17 @@ def run(
             _print_estimate(settings)
             return
         if offline:
-            console.print("No model configured and no API key found: using the built-in offline "
-                          "model (mock). Pass --model to use a real one.", highlight=False)
+            out.info("No model configured and no API key found: using the built-in offline "
+                     "model (mock). Pass --model to use a real one.", event="offline_model")
         if sandbox == "local":
             err.print("[yellow]warning:[/yellow] --sandbox local runs model-written code directly "
                       "on this machine, with no isolation.")
         box = make_sandbox(sandbox)
         box.preflight()  # before any model call: a missing engine costs nothing
         run_folder = RunFolder.create(runs_dir, topic)
-        console.print(f"Run folder: {run_folder.path}", highlight=False)
-        guarded(lambda: _finish_run(run_folder, asyncio.run(
-            execute(run_folder, settings, box, progress=_progress))), run_dir=run_folder.path)
+        out.info(f"Run folder: {run_folder.path}", event="start", run_dir=str(run_folder.path))
+        guarded(lambda: out.done(run_folder, asyncio.run(
+            execute(run_folder, settings, box, progress=out.node))), run_dir=run_folder.path)
 
     guarded(body)
 
@@ -180,25 +230,17 @@ def _print_estimate(settings: Any) -> None:
                       f"(local models cost nothing).", highlight=False)
 
 
-def _finish_run(run_folder: Any, values: dict[str, Any]) -> None:
-    from agents.cost import CostLedger
-
-    ledger = CostLedger.from_events(run_folder.events())
-    note = " (notional prices of the offline model)" if ledger.notional else ""
-    console.print(f"Done: {values.get('status', 'incomplete')}. {ledger.total.calls} model calls, "
-                  f"{ledger.total.prompt_tokens + ledger.total.completion_tokens} tokens, "
-                  f"${ledger.total.cost_usd:.4f}{note}.", highlight=False)
-    console.print(f"Artifacts: {run_folder.path}", highlight=False)
-
-
 @app.command()
 def resume(
     run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
     max_cost: Annotated[float | None, typer.Option(min=0.0001, help="A new budget in USD "
                         "(e.g. higher, after a budget stop).")] = None,
     runs_dir: Annotated[Path, typer.Option()] = Path("runs"),
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Continue a run after a crash or Ctrl-C; finished steps are not redone."""
+    out = Output(quiet, as_json)
 
     def body() -> None:
         from agents.runner import execute, make_sandbox
@@ -213,9 +255,9 @@ def resume(
             settings = settings.model_copy(update={"max_cost": max_cost})
         box = make_sandbox(settings.sandbox)
         box.preflight()
-        console.print(f"Resuming {run_folder.id}", highlight=False)
-        guarded(lambda: _finish_run(run_folder, asyncio.run(
-            execute(run_folder, settings, box, resume=True, progress=_progress))),
+        out.info(f"Resuming {run_folder.id}", event="resume", run_dir=str(run_folder.path))
+        guarded(lambda: out.done(run_folder, asyncio.run(
+            execute(run_folder, settings, box, resume=True, progress=out.node))),
             run_dir=run_folder.path)
 
     guarded(body)
