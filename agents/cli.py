@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -29,10 +29,6 @@ console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
 
-#: Provider keys, and the model used when one of them is set and no model is configured.
-KEY_DEFAULTS = (("OPENAI_API_KEY", "gpt-4o-mini"),
-                ("ANTHROPIC_API_KEY", "anthropic/claude-sonnet-4-5"),
-                ("GEMINI_API_KEY", "gemini/gemini-2.5-flash"))
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -60,20 +56,6 @@ def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
             (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
             where = f" Details: {run_dir / 'error.log'}."
         raise fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]}.{where}") from None
-
-
-def resolve_model(model: str | None) -> tuple[str, bool]:
-    """The model to use, and whether the offline model was picked because nothing was set."""
-    from agents.llm.setup import OFFLINE_MODEL
-
-    if model:
-        return (OFFLINE_MODEL if model in ("mock", "offline") else model), False
-    if os.environ.get("AISCI_MODEL"):
-        return os.environ["AISCI_MODEL"], False
-    for key, default in KEY_DEFAULTS:
-        if os.environ.get(key):
-            return default, False
-    return OFFLINE_MODEL, True
 
 
 def _summary(node: str, update: dict[str, Any]) -> str:
@@ -138,6 +120,55 @@ class Output:
         console.print(f"Artifacts: {run_folder.path}", highlight=False)
 
 
+def _drive(out: Output, run_folder: Any, settings: Any, box: Any, *, resume: bool,
+           answer: bool | None) -> None:
+    """Run until the graph ends; at an approval checkpoint ask here, or say how to answer later."""
+    from agents.runner import execute, pending_approval
+
+    while True:
+        values = asyncio.run(execute(run_folder, settings, box, resume=resume, answer=answer,
+                                     progress=out.node))
+        pending = pending_approval(values)
+        if pending is None:
+            out.done(run_folder, values)
+            return
+        checkpoint = pending.get("checkpoint", "?")
+        if out.mode == "rich" and sys.stdin.isatty():
+            console.print_json(data=pending)
+            answer = typer.confirm(f"Approve the {checkpoint}?", default=True)
+            resume = True
+            continue
+        out.info(f"Waiting for your approval of the {checkpoint} (see {run_folder.path}). "
+                 f"Continue with: aisci resume {run_folder.id} --yes   (or --no to skip)",
+                 event="awaiting_approval", checkpoint=checkpoint, run_dir=str(run_folder.path))
+        if out.mode == "quiet":
+            print(run_folder.path, flush=True)
+        return
+
+
+ModelOption = Annotated[str | None, typer.Option(help="litellm model name for every role, e.g. "
+                        "gpt-4o, anthropic/claude-sonnet-4-5, ollama_chat/qwen2.5:7b, or 'mock'.")]
+ApiBaseOption = Annotated[str | None, typer.Option(help="Base URL of a local or proxy server.")]
+RoleModelOption = Annotated[str | None, typer.Option(help="Model for this role only.")]
+ConfigOption = Annotated[Path | None, typer.Option(help="Config file (TOML); default ./aisci.toml "
+                         "or ~/.config/aisci/config.toml.")]
+
+
+def preflight(settings: Any) -> None:
+    """The doctor's checks, before anything is spent: blocking failures stop here."""
+    from agents.doctor import blocking_failures, run_checks
+
+    checks = run_checks(settings.models_by_role(), settings.sandbox)
+    failures = blocking_failures(checks)
+    if failures:
+        first = failures[0]
+        raise AisciError(f"{first.name}: {first.detail}. Fix: {first.fix}")
+    for check in checks:
+        if not check.ok:
+            err.print(f"[yellow]warning:[/yellow] {check.name}: {check.detail}. Fix: {check.fix}",
+                      highlight=False, soft_wrap=True)
+
+
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.")]
 
@@ -146,24 +177,32 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per li
 def run(
     topic: Annotated[str, typer.Argument(help="The research topic, in a few words.")],
     template: Annotated[str, typer.Option(help="Template name (see templates/) or folder.")] = "tiny_mlp",
-    model: Annotated[str | None, typer.Option(help="litellm model name, e.g. gpt-4o, "
-                     "anthropic/claude-sonnet-4-5, ollama_chat/qwen2.5:7b, or 'mock'.")] = None,
-    api_base: Annotated[str | None, typer.Option(help="Base URL of a local or proxy server.")] = None,
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+    ideation_model: RoleModelOption = None,
+    novelty_model: RoleModelOption = None,
+    coder_model: RoleModelOption = None,
+    writer_model: RoleModelOption = None,
+    reviewer_model: RoleModelOption = None,
     num_ideas: Annotated[int, typer.Option(min=1, max=20)] = 2,
     max_runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs per idea "
                         "beyond the baseline (default: the template's).")] = None,
-    parallel: Annotated[int, typer.Option(min=1, max=64, help="Ideas run at once.")] = 2,
+    parallel: Annotated[int | None, typer.Option(min=1, max=64, help="Ideas run at once "
+                        "(default 2).")] = None,
     reviewers: Annotated[int, typer.Option(min=1, max=10)] = 3,
     revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.")] = 0,
-    literature: Annotated[str, typer.Option(help="auto, offline, semantic_scholar, openalex "
-                          "or arxiv.")] = "auto",
+    literature: Annotated[str | None, typer.Option(help="auto (default), offline, "
+                          "semantic_scholar, openalex or arxiv.")] = None,
     include_not_novel: Annotated[bool, typer.Option(help="Also run ideas judged not novel.")] = False,
-    sandbox: Annotated[str, typer.Option(help="docker (default, hardened) or local "
-                       "(UNSAFE: runs model-written code on this machine).")] = "docker",
+    sandbox: Annotated[str | None, typer.Option(help="docker (default, hardened) or local "
+                       "(UNSAFE: runs model-written code on this machine).")] = None,
     max_cost: Annotated[float | None, typer.Option(min=0.0001, help="Budget in USD: the run "
                         "stops cleanly at a stage boundary before it would go over.")] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the cost estimate and exit.")] = False,
+    approve: Annotated[str, typer.Option(help="Pause for your approval at these checkpoints: "
+                       "'ideas', 'paper' or 'ideas,paper'.")] = "",
     runs_dir: Annotated[Path, typer.Option(help="Where run folders go.")] = Path("runs"),
+    config: ConfigOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -171,27 +210,34 @@ def run(
     out = Output(quiet, as_json)
     if not topic.strip():
         raise fail("the topic is empty: say what to research, e.g. aisci run \"momentum in small MLPs\"", 2)
-    if sandbox not in ("docker", "local"):
+    if sandbox not in (None, "docker", "local"):
         raise fail(f"unknown --sandbox {sandbox!r}: use docker or local", 2)
+    checkpoints = [c.strip() for c in approve.split(",") if c.strip()]
+    if any(c not in ("ideas", "paper") for c in checkpoints):
+        raise fail(f"unknown --approve {approve!r}: use ideas, paper or ideas,paper", 2)
 
     def body() -> None:
+        from agents.config import load_config
         from agents.literature.registry import resolve_name
-        from agents.llm.client import ModelSettings
         from agents.run_folder import RunFolder
-        from agents.runner import execute, make_sandbox
+        from agents.runner import make_sandbox
         from agents.settings import RunSettings
         from agents.templates import load_template
 
         load_template(template)  # bad input fails here, before anything is created or spent
-        resolve_name(literature)
-        model_name, offline = resolve_model(model)
+        cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox,
+                          literature=literature, parallel=parallel, max_cost=max_cost,
+                          ideation_model=ideation_model, novelty_model=novelty_model,
+                          coder_model=coder_model, writer_model=writer_model,
+                          reviewer_model=reviewer_model)
+        resolve_name(cfg.literature)
+        offline = cfg.resolved_model()[1]
         settings = RunSettings(
-            topic=topic.strip(), template=template,
-            model=ModelSettings(model=model_name, api_base=api_base), num_ideas=num_ideas,
-            max_runs=max_runs, parallel=parallel, num_reviewers=reviewers, revise=revise,
-            literature=literature, include_not_novel=include_not_novel,
-            sandbox=sandbox,  # type: ignore[arg-type]
-            max_cost=max_cost,
+            topic=topic.strip(), template=template, model=cfg.default_settings(),
+            role_models=cfg.role_settings(), num_ideas=num_ideas, max_runs=max_runs,
+            parallel=cfg.parallel, num_reviewers=reviewers, revise=revise,
+            literature=cfg.literature, include_not_novel=include_not_novel, sandbox=cfg.sandbox,
+            max_cost=cfg.max_cost, approve=checkpoints,  # type: ignore[arg-type]
         )
         if dry_run:
             _print_estimate(settings)
@@ -199,15 +245,15 @@ def run(
         if offline:
             out.info("No model configured and no API key found: using the built-in offline "
                      "model (mock). Pass --model to use a real one.", event="offline_model")
-        if sandbox == "local":
+        if settings.sandbox == "local":
             err.print("[yellow]warning:[/yellow] --sandbox local runs model-written code directly "
-                      "on this machine, with no isolation.")
-        box = make_sandbox(sandbox)
-        box.preflight()  # before any model call: a missing engine costs nothing
+                      "on this machine, with no isolation.", soft_wrap=True)
+        preflight(settings)  # before anything is spent: the model answers, the sandbox works
+        box = make_sandbox(settings.sandbox)
         run_folder = RunFolder.create(runs_dir, topic)
         out.info(f"Run folder: {run_folder.path}", event="start", run_dir=str(run_folder.path))
-        guarded(lambda: out.done(run_folder, asyncio.run(
-            execute(run_folder, settings, box, progress=out.node))), run_dir=run_folder.path)
+        guarded(lambda: _drive(out, run_folder, settings, box, resume=False, answer=None),
+                run_dir=run_folder.path)
 
     guarded(body)
 
@@ -235,15 +281,17 @@ def resume(
     run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
     max_cost: Annotated[float | None, typer.Option(min=0.0001, help="A new budget in USD "
                         "(e.g. higher, after a budget stop).")] = None,
+    answer: Annotated[bool | None, typer.Option("--yes/--no", help="Answer a pending "
+                      "approval (--approve): continue, or skip what was to be approved.")] = None,
     runs_dir: Annotated[Path, typer.Option()] = Path("runs"),
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue a run after a crash or Ctrl-C; finished steps are not redone."""
+    """Continue a run after a crash, Ctrl-C, a budget stop or an approval pause."""
     out = Output(quiet, as_json)
 
     def body() -> None:
-        from agents.runner import execute, make_sandbox
+        from agents.runner import make_sandbox
         from agents.settings import RunSettings
 
         run_folder = _find_run(run_id, runs_dir)
@@ -253,12 +301,11 @@ def resume(
         settings = RunSettings.model_validate(record["run_settings"])
         if max_cost is not None:
             settings = settings.model_copy(update={"max_cost": max_cost})
+        preflight(settings)
         box = make_sandbox(settings.sandbox)
-        box.preflight()
         out.info(f"Resuming {run_folder.id}", event="resume", run_dir=str(run_folder.path))
-        guarded(lambda: out.done(run_folder, asyncio.run(
-            execute(run_folder, settings, box, resume=True, progress=out.node))),
-            run_dir=run_folder.path)
+        guarded(lambda: _drive(out, run_folder, settings, box, resume=True, answer=answer),
+                run_dir=run_folder.path)
 
     guarded(body)
 
@@ -322,6 +369,32 @@ def _show(run_folder: Any) -> None:
                   f"{total.get('prompt_tokens', 0)} + {total.get('completion_tokens', 0)} tokens")
 
 
+@app.command()
+def doctor(
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+    sandbox: Annotated[str | None, typer.Option(help="docker or local.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check everything a run needs (model, Docker, image, TeX) and say how to fix what is missing."""
+
+    def body() -> None:
+        from agents.config import load_config
+        from agents.doctor import blocking_failures, run_checks
+
+        cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox)
+        checks = run_checks(cfg.role_settings(), cfg.sandbox)
+        table = Table("check", "ok", "detail", "fix")
+        for c in checks:
+            table.add_row(c.name, "[green]yes[/green]" if c.ok else "[red]no[/red]", c.detail,
+                          "" if c.ok else c.fix)
+        console.print(table)
+        if blocking_failures(checks):
+            raise typer.Exit(1)
+
+    guarded(body)
+
+
 @app.command("review")
 def review_pdf(
     paper: Annotated[Path, typer.Argument(help="Any paper as a PDF.")],
@@ -332,7 +405,7 @@ def review_pdf(
     """Review any PDF: writes <name>.review.json and <name>.review.md beside it."""
 
     def body() -> None:
-        from agents.llm.client import LLMClient, ModelSettings
+        from agents.llm.client import LLMClient
         from agents.reviewer import paper_text, review_text, reviews_markdown
         from agents.run_folder import atomic_write_json, atomic_write_text
 
@@ -342,12 +415,13 @@ def review_pdf(
         if len(text.split()) < 50:
             raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
                               f"is poppler-utils installed?)")
-        model_name, offline = resolve_model(model)
-        if offline:
+        from agents.config import load_config
+
+        cfg = load_config(None, model=model, api_base=api_base)
+        if cfg.resolved_model()[1]:
             console.print("No model configured and no API key found: using the built-in offline "
                           "model (mock).", highlight=False)
-        settings = ModelSettings(model=model_name, api_base=api_base)
-        llm = LLMClient({}, default=settings)
+        llm = LLMClient(cfg.role_settings(), default=cfg.default_settings())
         outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
                                           idea_name=paper.stem, version=1))
         stem = paper.with_suffix("")
@@ -372,11 +446,8 @@ def template_check(path: Annotated[Path, typer.Argument(help="Template folder.")
     console.print(f"[green]✓[/green] {path} is a valid template", highlight=False)
 
 
-def _mount_optional() -> None:  # INTEGRATION-TODO: make strict
-    try:
-        from sandbox.cli import app as sandbox_app
-    except ImportError:
-        return
+def _mount_subcommands() -> None:
+    from sandbox.cli import app as sandbox_app
 
     app.add_typer(sandbox_app, name="sandbox", help="Build, check and clean up the Docker sandbox.")
     from agents.literature.cli import app as lit_app
@@ -385,10 +456,15 @@ def _mount_optional() -> None:  # INTEGRATION-TODO: make strict
     app.add_typer(lit_app, name="lit", help="The literature library: search it, import your own.")
 
 
-_mount_optional()
+_mount_subcommands()
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: no container is left behind
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:

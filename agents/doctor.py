@@ -11,7 +11,6 @@ blocking failure, before anything is spent.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import time
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.errors import LLMError, StructuredOutputError
 from agents.llm.client import LLMClient, ModelSettings
+from agents.llm.secrets import is_secret_name, redact
 from agents.llm.setup import is_offline_model, litellm
 
 #: The longest a model check waits for one answer, whatever the run's own timeout.
@@ -30,7 +30,6 @@ TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-la
                 "texlive-fonts-recommended")
 #: How litellm words a refused connection (for openai/ models it raises InternalServerError).
 _CONNECTION_PHRASES = ("Connection error", "Cannot connect", "Connect call failed", "Connection refused")
-_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 _PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
                   "gemini": "GEMINI_API_KEY"}
 #: Providers whose key has a second accepted name.
@@ -79,13 +78,13 @@ async def check_model(settings: ModelSettings, *, roles: tuple[str, ...] = (),
     except StructuredOutputError as exc:
         errors = str(exc).partition("(last errors: ")[2].rsplit(")", 1)[0]
         return Check(name=name, ok=False,
-                     detail=_redact(f"no valid JSON answer to a ping in 2 tries ({errors})"),
+                     detail=redact(f"no valid JSON answer to a ping in 2 tries ({errors})"),
                      fix=f"{settings.model} answers but not with valid JSON: use a stronger "
                          f"model (--model, or a per-role model).")
     except (LLMError, TimeoutError) as exc:
         cause = exc.__cause__ or exc
         first = str(cause).splitlines()[0][:300] if str(cause) else "no answer in time"
-        return Check(name=name, ok=False, detail=_redact(f"{type(cause).__name__}: {first}"),
+        return Check(name=name, ok=False, detail=redact(f"{type(cause).__name__}: {first}"),
                      fix=_fix_for(cause, settings, ping.timeout_s, missing))
     where = f" at {settings.api_base}" if settings.api_base else ""
     return Check(name=name, ok=True,
@@ -102,14 +101,14 @@ def missing_keys(settings: ModelSettings) -> list[str]:
         return []
     missing = [str(k) for k in report.get("missing_keys", [])]
     # Only secrets: a missing *_API_BASE has a default (Ollama's localhost) or comes from --api-base.
-    return [k for k in missing if any(word in k for word in _SECRET_WORDS)]
+    return [k for k in missing if is_secret_name(k)]
 
 
 def _fix_for(exc: BaseException, settings: ModelSettings, timeout_s: float,
              missing: list[str]) -> str:
     llm = litellm()
     base = settings.api_base
-    if isinstance(exc, llm.AuthenticationError) or missing:
+    if isinstance(exc, llm.AuthenticationError):
         return _key_fix(settings, missing)
     if isinstance(exc, llm.Timeout | TimeoutError):
         if base:
@@ -122,6 +121,8 @@ def _fix_for(exc: BaseException, settings: ModelSettings, timeout_s: float,
                     f"(OpenAI-compatible servers usually end in /v1).")
         return ("The model's server cannot be reached: start it (e.g. `ollama serve`), check the "
                 "network or proxy, or pass --api-base.")
+    if missing:  # e.g. the openai client refuses to send a request without any key
+        return _key_fix(settings, missing)
     if isinstance(exc, llm.NotFoundError | llm.BadRequestError):
         return (f"Check the model name {settings.model!r}: litellm's provider/model form, e.g. "
                 f"openai/<name the server serves> with --api-base.")
@@ -154,14 +155,6 @@ def _provider(model: str) -> str:
 
 def _key_words(missing: list[str]) -> str:
     return _KEY_ALTERNATIVES.get(frozenset(missing), " and ".join(missing))
-
-
-def _redact(text: str) -> str:
-    """``text`` with the value of every secret-looking environment variable masked."""
-    for name, value in os.environ.items():
-        if len(value) >= 8 and any(word in name.upper() for word in _SECRET_WORDS):
-            text = text.replace(value, "***")
-    return text
 
 
 # --- the sandbox and the tools ----------------------------------------------------------------

@@ -80,10 +80,11 @@ class LocalSandbox:
                 missing = [f for f in job.expected_files if not (job.workdir / f).is_file()]
                 verdict = "missing_results" if missing else "ok"
                 detail = f"missing: {', '.join(missing)}" if missing else ""
-            elif code == -signal.SIGKILL or b"MemoryError" in stderr:
-                verdict, detail = "oom", "killed for memory"
-            else:
-                verdict, detail = "error", ""
+            elif b"MemoryError" in stderr:  # the RLIMIT_AS cap: Python raises, nothing is killed
+                verdict, detail = "oom", "ran out of its memory limit"
+            else:  # a SIGKILL from outside cannot be told apart from a self-kill here: an error
+                verdict = "error"
+                detail = f"killed by signal {-code}" if code < 0 else ""
         else:
             detail = f"stopped after {limits.timeout_s:g} s" if verdict == "timeout" else (
                 f"output exceeded {limits.output_bytes} bytes")

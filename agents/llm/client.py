@@ -1,22 +1,28 @@
 """Every model call of the agents: litellm underneath, a role on top.
 
-One retry layer per kind of fault: litellm retries rate limits, 5xx and timeouts
-(``num_retries``); this module retries only answers that do not validate, by showing the model
-its own answer and the validation errors (a bounded repair). Each call becomes an event with
+One retry layer per kind of fault. Transient faults (429, 5xx, timeouts, refused connections)
+are retried here, ``num_retries`` times with exponential backoff and jitter, honouring
+Retry-After; the retries of litellm and of the openai SDK are switched off, since stacked they
+made up to 2N+1 requests. Answers that do not validate get a bounded repair: the model sees its
+own answer and the validation errors. Each call becomes an event with
 its role, task, tokens and cost.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from agents.errors import LLMError, StructuredOutputError
+from agents.llm.secrets import redact
 from agents.llm.setup import is_offline_model, litellm
 
 T = TypeVar("T", bound=BaseModel)
@@ -97,24 +103,28 @@ class LLMClient:
         llm = litellm()
         kwargs: dict[str, Any] = {
             "model": settings.model, "messages": messages, "timeout": settings.timeout_s,
-            "num_retries": settings.num_retries, "max_tokens": settings.max_tokens,
+            "num_retries": 0, "max_retries": 0, "max_tokens": settings.max_tokens,
         }
         if settings.api_base:
             kwargs["api_base"] = settings.api_base
+            if settings.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+                # Local OpenAI-compatible servers often need no key; the openai client insists.
+                kwargs["api_key"] = "none"
         if settings.temperature is not None:
             kwargs["temperature"] = settings.temperature
         if schema is not None and _supports_schema(llm, settings.model):
             kwargs["response_format"] = schema
         started = time.monotonic()
         try:
-            response = await llm.acompletion(**kwargs)
-        except Exception as exc:  # litellm has already retried what is retryable
+            response = await _with_retries(llm, kwargs, settings.num_retries)
+        except Exception as exc:  # what was retryable has been retried
             self.on_event({"type": "llm_error", "role": role, "task": task,
                            "model": settings.model, "error": type(exc).__name__})
+            first_line = redact(str(exc).splitlines()[0][:200]) if str(exc) else ""
             raise LLMError(
                 f"The {role} model ({settings.model}) failed: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0][:200] if str(exc) else ''}. Check the model name, "
-                f"its API key and --api-base, or run `aisci doctor`.") from exc
+                f"{first_line}. Check the model name, its API key and --api-base, or run "
+                f"`aisci doctor`.") from exc
         usage = getattr(response, "usage", None)
         try:
             cost = float(llm.completion_cost(completion_response=response) or 0.0)
@@ -129,6 +139,46 @@ class LLMClient:
             "cost_usd": cost, "duration_s": round(time.monotonic() - started, 3),
         })
         return str(response.choices[0].message.content or "")
+
+
+MAX_BACKOFF_S = 8.0
+MAX_RETRY_AFTER_S = 60.0
+
+
+def _retryable(llm: Any) -> tuple[type[BaseException], ...]:
+    return (llm.RateLimitError, llm.InternalServerError, llm.ServiceUnavailableError,
+            llm.BadGatewayError, llm.APIConnectionError, llm.Timeout)
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """The server's Retry-After (seconds or ms header), if the error carries one."""
+    response = getattr(exc, "response", None)
+    headers = (getattr(exc, "litellm_response_headers", None) or getattr(response, "headers", None)
+               or getattr(exc, "headers", None) or {})
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        if "retry-after" in headers:
+            return float(headers["retry-after"])
+    except (TypeError, ValueError):  # an HTTP date: fall back to our own backoff
+        return None
+    return None
+
+
+async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int) -> Any:
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        told = retry_after_s(exc) if exc else None
+        if told is not None:
+            return min(told, MAX_RETRY_AFTER_S)
+        return min(MAX_BACKOFF_S, 0.5 * 2 ** (state.attempt_number - 1)) * random.uniform(0.75, 1)
+
+    async for attempt in AsyncRetrying(retry=retry_if_exception_type(_retryable(llm)),
+                                       stop=stop_after_attempt(num_retries + 1), wait=wait,
+                                       reraise=True):
+        with attempt:
+            return await llm.acompletion(**kwargs)
+    raise AssertionError("unreachable: tenacity either returns or re-raises")
 
 
 def _supports_schema(llm: Any, model: str) -> bool:

@@ -15,15 +15,18 @@ _lock = threading.Lock()
 _configured = False
 
 
+def quiet_environment() -> None:
+    """Before litellm is first imported, anywhere: no price-list download, no .env, quiet logs."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
+    os.environ.setdefault("LITELLM_LOG", "ERROR")
+
+
 def litellm() -> ModuleType:
     """Import litellm configured for this process (idempotent, thread-safe)."""
     global _configured
     with _lock:
-        if not _configured:
-            # Must be set before the import: no price-list download, no .env, quiet logs.
-            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
-            os.environ.setdefault("LITELLM_LOG", "ERROR")
+        quiet_environment()
         import litellm as _litellm
 
         if not _configured:

@@ -1,0 +1,478 @@
+"""Run jobs in hardened, throw-away Docker containers (the default backend).
+
+Each job gets its own container and named volume. The job folder is copied into the volume
+before the container starts and copied back (safely) after it exits; no host path is ever
+mounted. The container has no network, no capabilities, a read-only root, a non-root user and
+cgroup limits on memory, CPU and processes (see ``container_config`` and SANDBOX.md).
+
+    >>> from sandbox.base import SandboxJob
+    >>> from sandbox.docker import DockerSandbox
+    >>> box = DockerSandbox()
+    >>> box.preflight()
+    >>> result = box.run(SandboxJob(workdir=folder, command=["python", "experiment.py"]))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import re
+import secrets
+import shutil
+import socket
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import requests
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.models.containers import Container
+from docker.types import DeviceRequest, LogConfig, Ulimit
+from pydantic import BaseModel
+
+from sandbox import images
+from sandbox.base import (
+    SandboxError,
+    SandboxJob,
+    SandboxResult,
+    SandboxUnavailable,
+    Verdict,
+    filtered_env,
+    tail_text,
+)
+
+log = logging.getLogger(__name__)
+
+SANDBOX_USER = "65534:65534"
+JOB_DIR = "/job"  # deliberately not a path that exists on typical hosts
+OWNER_LABEL = "owner"
+OWNER = "aisci"
+#: Values every job gets; a job's own env cannot override them.
+FIXED_ENV = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp", "MPLBACKEND": "Agg",
+             "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+#: The in-container watchdog fires this long after the host's deadline. It only matters when
+#: the host process died (SIGKILL, power loss): the job then still ends by itself.
+WATCHDOG_GRACE_S = 2.0
+MAX_RESULT_FILES = 100_000  # a job that writes more gets the first ones back
+_KEEP_OUTPUT = 100_000  # bytes kept from the head and from the tail of each stream
+
+
+class CleanupReport(BaseModel):
+    """What a label sweep removed."""
+
+    containers: list[str] = []
+    volumes: list[str] = []
+
+
+class DockerSandbox:
+    """Docker backend. Jobs are contained; the engine itself is trusted."""
+
+    name = "docker"
+
+    def __init__(self, image: str | None = None, *, tmp_mb: int = 256,
+                 results_limit_mb: int = 4096, client: docker.DockerClient | None = None) -> None:
+        self.image = image or images.image_tag()
+        self.tmp_mb = tmp_mb
+        self.results_limit = results_limit_mb * 1024 * 1024
+        self._client = client
+        self._gpus: bool | None = None
+
+    # --- protocol ---------------------------------------------------------------------------
+
+    def preflight(self) -> None:
+        if not images.image_exists(self.client(), self.image):
+            raise SandboxUnavailable(
+                f"Sandbox image {self.image} is missing. Run `aisci sandbox build`.")
+
+    def describe(self) -> dict[str, str]:
+        return {"backend": self.name, "image": self.image}
+
+    def run(self, job: SandboxJob) -> SandboxResult:
+        client = self.client()
+        name = container_name(job)  # the container and its volume share it
+        labels = job_labels(job)
+        try:
+            client.volumes.create(name=name, labels=labels)
+            try:
+                container = client.containers.create(
+                    **container_config(job, self.image, name, labels, tmp_mb=self.tmp_mb,
+                                       gpus=self._gpus_available(job)))
+            except ImageNotFound as exc:
+                raise SandboxUnavailable(
+                    f"Sandbox image {self.image} is missing. Run `aisci sandbox build`.") from exc
+            _put_workdir(container, job.workdir)
+            return self._execute(container, job)
+        except (DockerException, requests.exceptions.RequestException) as exc:
+            raise SandboxError(f"Docker failed while running {name}: {exc}") from exc
+        finally:
+            # By name, not by handle: Ctrl-C can land after the engine created something
+            # but before the call returned it.
+            _remove(client, name)
+
+    # --- engine helpers ---------------------------------------------------------------------
+
+    def client(self) -> docker.DockerClient:
+        """The engine client; ``SandboxUnavailable`` with the fix when it is unreachable."""
+        if self._client is None:
+            self._client = images.docker_client()
+        return self._client
+
+    def cleanup(self, run_id: str | None = None, *, stale_only: bool = False) -> CleanupReport:
+        """Remove containers and volumes labelled ``owner=aisci`` (only ``run_id``'s if given).
+
+        ``stale_only`` spares containers whose aisci process is alive (or on another host),
+        so a sweep at the start of one run never kills another run's jobs.
+        """
+        client = self.client()
+        filters = {"label": _label_filter(run_id)}
+        report = CleanupReport()
+        for container in client.containers.list(all=True, filters=filters):
+            if stale_only and not _is_stale(container):
+                continue
+            with contextlib.suppress(NotFound):
+                container.remove(force=True)
+                report.containers.append(container.name)
+        in_use = {m.get("Name") for c in client.containers.list(all=True, filters=filters)
+                  for m in c.attrs.get("Mounts", [])}
+        for volume in client.volumes.list(filters=filters):
+            if volume.name in in_use or (stale_only and _owner_alive(volume.attrs["Labels"])):
+                continue
+            with contextlib.suppress(NotFound, APIError):
+                volume.remove(force=True)
+                report.volumes.append(volume.name)
+        return report
+
+    def leftovers(self, run_id: str, *, running_only: bool = False) -> list[str]:
+        """Names of containers of ``run_id`` that still exist (any state, or running)."""
+        filters: dict[str, Any] = {"label": _label_filter(run_id)}
+        if running_only:
+            filters["status"] = "running"
+        return [c.name for c in self.client().containers.list(all=True, filters=filters)]
+
+    def _gpus_available(self, job: SandboxJob) -> bool:
+        if job.limits.gpus == 0:
+            return False
+        if self._gpus is None:
+            runtimes = self.client().info().get("Runtimes") or {}
+            self._gpus = "nvidia" in runtimes or shutil.which("nvidia-container-cli") is not None
+            if not self._gpus:
+                log.warning("limits ask for %d GPU(s) but Docker has no NVIDIA runtime; "
+                            "running on CPU", job.limits.gpus)
+        return self._gpus
+
+    # --- one job ----------------------------------------------------------------------------
+
+    def _execute(self, container: Container, job: SandboxJob) -> SandboxResult:
+        limits = job.limits
+        monitor = _OutputMonitor(container, limits.output_bytes)
+        container.start()
+        start = time.monotonic()
+        monitor.start()
+        exit_code, timed_out = _wait(container, start + limits.timeout_s, self.client())
+        duration = time.monotonic() - start
+        monitor.join()
+        container.reload()
+        oom_killed = bool(container.attrs["State"].get("OOMKilled"))
+        copied, copy_note = _fetch_results(container, job.workdir, self.results_limit)
+
+        detail = ""
+        verdict: Verdict
+        if monitor.exceeded:
+            verdict, detail = "output_limit", f"output exceeded {limits.output_bytes} bytes"
+        elif timed_out or (exit_code in (124, 137) and duration >= limits.timeout_s):
+            verdict, detail = "timeout", f"stopped after {limits.timeout_s:g} s"
+        elif oom_killed and exit_code != 0:
+            verdict, detail = "oom", f"killed for memory (limit {limits.memory_mb} MB)"
+        elif not copied:
+            verdict, detail = "output_limit", copy_note
+        elif exit_code != 0:
+            verdict = "error"
+            if exit_code > 128:
+                detail = f"killed by signal {exit_code - 128}"
+        else:
+            missing = [f for f in job.expected_files if not (job.workdir / f).is_file()]
+            verdict = "missing_results" if missing else "ok"
+            detail = f"missing: {', '.join(missing)}" if missing else ""
+        if copy_note and copy_note not in detail:
+            detail = f"{detail}; {copy_note}" if detail else copy_note
+        return SandboxResult(
+            verdict=verdict, exit_code=exit_code, duration_s=round(duration, 3),
+            stdout_tail=tail_text(monitor.text("stdout")),
+            stderr_tail=tail_text(monitor.text("stderr")),
+            backend=self.name, image=self.image, container=container.name, detail=detail,
+        )
+
+
+# --- configuration --------------------------------------------------------------------------
+
+def container_config(job: SandboxJob, image: str, name: str, labels: dict[str, str], *,
+                     tmp_mb: int = 256, gpus: bool = False) -> dict[str, Any]:
+    """The ``containers.create`` arguments: the hardening profile of SANDBOX.md."""
+    limits = job.limits
+    threads = str(max(1, math.ceil(limits.cpus)))
+    env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+           **filtered_env(job.env), **FIXED_ENV}
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"]
+    file_size = limits.file_size_mb * 1024 * 1024
+    watchdog = f"{limits.timeout_s + WATCHDOG_GRACE_S:.0f}"
+    config: dict[str, Any] = dict(
+        image=image, name=name, labels=labels, hostname="sandbox",
+        command=["timeout", "-s", "KILL", watchdog, *job.command],
+        working_dir=JOB_DIR, environment=env, user=SANDBOX_USER,
+        volumes={name: {"bind": JOB_DIR, "mode": "rw"}},
+        network_mode="none", cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
+        read_only=True, tmpfs={"/tmp": f"rw,noexec,nosuid,nodev,size={tmp_mb}m"},
+        ipc_mode="private", init=True, oom_score_adj=500,
+        pids_limit=limits.pids,
+        mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m",
+        nano_cpus=int(limits.cpus * 1e9),
+        shm_size=f"{max(64, min(limits.memory_mb // 4, 1024))}m",
+        ulimits=[Ulimit(name="nofile", soft=4096, hard=4096),
+                 Ulimit(name="fsize", soft=file_size, hard=file_size)],
+        log_config=LogConfig(type="json-file", config={
+            "max-size": f"{2 * limits.output_bytes // 2**20 + 1}m", "max-file": "1"}),
+        stdin_open=False, tty=False,
+    )
+    if gpus:
+        config["device_requests"] = [DeviceRequest(count=limits.gpus, capabilities=[["gpu"]])]
+    return config
+
+
+def container_name(job: SandboxJob) -> str:
+    """Unique per job: concurrent jobs and two aisci processes never collide."""
+    parts = ["aisci", _slug(job.labels.get("run_id", ""))[:32],
+             _slug(job.labels.get("idea", ""))[:24], secrets.token_hex(4)]
+    return "-".join(p for p in parts if p)
+
+
+def job_labels(job: SandboxJob) -> dict[str, str]:
+    labels = {f"aisci.{_slug(k)}": v[:200] for k, v in job.labels.items()}
+    labels.update({OWNER_LABEL: OWNER, "aisci.pid": str(os.getpid()),
+                   "aisci.host": socket.gethostname()})
+    return labels
+
+
+def _label_filter(run_id: str | None) -> list[str]:
+    return [f"{OWNER_LABEL}={OWNER}"] + ([f"aisci.run_id={run_id}"] if run_id else [])
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_.-]+", "-", text).strip("-.")
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+def _wait(container: Container, deadline: float, client: docker.DockerClient) -> tuple[int, bool]:
+    """Exit code, and whether the host's deadline killed the job."""
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            # Only an HTTP timeout: docker 7.2 raises ConnectionError (not ReadTimeout) for it.
+            return int(container.wait(timeout=max(remaining, 0.1))["StatusCode"]), False
+        except requests.exceptions.RequestException:
+            if deadline - time.monotonic() > 0.5:
+                client.ping()  # an early error means the engine, not the job: raise from here
+                time.sleep(0.2)
+    _kill(container)
+    return int(container.wait(timeout=60)["StatusCode"]), True
+
+
+def _kill(container: Container) -> None:
+    with contextlib.suppress(NotFound, APIError):  # already gone or already exited
+        container.kill()
+
+
+def _remove(client: docker.DockerClient, name: str) -> None:
+    """Remove the job's container and volume, even when Ctrl-C arrives meanwhile."""
+    interrupted = False
+    pending = ["container", "volume"]
+    for _ in range(3):
+        try:
+            while pending:
+                with contextlib.suppress(NotFound):
+                    if pending[0] == "container":
+                        client.api.remove_container(name, force=True)
+                    else:
+                        client.api.remove_volume(name, force=True)
+                pending.pop(0)
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+        except (DockerException, requests.exceptions.RequestException) as exc:
+            log.warning("could not remove %s %s (%s); `aisci sandbox cleanup` will",
+                        pending[0], name, exc)
+            break
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _is_stale(container: Container) -> bool:
+    """A container nobody will come back for: its aisci process is gone.
+
+    An exited container of a live process is not stale: its results are being copied back.
+    """
+    return not _owner_alive(container.labels)
+
+
+def _owner_alive(labels: dict[str, str] | None) -> bool:
+    """Whether the aisci process that labelled this may still use it (unknown counts as yes)."""
+    labels = labels or {}
+    if labels.get("aisci.host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(labels.get("aisci.pid", "")), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+class _OutputMonitor:
+    """Follows stdout and stderr, keeps head and tail, kills the job past the byte budget."""
+
+    def __init__(self, container: Container, budget: int) -> None:
+        self.container = container
+        self.budget = budget
+        self.exceeded = False
+        self._total = 0
+        self._lock = threading.Lock()
+        self._heads: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+        self._tails: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+        self._cut: dict[str, int] = {"stdout": 0, "stderr": 0}
+        self._threads = [threading.Thread(target=self._follow, args=(s,), daemon=True)
+                         for s in ("stdout", "stderr")]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def text(self, stream: str) -> bytes:
+        head, tail = self._heads[stream], self._tails[stream]
+        if not self._cut[stream]:
+            return bytes(head + tail)
+        return bytes(head) + f"\n[... {self._cut[stream]} bytes cut ...]\n".encode() + bytes(tail)
+
+    def _follow(self, stream: str) -> None:
+        try:
+            chunks = self.container.logs(stream=True, follow=True,
+                                         stdout=stream == "stdout", stderr=stream == "stderr")
+            for chunk in chunks:
+                self._keep(stream, chunk)
+                with self._lock:
+                    self._total += len(chunk)
+                    over = self._total > self.budget and not self.exceeded
+                    if over:
+                        self.exceeded = True
+                if over:
+                    _kill(self.container)
+                if self.exceeded:
+                    return
+        except (DockerException, requests.exceptions.RequestException) as exc:
+            log.debug("log stream ended: %s", exc)
+
+    def _keep(self, stream: str, chunk: bytes) -> None:
+        head, tail = self._heads[stream], self._tails[stream]
+        room = _KEEP_OUTPUT - len(head)
+        if room > 0:
+            head += chunk[:room]
+            chunk = chunk[room:]
+        tail += chunk
+        if len(tail) > _KEEP_OUTPUT:
+            self._cut[stream] += len(tail) - _KEEP_OUTPUT
+            del tail[:-_KEEP_OUTPUT]
+
+
+# --- moving the job folder in and out -------------------------------------------------------
+
+def _put_workdir(container: Container, workdir: Path) -> None:
+    """Copy the job folder in, owned by the sandbox user (so the job can write its folder)."""
+    uid, gid = (int(x) for x in SANDBOX_USER.split(":"))
+
+    def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid, info.gid, info.uname, info.gname = uid, gid, "", ""
+        return info
+
+    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buffer:
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            tar.add(str(workdir), arcname=".", filter=own)
+        buffer.seek(0)
+        container.put_archive(JOB_DIR, buffer)
+
+
+def _fetch_results(container: Container, workdir: Path, limit: int) -> tuple[bool, str]:
+    """Copy the job folder back over ``workdir``. Returns (copied, note)."""
+    with tempfile.TemporaryFile() as archive:
+        size = 0
+        stream, _ = container.get_archive(JOB_DIR + "/.")
+        for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                return False, (f"results larger than {limit // 2**20} MB were not copied back")
+            archive.write(chunk)
+        archive.seek(0)
+        with _staging(workdir) as stage, tarfile.open(fileobj=archive, mode="r:") as tar:
+            skipped = _extract(tar, stage)
+            _replace_contents(workdir, stage)
+    if not skipped:
+        return True, ""
+    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    return True, f"not copied back (unsafe or too many): {', '.join(skipped[:5])}{more}"
+
+
+def _extract(tar: tarfile.TarFile, dest: Path) -> list[str]:
+    """Extract with the "data" filter: no links out of ``dest``, no devices, no setuid bits."""
+    skipped: list[str] = []
+    count = 0
+
+    def safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        nonlocal count
+        name = _strip_root(member.name)
+        if not name:
+            return None
+        count += 1
+        if count > MAX_RESULT_FILES:
+            skipped.append(name)
+            return None
+        changes: dict[str, Any] = {"name": name}
+        if member.islnk():
+            changes["linkname"] = _strip_root(member.linkname)
+        try:
+            return tarfile.data_filter(member.replace(**changes, deep=False), path)
+        except tarfile.FilterError:
+            skipped.append(name)
+            return None
+
+    tar.extractall(dest, filter=safe)  # noqa: S202 - every member goes through data_filter
+    return skipped
+
+
+def _strip_root(name: str) -> str:
+    """``get_archive("/job/.")`` names entries ``./x``: make them relative to the folder."""
+    return "/".join(p for p in name.split("/") if p not in ("", "."))
+
+
+@contextlib.contextmanager
+def _staging(workdir: Path) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(dir=workdir.parent, prefix=f".{workdir.name}-") as tmp:
+        yield Path(tmp)
+
+
+def _replace_contents(workdir: Path, stage: Path) -> None:
+    for entry in list(workdir.iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for entry in list(stage.iterdir()):
+        entry.rename(workdir / entry.name)

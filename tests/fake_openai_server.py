@@ -1,0 +1,247 @@
+"""A small OpenAI-compatible chat server on 127.0.0.1, for tests of the real HTTP model path.
+
+By default it answers like the offline model: the request's messages go to
+``offline_model.answer`` and the reply comes back as the assistant's content, with a ``usage``
+block counted by ``offline_model.count_tokens``. A test scripts faults with a queue of steps:
+
+    >>> server.script(Step.rate_limit(), Step.rate_limit(), Step.good())
+    >>> server.default = Step.server_error()   # what it does once the queue is empty
+
+It counts chat requests and keeps the last request's headers and body, so a test can show
+that an API key travels as a header (``last_headers`` has lower-case names).
+
+PYTEST_DONT_REWRITE (test modules import it before pytest loads it as the fixture's plugin)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+import pytest
+
+from agents.llm.setup import litellm
+
+litellm()  # configure litellm before offline_model imports it
+from agents.llm import offline_model  # noqa: E402
+
+Kind = Literal["good", "bad_http_json", "bad_content", "rate_limit", "server_error", "slow",
+               "unauthorized"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted answer."""
+
+    kind: Kind = "good"
+    content: str | None = None  # the assistant's text; None: the offline model's answer
+    retry_after: str | None = None  # Retry-After header of a 429
+    delay_s: float = 0.0  # how long a slow answer waits before it is sent
+
+    @classmethod
+    def good(cls, content: str | None = None) -> Step:
+        return cls("good", content=content)
+
+    @classmethod
+    def bad_http_json(cls) -> Step:
+        """HTTP 200 whose body is not JSON at all (a broken server or proxy)."""
+        return cls("bad_http_json")
+
+    @classmethod
+    def bad_content(cls, content: str | None = None) -> Step:
+        """A valid chat response whose content is truncated JSON (default: the good answer, cut)."""
+        return cls("bad_content", content=content)
+
+    @classmethod
+    def rate_limit(cls, retry_after: str | None = "0.01") -> Step:
+        return cls("rate_limit", retry_after=retry_after)
+
+    @classmethod
+    def server_error(cls) -> Step:
+        return cls("server_error")
+
+    @classmethod
+    def slow(cls, delay_s: float) -> Step:
+        return cls("slow", delay_s=delay_s)
+
+    @classmethod
+    def unauthorized(cls) -> Step:
+        """401 whose message quotes the key it got, as careless servers do."""
+        return cls("unauthorized")
+
+
+class FakeOpenAIServer:
+    """An OpenAI-compatible server in a background thread (``with FakeOpenAIServer() as s``)."""
+
+    def __init__(self) -> None:
+        self.default = Step.good()
+        self.requests = 0
+        self.request_times: list[float] = []
+        self.last_headers: dict[str, str] = {}
+        self.last_body: dict[str, Any] = {}
+        self.models_requests = 0
+        self._queue: deque[Step] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL to pass as ``api_base`` (ends in ``/v1``)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *steps: Step) -> None:
+        """Answer the next requests with these steps, in order, then with ``default``."""
+        with self._lock:
+            self._queue.extend(steps)
+
+    def next_step(self, body: dict[str, Any], headers: dict[str, str]) -> Step:
+        with self._lock:
+            self.requests += 1
+            self.request_times.append(time.monotonic())
+            self.last_headers = headers
+            self.last_body = body
+            return self._queue.popleft() if self._queue else self.default
+
+    def last_user_message(self) -> str:
+        users = [m for m in self.last_body.get("messages", []) if m.get("role") == "user"]
+        return _text(users[-1].get("content")) if users else ""
+
+    def start(self) -> FakeOpenAIServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # releases slow answers at once
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def wait(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True  # a slow answer never holds up stop()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that time out reset their connection: expected here, not news
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):  # multi-part content: keep the text parts
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
+def chat_response(model: str, content: str, prompt_tokens: int) -> dict[str, Any]:
+    completion_tokens = offline_model.count_tokens(content)
+    return {
+        "id": f"chatcmpl-fake-{time.monotonic_ns()}", "object": "chat.completion",
+        "created": int(time.time()), "model": model, "system_fingerprint": "fake",
+        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+def _error(message: str, kind: str, code: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/models"):
+                server.models_requests += 1
+                self._send(200, {"object": "list", "data": [
+                    {"id": "fake-local", "object": "model", "created": 0, "owned_by": "aisci-tests"}]})
+            else:
+                self._send(404, _error(f"no route {self.path}", "invalid_request_error", "not_found"))
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, _error(f"no route {self.path}", "invalid_request_error", "not_found"))
+                return
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                self._send(400, _error("body is not JSON", "invalid_request_error", "bad_json"))
+                return
+            step = server.next_step(body, {k.lower(): v for k, v in self.headers.items()})
+            messages = body.get("messages", [])
+            model = str(body.get("model", "fake-local"))
+            if step.kind == "rate_limit":
+                headers = {"Retry-After": step.retry_after} if step.retry_after is not None else {}
+                self._send(429, _error("Rate limit reached, slow down", "rate_limit_error",
+                                       "rate_limit_exceeded"), headers)
+                return
+            if step.kind == "unauthorized":
+                sent = server.last_headers.get("authorization", "").removeprefix("Bearer ")
+                self._send(401, _error(f"Incorrect API key provided: {sent}", "invalid_request_error",
+                                       "invalid_api_key"))
+                return
+            if step.kind == "server_error":
+                self._send(500, _error("The server had an error", "server_error", "internal_error"))
+                return
+            if step.kind == "bad_http_json":
+                self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess')
+                return
+            if step.kind == "slow":
+                server.wait(step.delay_s)
+            content = step.content if step.content is not None else offline_model.answer(messages)
+            if step.kind == "bad_content" and step.content is None:
+                content = content[: max(1, len(content) // 2)]
+            prompt_tokens = sum(offline_model.count_tokens(_text(m.get("content")))
+                                for m in messages)
+            self._send(200, chat_response(model, content, prompt_tokens))
+
+        def _send(self, status: int, payload: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> None:
+            self._send_raw(status, json.dumps(payload).encode(), headers)
+
+        def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+                self.close_connection = True
+
+    return Handler
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAIServer]:
+    """A running fake server; scripted steps and counters start empty."""
+    with FakeOpenAIServer() as server:
+        yield server
