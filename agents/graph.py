@@ -1,7 +1,10 @@
 """The research workflow: one LangGraph StateGraph, checkpointed into the run folder.
 
-ideate -> check_novelty -> (Send per selected idea) experiment -> plot -> write_paper
-       -> review (-> revise -> review)* -> finish
+ideate -> check_novelty -> [approve_ideas] -> (Send per selected idea) experiment -> plot
+       -> write_paper -> [approve_paper] -> review (-> revise -> review)* -> finish
+
+The approve nodes pause the run (a LangGraph interrupt) only when the user asked for that
+checkpoint with --approve; the answer arrives with ``aisci resume`` or at the terminal.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Send
+from langgraph.types import Send, interrupt
 
 from agents import experimenter, ideation, novelty, plotting, reviewer, writer
 from agents.context import RunContext
@@ -19,7 +22,8 @@ from agents.cost import CostLedger
 from agents.models import IdeaOutcome, Paper, ReviewOutcome
 from agents.state import IdeaTask, ResearchState
 
-NODES = ("ideate", "check_novelty", "experiment", "plot", "write_paper", "review", "finish")
+NODES = ("ideate", "check_novelty", "approve_ideas", "experiment", "plot", "write_paper",
+         "approve_paper", "review", "finish")
 
 
 def _ctx(runtime: Runtime[RunContext], stage: str) -> RunContext:
@@ -50,6 +54,35 @@ def literature_source(ctx: RunContext) -> Any:
     from agents.literature.registry import default_cache_dir, get_source
 
     return get_source(ctx.settings.literature, cache_dir=default_cache_dir())  # type: ignore[arg-type]
+
+
+async def approve_ideas_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    if "ideas" not in ctx.settings.approve:
+        return {}
+    ideas = state["ideas"]
+    answer = interrupt({"checkpoint": "ideas", "ideas": [
+        {"name": i.name, "title": i.title, "selected": i.selected,
+         "novel": bool(i.novelty_verdict and i.novelty_verdict.novel)} for i in ideas]})
+    # After the interrupt: the node re-runs from its start on resume, so nothing above has effects.
+    approved = bool(answer)
+    ctx.run.event("approval", checkpoint="ideas", approved=approved)
+    if approved:
+        return {}
+    ideas = [i.model_copy(update={"selected": False}) for i in ideas]
+    ctx.run.write_json("ideas.json", ideas)
+    return {"ideas": ideas}
+
+
+async def approve_paper_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    if "paper" not in ctx.settings.approve or not state.get("papers"):
+        return {}
+    answer = interrupt({"checkpoint": "paper", "papers": [
+        p.pdf_path or p.tex_path for p in state.get("papers", [])]})
+    approved = bool(answer)
+    ctx.run.event("approval", checkpoint="paper", approved=approved)
+    return {} if approved else {"papers": []}
 
 
 def fan_out(state: ResearchState) -> list[Send] | str:
@@ -128,6 +161,8 @@ def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, Resear
     graph = StateGraph(ResearchState, context_schema=RunContext)
     graph.add_node("ideate", ideate_node)
     graph.add_node("check_novelty", novelty_node)
+    graph.add_node("approve_ideas", approve_ideas_node)
+    graph.add_node("approve_paper", approve_paper_node)
     graph.add_node("experiment", experiment_node, input_schema=IdeaTask)  # type: ignore[call-overload]
     graph.add_node("plot", plot_node)
     graph.add_node("write_paper", write_node)
@@ -135,10 +170,12 @@ def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, Resear
     graph.add_node("finish", finish_node)
     graph.add_edge(START, "ideate")
     graph.add_edge("ideate", "check_novelty")
-    graph.add_conditional_edges("check_novelty", fan_out, ["experiment", "finish"])
+    graph.add_edge("check_novelty", "approve_ideas")
+    graph.add_conditional_edges("approve_ideas", fan_out, ["experiment", "finish"])
     graph.add_edge("experiment", "plot")
     graph.add_edge("plot", "write_paper")
-    graph.add_edge("write_paper", "review")
+    graph.add_edge("write_paper", "approve_paper")
+    graph.add_edge("approve_paper", "review")
     graph.add_edge("review", "finish")
     graph.add_edge("finish", END)
     return graph

@@ -80,12 +80,25 @@ def write_run_json(run: RunFolder, settings: RunSettings, status: str, **extra: 
     run.write_json("run.json", record)
 
 
+def pending_approval(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint a paused run waits at (its interrupt payload), if any."""
+    pending = values.get("__pending__")
+    return pending if isinstance(pending, dict) else None
+
+
 async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
-                  resume: bool = False, progress: Progress | None = None) -> dict[str, Any]:
-    """Run (or continue) the graph to its end; returns the final state values."""
+                  resume: bool = False, answer: bool | None = None,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Run (or continue) the graph until it ends or pauses; returns the state values.
+
+    ``answer`` is the reply to a pending approval (``--approve``): True continues, False
+    skips what was to be approved. A paused run has ``status == "awaiting_approval"`` and its
+    question under ``values["__pending__"]``.
+    """
     import aiosqlite
     from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    from langgraph.types import Command
 
     template = load_template(settings.template)
 
@@ -110,16 +123,27 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         async with aiosqlite.connect(str(run.checkpoints)) as conn:
             saver = AsyncSqliteSaver(conn, serde=checkpoint_serializer())
             graph = build_graph().compile(checkpointer=saver)
-            inputs = None if resume else {"topic": settings.topic}
+            inputs: Any = {"topic": settings.topic}
+            if resume:
+                inputs = Command(resume=answer) if answer is not None else None
             async for chunk in graph.astream(  # type: ignore[call-overload]
                     inputs, config, context=ctx, stream_mode="updates", durability="sync"):
                 for node, update in chunk.items():
+                    if node == "__interrupt__":
+                        continue
                     run.event("node_end", node=node)
                     if progress:
                         progress(node, update or {})
             snapshot = await graph.aget_state(config)
             values = dict(snapshot.values)
-            status = values.get("status", "incomplete") if not snapshot.next else "incomplete"
+            interrupts = [i for task in snapshot.tasks for i in task.interrupts]
+            if interrupts:
+                status = "awaiting_approval"
+                values["__pending__"] = interrupts[0].value
+                run.event("awaiting_approval", checkpoint=interrupts[0].value.get("checkpoint"))
+            else:
+                status = values.get("status", "incomplete") if not snapshot.next else "incomplete"
+            values["status"] = status
             return values
     except BudgetExceeded:
         status = "stopped_budget"

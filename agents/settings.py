@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents.llm.client import ROLES, ModelSettings
 
 SandboxBackend = Literal["docker", "local"]
+Checkpoint = Literal["ideas", "paper"]
 
 
 class RunSettings(BaseModel):
@@ -29,6 +30,7 @@ class RunSettings(BaseModel):
     num_reviewers: int = Field(default=3, ge=1, le=10)
     revise: int = Field(default=0, ge=0, le=5)
     sandbox: SandboxBackend = "docker"
+    approve: list[Checkpoint] = Field(default_factory=list, description="pause for a person here")
     max_cost: float | None = Field(default=None, gt=0, description="USD budget of the whole run")
 
     def models_by_role(self) -> dict[str, ModelSettings]:
