@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from agents.llm.client import LLMClient
 from agents.run_folder import RunFolder
 from agents.settings import RunSettings
 from agents.templates import load_template
-from sandbox.base import Sandbox
+from sandbox.base import Limits, Sandbox
 
 Progress = Callable[[str, dict[str, Any]], None]
 THREAD_ID = "research"
@@ -44,6 +45,17 @@ def stage_estimates(settings: RunSettings, template_max_runs: int) -> dict[str, 
     by_stage = estimate(settings, settings.max_runs or template_max_runs).by_stage
     return {stage: cost / (settings.num_ideas if stage == "experiment" else 1)
             for stage, cost in by_stage.items()}
+
+
+def effective_parallel(requested: int, limits: Limits) -> int:
+    """Ideas run at once: what was asked, within this machine's CPUs and memory."""
+    by_cpu = int((os.cpu_count() or 1) // limits.cpus) or 1
+    try:
+        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError):  # not a POSIX system: trust the request
+        return requested
+    by_memory = int(memory_mb * 0.8 // limits.memory_mb) or 1
+    return max(1, min(requested, by_cpu, by_memory))
 
 
 def make_sandbox(backend: str) -> Sandbox:
@@ -116,8 +128,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     timings.setdefault("started", datetime.now(UTC).isoformat())
     write_run_json(run, settings, "running", timings=timings, sandbox=sandbox.describe())
     run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe())
+    parallel = effective_parallel(settings.parallel, template.limits)
+    if parallel < settings.parallel:
+        run.event("parallel_limited", requested=settings.parallel, used=parallel,
+                  cpus=os.cpu_count(), job_cpus=template.limits.cpus,
+                  job_memory_mb=template.limits.memory_mb)
     config: RunnableConfig = {"configurable": {"thread_id": THREAD_ID},
-                              "max_concurrency": settings.parallel, "recursion_limit": 100}
+                              "max_concurrency": parallel, "recursion_limit": 100}
     status = "failed"
     try:
         async with aiosqlite.connect(str(run.checkpoints)) as conn:

@@ -123,6 +123,12 @@ def write_section(prompt: str) -> dict[str, str]:
         text = (f"{'The change helps' if improved else 'The change does not help'} on average "
                 f"in our setting. The study is small: a few seeds and synthetic tasks; larger "
                 f"models and real data are the natural next step.")
+        notes = [n.removeprefix("Address: ").rstrip(".") for n in
+                 str(idea.get("revision_notes", "")).splitlines() if n.strip()]
+        if notes:
+            text += ("\n\n\\paragraph{Limitations raised in review.} In response to the reviews, "
+                     "we state plainly what this study does not settle: "
+                     + "; ".join(tex(n[:1].lower() + n[1:]) for n in notes) + ".")
     else:
         text = f"{tex(section)} is not part of this paper."
     return {"latex": text}

@@ -61,3 +61,16 @@ def test_broken_template_fails_precisely(tmp_path: Path, kind: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "agents.cli", "template", "check", str(copy)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_parallelism_stays_within_the_machine() -> None:
+    import os
+
+    from agents.runner import effective_parallel
+    from sandbox.base import Limits
+
+    cpus = os.cpu_count() or 1
+    assert effective_parallel(64, Limits(cpus=1, memory_mb=64)) == min(64, cpus)
+    assert effective_parallel(1, Limits(cpus=1, memory_mb=64)) == 1
+    assert effective_parallel(8, Limits(cpus=cpus * 4, memory_mb=64)) == 1
+    assert effective_parallel(8, Limits(cpus=0.5, memory_mb=10**9)) == 1
