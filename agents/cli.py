@@ -93,6 +93,8 @@ class Output:
             print(json.dumps(fields), flush=True)
 
     def node(self, node: str, update: dict[str, Any]) -> None:
+        if node.startswith("approve_") and not update:
+            return  # a checkpoint nobody asked for, or one already answered: nothing to show
         detail = _summary(node, update)
         if self.mode == "rich":
             console.print(f"[green]✓[/green] {node}" + (f": {detail}" if detail else ""),
@@ -117,7 +119,7 @@ class Output:
         tokens = ledger.total.prompt_tokens + ledger.total.completion_tokens
         console.print(f"Done: {status}. {ledger.total.calls} model calls, {tokens} tokens, "
                       f"${ledger.total.cost_usd:.4f}{note}.", highlight=False)
-        console.print(f"Artifacts: {run_folder.path}", highlight=False)
+        console.print(f"Artifacts: {run_folder.path} (open report.html)", highlight=False)
 
 
 def _drive(out: Output, run_folder: Any, settings: Any, box: Any, *, resume: bool,

@@ -64,6 +64,8 @@ async def check_model(settings: ModelSettings, *, roles: tuple[str, ...] = (),
                       timeout_s: float = PING_TIMEOUT_S) -> Check:
     """One tiny structured call, no retries: does this model answer, and with valid JSON?"""
     name = f"model {settings.model}" + (f" ({', '.join(roles)})" if roles else "")
+    if is_offline_model(settings.model):  # built in: nothing to reach, nothing to time out
+        return Check(name=name, ok=True, detail="the built-in offline model (no network, no key)")
     missing = missing_keys(settings)
     if missing and not settings.api_base:  # no call: it could only fail, and costs time
         return Check(name=name, ok=False, detail=f"{_key_words(missing)} is not set",

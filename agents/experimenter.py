@@ -119,11 +119,19 @@ async def baseline(ctx: RunContext, idea_dir: Path) -> ExperimentRun:
 
 
 async def run_idea(ctx: RunContext, idea: Idea) -> IdeaOutcome:
+    """All runs of one idea. A finished idea is not redone (its outcome.json is reused); an
+    unfinished one starts again from a clean copy of the template, its sandbox runs cached."""
     t = ctx.template
     idea_dir = ctx.run.idea_dir(idea.name)
+    done = idea_dir / "outcome.json"
+    if done.exists():
+        return IdeaOutcome.model_validate_json(done.read_text(encoding="utf-8"))
     code_dir = idea_dir / "code"
-    if not code_dir.exists():
-        shutil.copytree(t.path, code_dir, ignore=_COPY_IGNORE)
+    partial = idea_dir / ".code.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(t.path, partial, ignore=_COPY_IGNORE)
+    shutil.rmtree(code_dir, ignore_errors=True)
+    partial.rename(code_dir)  # a kill during the copy leaves no half-filled code/ behind
     runs = [await baseline(ctx, idea_dir)]
     if runs[0].verdict != "ok":
         return _finish(ctx, idea, idea_dir, runs, "failed",
@@ -199,7 +207,9 @@ def _finish(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[ExperimentRu
                       {f"run_{r.index}": r.description for r in runs if r.verdict == "ok"})
     atomic_write_text(idea_dir / "notes.md", notes(ctx, idea, runs, status, reason))
     atomic_write_json(idea_dir / "runs.json", runs)
-    return IdeaOutcome(idea=idea, status=status, reason=reason, runs=runs)  # type: ignore[arg-type]
+    outcome = IdeaOutcome(idea=idea, status=status, reason=reason, runs=runs)  # type: ignore[arg-type]
+    atomic_write_text(idea_dir / "outcome.json", outcome.model_dump_json(indent=1))
+    return outcome
 
 
 def failure_summary(feedback: str) -> str:

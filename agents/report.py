@@ -123,13 +123,13 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
             f'<figure><img src="{_href(p, run_dir)}" alt="{_e(p.stem)}">'
             f"<figcaption>{_e(p.name)}</figcaption></figure>" for p in plots)
         parts += ["<h3>Plots</h3>", f'<div class="plots">{figures}</div>']
-    papers = [p for p in [folder / "paper" / "paper.pdf", *sorted(folder.glob("paper_v*/paper.pdf"))]
-              if p.is_file()]
+    revised = sorted(folder.glob("paper_v*/paper.pdf"), key=lambda p: _index(p.parent.name))
+    papers = [p for p in [folder / "paper" / "paper.pdf", *revised] if p.is_file()]
     if papers:
         links = " · ".join(f'<a href="{_href(p, run_dir)}">{_e(p.parent.name)}/paper.pdf</a>'
                            for p in papers)
         parts += ["<h3>Paper</h3>", f"<p>{links}</p>"]
-    for reviews in [folder / "reviews", *sorted(folder.glob("reviews_v*"))]:
+    for reviews in [folder / "reviews", *sorted(folder.glob("reviews_v*"), key=lambda p: _index(p.name))]:
         parts.append(_reviews(reviews))
     return "\n".join(p for p in parts if p)
 
@@ -282,7 +282,7 @@ def _e(value: Any) -> str:
 
 def _num(value: Any) -> str:
     if isinstance(value, float):
-        value = f"{value:.4f}"
+        value = f"{value:.4g}"
     return f'<span class="num">{_e("-" if value is None else value)}</span>'
 
 

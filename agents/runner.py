@@ -18,6 +18,7 @@ from agents.errors import BudgetExceeded
 from agents.estimate import estimate
 from agents.graph import build_graph
 from agents.llm.client import LLMClient
+from agents.report import write_report
 from agents.run_folder import RunFolder
 from agents.settings import RunSettings
 from agents.templates import load_template
@@ -146,7 +147,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             async for chunk in graph.astream(  # type: ignore[call-overload]
                     inputs, config, context=ctx, stream_mode="updates", durability="sync"):
                 for node, update in chunk.items():
-                    if node == "__interrupt__":
+                    if node.startswith("__"):  # __interrupt__, __metadata__ (a replay on resume)
                         continue
                     run.event("node_end", node=node)
                     if progress:
@@ -178,3 +179,4 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         timings["wall_s"] = round(timings.get("wall_s", 0) + time.monotonic() - started, 2)
         run.write_json("cost.json", CostLedger.from_events(run.events()))
         write_run_json(run, settings, status, timings=timings)
+        write_report(run.path)  # the page shows whatever exists, for stopped runs too

@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _load import warn_if_loaded
+
 from sandbox.base import Limits, SandboxJob
 from sandbox.docker import DockerSandbox
 
@@ -108,10 +110,7 @@ def main() -> None:
     print(f"empty job         : median {statistics.median(empty):.2f} s start to exit over "
           f"{len(empty)} runs (min {min(empty):.2f}); plain subprocess "
           f"{statistics.median(host_empty):.3f} s")
-    load = os.getloadavg()[0]
-    if load > (os.cpu_count() or 1):
-        print(f"note              : load average {load:.1f} on {os.cpu_count()} CPUs: "
-              "wall times are inflated by other work")
+    warn_if_loaded(18)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #   1. a Python virtual environment (.venv) with aisci and its pinned dependencies
 #   2. TeX (pdflatex, bibtex, latexmk) and poppler (pdftotext), from Debian's packages
 #   3. a running Docker engine and the sandbox image, built offline (scripts/setup_docker.sh)
+#   4. with --for-tests: headless Chromium, for the test that opens the run report
 # Skips: AISCI_SKIP_DOCKER=1 (no engine/image), AISCI_SKIP_TEX=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,4 +49,13 @@ fi
 if [[ -z "${AISCI_SKIP_DOCKER:-}" ]]; then
   PYTHON=.venv/bin/python bash scripts/setup_docker.sh
 fi
+# 4. A browser for the report test.
+if [[ "${1:-}" == "--for-tests" ]] && ! command -v chromium >/dev/null 2>&1; then
+  echo "browser: installing chromium with apt-get"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium fonts-liberation >/dev/null
+  echo "browser: ready ($(elapsed))"
+fi
+
 echo "setup: done ($(elapsed))"

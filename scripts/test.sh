@@ -3,5 +3,5 @@
 #   bash scripts/test.sh [pytest options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --for-tests
 exec .venv/bin/python -m pytest "$@"

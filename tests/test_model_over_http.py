@@ -203,7 +203,8 @@ def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, t
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     calls = _of(events, "llm_call")
     assert calls and {c["model"] for c in calls} == {"openai/fake-local"}
-    assert fake_openai.requests == len(calls)  # every model call went over HTTP
+    # every model call went over HTTP, plus the one ping of the preflight before the run
+    assert fake_openai.requests == len(calls) + 1
     for path in run.rglob("*"):
         if path.is_file():
             assert KEY not in path.read_text(errors="ignore"), path
