@@ -72,7 +72,7 @@ def variants(knob: Knob, count: int) -> list[Any]:
     if isinstance(v, bool):
         options: list[Any] = [not v]
     elif isinstance(v, int):
-        options = [v * 4, max(1, v // 2)]
+        options = [v * 2, max(1, v // 2)]
     elif isinstance(v, float) and v == 0.0:
         options = [0.5, 0.9] if re.search("MOMENTUM|BETA", knob.name) else [0.01, 0.1]
     elif isinstance(v, float):
@@ -98,9 +98,12 @@ def ideate(prompt: str) -> dict[str, Any]:
     taken = set(first_json(prompt, "previous_ideas", []) or [])
     topic_words = content_words(topic)
 
-    def relevance(k: Knob) -> tuple[int, int]:
+    def relevance(k: Knob) -> tuple[int, int, int]:
         overlap = len(topic_words & content_words(k.words + " " + k.comment))
-        return (-overlap, _digest(topic, k.name) % 1000)
+        # Integers are mostly sizes and step counts: changing them changes the compute budget,
+        # so ideas on rates, coefficients and choices come first.
+        costly = isinstance(k.value, int) and not isinstance(k.value, bool)
+        return (-overlap, int(costly), _digest(topic, k.name) % 1000)
 
     ideas = []
     for knob in sorted(knobs(_code(prompt)), key=relevance):
