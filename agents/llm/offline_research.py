@@ -16,6 +16,7 @@ from typing import Any
 from agents.llm.prompt_blocks import blocks, first, first_json
 
 _KNOB = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=\s*([^#\n]+?)\s*(?:#\s*(.*))?$", re.MULTILINE)
+_BASELINE = re.compile(r"from\s+(\"[^\"]*\"|[-+]?[0-9][0-9.eE+-]*|True|False)\s+to\b")
 _SKIP_KNOBS = ("SEED", "VAL", "EVAL", "TEST", "DEVICE", "DATASET")
 _STOP = frozenset((
     "tuning", "a", "an", "the", "of", "on", "in", "for", "and", "or", "to", "with", "by", "from", "is",
@@ -41,8 +42,10 @@ def _digest(*parts: str) -> int:
 
 
 def content_words(text: str) -> set[str]:
+    """Lower-case content words, plurals folded ('schedules' matches 'schedule')."""
     words = re.findall(r"[a-z][a-z0-9]+", text.lower().replace("_", " "))
-    return {w for w in words if w not in _STOP and len(w) > 2}
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+            for w in words if w not in _STOP and len(w) > 2}
 
 
 def knobs(code: str) -> list[Knob]:
@@ -175,9 +178,41 @@ def novelty_step(prompt: str) -> dict[str, Any]:
 # ---- code ----------------------------------------------------------------------------------
 
 
+def _mentions(text: str, name: str) -> re.Match[str] | None:
+    """``name`` as a whole identifier in ``text`` (SGD_LR is not found in SF_SGD_LR)."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text)
+
+
+def retreat(base: Any, target: Any, failures: int) -> Any:
+    """A value ``failures`` halvings of the way back from ``target`` toward ``base``."""
+    if failures == 0 or isinstance(target, bool) or not isinstance(target, int | float):
+        return target
+    if not isinstance(base, int | float) or isinstance(base, bool):
+        return target
+    for _ in range(failures):
+        if isinstance(target, float) and base > 0 and target > 0:
+            target = float(f"{(base * target) ** 0.5:.3g}")  # halfway on a log scale
+        else:
+            target = type(target)(base + (target - base) / 2)
+    return target
+
+
+def _baseline_value(experiment: str, knob: Knob) -> Any:
+    """The knob's baseline as the idea states it ('from 0.1 to ...'), else its current value."""
+    mention = _mentions(experiment, knob.name)
+    found = _BASELINE.match(experiment[mention.end():].lstrip()) if mention else None
+    if found is None:
+        return knob.value
+    try:
+        return ast.literal_eval(found.group(1))
+    except (ValueError, SyntaxError):
+        return knob.value
+
+
 def planned_values(experiment: str, knob: Knob, count: int) -> list[Any]:
     """The values an idea's experiment text asks for, in order ('to 0.5, then to 0.9')."""
-    after = experiment.split(knob.name, 1)[1] if knob.name in experiment else ""
+    found_name = _mentions(experiment, knob.name)
+    after = experiment[found_name.end():] if found_name else ""
     found = []
     for raw in re.findall(r"\bto\s+(\"[^\"]*\"|'[^']*'|True|False|[-+]?[0-9][0-9.eE+-]*)", after):
         try:
@@ -194,22 +229,23 @@ def edit_code(prompt: str) -> dict[str, Any]:
     history = first_json(prompt, "history", []) or []
     code = _code(prompt)
     experiment = str(idea.get("experiment", ""))
-    candidates = [k for k in knobs(code) if k.name in experiment] or knobs(code)[:1]
+    candidates = [k for k in knobs(code) if _mentions(experiment, k.name)] or knobs(code)[:1]
     if not candidates:
         return {"done": True, "description": "no knob found to change", "edits": []}
     knob = candidates[0]
     values = planned_values(experiment, knob, max_runs)
-    failed_last = bool(history) and history[-1].get("verdict") != "ok"
     step = run_index - 1
     if step >= len(values):
         return {"done": True, "description": "every planned value has been run", "edits": []}
-    target = values[step]
+    # Read the feedback: each failed attempt at this run moves the value back toward baseline.
+    failures = sum(1 for h in history if h.get("run") == run_index and h.get("verdict") != "ok")
+    target = retreat(_baseline_value(experiment, knob), values[step], failures)
     line = re.search(rf"^{knob.name}\s*=\s*[^#\n]+", code, re.MULTILINE)
     if line is None:
         return {"done": True, "description": f"{knob.name} not found", "edits": []}
     old = line.group(0).rstrip()
     new = f"{knob.name} = {_fmt(target)}"
-    note = " (after the previous attempt failed)" if failed_last else ""
+    note = f" (retry {failures}: the last attempt failed)" if failures else ""
     return {"done": False, "description": f"{knob.name} = {_fmt(target)}{note}",
             "edits": [{"path": "experiment.py", "search": old, "replace": new}]}
 

@@ -78,3 +78,20 @@ def test_answers_that_never_validate_stop_with_a_clear_error(monkeypatch: pytest
 
 def test_unknown_prompts_get_a_plain_answer(tmp_path: Path) -> None:
     assert "no '# Task:' line" in offline_model.answer([{"role": "user", "content": "hello"}])
+
+
+def test_edits_match_whole_knob_names() -> None:
+    code = "SGD_LR = 0.1  # lr\nSF_SGD_LR = 1.0  # lr\nparser.add_argument('--out_dir')\n"
+    idea = {"name": "sf", "title": "t", "experiment": "Change SF_SGD_LR from 1.0 to 3.0."}
+    reply = CodeChangeReply.model_validate(edit_code(_prompt("edit_code", idea=idea, run_index="1", code=code)))
+    assert reply.edits[0].search == "SF_SGD_LR = 1.0" and reply.edits[0].replace == "SF_SGD_LR = 3.0"
+
+
+def test_a_failed_attempt_moves_the_value_back_toward_the_baseline() -> None:
+    idea = {"name": "lr", "title": "t", "experiment": "Change LEARNING_RATE from 0.05 to 5.0."}
+    failed = [{"run": 1, "attempt": 1, "verdict": "error", "feedback": "diverged"}]
+    first = edit_code(_prompt("edit_code", idea=idea, run_index="1", code=CODE))
+    retry = edit_code(_prompt("edit_code", idea=idea, run_index="1", history=failed, code=CODE))
+    assert first["edits"][0]["replace"] == "LEARNING_RATE = 5.0"
+    assert retry["edits"][0]["replace"] == "LEARNING_RATE = 0.5"  # halfway on a log scale
+    assert "retry 1" in retry["description"]
