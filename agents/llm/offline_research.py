@@ -240,11 +240,11 @@ def edit_code(prompt: str) -> dict[str, Any]:
     # Read the feedback: each failed attempt at this run moves the value back toward baseline.
     failures = sum(1 for h in history if h.get("run") == run_index and h.get("verdict") != "ok")
     target = retreat(_baseline_value(experiment, knob), values[step], failures)
-    line = re.search(rf"^{knob.name}\s*=\s*[^#\n]+", code, re.MULTILINE)
+    line = re.search(rf"^{re.escape(knob.name)}\s*=\s*([^#\n]+?)\s*(#.*)?$", code, re.MULTILINE)
     if line is None:
         return {"done": True, "description": f"{knob.name} not found", "edits": []}
-    old = line.group(0).rstrip()
-    new = f"{knob.name} = {_fmt(target)}"
+    old = line.group(0)  # the whole line, comment included: unique even beside SF_<NAME>
+    new = f"{knob.name} = {_fmt(target)}" + (f"  {line.group(2)}" if line.group(2) else "")
     note = f" (retry {failures}: the last attempt failed)" if failures else ""
     return {"done": False, "description": f"{knob.name} = {_fmt(target)}{note}",
             "edits": [{"path": "experiment.py", "search": old, "replace": new}]}

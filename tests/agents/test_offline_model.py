@@ -46,8 +46,9 @@ def test_edit_follows_the_plan_run_by_run() -> None:
     first = CodeChangeReply.model_validate(edit_code(_prompt("edit_code", idea=idea, run_index="1", code=CODE)))
     second = CodeChangeReply.model_validate(edit_code(_prompt("edit_code", idea=idea, run_index="2", code=CODE)))
     third = CodeChangeReply.model_validate(edit_code(_prompt("edit_code", idea=idea, run_index="3", code=CODE)))
-    assert first.edits[0].search == "MOMENTUM = 0.0" and first.edits[0].replace == "MOMENTUM = 0.5"
-    assert second.edits[0].replace == "MOMENTUM = 0.9"
+    assert first.edits[0].search.startswith("MOMENTUM = 0.0  # heavy-ball")
+    assert first.edits[0].replace.startswith("MOMENTUM = 0.5  # heavy-ball")
+    assert second.edits[0].replace.startswith("MOMENTUM = 0.9  # heavy-ball")
     assert third.done and not third.edits
 
 
@@ -84,7 +85,8 @@ def test_edits_match_whole_knob_names() -> None:
     code = "SGD_LR = 0.1  # lr\nSF_SGD_LR = 1.0  # lr\nparser.add_argument('--out_dir')\n"
     idea = {"name": "sf", "title": "t", "experiment": "Change SF_SGD_LR from 1.0 to 3.0."}
     reply = CodeChangeReply.model_validate(edit_code(_prompt("edit_code", idea=idea, run_index="1", code=code)))
-    assert reply.edits[0].search == "SF_SGD_LR = 1.0" and reply.edits[0].replace == "SF_SGD_LR = 3.0"
+    assert reply.edits[0].search == "SF_SGD_LR = 1.0  # lr"
+    assert reply.edits[0].replace == "SF_SGD_LR = 3.0  # lr"
 
 
 def test_a_failed_attempt_moves_the_value_back_toward_the_baseline() -> None:
@@ -92,6 +94,6 @@ def test_a_failed_attempt_moves_the_value_back_toward_the_baseline() -> None:
     failed = [{"run": 1, "attempt": 1, "verdict": "error", "feedback": "diverged"}]
     first = edit_code(_prompt("edit_code", idea=idea, run_index="1", code=CODE))
     retry = edit_code(_prompt("edit_code", idea=idea, run_index="1", history=failed, code=CODE))
-    assert first["edits"][0]["replace"] == "LEARNING_RATE = 5.0"
-    assert retry["edits"][0]["replace"] == "LEARNING_RATE = 0.5"  # halfway on a log scale
+    assert first["edits"][0]["replace"].startswith("LEARNING_RATE = 5.0  #")
+    assert retry["edits"][0]["replace"].startswith("LEARNING_RATE = 0.5  #")  # halfway, log scale
     assert "retry 1" in retry["description"]
