@@ -5,6 +5,7 @@ so ``aisci --help`` answers at once. Errors are one line and a non-zero exit, ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -92,6 +93,30 @@ class Output:
         elif self.mode == "json" and fields:
             print(json.dumps(fields), flush=True)
 
+    def live(self, run_folder: Any) -> Any:
+        """A status line that follows the run's events (rich mode only)."""
+        if self.mode != "rich":
+            return contextlib.nullcontext()
+        status = console.status("starting")
+        totals = {"calls": 0, "cost": 0.0}
+        state = {"stage": "starting", "last": ""}
+
+        def follow(event: dict[str, Any]) -> None:
+            kind = event.get("type")
+            if kind == "node_start":
+                state["stage"] = str(event.get("node"))
+            elif kind == "llm_call":
+                totals["calls"] += 1
+                totals["cost"] += float(event.get("cost_usd", 0.0))
+            elif kind == "sandbox_run":
+                state["last"] = f"{event.get('idea')}/{event.get('run')}: {event.get('verdict')}"
+            last = f" · {state['last']}" if state["last"] else ""
+            status.update(f"{state['stage']} · {totals['calls']} model calls · "
+                          f"${totals['cost']:.4f}{last}")
+
+        run_folder.listeners.append(follow)
+        return status
+
     def node(self, node: str, update: dict[str, Any]) -> None:
         if node.startswith("approve_") and not update:
             return  # a checkpoint nobody asked for, or one already answered: nothing to show
@@ -128,8 +153,10 @@ def _drive(out: Output, run_folder: Any, settings: Any, box: Any, *, resume: boo
     from agents.runner import execute, pending_approval
 
     while True:
-        values = asyncio.run(execute(run_folder, settings, box, resume=resume, answer=answer,
-                                     progress=out.node))
+        with out.live(run_folder):
+            values = asyncio.run(execute(run_folder, settings, box, resume=resume,
+                                         answer=answer, progress=out.node))
+        run_folder.listeners.clear()
         pending = pending_approval(values)
         if pending is None:
             out.done(run_folder, values)

@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._events_lock = threading.Lock()
+        #: Called with each event after it is written (a live display listens here).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
 
     @classmethod
     def create(cls, runs_dir: Path, topic: str) -> RunFolder:
@@ -90,6 +93,8 @@ class RunFolder:
         line = json.dumps(to_jsonable(record), default=str) + "\n"
         with self._events_lock, (self.path / "events.jsonl").open("a", encoding="utf-8") as f:
             f.write(line)
+        for listener in self.listeners:
+            listener(record)
 
     def events(self) -> list[dict[str, Any]]:
         path = self.path / "events.jsonl"
