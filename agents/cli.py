@@ -9,6 +9,7 @@ import contextlib
 import json
 import signal
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -434,6 +435,7 @@ def review_pdf(
     """Review any PDF: writes <name>.review.json and <name>.review.md beside it."""
 
     def body() -> None:
+        from agents.latex import pdf_pages_png
         from agents.llm.client import LLMClient
         from agents.reviewer import paper_text, review_text, reviews_markdown
         from agents.run_folder import atomic_write_json, atomic_write_text
@@ -451,8 +453,10 @@ def review_pdf(
             console.print("No model configured and no API key found: using the built-in offline "
                           "model (mock).", highlight=False)
         llm = LLMClient(cfg.role_settings(), default=cfg.default_settings())
-        outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
-                                          idea_name=paper.stem, version=1))
+        with tempfile.TemporaryDirectory(prefix="aisci-pages-") as pages:
+            figures = pdf_pages_png(paper, Path(pages)) if llm.accepts_images("reviewer") else []
+            outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
+                                              idea_name=paper.stem, version=1, figures=figures))
         stem = paper.with_suffix("")
         atomic_write_json(Path(f"{stem}.review.json"), outcome)
         atomic_write_text(Path(f"{stem}.review.md"), reviews_markdown(outcome))

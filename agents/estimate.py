@@ -18,7 +18,8 @@ from agents.settings import RunSettings
 TASK_TOKENS: dict[str, tuple[int, int]] = {
     "ideate": (3500, 1500), "reflect_idea": (900, 500), "novelty_step": (2500, 300),
     "edit_code": (4000, 900), "fix_plot": (2000, 600), "write_section": (2000, 700),
-    "refine_section": (2000, 700), "review": (7000, 900), "meta_review": (3000, 500),
+    "refine_section": (2000, 700), "review": (7000, 900), "reflect_review": (8000, 900),
+    "meta_review": (3000, 500),
 }
 #: Which role makes which task, and in which stage.
 TASK_STAGE_ROLE = {
@@ -26,6 +27,7 @@ TASK_STAGE_ROLE = {
     "novelty_step": ("check_novelty", "novelty"), "edit_code": ("experiment", "coder"),
     "fix_plot": ("plot", "coder"), "write_section": ("write_paper", "writer"),
     "refine_section": ("write_paper", "writer"), "review": ("review", "reviewer"),
+    "reflect_review": ("review", "reviewer"),
     "meta_review": ("review", "reviewer"),
 }
 ATTEMPTS_PER_RUN = 1.5  # edits that fail and are fixed
@@ -53,7 +55,9 @@ def calls_per_task(settings: RunSettings, max_runs: int) -> dict[str, float]:
         "edit_code": ideas * (max_runs + 1) * ATTEMPTS_PER_RUN, "fix_plot": ideas * 0.5,
         "write_section": ideas * SECTIONS * versions,
         "refine_section": ideas * SECTIONS * versions * 0.5,
-        "review": ideas * settings.num_reviewers * versions, "meta_review": ideas * versions,
+        "review": ideas * settings.num_reviewers * versions,
+        "reflect_review": ideas * settings.num_reviewers * versions,
+        "meta_review": ideas * versions,
     }
 
 

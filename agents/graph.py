@@ -138,8 +138,10 @@ async def review_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
 async def _review(ctx: RunContext, paper: Paper) -> ReviewOutcome:
     pdf = ctx.run.path / paper.pdf_path if paper.pdf_path else None
     text = reviewer.paper_text(pdf, ctx.run.path / paper.tex_path)
+    figures = sorted((ctx.run.path / paper.tex_path).parent.glob("*.png"))
     outcome = await reviewer.review_text(ctx.llm, text, num_reviewers=ctx.settings.num_reviewers,
-                                         idea_name=paper.idea_name, version=paper.version)
+                                         idea_name=paper.idea_name, version=paper.version,
+                                         figures=figures)
     folder = ctx.run.idea_dir(paper.idea_name) / ("reviews" if paper.version == 1
                                                    else f"reviews_v{paper.version}")
     reviewer.save_reviews(outcome, folder)

@@ -73,3 +73,13 @@ def pdf_text(pdf: Path) -> str:
     proc = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, timeout=60, check=False)
     return proc.stdout if proc.returncode == 0 else ""
+
+
+def pdf_pages_png(pdf: Path, out_dir: Path, max_pages: int = 4) -> list[Path]:
+    """The first pages of a PDF as PNG images (poppler's pdftoppm), for reviewers that see."""
+    if shutil.which("pdftoppm") is None:
+        return []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-l", str(max_pages), str(pdf),
+                    str(out_dir / "page")], capture_output=True, timeout=120, check=False)
+    return sorted(out_dir.glob("page*.png"))

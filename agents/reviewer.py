@@ -6,7 +6,9 @@ overall score must reach it), not a free-text field.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from typing import Any
 
 from agents.latex import pdf_text
 from agents.llm.client import LLMClient
@@ -16,6 +18,19 @@ from agents.prompts import render
 from agents.run_folder import atomic_write_json, atomic_write_text
 
 MAX_PAPER_CHARS = 60_000
+MAX_FIGURES = 4
+REFLECTIONS = 1
+
+
+def with_figures(messages: list[dict[str, Any]], figures: list[Path]) -> list[dict[str, Any]]:
+    """Attach figures (PNG) to the last message, for models that accept images."""
+    if not figures:
+        return messages
+    parts: list[dict[str, Any]] = [{"type": "text", "text": messages[-1]["content"]}]
+    for png in figures[:MAX_FIGURES]:
+        data = base64.b64encode(png.read_bytes()).decode()
+        parts.append({"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}})
+    return [*messages[:-1], {**messages[-1], "content": parts}]
 
 
 def paper_text(pdf: Path | None, tex_source: Path | None = None) -> str:
@@ -26,12 +41,24 @@ def paper_text(pdf: Path | None, tex_source: Path | None = None) -> str:
 
 
 async def review_text(llm: LLMClient, text: str, *, num_reviewers: int, idea_name: str,
-                      version: int) -> ReviewOutcome:
+                      version: int, figures: list[Path] | None = None,
+                      reflections: int = REFLECTIONS) -> ReviewOutcome:
+    """K independent reviews, each checked by its reviewer in reflection rounds, then a
+    meta-review. ``figures`` are shown to reviewers whose model accepts images."""
     reviews = []
+    images = figures if figures and llm.accepts_images("reviewer") else []
     for k in range(num_reviewers):
-        messages = render("reviewer", "review", system={"reviewer_index": str(k + 1)},
+        system = {"reviewer_index": str(k + 1)}
+        messages = render("reviewer", "review", system=system,
                           reviewer=block("reviewer", str(k)), paper=block("paper", text))
-        reviews.append(await llm.structured("reviewer", "review", messages, ReviewReply))
+        review = await llm.structured("reviewer", "review", with_figures(messages, images),
+                                      ReviewReply)
+        for round_no in range(1, reflections + 1):
+            messages = render("reviewer", "reflect_review", system=system,
+                              round_text=str(round_no), review=block("review", review.model_dump()),
+                              paper=block("paper", text))
+            review = await llm.structured("reviewer", "reflect_review", messages, ReviewReply)
+        reviews.append(review)
     messages = render("reviewer", "meta_review", system={"reviewer_index": "chair"},
                       reviews=block("reviews", [r.model_dump() for r in reviews]))
     meta = await llm.structured("reviewer", "meta_review", messages, MetaReviewReply)

@@ -45,6 +45,14 @@ class ModelSettings(BaseModel):
     num_retries: int = Field(default=3, ge=0)
 
 
+def _append_text(message: dict[str, Any], text: str) -> dict[str, Any]:
+    """``message`` with ``text`` added, whether its content is a string or parts (images)."""
+    content = message["content"]
+    if isinstance(content, list):
+        return {**message, "content": [*content, {"type": "text", "text": text}]}
+    return {**message, "content": f"{content}{text}"}
+
+
 def extract_json(text: str) -> str:
     """The JSON object inside a reply that may wrap it in prose or a code fence."""
     fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL)
@@ -69,15 +77,24 @@ class LLMClient:
     def settings_for(self, role: str) -> ModelSettings:
         return self.models.get(role, self.default)
 
+    def accepts_images(self, role: str) -> bool:
+        """Does ``role``'s model take images? (The offline model reads only the text.)"""
+        model = self.settings_for(role).model
+        if is_offline_model(model):
+            return True
+        try:
+            return bool(litellm().supports_vision(model=model))
+        except Exception:  # unknown to litellm: send text only
+            return False
+
     async def structured(self, role: str, task: str, messages: list[dict[str, Any]],
                          schema: type[T]) -> T:
         """Ask ``role``'s model for an answer that validates as ``schema``."""
         settings = self.settings_for(role)
         schema_text = json.dumps(schema.model_json_schema())
-        convo = [*messages]
-        convo[-1] = {**convo[-1], "content": (
-            f"{convo[-1]['content']}\n\nAnswer with one JSON object that matches this JSON "
-            f"schema, and nothing else:\n{schema_text}")}
+        instruction = (f"\n\nAnswer with one JSON object that matches this JSON schema, and "
+                       f"nothing else:\n{schema_text}")
+        convo = [*messages[:-1], _append_text(messages[-1], instruction)]
         errors = ""
         for attempt in range(1 + self.repair_attempts):
             text = await self._complete(role, task, convo, settings, schema)

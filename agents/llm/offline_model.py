@@ -35,6 +35,7 @@ HANDLERS: dict[str, Handler] = {
     "refine_section": offline_writing.refine_section,
     "fix_latex": offline_writing.fix_latex,
     "review": offline_writing.review,
+    "reflect_review": offline_writing.reflect_review,
     "meta_review": offline_writing.meta_review,
     "ping": lambda _prompt: {"answer": "pong"},
 }

@@ -202,6 +202,14 @@ def review(prompt: str) -> dict[str, Any]:
     }
 
 
+def reflect_review(prompt: str) -> dict[str, Any]:
+    """Keep the review, made consistent: the decision follows the overall score."""
+    review = dict(first_json(prompt, "review", {}) or {})
+    if isinstance(review.get("overall"), int):
+        review["decision"] = "accept" if review["overall"] >= 6 else "reject"
+    return review
+
+
 def meta_review(prompt: str) -> dict[str, Any]:
     reviews = first_json(prompt, "reviews", []) or []
     scores = [r.get("overall", 0) for r in reviews]
