@@ -99,3 +99,37 @@ def test_no_key_is_written_to_the_run_folder(offline_run: tuple[Path, str]) -> N
     for path in run.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), f"key leaked into {path}"
+
+
+def test_novelty_verdicts_name_papers_from_the_offline_library(offline_run: tuple[Path, str]) -> None:
+    run, _ = offline_run
+    corpus = {json.loads(line)["title"] for line in
+              Path("agents/data/papers.jsonl").read_text().splitlines() if line.strip()}
+    verdicts = [i["novelty_verdict"] for i in load(run / "ideas.json")]
+    assert any(v["closest"] for v in verdicts)
+    for verdict in verdicts:
+        assert set(verdict["closest"]) <= corpus, "a closest paper is not a real library entry"
+
+
+def test_bibliography_holds_only_papers_a_source_returned(offline_run: tuple[Path, str]) -> None:
+    run, _ = offline_run
+    ideas = {i["name"]: i for i in load(run / "ideas.json")}
+    for bib in run.glob("ideas/*/paper/references.bib"):
+        returned = {p["title"] for p in ideas[bib.parent.parent.name]["literature"]}
+        titles = re.findall(r"title = \{\{(.+?)\}\}", bib.read_text())
+        assert titles, "the paper cites nothing"
+        assert all(t in returned for t in titles), set(titles) - returned
+        cited = set(re.findall(r"\\cite[pt]\{([^}]+)\}", (bib.parent / "template.tex").read_text()))
+        keys = set(re.findall(r"@\w+\{([^,]+),", bib.read_text()))
+        assert cited and cited <= keys
+
+
+def test_pdf_has_table_figures_and_references(offline_run: tuple[Path, str]) -> None:
+    run, _ = offline_run
+    if not (tex_installed() or IN_CI):
+        pytest.skip("TeX not installed")
+    from agents.latex import pdf_text
+
+    pdf = next(run.glob("ideas/*/paper/paper.pdf"))
+    text = pdf_text(pdf)
+    assert "Table 1" in text and "Figure 1" in text and "References" in text
