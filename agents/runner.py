@@ -129,6 +129,12 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     timings.setdefault("started", datetime.now(UTC).isoformat())
     write_run_json(run, settings, "running", timings=timings, sandbox=sandbox.describe())
     run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe())
+    sweep = getattr(sandbox, "cleanup", None)
+    if sweep is not None:  # containers left by crashed aisci processes (never a live run's)
+        stale = sweep(stale_only=True)
+        if stale.containers or stale.volumes:
+            run.event("sandbox_cleanup", stale=True, containers=stale.containers,
+                      volumes=stale.volumes)
     parallel = effective_parallel(settings.parallel, template.limits)
     if parallel < settings.parallel:
         run.event("parallel_limited", requested=settings.parallel, used=parallel,
