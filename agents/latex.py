@@ -10,6 +10,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 COMPILE_TIMEOUT_S = 180
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape the characters that LaTeX treats specially (``& % $ # _ { } ~ ^ \\``), one
+    character at a time, so no replacement is escaped again."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
 class CompileResult(BaseModel):

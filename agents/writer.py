@@ -17,7 +17,7 @@ from agents.citations import Citation, citations_for
 from agents.context import RunContext
 from agents.integrity import allowed_numbers, check_numbers, check_references
 from agents.latex import compile_pdf
-from agents.llm.offline_writing import tex
+from agents.latex import latex_escape as tex
 from agents.llm.prompt_blocks import block
 from agents.models import IdeaOutcome, Paper, SectionReply
 from agents.prompts import render

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
+from agents.latex import latex_escape
+
 #: Marks an author list that was cut short; rendered as BibTeX's ``and others``.
 OTHERS = "others"
 
@@ -37,24 +39,7 @@ _CONFERENCE_HINTS = (
     "wacv", "bmvc", "miccai", "interspeech", "icassp", "usenix", "kdd", "sigir", "www",
 )
 _ARXIV_VENUES = ("arxiv", "corr", "arxiv preprint", "arxiv.org")
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
 _ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$", re.IGNORECASE)
-
-
-def latex_escape(text: str) -> str:
-    """Escape the characters that LaTeX treats specially (``& % $ # _ { } ~ ^ \\``)."""
-    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
 def _ascii_fold(text: str) -> str:

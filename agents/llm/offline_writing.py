@@ -11,15 +11,8 @@ import re
 from statistics import mean
 from typing import Any
 
+from agents.latex import latex_escape as tex
 from agents.llm.prompt_blocks import first, first_json
-
-
-def tex(text: str) -> str:
-    """Escape LaTeX specials in plain text."""
-    for char, repl in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                       ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
-        text = text.replace(char, repl)
-    return text
 
 
 def _means(final_info: dict[str, Any]) -> dict[str, dict[str, Any]]:
