@@ -131,7 +131,8 @@ class Output:
     def done(self, run_folder: Any, values: dict[str, Any]) -> None:
         from agents.cost import CostLedger
 
-        ledger = CostLedger.from_events(run_folder.events())
+        # execute() has just written cost.json from the events: read it, don't recount.
+        ledger = CostLedger.model_validate(run_folder.read_json("cost.json", {}) or {})
         status = values.get("status", "incomplete")
         if self.mode == "json":
             print(json.dumps({"event": "done", "status": status, "run_dir": str(run_folder.path),
