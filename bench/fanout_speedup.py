@@ -5,10 +5,14 @@
     python bench/fanout_speedup.py --sandbox local    # host subprocesses, no Docker
     python bench/fanout_speedup.py --repeats 2        # alternate the two, keep the fastest
 
-Prints the wall time of each whole run (measured around the ``aisci run`` process) and of its
-experiment stage (from events.jsonl: first experiment node_start to last experiment node_end),
-and the ratios parallel 1 / parallel 2. Only the experiment stage fans out; plots, papers and
-reviews run one idea after another, so the whole-run ratio is smaller.
+Prints the wall time of each whole run (measured around the ``aisci run`` process) and, per
+stage, its span in events.jsonl (from the first idea entering the stage to the last idea leaving
+it), and the ratios parallel 1 / parallel 2. Every per-idea stage fans out: experiments, plots,
+the paper with its compile, and the reviews of different ideas run concurrently.
+
+An idea's stage starts at its ``node_start`` event and ends where its next stage starts: the
+experiment ends at the idea's ``plot`` start, the plot at its ``write_paper`` start, the paper at
+its ``paper`` event, the review at its ``review`` event.
 """
 
 from __future__ import annotations
@@ -32,21 +36,38 @@ def aisci() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "agents.cli"]
 
 
-def experiment_span(run: Path) -> float:
+STAGES = ("experiment", "plot", "write_paper", "review")
+#: What ends an idea's stage: the start of the next stage, or the event the stage records.
+ENDS = {"experiment": ("node_start", "plot"), "plot": ("node_start", "write_paper"),
+        "write_paper": ("paper", None), "review": ("review", None)}
+
+
+def stage_spans(run: Path) -> dict[str, float]:
+    """Per stage: seconds from the first idea entering it to the last idea leaving it."""
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
               if line.strip()]
-    starts = [e["ts"] for e in events if e["type"] == "node_start" and e["node"] == "experiment"]
-    ends = [e["ts"] for e in events if e["type"] == "node_end" and e["node"] == "experiment"]
-    if not ends:
-        raise SystemExit(f"{run}: no experiment ended")
-    # Without node_start events, the experiment stage starts when check_novelty ends.
-    first = min(starts) if starts else max(
-        e["ts"] for e in events if e["type"] == "node_end" and e["node"] == "check_novelty")
-    return max(ends) - first
+
+    def when(kind: str, node: str | None, idea: str) -> float | None:
+        times = [e["ts"] for e in events if e["type"] == kind and e.get("idea") == idea
+                 and (node is None or e.get("node") == node)]
+        return min(times) if times else None
+
+    ideas = {e["idea"] for e in events if e["type"] == "node_start" and e.get("idea")}
+    spans: dict[str, float] = {}
+    for stage in STAGES:
+        intervals = []
+        for idea in ideas:
+            begin, (kind, node) = when("node_start", stage, idea), ENDS[stage]
+            finish = when(kind, node, idea)
+            if begin is not None and finish is not None:
+                intervals.append((begin, finish))
+        if intervals:
+            spans[stage] = max(f for _, f in intervals) - min(b for b, _ in intervals)
+    return spans
 
 
-def one_run(runs_dir: Path, parallel: int, opts: argparse.Namespace) -> tuple[float, float]:
-    """Wall seconds of the whole run and of its experiment stage."""
+def one_run(runs_dir: Path, parallel: int, opts: argparse.Namespace) -> tuple[float, dict[str, float]]:
+    """Wall seconds of the whole run, and the span of each stage."""
     target = runs_dir / f"parallel_{parallel}_{time.monotonic_ns()}"
     command = [*aisci(), "run", TOPIC, "--model", "mock", "--sandbox", opts.sandbox,
                "--num-ideas", str(opts.ideas), "--include-not-novel", "--reviewers", "1",
@@ -60,7 +81,7 @@ def one_run(runs_dir: Path, parallel: int, opts: argparse.Namespace) -> tuple[fl
     ran = sum(1 for p in run.glob("ideas/*/runs.json"))
     if ran != opts.ideas:
         raise SystemExit(f"{run}: {ran} ideas ran experiments, expected {opts.ideas}")
-    return wall, experiment_span(run)
+    return wall, stage_spans(run)
 
 
 def main() -> None:
@@ -75,17 +96,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="aisci-bench-") as tmp:
         runs_dir = opts.runs_dir or Path(tmp)
-        results: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+        results: dict[int, list[tuple[float, dict[str, float]]]] = {1: [], 2: []}
         for _ in range(opts.repeats):
             for parallel in (1, 2):
                 results[parallel].append(one_run(runs_dir, parallel, opts))
-    (wall_1, exp_1), (wall_2, exp_2) = min(results[1]), min(results[2])
-    print(f"setup          : {opts.ideas} ideas, offline model, {opts.sandbox} sandbox, "
-          f"{os.cpu_count()} CPUs")
-    print(f"parallel 1     : {wall_1:6.1f} s whole run, {exp_1:6.1f} s experiment stage")
-    print(f"parallel 2     : {wall_2:6.1f} s whole run, {exp_2:6.1f} s experiment stage")
-    print(f"speedup        : {wall_1 / wall_2:.2f}x whole run, {exp_1 / exp_2:.2f}x experiment "
-          "stage (parallel 1 / parallel 2)")
+    (wall_1, spans_1), (wall_2, spans_2) = (min(results[p], key=lambda r: r[0]) for p in (1, 2))
+    print(f"setup: {opts.ideas} ideas, offline model, {opts.sandbox} sandbox, {os.cpu_count()} CPUs, "
+          f"fastest of {opts.repeats}")
+    print(f"{'':16}{'parallel 1':>12}{'parallel 2':>12}{'speedup':>10}")
+    print(f"{'whole run':16}{wall_1:11.1f}s{wall_2:11.1f}s{wall_1 / wall_2:9.2f}x")
+    for stage in STAGES:
+        one, two = spans_1.get(stage), spans_2.get(stage)
+        if one is not None and two is not None and two > 0:
+            print(f"{stage:16}{one:11.1f}s{two:11.1f}s{one / two:9.2f}x")
     warn_if_loaded(15)
 
 

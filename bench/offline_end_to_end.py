@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _load import warn_if_loaded
 
-from agents.report import stage_seconds
+from agents.run.report import stage_seconds
 
 TOPIC = "momentum in small networks"
 

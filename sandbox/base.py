@@ -5,6 +5,13 @@ visible to the command as its working directory, runs it under ``limits``, and w
 returns the folder holds what the command left there. Outcomes that are part of science
 (a crash, a timeout, an OOM kill) come back as a ``SandboxResult`` verdict; only faults of the
 infrastructure itself (Docker unreachable, image missing) raise ``SandboxError``.
+
+Verdicts: ``ok``; ``timeout``; ``oom``; ``output_limit`` (stdout+stderr past the budget);
+``error`` (non-zero exit); ``missing_results`` (an expected file is absent); ``disk_limit``
+(the job folder grew past ``Limits.disk_mb`` or ``Limits.disk_files`` while it ran: the job
+was killed); ``results_limit`` (the job succeeded but its files broke a copy-back cap,
+``Limits.result_*``: the files within the caps were kept, the rest dropped, see
+``sandbox.copyback``). Whatever the verdict, what the copy-back dropped is in ``detail``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Verdict = Literal["ok", "timeout", "oom", "output_limit", "error", "missing_results"]
+Verdict = Literal["ok", "timeout", "oom", "output_limit", "error", "missing_results",
+                  "disk_limit", "results_limit"]
 
 #: Environment variables a job may receive. Nothing else from the host ever reaches it.
 ALLOWED_ENV_KEYS = frozenset(
@@ -34,6 +42,12 @@ class Limits(BaseModel):
     pids: int = Field(default=256, gt=0)
     output_bytes: int = Field(default=10_000_000, gt=0, description="stdout+stderr budget")
     file_size_mb: int = Field(default=1024, gt=0, description="largest single file")
+    disk_mb: int = Field(default=2048, gt=0, description="the job folder's size while it runs")
+    disk_files: int = Field(default=1_000_000, gt=0,
+                            description="files and folders in the job folder while it runs")
+    result_mb: int = Field(default=4096, gt=0, description="total size of the result files")
+    result_files: int = Field(default=100_000, gt=0, description="files and folders copied back")
+    result_depth: int = Field(default=64, gt=0, description="folder nesting copied back")
 
 
 class SandboxJob(BaseModel):
@@ -43,6 +57,11 @@ class SandboxJob(BaseModel):
 
     workdir: Path
     command: list[str]
+    image: str | None = Field(
+        default=None,
+        description="container image for this job (Docker); None: the backend's default. "
+                    "Never pulled: it must exist locally",
+    )
     limits: Limits = Limits()
     env: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
@@ -63,6 +82,7 @@ class SandboxResult(BaseModel):
     backend: str = ""
     image: str | None = None
     container: str | None = None
+    node: str | None = None  # the cluster node that ran it (executors that spread jobs)
     detail: str = ""
 
     @property

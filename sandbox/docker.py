@@ -1,9 +1,16 @@
 """Run jobs in hardened, throw-away Docker containers (the default backend).
 
 Each job gets its own container and named volume. The job folder is copied into the volume
-before the container starts and copied back (safely) after it exits; no host path is ever
-mounted. The container has no network, no capabilities, a read-only root, a non-root user and
-cgroup limits on memory, CPU and processes (see ``container_config`` and SANDBOX.md).
+before the container starts and copied back after it exits, as plain files and folders within
+the ``Limits.result_*`` caps (``sandbox.copyback``); no host path is ever mounted. The
+container has no network, no capabilities, a read-only root, a non-root user and cgroup limits
+on memory, CPU and processes (see ``container_config`` and SANDBOX.md). The volume has no size
+limit of its own: the host measures it while the job runs and kills the job past
+``Limits.disk_mb`` (verdict ``disk_limit``, see ``sandbox.disk``).
+
+A job may name its own image (``SandboxJob.image``, e.g. the paper image of ``sandbox.tex``);
+it must exist locally and is never pulled. ``describe()`` names the default image; a job's
+``SandboxResult.image`` names the image it actually ran in.
 
     >>> from sandbox.base import SandboxJob
     >>> from sandbox.docker import DockerSandbox
@@ -24,9 +31,8 @@ import shutil
 import socket
 import tarfile
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,7 @@ from pydantic import BaseModel
 
 from sandbox import images
 from sandbox.base import (
+    Limits,
     SandboxError,
     SandboxJob,
     SandboxResult,
@@ -47,6 +54,9 @@ from sandbox.base import (
     filtered_env,
     tail_text,
 )
+from sandbox.copyback import CopyReport, ResultCaps, replace_from_archive
+from sandbox.disk import DiskWatch, Usage, tree_usage
+from sandbox.output import OutputMonitor
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +70,6 @@ FIXED_ENV = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp", "MPLBACKEND": "Agg",
 #: The in-container watchdog fires this long after the host's deadline. It only matters when
 #: the host process died (SIGKILL, power loss): the job then still ends by itself.
 WATCHDOG_GRACE_S = 2.0
-MAX_RESULT_FILES = 100_000  # a job that writes more gets the first ones back
-_KEEP_OUTPUT = 100_000  # bytes kept from the head and from the tail of each stream
 
 
 class CleanupReport(BaseModel):
@@ -77,39 +85,38 @@ class DockerSandbox:
     name = "docker"
 
     def __init__(self, image: str | None = None, *, tmp_mb: int = 256,
-                 results_limit_mb: int = 4096, client: docker.DockerClient | None = None) -> None:
+                 client: docker.DockerClient | None = None) -> None:
         self.image = image or images.image_tag()
         self.tmp_mb = tmp_mb
-        self.results_limit = results_limit_mb * 1024 * 1024
         self._client = client
         self._gpus: bool | None = None
 
     # --- protocol ---------------------------------------------------------------------------
 
     def preflight(self) -> None:
-        if not images.image_exists(self.client(), self.image):
-            raise SandboxUnavailable(
-                f"Sandbox image {self.image} is missing. Run `aisci sandbox build`.")
+        self._require_image(self.image)
 
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "image": self.image}
 
     def run(self, job: SandboxJob) -> SandboxResult:
         client = self.client()
+        image = job.image or self.image
+        self._require_image(image)  # containers.create would not pull, but fail less clearly
         name = container_name(job)  # the container and its volume share it
         labels = job_labels(job)
         try:
             client.volumes.create(name=name, labels=labels)
             try:
                 container = client.containers.create(
-                    **container_config(job, self.image, name, labels, tmp_mb=self.tmp_mb,
+                    **container_config(job, image, name, labels, tmp_mb=self.tmp_mb,
                                        gpus=self._gpus_available(job)))
             except ImageNotFound as exc:
-                raise SandboxUnavailable(
-                    f"Sandbox image {self.image} is missing. Run `aisci sandbox build`.") from exc
+                raise SandboxUnavailable(_missing(image)) from exc
             _put_workdir(container, job.workdir)
-            return self._execute(container, job)
-        except (DockerException, requests.exceptions.RequestException) as exc:
+            return self._execute(container, job, image)
+        except (DockerException, requests.exceptions.RequestException, tarfile.TarError,
+                OSError) as exc:  # OSError: the host side of the copy (a full disk)
             raise SandboxError(f"Docker failed while running {name}: {exc}") from exc
         finally:
             # By name, not by handle: Ctrl-C can land after the engine created something
@@ -149,12 +156,22 @@ class DockerSandbox:
                 report.volumes.append(volume.name)
         return report
 
-    def leftovers(self, run_id: str, *, running_only: bool = False) -> list[str]:
-        """Names of containers of ``run_id`` that still exist (any state, or running)."""
+    def leftovers(self, run_id: str, *, running_only: bool = False,
+                  volumes: bool = False) -> list[str]:
+        """Names of containers of ``run_id`` that still exist (any state, or running).
+
+        ``volumes`` adds the run's volumes (as ``volume:<name>``).
+        """
         filters: dict[str, Any] = {"label": _label_filter(run_id)}
-        if running_only:
-            filters["status"] = "running"
-        return [c.name for c in self.client().containers.list(all=True, filters=filters)]
+        names = [c.name for c in self.client().containers.list(
+            all=True, filters={**filters, "status": "running"} if running_only else filters)]
+        if volumes:
+            names += [f"volume:{v.name}" for v in self.client().volumes.list(filters=filters)]
+        return names
+
+    def _require_image(self, image: str) -> None:
+        if not images.image_exists(self.client(), image):
+            raise SandboxUnavailable(_missing(image))
 
     def _gpus_available(self, job: SandboxJob) -> bool:
         if job.limits.gpus == 0:
@@ -169,45 +186,91 @@ class DockerSandbox:
 
     # --- one job ----------------------------------------------------------------------------
 
-    def _execute(self, container: Container, job: SandboxJob) -> SandboxResult:
+    def _execute(self, container: Container, job: SandboxJob, image: str) -> SandboxResult:
         limits = job.limits
-        monitor = _OutputMonitor(container, limits.output_bytes)
+        monitor = OutputMonitor(container, limits.output_bytes, kill=_kill)
+        disk = DiskWatch(_volume_usage(self.client(), container.name, limits),
+                         limit_bytes=limits.disk_mb << 20,
+                         limit_entries=limits.disk_files,
+                         on_exceed=lambda: _kill(container))
         container.start()
         start = time.monotonic()
         monitor.start()
-        exit_code, timed_out = _wait(container, start + limits.timeout_s, self.client())
+        disk.start()
+        try:
+            exit_code, timed_out = _wait(container, start + limits.timeout_s, self.client())
+        finally:
+            disk.stop()
         duration = time.monotonic() - start
         monitor.join()
+        disk_note = disk.exceeded or disk.check()  # once more, now that nothing writes
         container.reload()
         oom_killed = bool(container.attrs["State"].get("OOMKilled"))
-        copied, copy_note = _fetch_results(container, job.workdir, self.results_limit)
+        stream, _ = container.get_archive(JOB_DIR + "/.")
+        copy = replace_from_archive(job.workdir, stream, ResultCaps.from_limits(limits))
 
-        detail = ""
-        verdict: Verdict
-        if monitor.exceeded:
-            verdict, detail = "output_limit", f"output exceeded {limits.output_bytes} bytes"
-        elif timed_out or (exit_code in (124, 137) and duration >= limits.timeout_s):
-            verdict, detail = "timeout", f"stopped after {limits.timeout_s:g} s"
-        elif oom_killed and exit_code != 0:
-            verdict, detail = "oom", f"killed for memory (limit {limits.memory_mb} MB)"
-        elif not copied:
-            verdict, detail = "output_limit", copy_note
-        elif exit_code != 0:
-            verdict = "error"
-            if exit_code > 128:
-                detail = f"killed by signal {exit_code - 128}"
-        else:
-            missing = [f for f in job.expected_files if not (job.workdir / f).is_file()]
-            verdict = "missing_results" if missing else "ok"
-            detail = f"missing: {', '.join(missing)}" if missing else ""
-        if copy_note and copy_note not in detail:
-            detail = f"{detail}; {copy_note}" if detail else copy_note
+        verdict, detail = _judge(job, exit_code, duration, copy, output=monitor.exceeded,
+                                 disk=disk_note, timed_out=timed_out, oom=oom_killed)
         return SandboxResult(
             verdict=verdict, exit_code=exit_code, duration_s=round(duration, 3),
             stdout_tail=tail_text(monitor.text("stdout")),
             stderr_tail=tail_text(monitor.text("stderr")),
-            backend=self.name, image=self.image, container=container.name, detail=detail,
+            backend=self.name, image=image, container=container.name, detail=detail,
         )
+
+
+def _judge(job: SandboxJob, exit_code: int, duration: float, copy: CopyReport, *,
+           output: bool, disk: str, timed_out: bool, oom: bool) -> tuple[Verdict, str]:
+    """The verdict and its detail; what the copy-back dropped is always added to the detail."""
+    limits = job.limits
+    detail = ""
+    verdict: Verdict
+    if output:
+        verdict, detail = "output_limit", f"output exceeded {limits.output_bytes} bytes"
+    elif disk:
+        verdict, detail = "disk_limit", disk
+    elif timed_out or (exit_code in (124, 137) and duration >= limits.timeout_s):
+        verdict, detail = "timeout", f"stopped after {limits.timeout_s:g} s"
+    elif oom and exit_code != 0:
+        verdict, detail = "oom", f"killed for memory (limit {limits.memory_mb} MB)"
+    elif exit_code != 0:
+        verdict = "error"
+        if exit_code > 128:
+            detail = f"killed by signal {exit_code - 128}"
+    elif copy.limit:
+        verdict = "results_limit"
+    else:
+        missing = [f for f in job.expected_files if not (job.workdir / f).is_file()]
+        verdict = "missing_results" if missing else "ok"
+        detail = f"missing: {', '.join(missing)}" if missing else ""
+    note = copy.note()
+    if note:
+        detail = f"{detail}; {note}" if detail else note
+    return verdict, detail
+
+
+def _missing(image: str) -> str:
+    return f"Sandbox image {image} is missing. Run `aisci sandbox build`."
+
+
+def _volume_usage(client: docker.DockerClient, name: str, limits: Limits) -> Callable[[], Usage]:
+    """How the host measures a job's volume: a walk of its directory, else the engine's df."""
+    stop = Usage((limits.disk_mb << 20) + 1, limits.disk_files + 1)
+    mountpoint = Path(client.volumes.get(name).attrs.get("Mountpoint") or "/nonexistent")
+
+    def engine_df() -> Usage:  # `docker system df`: slow (every volume), but needs no root
+        for volume in client.df().get("Volumes") or []:
+            if volume.get("Name") == name:
+                return Usage(max(0, (volume.get("UsageData") or {}).get("Size", 0)), 0)
+        return Usage(0, 0)
+
+    def measure() -> Usage:
+        if not os.access(mountpoint, os.R_OK | os.X_OK):  # a host user without root
+            return engine_df()
+        usage = tree_usage(mountpoint, stop_above=stop)
+        return usage if not usage.hidden else max(usage, engine_df())
+
+    return measure
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -334,65 +397,6 @@ def _owner_alive(labels: dict[str, str] | None) -> bool:
     return True
 
 
-class _OutputMonitor:
-    """Follows stdout and stderr, keeps head and tail, kills the job past the byte budget."""
-
-    def __init__(self, container: Container, budget: int) -> None:
-        self.container = container
-        self.budget = budget
-        self.exceeded = False
-        self._total = 0
-        self._lock = threading.Lock()
-        self._heads: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
-        self._tails: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
-        self._cut: dict[str, int] = {"stdout": 0, "stderr": 0}
-        self._threads = [threading.Thread(target=self._follow, args=(s,), daemon=True)
-                         for s in ("stdout", "stderr")]
-
-    def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
-
-    def join(self) -> None:
-        for thread in self._threads:
-            thread.join(timeout=10)
-
-    def text(self, stream: str) -> bytes:
-        head, tail = self._heads[stream], self._tails[stream]
-        if not self._cut[stream]:
-            return bytes(head + tail)
-        return bytes(head) + f"\n[... {self._cut[stream]} bytes cut ...]\n".encode() + bytes(tail)
-
-    def _follow(self, stream: str) -> None:
-        try:
-            chunks = self.container.logs(stream=True, follow=True,
-                                         stdout=stream == "stdout", stderr=stream == "stderr")
-            for chunk in chunks:
-                self._keep(stream, chunk)
-                with self._lock:
-                    self._total += len(chunk)
-                    over = self._total > self.budget and not self.exceeded
-                    if over:
-                        self.exceeded = True
-                if over:
-                    _kill(self.container)
-                if self.exceeded:
-                    return
-        except (DockerException, requests.exceptions.RequestException) as exc:
-            log.debug("log stream ended: %s", exc)
-
-    def _keep(self, stream: str, chunk: bytes) -> None:
-        head, tail = self._heads[stream], self._tails[stream]
-        room = _KEEP_OUTPUT - len(head)
-        if room > 0:
-            head += chunk[:room]
-            chunk = chunk[room:]
-        tail += chunk
-        if len(tail) > _KEEP_OUTPUT:
-            self._cut[stream] += len(tail) - _KEEP_OUTPUT
-            del tail[:-_KEEP_OUTPUT]
-
-
 # --- moving the job folder in and out -------------------------------------------------------
 
 def _put_workdir(container: Container, workdir: Path) -> None:
@@ -408,71 +412,3 @@ def _put_workdir(container: Container, workdir: Path) -> None:
             tar.add(str(workdir), arcname=".", filter=own)
         buffer.seek(0)
         container.put_archive(JOB_DIR, buffer)
-
-
-def _fetch_results(container: Container, workdir: Path, limit: int) -> tuple[bool, str]:
-    """Copy the job folder back over ``workdir``. Returns (copied, note)."""
-    with tempfile.TemporaryFile() as archive:
-        size = 0
-        stream, _ = container.get_archive(JOB_DIR + "/.")
-        for chunk in stream:
-            size += len(chunk)
-            if size > limit:
-                return False, (f"results larger than {limit // 2**20} MB were not copied back")
-            archive.write(chunk)
-        archive.seek(0)
-        with _staging(workdir) as stage, tarfile.open(fileobj=archive, mode="r:") as tar:
-            skipped = _extract(tar, stage)
-            _replace_contents(workdir, stage)
-    if not skipped:
-        return True, ""
-    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-    return True, f"not copied back (unsafe or too many): {', '.join(skipped[:5])}{more}"
-
-
-def _extract(tar: tarfile.TarFile, dest: Path) -> list[str]:
-    """Extract with the "data" filter: no links out of ``dest``, no devices, no setuid bits."""
-    skipped: list[str] = []
-    count = 0
-
-    def safe(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
-        nonlocal count
-        name = _strip_root(member.name)
-        if not name:
-            return None
-        count += 1
-        if count > MAX_RESULT_FILES:
-            skipped.append(name)
-            return None
-        changes: dict[str, Any] = {"name": name}
-        if member.islnk():
-            changes["linkname"] = _strip_root(member.linkname)
-        try:
-            return tarfile.data_filter(member.replace(**changes, deep=False), path)
-        except tarfile.FilterError:
-            skipped.append(name)
-            return None
-
-    tar.extractall(dest, filter=safe)  # noqa: S202 - every member goes through data_filter
-    return skipped
-
-
-def _strip_root(name: str) -> str:
-    """``get_archive("/job/.")`` names entries ``./x``: make them relative to the folder."""
-    return "/".join(p for p in name.split("/") if p not in ("", "."))
-
-
-@contextlib.contextmanager
-def _staging(workdir: Path) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(dir=workdir.parent, prefix=f".{workdir.name}-") as tmp:
-        yield Path(tmp)
-
-
-def _replace_contents(workdir: Path, stage: Path) -> None:
-    for entry in list(workdir.iterdir()):
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-    for entry in list(stage.iterdir()):
-        entry.rename(workdir / entry.name)

@@ -1,17 +1,24 @@
 """Build and find the sandbox image: one tag per set of build inputs, built only when missing.
 
-Two paths make the same image from ``sandbox/images/requirements.txt``:
+Two images: the experiment image (python and the scientific stack) and the paper image (TeX
+and poppler, for compiling model-written LaTeX and reading untrusted PDFs). Two paths make the
+experiment image from ``sandbox/images/requirements.txt``:
 
 - registry: ``images/Dockerfile``, ``FROM python:3.11-slim``, pip installs from PyPI;
 - offline (no registry, CI, air-gapped): ``debootstrap`` a minimal Debian bookworm with python3,
   ``docker import`` it as a base (the rootfs tarball is cached), download the pinned wheels on
   the host, and build ``images/Dockerfile.offline``, which installs them with ``--no-index``.
 
+The paper image is ``images/Dockerfile.paper`` on the same debootstrap base (on
+``debian:bookworm-slim`` on the registry path): apt installs TeX from the base's Debian sources
+during the build, the only step with network.
+
 The tag is a hash of every build input, so a changed pin or Dockerfile gives a new image and an
 unchanged one is never rebuilt. Nothing here ever pulls an image.
 
     >>> from sandbox.images import ensure_image
     >>> tag = ensure_image()          # builds the first time, returns at once afterwards
+    >>> paper = ensure_paper_image()  # the same for the TeX image
 """
 
 from __future__ import annotations
@@ -19,13 +26,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib.util
 import os
-import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +39,7 @@ from typing import Any
 import docker
 from docker.errors import DockerException, ImageNotFound
 
+from sandbox import wheels
 from sandbox.base import SandboxError, SandboxUnavailable
 
 #: Bump when the build procedure changes in a way the input files do not show.
@@ -42,17 +47,16 @@ BUILDER_VERSION = "1"
 IMAGE_REPO = "aisci-sandbox"
 BASE_REPO = "aisci-base"
 DERIVED_REPO = "aisci-sandbox-extra"
+PAPER_REPO = "aisci-paper"
 IMAGES_DIR = Path(__file__).with_name("images")
 REQUIREMENTS = IMAGES_DIR / "requirements.txt"
 DEBIAN_SUITE = "bookworm"
 BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
+PAPER_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
+                  "texlive-fonts-recommended", "latexmk", "poppler-utils")
+#: The paper image's base where a registry is reachable (offline: the debootstrap base).
+PAPER_REGISTRY_BASE = "debian:bookworm-slim"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-# pip before 24 does not widen --platform to older manylinux tags: name each one.
-WHEEL_PLATFORMS = (
-    "manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
-    "manylinux2014_x86_64",
-)
 _BUILD_FILES = ("Dockerfile", "Dockerfile.offline", "requirements.txt")
 
 Log = Callable[[str], None]
@@ -70,6 +74,12 @@ def image_tag() -> str:
     """The tag of the sandbox image the current source tree describes."""
     texts = [(IMAGES_DIR / name).read_text() for name in _BUILD_FILES]
     return f"{IMAGE_REPO}:{_digest(BUILDER_VERSION, base_tag(), *texts)}"
+
+
+def paper_image_tag() -> str:
+    """The tag of the paper image (TeX + poppler) the current source tree describes."""
+    dockerfile = (IMAGES_DIR / "Dockerfile.paper").read_text()
+    return f"{PAPER_REPO}:{_digest(BUILDER_VERSION, base_tag(), dockerfile, *PAPER_PACKAGES)}"
 
 
 def base_tag() -> str:
@@ -138,15 +148,13 @@ def ensure_image(offline: bool | None = None, log: Log = print, *,
     with _build_lock():
         if image_exists(client, tag):  # another process built it while we waited
             return tag
-        if offline is None:
-            forced = os.environ.get("AISCI_IMAGE_BUILD", "")
-            offline = forced == "offline" or (forced != "registry" and not registry_reachable())
         start = time.monotonic()
-        if offline:
+        if _offline(offline):
             log(f"Building {tag} offline (debootstrap base + local wheels)")
             base = _ensure_base(client, log)
             with _context(REQUIREMENTS, "Dockerfile.offline") as ctx:
-                _download_wheels(REQUIREMENTS.read_text().splitlines(), ctx / "wheels", log)
+                wheels.download_wheels(REQUIREMENTS.read_text().splitlines(), ctx / "wheels",
+                                       cache_dir() / "wheels", log)
                 _build(client, ctx, tag, {"BASE": base}, log)
         else:
             log(f"Building {tag} from python:3.11-slim")
@@ -154,6 +162,38 @@ def ensure_image(offline: bool | None = None, log: Log = print, *,
                 _build(client, ctx, tag, {}, log)
         log(f"Built {tag} in {time.monotonic() - start:.0f} s")
     return tag
+
+
+def ensure_paper_image(offline: bool | None = None, log: Log = print, *,
+                       client: docker.DockerClient | None = None) -> str:
+    """Return the paper image tag (TeX + poppler), building it first if it is missing.
+
+    The build runs apt inside the base image (a few minutes; the base's Debian mirror must be
+    reachable from the default bridge network). ``offline`` chooses the base as for
+    ``ensure_image``. Jobs in this image run with the experiment hardening (see ``sandbox.tex``).
+    """
+    client = client or docker_client()
+    tag = paper_image_tag()
+    if image_exists(client, tag):
+        return tag
+    with _build_lock():
+        if image_exists(client, tag):
+            return tag
+        start = time.monotonic()
+        base = _ensure_base(client, log) if _offline(offline) else PAPER_REGISTRY_BASE
+        log(f"Building {tag} on {base}: {', '.join(PAPER_PACKAGES)} (a few minutes)")
+        with _context(None, "Dockerfile.paper") as ctx:
+            _build(client, ctx, tag, {"BASE": base, "PACKAGES": " ".join(PAPER_PACKAGES)}, log)
+        log(f"Built {tag} in {time.monotonic() - start:.0f} s")
+    return tag
+
+
+def _offline(offline: bool | None) -> bool:
+    """``None``: offline when no registry is reachable (``AISCI_IMAGE_BUILD`` forces a path)."""
+    if offline is not None:
+        return offline
+    forced = os.environ.get("AISCI_IMAGE_BUILD", "")
+    return forced == "offline" or (forced != "registry" and not registry_reachable())
 
 
 def ensure_derived_image(base_tag: str, requirements: list[str], *, log: Log = print,
@@ -177,8 +217,9 @@ def ensure_derived_image(base_tag: str, requirements: list[str], *, log: Log = p
         log(f"Building {tag}: {', '.join(reqs)}")
         with _context(None, "Dockerfile.derived") as ctx:
             (ctx / "requirements.txt").write_text("\n".join(reqs) + "\n")
-            _download_wheels(reqs, ctx / "wheels", log, constraints=REQUIREMENTS,
-                             skip=_pinned_projects())
+            wheels.download_wheels(reqs, ctx / "wheels", cache_dir() / "wheels", log,
+                                   constraints=REQUIREMENTS,
+                                   skip=wheels.pinned_projects(REQUIREMENTS))
             _build(client, ctx, tag, {"BASE": base_tag}, log)
     return tag
 
@@ -251,80 +292,7 @@ def _debootstrap(rootfs: Path, log: Log) -> None:
     log(f"Rootfs cached at {rootfs} ({time.monotonic() - start:.0f} s)")
 
 
-# --- wheels and docker build ----------------------------------------------------------------
-
-def _download_wheels(requirements: list[str], dest: Path, log: Log, *,
-                     constraints: Path | None = None, skip: frozenset[str] = frozenset()) -> None:
-    """pip download for the image's platform into a cache, then link the wheels into ``dest``.
-
-    ``skip`` names projects the image already has (their wheels are not copied).
-    """
-    reqs = [r.strip() for r in requirements if r.strip() and not r.strip().startswith("#")]
-    cache = cache_dir() / "wheels"
-    cache.mkdir(parents=True, exist_ok=True)
-    cmd = [*_pip(), "download", "--only-binary=:all:", "--python-version",
-           "3.11", "--find-links", str(cache), "-d", str(cache), "--progress-bar", "off"]
-    for platform in WHEEL_PLATFORMS:
-        cmd += ["--platform", platform]
-    if constraints is not None:
-        cmd += ["-c", str(constraints)]
-    log(f"Downloading {len(reqs)} wheels to {cache}")
-    result = subprocess.run([*cmd, *reqs], capture_output=True, text=True, check=False)
-    if result.returncode != 0 and "torch" in result.stdout + result.stderr:
-        # A CPU build of torch is not on PyPI: retry with PyTorch's own index.
-        result = subprocess.run([*cmd, "--extra-index-url", TORCH_CPU_INDEX, *reqs],
-                                capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise SandboxError("pip could not download the sandbox wheels: " + " | ".join(tail))
-    dest.mkdir(parents=True, exist_ok=True)
-    saved = _downloaded_files(result.stdout)
-    for wheel in saved or [p.name for p in cache.glob("*.whl")]:
-        if _project(wheel) not in skip:
-            _link_or_copy(cache / wheel, dest / wheel)
-
-
-def _project(name: str) -> str:
-    """Normalized project name of a requirement line or a wheel file name."""
-    head = re.split(r"[=<>!~\[;@ ]", name, maxsplit=1)[0]
-    if name.endswith(".whl"):
-        head = name.split("-", 1)[0]
-    return re.sub(r"[-_.]+", "-", head).lower()
-
-
-def _pinned_projects() -> frozenset[str]:
-    lines = REQUIREMENTS.read_text().splitlines()
-    return frozenset(_project(x.strip()) for x in lines if x.strip() and not x.startswith("#"))
-
-
-def _pip() -> list[str]:
-    """This interpreter's pip, else one on PATH (uv/pipx environments may lack pip)."""
-    if importlib.util.find_spec("pip") is not None:
-        return [sys.executable, "-m", "pip"]
-    for name in ("pip3", "pip"):
-        if found := shutil.which(name):
-            return [found]
-    raise SandboxError("The offline image build downloads wheels with pip, and none was found: "
-                       f"`{sys.executable} -m ensurepip`, or install pip.")
-
-
-def _downloaded_files(pip_stdout: str) -> list[str]:
-    """Wheel names pip reported for this request ("Saved ..." or "File was already ...")."""
-    names = []
-    for line in pip_stdout.splitlines():
-        line = line.strip()
-        for prefix in ("Saved ", "File was already downloaded "):
-            if line.startswith(prefix) and line.endswith(".whl"):
-                names.append(Path(line[len(prefix):]).name)
-    return names
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
+# --- docker build ----------------------------------------------------------------------
 
 @contextlib.contextmanager
 def _context(requirements: Path | None, dockerfile: str) -> Iterator[Path]:

@@ -1,14 +1,31 @@
 """Run jobs as plain host subprocesses: UNSAFE, only when the user asks (``--sandbox local``).
 
-It still applies what a host process can: a process group killed at the timeout, rlimits on
-memory and file size, an output budget, and an environment reduced to the allow-list.
+What it applies: an environment reduced to the allow-list (plus TeX's paranoid kpathsea
+settings, see ``sandbox.tex``); a new process group, killed as a whole at the timeout, past the
+output budget, past ``Limits.disk_mb`` in the job folder, and when the job ends; rlimits set
+by a tiny exec wrapper (address space at 4x ``memory_mb`` per process, ``file_size_mb`` per
+file, no core dumps, 4096 open files); and afterwards the job folder is reduced to plain files
+and folders within the ``Limits.result_*`` caps (``sandbox.sanitize``), because host code later
+copies and rewrites it. No ``preexec_fn``: forking a threaded parent with one is unsafe.
+
+What it does NOT contain, since the job runs as you, on your machine:
+
+- the file system: everything you can read or write, the job can: your home, SSH and cloud
+  credentials, ``.env`` files and configs holding API keys, other projects, this aisci
+  installation and its sandbox code; it can persist (crontab, shell rc files);
+- the network: full access, to the internet, your LLM endpoints and local services;
+- other processes: it can signal or trace your other processes, and a child that calls
+  ``setsid`` leaves the process group and outlives the job;
+- resources: memory is capped per process, not in total; processes, CPU, ``/tmp`` and disk
+  outside the job folder are not limited at all (a fork bomb reaches the host);
+- secrets: only the environment is filtered; keys in files are readable;
+- the job image: ``SandboxJob.image`` is ignored, the host's programs run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -16,15 +33,30 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.base import SandboxJob, SandboxResult, filtered_env, tail_text
+from sandbox.base import SandboxJob, SandboxResult, Verdict, filtered_env, tail_text
+from sandbox.copyback import ResultCaps
+from sandbox.disk import DiskWatch, tree_usage
+from sandbox.sanitize import sanitize_tree
+from sandbox.tex import tex_hardening_env
 
 _POLL_S = 0.05
 #: matplotlib's font cache survives between jobs (building it costs seconds per job).
 _MPL_CACHE = Path(tempfile.gettempdir()) / "aisci-matplotlib"
+#: Runs as ``python -I -S -c _RLIMITS <as> <fsize> <command...>``: limits, then exec.
+_RLIMITS = """\
+import os, resource, sys
+for limit, value in ((resource.RLIMIT_AS, int(sys.argv[1])),
+                     (resource.RLIMIT_FSIZE, int(sys.argv[2])),
+                     (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 4096)):
+    hard = resource.getrlimit(limit)[1]
+    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(limit, (value, value))
+os.execvp(sys.argv[3], sys.argv[3:])
+"""
 
 
 class LocalSandbox:
-    """Subprocess backend. Containment is weak: see the README's security notes."""
+    """Subprocess backend. Containment is weak: see this module's docstring."""
 
     name = "local"
 
@@ -38,63 +70,77 @@ class LocalSandbox:
         return {"backend": self.name, "python": self.python}
 
     def run(self, job: SandboxJob) -> SandboxResult:
-        command = [self.python if c == "python" else c for c in job.command]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MPLBACKEND": "Agg",
-               "HOME": str(job.workdir), "MPLCONFIGDIR": str(_MPL_CACHE),
-               **filtered_env(job.env)}
         limits = job.limits
-
-        def _limit() -> None:  # runs in the child before exec
-            os.setsid()
-            mem = limits.memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (mem * 4, mem * 4))  # AS overcounts; be lenient
-            size = limits.file_size_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-
+        command = [self.python if c == "python" else c for c in job.command]
+        mem = limits.memory_mb << 20
+        wrapped = [sys.executable, "-I", "-S", "-c", _RLIMITS, str(mem * 4),  # AS overcounts
+                   str(limits.file_size_mb << 20), *command]
         with tempfile.TemporaryDirectory(prefix="aisci-local-") as tmp:
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MPLBACKEND": "Agg",
+                   "HOME": str(job.workdir), "MPLCONFIGDIR": str(_MPL_CACHE),
+                   **tex_hardening_env(Path(tmp)), **filtered_env(job.env)}
             out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
             with out_path.open("wb") as out, err_path.open("wb") as err:
                 start = time.monotonic()
                 proc = subprocess.Popen(
-                    command, cwd=job.workdir, env=env, stdout=out, stderr=err,
-                    stdin=subprocess.DEVNULL, preexec_fn=_limit,
+                    wrapped, cwd=job.workdir, env=env, stdout=out, stderr=err,
+                    stdin=subprocess.DEVNULL, process_group=0,
                 )
-                verdict: str | None = None
-                while proc.poll() is None:
-                    elapsed = time.monotonic() - start
-                    if elapsed > limits.timeout_s:
-                        verdict = "timeout"
-                    elif out_path.stat().st_size + err_path.stat().st_size > limits.output_bytes:
-                        verdict = "output_limit"
-                    if verdict:
-                        _kill_group(proc)
-                        break
-                    time.sleep(_POLL_S)
-                code = proc.wait()
+                disk = DiskWatch(lambda: tree_usage(job.workdir), limit_bytes=limits.disk_mb << 20,
+                                 limit_entries=limits.disk_files,
+                                 on_exceed=lambda: _kill_group(proc))
+                disk.start()
+                verdict: Verdict | None = None
+                try:
+                    while proc.poll() is None:
+                        if time.monotonic() - start > limits.timeout_s:
+                            verdict = "timeout"
+                        elif (out_path.stat().st_size + err_path.stat().st_size
+                              > limits.output_bytes):
+                            verdict = "output_limit"
+                        if verdict:
+                            break
+                        time.sleep(_POLL_S)
+                finally:
+                    _kill_group(proc)  # also what the job left running in its group
+                    code = proc.wait()
+                    disk.stop()
                 duration = time.monotonic() - start
             stdout = out_path.read_bytes()[-200_000:]
             stderr = err_path.read_bytes()[-200_000:]
+        swapped = job.workdir.is_symlink() or not job.workdir.is_dir()
+        if swapped:  # a link where the folder was: host code must not follow it
+            job.workdir.unlink(missing_ok=True)
+            job.workdir.mkdir()
+        disk_note = disk.exceeded or ("" if swapped else disk.check())
+        report = sanitize_tree(job.workdir, ResultCaps.from_limits(limits))
 
-        if verdict is None:
-            if code == 0:
-                missing = [f for f in job.expected_files if not (job.workdir / f).is_file()]
-                verdict = "missing_results" if missing else "ok"
-                detail = f"missing: {', '.join(missing)}" if missing else ""
-            elif b"MemoryError" in stderr:  # the RLIMIT_AS cap: Python raises, nothing is killed
-                verdict, detail = "oom", "ran out of its memory limit"
-            else:  # a SIGKILL from outside cannot be told apart from a self-kill here: an error
-                verdict = "error"
-                detail = f"killed by signal {-code}" if code < 0 else ""
-        else:
+        if verdict is not None:
             detail = f"stopped after {limits.timeout_s:g} s" if verdict == "timeout" else (
                 f"output exceeded {limits.output_bytes} bytes")
+        elif disk_note:
+            verdict, detail = "disk_limit", disk_note
+        elif swapped:
+            verdict, detail = "error", "the job replaced its own folder; it was emptied"
+        elif code == 0:
+            missing = [f for f in job.expected_files if not (job.workdir / f).is_file()]
+            verdict = "results_limit" if report.limit else (
+                "missing_results" if missing else "ok")
+            detail = f"missing: {', '.join(missing)}" if missing and not report.limit else ""
+        elif b"MemoryError" in stderr:  # the RLIMIT_AS cap: Python raises, nothing is killed
+            verdict, detail = "oom", "ran out of its memory limit"
+        else:  # a SIGKILL from outside cannot be told apart from a self-kill here: an error
+            verdict = "error"
+            detail = f"killed by signal {-code}" if code < 0 else ""
+        if note := report.note():
+            detail = f"{detail}; {note}" if detail else note
         return SandboxResult(
-            verdict=verdict,  # type: ignore[arg-type]
-            exit_code=code, duration_s=round(duration, 3), stdout_tail=tail_text(stdout),
-            stderr_tail=tail_text(stderr), backend=self.name, detail=detail,
+            verdict=verdict, exit_code=code, duration_s=round(duration, 3),
+            stdout_tail=tail_text(stdout), stderr_tail=tail_text(stderr), backend=self.name,
+            detail=detail,
         )
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)

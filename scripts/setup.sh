@@ -3,8 +3,10 @@
 #   1. a Python virtual environment (.venv) with aisci and its pinned dependencies
 #   2. TeX (pdflatex, bibtex, latexmk) and poppler (pdftotext), from Debian's packages
 #   3. a running Docker engine and the sandbox image, built offline (scripts/setup_docker.sh)
-#   4. with --for-tests: headless Chromium, for the test that opens the run report
-# Skips: AISCI_SKIP_DOCKER=1 (no engine/image), AISCI_SKIP_TEX=1.
+#   4. with --for-tests: what only the tests need: headless Chromium (the report test), a
+#      PostgreSQL server (shared runs) and the real local model with its server
+#      (scripts/setup_real_model.sh, started first: llama.cpp compiles for about 15 minutes)
+# Skips: AISCI_SKIP_DOCKER=1 (no engine/image), AISCI_SKIP_TEX=1, AISCI_SKIP_REAL_MODEL=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,14 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 t0=$(date +%s)
 elapsed() { echo "$(( $(date +%s) - t0 )) s"; }
+
+model_pid=""
+if [[ "${1:-}" == "--for-tests" && -z "${AISCI_SKIP_REAL_MODEL:-}" ]]; then
+  mkdir -p .cache
+  echo "model: setting up the real local model in the background (log: .cache/setup_real_model.log)"
+  bash scripts/setup_real_model.sh > .cache/setup_real_model.log 2>&1 &
+  model_pid=$!
+fi
 
 # 1. Python. The constraints file is the lock: exact versions of everything installed.
 if [[ ! -x .venv/bin/python ]]; then
@@ -49,13 +59,26 @@ fi
 if [[ -z "${AISCI_SKIP_DOCKER:-}" ]]; then
   PYTHON=.venv/bin/python bash scripts/setup_docker.sh
 fi
-# 4. A browser for the report test.
-if [[ "${1:-}" == "--for-tests" ]] && ! command -v chromium >/dev/null 2>&1; then
-  echo "browser: installing chromium with apt-get"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    chromium fonts-liberation >/dev/null
-  echo "browser: ready ($(elapsed))"
+# 4. What only the tests need: a browser for the report test, PostgreSQL for shared runs.
+if [[ "${1:-}" == "--for-tests" ]]; then
+  wanted=()
+  command -v chromium >/dev/null 2>&1 || wanted+=(chromium fonts-liberation)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || wanted+=(postgresql)
+  if ((${#wanted[@]})); then
+    echo "tests: installing ${wanted[*]} with apt-get"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${wanted[@]}" >/dev/null
+    echo "tests: ready ($(elapsed))"
+  fi
+fi
+if [[ -n "$model_pid" ]]; then
+  if ! wait "$model_pid"; then
+    echo "model: setup failed:" >&2
+    tail -n 20 .cache/setup_real_model.log >&2
+    exit 1
+  fi
+  tail -n 2 .cache/setup_real_model.log
 fi
 
 echo "setup: done ($(elapsed))"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Make the Docker sandbox usable: a running engine and the sandbox image.
+# Make the Docker sandbox usable: a running engine, the experiment image and the paper (TeX)
+# image.
 # Idempotent: every step is skipped when already done. Works as root on a fresh Debian/Ubuntu
 # machine without systemd (CI); with systemd it uses the service instead.
 #
-#   bash scripts/setup_docker.sh             # engine + image
+#   bash scripts/setup_docker.sh             # engine + both images
 #   AISCI_SKIP_IMAGE=1 bash scripts/setup_docker.sh   # engine only
 set -euo pipefail
 
@@ -60,9 +61,11 @@ if ((${#tools[@]})); then
 fi
 
 if [[ -n "${AISCI_SKIP_IMAGE:-}" ]]; then
-  echo "image: skipped (AISCI_SKIP_IMAGE set)"
+  echo "images: skipped (AISCI_SKIP_IMAGE set)"
   exit 0
 fi
 t1=$(date +%s)
-$SUDO env "PATH=$PATH" "$PYTHON" -m sandbox.cli build
-echo "image: ready ($(( $(date +%s) - t1 )) s); total $(elapsed)"
+# Builds the experiment image and the paper image (TeX + poppler; apt inside the build reaches
+# the Debian mirror over the default bridge), each only when its tag is missing.
+$SUDO env "PATH=$PATH" "$PYTHON" -m agents.cli sandbox build
+echo "images: ready ($(( $(date +%s) - t1 )) s); total $(elapsed)"

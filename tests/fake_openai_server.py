@@ -10,6 +10,15 @@ block counted by ``offline_model.count_tokens``. A test scripts faults with a qu
 It counts chat requests and keeps the last request's headers and body, so a test can show
 that an API key travels as a header (``last_headers`` has lower-case names).
 
+Like a real server it takes ``response_format``: ``accepts`` says which kinds it honours
+("json_schema" as OpenAI's, "json_object" with or without a schema as llama-cpp-python's);
+an unknown kind is refused with HTTP 400, as servers do. A ``json_schema`` marked strict must
+follow OpenAI's strict-mode rules (every property required, ``additionalProperties: false``,
+no keyword outside the supported set), checked here independently of aisci's own code; a
+schema that breaks them gets OpenAI's 400 "Invalid schema" answer. aisci's capability probe
+(the schema that allows only ``{"aisci_probe": "yes"}``) is answered as a constrained model
+would.
+
 PYTEST_DONT_REWRITE (test modules import it before pytest loads it as the fixture's plugin)
 """
 
@@ -19,20 +28,25 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 import pytest
 
-from agents.llm.setup import litellm
+from agents.llm.runtime import litellm
 
 litellm()  # configure litellm before offline_model imports it
-from agents.llm import offline_model  # noqa: E402
+from agents.llm.offline import model as offline_model  # noqa: E402
 
 Kind = Literal["good", "bad_http_json", "bad_content", "rate_limit", "server_error", "slow",
-               "unauthorized"]
+               "unauthorized", "truncated"]
+#: OpenAI's strict structured outputs: the keywords a schema may use.
+STRICT_ALLOWED = {"type", "properties", "required", "additionalProperties", "items", "enum",
+                  "const", "anyOf", "description", "$defs", "$ref", "pattern", "format",
+                  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+                  "minItems", "maxItems"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,11 @@ class Step:
         return cls("slow", delay_s=delay_s)
 
     @classmethod
+    def truncated(cls, content: str) -> Step:
+        """A reply cut off by max_tokens (finish_reason "length")."""
+        return cls("truncated", content=content)
+
+    @classmethod
     def unauthorized(cls) -> Step:
         """401 whose message quotes the key it got, as careless servers do."""
         return cls("unauthorized")
@@ -86,6 +105,10 @@ class FakeOpenAIServer:
         self.last_headers: dict[str, str] = {}
         self.last_body: dict[str, Any] = {}
         self.models_requests = 0
+        self.accepts: set[str] = {"json_schema", "json_object"}
+        #: Answers instead of the offline model's when it returns text (for one idea, say).
+        self.override: Callable[[list[dict[str, Any]]], str | None] = lambda _messages: None
+        self.schema_errors: list[str] = []
         self._queue: deque[Step] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -164,6 +187,37 @@ def chat_response(model: str, content: str, prompt_tokens: int) -> dict[str, Any
     }
 
 
+def strict_problems(schema: Any, path: str = "root") -> list[str]:
+    """OpenAI's strict-mode rules, as its error messages state them."""
+    if not isinstance(schema, dict):
+        return []
+    problems = [f"In context={path}, '{k}' is not permitted." for k in schema
+                if k not in STRICT_ALLOWED]
+    if schema.get("type") == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        if schema.get("additionalProperties") is not False:
+            problems.append(f"In context={path}, 'additionalProperties' is required to be "
+                            f"supplied and to be false.")
+        missing = [k for k in props if k not in schema.get("required", [])]
+        if missing:
+            problems.append(f"In context={path}, 'required' is required to be supplied and to be "
+                            f"an array including every key in properties. Missing {missing}.")
+        for name, sub in props.items():
+            problems += strict_problems(sub, f"{path}.{name}")
+    for key in ("items",):
+        if key in schema:
+            problems += strict_problems(schema[key], f"{path}[]")
+    for i, option in enumerate(schema.get("anyOf", [])):
+        problems += strict_problems(option, f"{path}.anyOf[{i}]")
+    for name, sub in schema.get("$defs", {}).items():
+        problems += strict_problems(sub, f"$defs.{name}")
+    return problems
+
+
+def _is_probe(schema: Any) -> bool:
+    return isinstance(schema, dict) and "aisci_probe" in schema.get("properties", {})
+
+
 def _error(message: str, kind: str, code: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
@@ -214,12 +268,47 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 return
             if step.kind == "slow":
                 server.wait(step.delay_s)
-            content = step.content if step.content is not None else offline_model.answer(messages)
+            fmt = body.get("response_format")
+            schema = None
+            if isinstance(fmt, dict):
+                kind = fmt.get("type")
+                if kind not in server.accepts:
+                    self._send(400, _error(f"Invalid value for 'response_format.type': {kind!r} "
+                                           f"is not supported", "invalid_request_error",
+                                           "invalid_value"))
+                    return
+                if kind == "json_schema":
+                    spec = fmt.get("json_schema") or {}
+                    schema = spec.get("schema")
+                    problems = strict_problems(schema) if spec.get("strict") else []
+                    if problems:
+                        server.schema_errors += problems
+                        self._send(400, _error(
+                            f"Invalid schema for response_format '{spec.get('name')}': "
+                            f"{problems[0]}", "invalid_request_error", "invalid_json_schema"))
+                        return
+                else:
+                    schema = fmt.get("schema")
+            last = _text(messages[-1].get("content")) if messages else ""
+            if step.content is not None:
+                content = step.content
+            elif _is_probe(schema):
+                content = '{"aisci_probe": "yes"}'
+            elif isinstance(fmt, dict) and fmt.get("type") == "json_object" and schema is None \
+                    and last == "Say hello.":
+                content = '{"greeting": "hello"}'
+            elif any('"pong"' in _text(m.get("content")) for m in messages):
+                content = '{"answer": "pong"}'
+            else:
+                content = server.override(messages) or offline_model.answer(messages)
             if step.kind == "bad_content" and step.content is None:
                 content = content[: max(1, len(content) // 2)]
             prompt_tokens = sum(offline_model.count_tokens(_text(m.get("content")))
                                 for m in messages)
-            self._send(200, chat_response(model, content, prompt_tokens))
+            reply = chat_response(model, content, prompt_tokens)
+            if step.kind == "truncated":
+                reply["choices"][0]["finish_reason"] = "length"
+            self._send(200, reply)
 
         def _send(self, status: int, payload: dict[str, Any],
                   headers: dict[str, str] | None = None) -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
@@ -23,3 +28,74 @@ def only_run(runs_dir: Path) -> Path:
 
 def load(path: Path) -> object:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def offline_context(tmp_path: Path, *, template: str = "tiny_mlp", sandbox: object = None,
+                    model: str = "mock/aisci-offline", **settings: object) -> object:
+    """A RunContext on the offline model and the local sandbox, for tests of one stage."""
+
+    from agents.config.settings import ModelSettings, RunSettings
+    from agents.llm.client import LLMClient
+    from agents.run.context import RunContext
+    from agents.run.folder import RunFolder
+    from agents.run.jobs import JobRunner
+    from agents.templates.template import load_template
+    from sandbox.local import LocalSandbox
+
+    box: Any = sandbox or LocalSandbox()
+    model_settings = ModelSettings(model=model)
+    run_settings = RunSettings(topic="a test topic", template=template, model=model_settings,
+                               sandbox="local", **settings)  # type: ignore[arg-type]
+    run = RunFolder.create(tmp_path, "test")
+
+    def on_event(event: dict[str, Any]) -> None:
+        event = dict(event)
+        run.event(event.pop("type"), **event)
+
+    from agents.run.tex import Tex
+
+    jobs = JobRunner(box, run.path / "cache", parallel=2, run_id=run.id, event=run.event)
+    return RunContext(run=run, settings=run_settings, template=load_template(template),
+                      llm=LLMClient({}, default=model_settings, on_event=on_event), jobs=jobs,
+                      tex=Tex.host())
+
+
+def aisci(*args: str) -> list[str]:
+    """The command line of ``aisci`` in this interpreter."""
+    return [sys.executable, "-m", "agents.cli", *args]
+
+
+def at_node(kind: str, node: str) -> Any:
+    """An event test: ``kind`` (``node_end``, ``node_start``) of ``node``."""
+    return lambda event: event.get("type") == kind and event.get("node") == node
+
+
+def kill_at(command: list[str], runs_dir: Path, when: Any, *, cwd: Path = REPO,
+            log: Path, timeout_s: float = 300) -> Path:
+    """Start ``command`` (an ``aisci run`` into ``runs_dir``) and SIGKILL it as soon as an
+    event of events.jsonl passes ``when``; returns the run folder. Fails if the run ended on
+    its own first."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        deadline, offset, pending = time.monotonic() + timeout_s, 0, ""
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                found = list(runs_dir.glob("*/events.jsonl"))
+                if found:
+                    with found[0].open(encoding="utf-8") as f:
+                        f.seek(offset)
+                        pending += f.read()
+                        offset = f.tell()
+                    *lines, pending = pending.split("\n")
+                    if any(line.strip() and when(json.loads(line)) for line in lines):
+                        proc.send_signal(signal.SIGKILL)
+                        break
+                time.sleep(0.005)
+        finally:
+            if proc.poll() is None and time.monotonic() >= deadline:
+                proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL, (
+        f"the run ended (rc {proc.returncode}) before it could be killed: "
+        + log.read_text())
+    return only_run(runs_dir)

@@ -21,7 +21,7 @@ def test_json_lines_describe_every_stage(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     nodes = [e["node"] for e in events if e["event"] == "node"]
-    assert nodes == ["ideate", "check_novelty", "experiment", "plot", "write_paper", "review", "finish"]
+    assert nodes == ["baseline", "ideate", "check_novelty", "research_idea", "review_paper", "finish"]
     done = events[-1]
     assert done["event"] == "done" and done["status"] == "completed"
     assert Path(done["run_dir"], "run.json").exists() and done["calls"] > 0

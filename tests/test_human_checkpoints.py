@@ -30,7 +30,7 @@ def test_rejected_ideas_run_no_experiment(tmp_path: Path) -> None:
 
     answered = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path), "--no"])
     assert answered.exit_code == 0, answered.output
-    assert load(run / "run.json")["status"] == "completed_without_results"
+    assert load(run / "run.json")["status"] == "declined"
     assert not (run / "ideas").exists()
     assert _approvals(run) == [("ideas", False)]
     assert not any(i["selected"] for i in load(run / "ideas.json"))
@@ -38,7 +38,7 @@ def test_rejected_ideas_run_no_experiment(tmp_path: Path) -> None:
 
 def test_approved_checkpoints_continue_to_the_end(tmp_path: Path) -> None:
     runner = CliRunner()
-    runner.invoke(app, [*BASE, "--runs-dir", str(tmp_path), "--approve", "ideas,paper"])
+    runner.invoke(app, [*BASE, "--runs-dir", str(tmp_path), "--approve", "ideas", "--approve", "paper"])
     run = only_run(tmp_path)
     first = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path), "--yes"])
     assert "Waiting for your approval of the paper" in first.output

@@ -3,6 +3,8 @@
 With ``num_retries=N`` a call makes at most N+1 requests: aisci's client is the one retry layer
 (litellm's and the openai SDK's own retries are off), honouring ``Retry-After`` (and
 ``retry-after-ms``) up to 60 s, else backing off 0.5 s · 2^n (×0.75–1, at most 8 s).
+Structured answers are constrained where the server can (found out by a probe), and shown as
+a filled example, never as a raw schema.
 """
 
 from __future__ import annotations
@@ -15,28 +17,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 from typer.testing import CliRunner
 
+from agents.config.settings import ModelSettings, StructuredMode
+from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
-from agents.llm import offline_model
-from agents.llm.client import LLMClient, ModelSettings
-from agents.llm.prompt_blocks import block
-from agents.models import IdeasReply
-from agents.templates import templates_dir
-from tests.fake_openai_server import FakeOpenAIServer, Step
-from tests.support import load, only_run
+from agents.ideas.ideation import IdeasReply, ideate_messages
+from agents.llm.capabilities import resolve_structured
+from agents.llm.client import LLMClient
+from agents.llm.offline import model as offline_model
+from agents.llm.schemas import strict_schema
+from agents.run.model_check import Pong
+from tests.fake_openai_server import FakeOpenAIServer, Step, strict_problems
+from tests.support import load, offline_context, only_run
 
 pytest_plugins = ["tests.fake_openai_server"]  # the fake_openai fixture
-pytestmark = pytest.mark.filterwarnings("ignore:Item .* `ReadOnly` qualifier:UserWarning")  # litellm's
 
 KEY = "sk-fake-http-test-7731-do-not-log"
 MODEL = "openai/fake-local"
-PING = [{"role": "user", "content": "# Task: ping\nReply with {\"answer\": \"pong\"}."}]
-
-
-class Pong(BaseModel):
-    answer: str
+PING = [{"role": "user", "content": 'Reply with the JSON object {"answer": "pong"}.'}]
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +44,10 @@ def dummy_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _client(server: FakeOpenAIServer, events: list[dict[str, Any]], *, timeout_s: float = 5.0,
-            num_retries: int = 0, repair_attempts: int = 2) -> LLMClient:
+            num_retries: int = 0, repair_attempts: int = 2,
+            structured: StructuredMode = StructuredMode.prompt, **more: Any) -> LLMClient:
     settings = ModelSettings(model=MODEL, api_base=server.url, timeout_s=timeout_s,
-                             num_retries=num_retries)
+                             num_retries=num_retries, structured=structured, **more)
     return LLMClient({}, default=settings, on_event=events.append, repair_attempts=repair_attempts)
 
 
@@ -60,15 +60,12 @@ def _of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 
 def test_a_good_answer_validates_and_the_key_travels_only_as_a_header(
-        fake_openai: FakeOpenAIServer, caplog: pytest.LogCaptureFixture) -> None:
+        fake_openai: FakeOpenAIServer, caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     events: list[dict[str, Any]] = []
-    code = (templates_dir() / "tiny_mlp" / "experiment.py").read_text()
-    prompt = "# Task: ideate\n" + "\n".join([
-        block("topic", "momentum in small networks"), block("num_ideas", "2"),
-        block("code", code, path="experiment.py")])
+    messages = ideate_messages(offline_context(tmp_path, num_ideas=2), "momentum in small networks")
     reply = asyncio.run(_client(fake_openai, events).structured(
-        "ideation", "ideate", [{"role": "user", "content": prompt}], IdeasReply))
+        "ideation", "ideate", messages, IdeasReply))
     assert len(reply.ideas) == 2 and reply.ideas[0].name == "momentum_study"
     assert fake_openai.requests == 1 and fake_openai.last_body["model"] == "fake-local"
     assert fake_openai.last_headers["authorization"] == f"Bearer {KEY}"
@@ -76,34 +73,140 @@ def test_a_good_answer_validates_and_the_key_travels_only_as_a_header(
     assert KEY not in json.dumps(events) and KEY not in caplog.text
 
 
-def test_without_schema_support_the_schema_goes_in_the_prompt(fake_openai: FakeOpenAIServer) -> None:
+def test_the_prompt_shows_a_filled_example_never_a_raw_schema(fake_openai: FakeOpenAIServer) -> None:
     _ping(_client(fake_openai, []))
-    assert "response_format" not in fake_openai.last_body  # litellm knows nothing of fake-local
+    assert "response_format" not in fake_openai.last_body
     last = fake_openai.last_user_message()
-    assert last.startswith("# Task: ping")
-    assert "matches this JSON schema" in last and json.dumps(Pong.model_json_schema()) in last
+    assert "Reply with one JSON object in this form" in last and '"answer": "pong"' in last
+    assert '"properties"' not in last and "schema" not in last.lower()
+
+
+def test_schema_mode_sends_a_strict_schema_the_server_accepts(fake_openai: FakeOpenAIServer) -> None:
+    _ping(_client(fake_openai, [], structured=StructuredMode.schema))
+    fmt = fake_openai.last_body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    assert fmt["json_schema"]["schema"] == strict_schema(Pong) and not fake_openai.schema_errors
+
+
+def _reply_models() -> list[type[ReplyModel]]:
+
+    found: list[type[ReplyModel]] = []
+    stack = list(ReplyModel.__subclasses__())
+    while stack:
+        model = stack.pop()
+        found.append(model)
+        stack += model.__subclasses__()
+    return sorted(set(found), key=lambda m: m.__name__)
+
+
+@pytest.mark.parametrize("model", _reply_models(), ids=lambda m: m.__name__)
+def test_every_reply_schema_passes_openais_strict_rules(fake_openai: FakeOpenAIServer,
+                                                        model: type[ReplyModel]) -> None:
+    client = _client(fake_openai, [], structured=StructuredMode.schema)
+    fmt = client.response_format(client.default, model)
+    assert fmt is not None
+    # The server checks the rules on its own; a pydantic schema as it comes would be refused.
+    assert strict_problems(model.model_json_schema())
+    try:
+        asyncio.run(client.complete("coder", "strict_check", PING, response_format=fmt,
+                                    downgrade=False))
+    except LLMError as exc:
+        pytest.fail(f"{model.__name__}: {exc}")
+    assert not fake_openai.schema_errors
+
+
+def test_the_probe_finds_what_the_server_supports(fake_openai: FakeOpenAIServer) -> None:
+    base = ModelSettings(model=MODEL, api_base=fake_openai.url, num_retries=0)
+    assert asyncio.run(resolve_structured(base)).structured == StructuredMode.schema
+    fake_openai.accepts = {"json_object"}  # llama-cpp-python: a schema only with json_object
+    resolved = asyncio.run(resolve_structured(base))
+    assert (resolved.structured, resolved.schema_via) == (StructuredMode.schema, "json_object")
+    _ping(LLMClient({}, default=resolved))
+    assert fake_openai.last_body["response_format"]["type"] == "json_object"
+    assert fake_openai.last_body["response_format"]["schema"] == strict_schema(Pong)
+    fake_openai.accepts = set()
+    assert asyncio.run(resolve_structured(base)).structured == StructuredMode.prompt
+
+
+def test_a_reply_cut_off_at_max_tokens_is_asked_again_with_more_room(
+        fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.script(Step.truncated('{"answer": "po'))
+    events: list[dict[str, Any]] = []
+    assert _ping(_client(fake_openai, events, max_tokens=100)).answer == "pong"
+    [cut] = _of(events, "llm_truncated")
+    assert cut["max_tokens"] == 100 and fake_openai.last_body["max_tokens"] == 200
+
+
+def test_a_structured_reply_starts_small_and_keeps_the_complete_items_when_cut_off(
+        fake_openai: FakeOpenAIServer) -> None:
+    from agents.paper.writer import PaperCheck
+
+    items = ", ".join(f'{{"section": "Results", "problem": "p{i}"}}' for i in range(3))
+    looping = '{"problems": [' + items + ', {"section": "Res'
+    fake_openai.script(Step.truncated(looping))
+    events: list[dict[str, Any]] = []
+    client = _client(fake_openai, events)
+    check = asyncio.run(client.structured("writer", "check_paper", PING, PaperCheck))
+    assert [p.problem for p in check.problems] == ["p0", "p1", "p2"]
+    assert fake_openai.requests == 1 and fake_openai.last_body["max_tokens"] <= 1024
+    [cut] = _of(events, "llm_truncated")
+    assert cut["used"] is True
+
+
+def test_prose_cut_off_in_a_loop_keeps_its_sentences_and_is_not_asked_again(
+        fake_openai: FakeOpenAIServer) -> None:
+    loop = " ".join(["Momentum of 0.9 raised the validation accuracy."] * 6)
+    cut = ("```latex\nWe train a small network on the task and change only its momentum. "
+           "The baseline uses plain gradient descent with the same data, width and epochs."
+           "\n\n" + loop + " The accuracy of the ru")
+    fake_openai.script(Step.truncated(cut))
+    events: list[dict[str, Any]] = []
+    client = _client(fake_openai, events)
+    text = asyncio.run(client.prose("writer", "write_section", PING, languages=("latex",),
+                                    max_tokens=300))
+    assert text == ("We train a small network on the task and change only its momentum. The "
+                    "baseline uses plain gradient descent with the same data, width and epochs."
+                    "\n\n"
+                    "Momentum of 0.9 raised the validation accuracy.")
+    assert fake_openai.requests == 1 and fake_openai.last_body["max_tokens"] == 300
+    [truncated] = _of(events, "llm_truncated")
+    assert truncated["used"] is True
 
 
 def test_truncated_json_is_repaired(fake_openai: FakeOpenAIServer) -> None:
-    fake_openai.script(Step.bad_content('{"answer": "po'))
+    fake_openai.script(Step.bad_content('{"answer": 7, "po'))
     events: list[dict[str, Any]] = []
     assert _ping(_client(fake_openai, events)).answer == "pong"
     assert fake_openai.requests == 2
     [invalid] = _of(events, "llm_invalid")
-    assert invalid["attempt"] == 1 and "Invalid JSON" in invalid["errors"]
-    assert len(_of(events, "llm_call")) == 2
+    assert invalid["attempt"] == 1 and "no JSON object" in invalid["errors"]
     repair = fake_openai.last_body["messages"]
-    assert repair[-2] == {"role": "assistant", "content": '{"answer": "po'}
-    assert "does not validate" in repair[-1]["content"]
+    assert repair[-2] == {"role": "assistant", "content": '{"answer": 7, "po'}
+    assert "could not be used" in repair[-1]["content"]
+
+
+def test_repairs_never_send_an_empty_answer_and_never_grow(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.script(Step.good(""), Step.good("nothing useful"), Step.good('{"answer": "pong"}'))
+    bodies: list[list[dict[str, Any]]] = []
+    original = fake_openai.next_step
+
+    def record(body: dict[str, Any], headers: dict[str, str]) -> Step:
+        bodies.append(body["messages"])
+        return original(body, headers)
+
+    fake_openai.next_step = record  # type: ignore[method-assign]
+    assert _ping(_client(fake_openai, [])).answer == "pong"
+    assert all(m["content"] for messages in bodies for m in messages if m["role"] == "assistant")
+    assert [len(m) for m in bodies] == [1, 2, 3]  # the original, +1 note, +1 exchange (not +2)
 
 
 def test_malformed_answers_forever_give_up_with_a_clear_error(fake_openai: FakeOpenAIServer) -> None:
-    fake_openai.default = Step.bad_content()
+    fake_openai.default = Step.bad_content("{\"answer\": ")
     events: list[dict[str, Any]] = []
     with pytest.raises(StructuredOutputError) as caught:
         _ping(_client(fake_openai, events, repair_attempts=2))
     message = str(caught.value)
-    assert f"The coder model ({MODEL}) gave no valid Pong in 3 tries" in message
+    assert f"The coder model ({MODEL}) gave no usable JSON answer (Pong) in 3 tries" in message
     assert "--coder-model" in message and "\n" not in message
     assert fake_openai.requests == 3 and len(_of(events, "llm_invalid")) == 3
 
@@ -162,13 +265,13 @@ def test_tokens_and_cost_are_recorded(fake_openai: FakeOpenAIServer) -> None:
     sent = sum(offline_model.count_tokens(m["content"]) for m in fake_openai.last_body["messages"])
     assert call["model"] == MODEL and call["role"] == "coder" and call["task"] == "ping"
     assert call["prompt_tokens"] == sent > 0
-    assert call["completion_tokens"] == offline_model.count_tokens(offline_model.answer(PING)) > 0
+    assert call["completion_tokens"] == offline_model.count_tokens('{"answer": "pong"}') > 0
     assert call["cost_usd"] == 0.0  # a model litellm has no price for (a local one) costs nothing
     assert call["duration_s"] >= 0
 
 
 def test_a_priced_model_is_charged_from_the_servers_usage(fake_openai: FakeOpenAIServer) -> None:
-    from agents.llm.setup import litellm
+    from agents.llm.runtime import litellm
 
     litellm().register_model({"openai/fake-priced": {
         "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6,
@@ -184,8 +287,8 @@ def test_a_priced_model_is_charged_from_the_servers_usage(fake_openai: FakeOpenA
 
 def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents import latex
     from agents.cli import app
+    from agents.run import tex as latex
 
     monkeypatch.setattr(latex, "tex_available", lambda: False)  # PDF compiles are tested elsewhere
     result = CliRunner().invoke(app, [
@@ -203,8 +306,13 @@ def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, t
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     calls = _of(events, "llm_call")
     assert calls and {c["model"] for c in calls} == {"openai/fake-local"}
-    # every model call went over HTTP, plus the one ping of the preflight before the run
+    # every model call went over HTTP, plus the preflight's one probe (the schema was taken)
     assert fake_openai.requests == len(calls) + 1
+    structured = {"ideate", "reflect_idea", "novelty_step", "plan_runs", "check_figure_code",
+                  "check_paper", "review", "reflect_review", "meta_review"}
+    assert {c["task"] for c in calls} & structured
+    assert all(c["constrained"] == (c["task"] in structured) for c in calls)
+    assert result.exit_code == 0 and "completed" in result.output
     for path in run.rglob("*"):
         if path.is_file():
             assert KEY not in path.read_text(errors="ignore"), path

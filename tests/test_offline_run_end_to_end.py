@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.models import ReviewReply
+from agents.domain.reviews import Review
+from agents.prompts.format import number
 from tests.support import IN_CI, load, only_run, tex_installed
 
 SECRET = "sk-test-do-not-leak-4242"
@@ -40,32 +41,45 @@ def test_run_produces_ideas_with_scores(offline_run: tuple[Path, str]) -> None:
         assert 1 <= idea["interestingness"] <= 10 and idea["novelty_verdict"] is not None
 
 
+def _primary(path: Path) -> float:
+    info = load(path)
+    assert isinstance(info, dict)
+    return sum(g["means"]["val_accuracy"] for g in info.values()) / len(info)
+
+
 def test_an_edit_changes_the_results(offline_run: tuple[Path, str]) -> None:
     run, _ = offline_run
     changed = []
     for idea_dir in (run / "ideas").iterdir():
         base, first = idea_dir / "run_0" / "final_info.json", idea_dir / "run_1" / "final_info.json"
-        if base.exists() and first.exists() and load(base) != load(first):
+        if base.exists() and first.exists() and _primary(base) != _primary(first):
             diff = (idea_dir / "code" / "run_1.diff").read_text()
             assert diff.startswith("--- a/experiment.py") and "\n+" in diff
             changed.append(idea_dir.name)
     assert changed, "no idea has a run_1 whose results differ from the baseline"
 
 
-def _numbers(value: object) -> set[str]:
-    text = json.dumps(value)
-    return set(re.findall(r"\d+\.\d+", text))
+def _printed(path: Path) -> set[str]:
+    """The run's mean values as the notes and the paper print them."""
+    info = load(path)
+    assert isinstance(info, dict)
+    return {number(v) for g in info.values() for v in g["means"].values()}
 
 
-def test_paper_quotes_the_runs_numbers(offline_run: tuple[Path, str]) -> None:
+def test_paper_quotes_the_runs_numbers_and_passes_its_checks(offline_run: tuple[Path, str]) -> None:
     run, _ = offline_run
     idea_dir = next(d for d in (run / "ideas").iterdir() if (d / "paper" / "template.tex").exists())
     paper = (idea_dir / "paper" / "template.tex").read_text()
     assert "HERE" not in paper.replace("THERE", ""), "a placeholder of the skeleton was left"
-    run_1 = _numbers(load(idea_dir / "run_1" / "final_info.json"))
-    run_1_only = run_1 - _numbers(load(idea_dir / "run_0" / "final_info.json"))
+    run_1_only = _printed(idea_dir / "run_1" / "final_info.json") - _printed(
+        idea_dir / "run_0" / "final_info.json")
     quoted = {n for n in run_1_only if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", paper)}
     assert len(quoted) >= 3, f"paper quotes too few run_1 numbers: {quoted}"
+    record = load(idea_dir / "paper" / "paper.json")
+    assert isinstance(record, dict)
+    assert record["integrity"]["numbers_checked"] >= 10
+    assert record["integrity"]["unverified"] == [] and record["integrity"]["table_intact"]
+    assert "n = 3 seeds" in paper and "95\\% confidence interval" in paper
     if tex_installed() or IN_CI:
         pdf = idea_dir / "paper" / "paper.pdf"
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
@@ -76,7 +90,7 @@ def test_reviews_are_valid_and_numeric(offline_run: tuple[Path, str]) -> None:
     reviews = list(run.glob("ideas/*/reviews/review_*.json"))
     assert len(reviews) >= 2
     for path in reviews:
-        review = ReviewReply.model_validate(load(path))
+        review = Review.model_validate(load(path))
         assert 1 <= review.overall <= 10
     meta = load(next(run.glob("ideas/*/reviews/meta_review.json")))
     assert meta["decision"] == ("accept" if meta["mean_overall"] >= 6 else "reject")
@@ -104,7 +118,7 @@ def test_no_key_is_written_to_the_run_folder(offline_run: tuple[Path, str]) -> N
 def test_novelty_verdicts_name_papers_from_the_offline_library(offline_run: tuple[Path, str]) -> None:
     run, _ = offline_run
     corpus = {json.loads(line)["title"] for line in
-              Path("agents/data/papers.jsonl").read_text().splitlines() if line.strip()}
+              Path("agents/literature/data/papers.jsonl").read_text().splitlines() if line.strip()}
     verdicts = [i["novelty_verdict"] for i in load(run / "ideas.json")]
     assert any(v["closest"] for v in verdicts)
     for verdict in verdicts:
@@ -128,8 +142,10 @@ def test_pdf_has_table_figures_and_references(offline_run: tuple[Path, str]) -> 
     run, _ = offline_run
     if not (tex_installed() or IN_CI):
         pytest.skip("TeX not installed")
-    from agents.latex import pdf_text
+    import asyncio
+
+    from agents.run.tex import Tex
 
     pdf = next(run.glob("ideas/*/paper/paper.pdf"))
-    text = pdf_text(pdf)
+    text = asyncio.run(Tex.host().pdf_text(pdf))
     assert "Table 1" in text and "Figure 1" in text and "References" in text

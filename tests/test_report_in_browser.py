@@ -20,7 +20,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.report import write_report
+from agents.run.report import write_report
 from tests.support import IN_CI, only_run
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,8 +1,8 @@
-"""A run SIGKILLed right after any stage resumes to the same result, redoing no finished work.
+"""A run SIGKILLed at any stage boundary resumes to the same result, redoing no finished work.
 
-For each stage boundary a real ``aisci run`` process is killed with SIGKILL (no cleanup, no
-``finally``) as soon as the stage's ``node_end`` event is in events.jsonl; then ``aisci resume``
-must finish the run. The resumed run must be complete, match an uninterrupted reference run (the
+For each boundary a real ``aisci run`` process is killed with SIGKILL (no cleanup, no
+``finally``) as soon as the boundary's event is in events.jsonl (the end of a graph node, or
+the start of a step inside a per-idea branch); then ``aisci resume`` must finish the run. The resumed run must be complete, match an uninterrupted reference run (the
 offline model and the experiments are deterministic), and repeat no sandbox run: a run that
 finished before the kill comes back from the run folder's cache, or not at all.
 
@@ -14,10 +14,7 @@ test.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,20 +22,22 @@ from typing import Any
 
 import pytest
 
-from agents.graph import NODES
-from tests.support import IN_CI, REPO, load, only_run, tex_installed
+from agents.workflow.graph import NODES, STAGES
+from tests.support import IN_CI, REPO, aisci, at_node, kill_at, load, only_run, tex_installed
 
 TOPIC = "momentum in small networks"
-STAGES = ("ideate", "check_novelty", "experiment", "plot", "write_paper", "review")
-RUN_ARGS = ("--model", "mock", "--sandbox", "local", "--reviewers", "1", "--num-ideas", "2")
+#: Where the runs are killed: (event, node or stage).
+BOUNDARIES = {"baseline": ("node_end", "baseline"), "ideate": ("node_end", "ideate"),
+              "check_novelty": ("node_end", "check_novelty"), "plot": ("node_start", "plot"),
+              "write_paper": ("node_start", "write_paper"),
+              "research_idea": ("node_end", "research_idea"), "review": ("node_start", "review"),
+              "review_paper": ("node_end", "review_paper")}
+RUN_ARGS = ("--model", "mock", "--sandbox", "local", "--reviewers", "1", "--num-ideas", "2",
+            "--seeds", "2")
 TIMEOUT_S = 300
 WORKERS = 4  # runs at once: enough to overlap one run's waits with another's work on 2 CPUs
 
 Events = list[dict[str, Any]]
-
-
-def aisci(*args: str) -> list[str]:
-    return [sys.executable, "-m", "agents.cli", *args]
 
 
 def read_events(run: Path) -> Events:
@@ -87,6 +86,7 @@ class Killed:
     run: Path
     before: Events  # events.jsonl as the killed process left it
     finished_ideas: set[str]  # ideas whose runs.json (the experiment's last write) was there
+    finished_steps: set[tuple[str, str]]  # (plot or review, idea) recorded as done at the kill
     resume: subprocess.CompletedProcess[str]
 
     @property
@@ -95,33 +95,11 @@ class Killed:
 
 
 def run_until(runs_dir: Path, stage: str) -> Path:
-    """Start a run and SIGKILL it as soon as ``stage`` has ended; returns the run folder."""
-    with (runs_dir.parent / f"killed_after_{stage}.log").open("w") as log:
-        proc = subprocess.Popen(aisci("run", TOPIC, *RUN_ARGS, "--runs-dir", str(runs_dir)),
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        deadline, offset, pending = time.monotonic() + TIMEOUT_S, 0, ""
-        try:
-            while proc.poll() is None and time.monotonic() < deadline:
-                found = list(runs_dir.glob("*/events.jsonl"))
-                if found:
-                    with found[0].open(encoding="utf-8") as f:
-                        f.seek(offset)
-                        pending += f.read()
-                        offset = f.tell()
-                    *lines, pending = pending.split("\n")
-                    if any('"node_end"' in line and json.loads(line)["node"] == stage
-                           for line in lines):
-                        proc.send_signal(signal.SIGKILL)
-                        break
-                time.sleep(0.005)
-        finally:
-            if proc.poll() is None and time.monotonic() >= deadline:
-                proc.kill()
-            proc.wait()
-    assert proc.returncode == -signal.SIGKILL, (
-        f"the run ended (rc {proc.returncode}) before it could be killed after {stage}: "
-        + (runs_dir.parent / f"killed_after_{stage}.log").read_text())
-    return only_run(runs_dir)
+    """Start a run and SIGKILL it at ``stage``'s boundary; returns the run folder."""
+    kind, node = BOUNDARIES[stage]
+    return kill_at(aisci("run", TOPIC, *RUN_ARGS, "--runs-dir", str(runs_dir)), runs_dir,
+                   at_node(kind, node), log=runs_dir.parent / f"killed_after_{stage}.log",
+                   timeout_s=TIMEOUT_S)
 
 
 def kill_and_resume(base: Path, stage: str) -> Killed:
@@ -130,9 +108,11 @@ def kill_and_resume(base: Path, stage: str) -> Killed:
     run = run_until(runs_dir, stage)
     before = read_events(run)
     finished = {p.parent.name for p in run.glob("ideas/*/runs.json")}
+    steps = {(step, idea.name) for idea in run.glob("ideas/*") for step in ("plot", "review")
+             if _step_finished(run, step, idea.name)}
     resume = subprocess.run(aisci("resume", run.name, "--runs-dir", str(runs_dir)), cwd=REPO,
                             capture_output=True, text=True, timeout=TIMEOUT_S)
-    return Killed(stage, run, before, finished, resume)
+    return Killed(stage, run, before, finished, steps, resume)
 
 
 def reference_run(base: Path) -> Path:
@@ -153,7 +133,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[Any]]:
     base = tmp_path_factory.mktemp("resume_after_kill")
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures: dict[str, Future[Any]] = {"reference": pool.submit(reference_run, base)}
-        futures |= {stage: pool.submit(kill_and_resume, base, stage) for stage in STAGES}
+        futures |= {stage: pool.submit(kill_and_resume, base, stage) for stage in BOUNDARIES}
     return futures
 
 
@@ -162,13 +142,14 @@ def reference(runs: dict[str, Future[Any]]) -> dict[str, Any]:
     return complete_run(runs["reference"].result())
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", BOUNDARIES)
 def test_resume_after_kill_completes_the_run_without_redoing_work(
         stage: str, runs: dict[str, Future[Any]], reference: dict[str, Any]) -> None:
     killed: Killed = runs[stage].result()
+    kind, node = BOUNDARIES[stage]
     ended = [e["node"] for e in killed.before if e["type"] == "node_end"]
-    assert stage in ended, ended
-    if stage != "review":  # finish follows review within milliseconds; the kill may miss it
+    assert node in [e["node"] for e in killed.before if e["type"] == kind]
+    if stage != "review_paper":  # finish follows within milliseconds; the kill may miss it
         assert "finish" not in ended, f"killed too late: {ended}"
 
     assert killed.resume.returncode == 0, killed.resume.stdout + killed.resume.stderr
@@ -181,19 +162,31 @@ def test_resume_after_kill_completes_the_run_without_redoing_work(
     repeated = [e for e in after if e["type"] == "sandbox_run"
                 and (e["idea"], e["run"]) in finished and not e.get("cached")]
     assert not repeated, f"sandbox runs repeated after the kill: {repeated}"
-    started = [e["node"] for e in after if e["type"] == "node_start"]
-    redone = [node for node in started if node in ended and node != "experiment"]
-    assert not redone, f"stages finished before the kill started again: {redone}"
+    started = [e["node"] for e in after if e["type"] == "node_start" and e["node"] in NODES]
+    redone = [n for n in started if n in ended]
+    assert not redone, f"nodes finished before the kill started again: {redone}"
+    steps_after = {(e["node"], e.get("idea")) for e in after if e["type"] == "node_start"}
+    again = killed.finished_steps & steps_after
+    assert not again, f"steps of a branch that had finished ran again: {again}"
 
 
-def test_resume_after_kill_between_parallel_experiments_redoes_no_finished_idea(
+def _step_finished(run: Path, step: str, idea: str) -> bool:
+    folder = run / "ideas" / str(idea)
+    if step == "plot":  # recorded as done once outcome.json lists the plots
+        outcome = folder / "outcome.json"
+        return outcome.is_file() and bool(json.loads(outcome.read_text()).get("plots"))
+    return (folder / "reviews" / "outcome.json").is_file()
+
+
+def test_resume_after_kill_between_parallel_branches_redoes_no_finished_idea(
         runs: dict[str, Future[Any]]) -> None:
-    killed: Killed = runs["experiment"].result()
+    killed: Killed = runs["research_idea"].result()
     assert killed.finished_ideas, "no idea had finished its experiments at the kill"
-    rerun = {e["idea"] for e in killed.after if e["type"] == "sandbox_run" and e["run"] != "plot"}
+    rerun = {e["idea"] for e in killed.after if e["type"] == "sandbox_run" and not e["cached"]
+             and e["run"] != "plot"}
     assert not rerun & killed.finished_ideas, f"finished ideas run again: {rerun}"
 
-    known = set(NODES)
+    known = set(NODES) | set(STAGES)
     logged = {e["node"] for e in killed.after if e["type"] in ("node_start", "node_end")}
     assert logged <= known, f"events.jsonl names unknown stages: {logged - known}"
     shown = {line.split()[1].rstrip(":") for line in killed.resume.stdout.splitlines()

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.models import ReviewOutcome
+from agents.domain.reviews import ReviewOutcome
 from tests.support import IN_CI
 
 FOREIGN_PAPER = r"""\documentclass{article}

@@ -19,7 +19,7 @@ def test_revision_keeps_both_versions_and_reviews(tmp_path: Path) -> None:
     first, second = idea / "paper" / "template.tex", idea / "paper_v2" / "template.tex"
     assert first.exists() and second.exists()
     revised = second.read_text()
-    assert revised != first.read_text() and "In response to the reviews" in revised
+    assert revised != first.read_text() and "Limitations raised in review" in revised
     assert len(list((idea / "reviews").glob("review_*.json"))) == 2
     assert len(list((idea / "reviews_v2").glob("review_*.json"))) == 2
     assert load(idea / "reviews" / "meta_review.json")["paper_version"] == 1

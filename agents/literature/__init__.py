@@ -25,7 +25,6 @@ from agents.literature.offline import ImportReport, OfflineSource
 from agents.literature.records import PaperRecord, bibliography, dedupe, unique_keys
 from agents.literature.registry import (
     MultiSource,
-    SourceChoice,
     default_cache_dir,
     get_source,
     offline_source,
@@ -45,7 +44,6 @@ __all__ = [
     "PaperRecord",
     "QueryCache",
     "RetryPolicy",
-    "SourceChoice",
     "bibliography",
     "dedupe",
     "default_cache_dir",

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import LatexDecodingMiddleware
 from pydantic import BaseModel, ValidationError
 
@@ -128,7 +128,7 @@ def split_bibtex_authors(value: str) -> list[str]:
 
 
 def parse_bibtex(text: str, *, source: str = "library") -> ParsedLibrary:
-    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    library = parse_string(text, append_middleware=[LatexDecodingMiddleware()])
     records: list[PaperRecord] = []
     skipped = [
         SkippedEntry(where=f"line {(block.start_line or 0) + 1}",

@@ -1,6 +1,6 @@
 """The offline literature source: a local full-text index (SQLite FTS5, bm25 ranking).
 
-The index covers the bundled corpus (``agents/data/papers.jsonl``: papers in the areas of the
+The index covers the bundled corpus (``agents/literature/data/papers.jsonl``: papers in the areas of the
 shipped templates) plus the user's own library (``library.jsonl`` beside the index, filled by
 ``import_library`` from a ``.bib`` or ``.jsonl`` file). The index is derived data: it is built on
 first use and rebuilt whenever either file changes (their hashes are stored in the index), so
@@ -34,7 +34,7 @@ from agents.literature.records import PaperRecord, dedupe
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "papers.jsonl"
+BUNDLED_CORPUS = Path(__file__).resolve().parent / "data" / "papers.jsonl"
 INDEX_VERSION = "2"
 # Titles and the rest are indexed apart: FTS5's bm25 normalizes by the length of the whole row,
 # which would let a long summary outweigh an exact title. A title hit counts _TITLE_WEIGHT times.

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from agents.latex import latex_escape
+from agents.tex import latex_escape
 
 #: Marks an author list that was cut short; rendered as BibTeX's ``and others``.
 OTHERS = "others"

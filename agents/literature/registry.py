@@ -17,8 +17,9 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import cast
 
+from agents.config.settings import LiteratureChoice
 from agents.literature.arxiv import ArxivSource
 from agents.literature.base import (
     SOURCE_NAMES,
@@ -35,7 +36,6 @@ from agents.literature.semantic_scholar import SemanticScholarSource
 
 logger = logging.getLogger(__name__)
 
-SourceChoice = Literal["offline", "semantic_scholar", "openalex", "arxiv", "auto"]
 ENV_VAR = "AISCI_LITERATURE"
 CACHE_FILE = "literature.sqlite"
 INDEX_FILE = "offline_index.sqlite"
@@ -53,8 +53,9 @@ def resolve_name(name: str, *, offline_only: bool = False,
                  env: Mapping[str, str] | None = None) -> SourceName:
     """The concrete source that ``name`` stands for (``auto`` resolved)."""
     env = os.environ if env is None else env
-    valid = ", ".join(get_args(SourceChoice))
-    if name not in get_args(SourceChoice):
+    choices = [*SOURCE_NAMES, LiteratureChoice.auto.value]
+    valid = ", ".join(choices)
+    if name not in choices:
         raise LiteratureConfigError(f"unknown literature source {name!r}; choose one of {valid}")
     if name == "auto":
         wanted = env.get(ENV_VAR, "").strip().lower() or "offline"
@@ -65,7 +66,7 @@ def resolve_name(name: str, *, offline_only: bool = False,
         if offline_only and wanted != "offline":
             logger.info("%s=%s ignored: offline only", ENV_VAR, wanted)
             return "offline"
-        return cast(SourceName, wanted)
+        return wanted
     if offline_only and name != "offline":
         raise LiteratureConfigError(
             f"the literature source {name!r} needs the network, but this run is offline only; "
@@ -80,7 +81,7 @@ def offline_source(cache_dir: Path, *, library_path: Path | None = None) -> Offl
                          library_path=library_path or cache_dir / LIBRARY_FILE)
 
 
-def get_source(name: SourceChoice = "auto", cache_dir: Path | None = None,
+def get_source(name: str = "auto", cache_dir: Path | None = None,
                offline_only: bool = False) -> LiteratureSource:
     """A ready source for ``name``; online ones answer repeated queries from the cache."""
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -129,3 +130,16 @@ def zip_longest_records(answers: Sequence[Sequence[PaperRecord]]) -> list[list[P
     """``[[a1, a2], [b1]]`` → ``[[a1, b1], [a2]]``: rank by rank across sources."""
     depth = max((len(a) for a in answers), default=0)
     return [[a[i] for a in answers if i < len(a)] for i in range(depth)]
+
+
+def literature_for_run(name: str, *, real_model: bool,
+                       cache_dir: Path | None = None) -> tuple[LiteratureSource, str]:
+    """The run's source, and a note when a real model's novelty check can only read the
+    bundled offline library (the verdicts then rest on that library alone)."""
+    source = get_source(name, cache_dir=cache_dir or default_cache_dir())
+    note = ""
+    if real_model and resolve_name(name) == "offline":
+        note = ("Only the offline library was searched (the bundled papers and any imported "
+                "library): novelty verdicts rest on it alone. Pass --literature "
+                "semantic_scholar, openalex or arxiv to search online.")
+    return source, note

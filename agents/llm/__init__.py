@@ -1,9 +1,10 @@
 """The LLM layer: every call goes through litellm, tagged with the agent role that made it."""
 
-from agents.llm.setup import quiet_environment
+from agents.llm.runtime import quiet_environment
 
 quiet_environment()  # first: any submodule below may import litellm
 
-from agents.llm.client import LLMClient, ModelSettings  # noqa: E402
+from agents.config.settings import ModelSettings  # noqa: E402
+from agents.llm.client import LLMClient  # noqa: E402
 
 __all__ = ["LLMClient", "ModelSettings"]

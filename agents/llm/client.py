@@ -1,48 +1,73 @@
-"""Every model call of the agents: litellm underneath, a role on top.
+"""Every model call of the agents: litellm underneath, a role and a task on top.
 
-One retry layer per kind of fault. Transient faults (429, 5xx, timeouts, refused connections)
-are retried here, ``num_retries`` times with exponential backoff and jitter, honouring
-Retry-After; the retries of litellm and of the openai SDK are switched off, since stacked they
-made up to 2N+1 requests. Answers that do not validate get a bounded repair: the model sees its
-own answer and the validation errors. Each call becomes an event with
-its role, task, tokens and cost.
+One retry layer per kind of fault:
+
+- transient faults (429, 5xx, timeouts, refused connections) are retried here, ``num_retries``
+  times with exponential backoff and jitter, honouring Retry-After; litellm's and the openai
+  SDK's own retries are off (stacked, they made up to 2N+1 requests);
+- a reply cut off at ``max_tokens`` is asked again with twice the room (up to a cap);
+- a reply that cannot be read (``ask``'s parser raises ``ReplyError``) gets a bounded repair:
+  the model sees its last answer and what was wrong with it. The repair conversation is always
+  the original one plus that single exchange, so it never grows with the rounds, and it never
+  holds an empty assistant message.
+
+Structured answers (``structured``) use constrained decoding where the server offers it (the
+role's resolved ``StructuredMode``, see ``agents.llm.capabilities``) and always show a filled
+example of the answer, never a raw JSON schema. Each request becomes an event with its role,
+stage, task, tokens and cost.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import re
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from typing import Any, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from agents.config.secrets import redact
+from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
+from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
-from agents.llm.secrets import redact
-from agents.llm.setup import is_offline_model, litellm
+from agents.llm.gate import HOLD_S, AffinityGate
+from agents.llm.replies import ReplyError, cut_off_prose, example_json, read_fenced, read_json
+from agents.llm.runtime import is_offline_model, litellm
+from agents.llm.schemas import strict_schema
 
-T = TypeVar("T", bound=BaseModel)
-
-ROLES = ("ideation", "novelty", "coder", "writer", "reviewer")
+T = TypeVar("T")
+R = TypeVar("R", bound=ReplyModel)
 
 EventSink = Callable[[dict[str, Any]], None]
+MAX_BACKOFF_S = 8.0
+MAX_RETRY_AFTER_S = 60.0
+#: A truncated reply is asked again with twice the room, up to this many tokens.
+MAX_TOKENS_CAP = 32_768
+#: A JSON answer is small data: it starts with this much room (never more than the setting).
+#: A weak model that loops inside a list is stopped early instead of at the full budget.
+STRUCTURED_MAX_TOKENS = 1024
+#: A section or a file edit starts with this much: a looping reply ends in minutes, not at the
+#: full budget past the request timeout (a cut-off reply is asked again with more room).
+PROSE_MAX_TOKENS = 2048
+#: How much of a bad answer a repair turn shows the model.
+REPAIR_ECHO_CHARS = 3000
+
+#: The stage that calls made in this task belong to (set by the workflow per node and step).
+current_stage: ContextVar[str] = ContextVar("aisci_stage", default="setup")
 
 
-class ModelSettings(BaseModel):
-    """How one role talks to its model."""
+class Completion(NamedTuple):
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
 
-    model_config = ConfigDict(frozen=True)
 
-    model: str
-    api_base: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = Field(default=4096, gt=0)
-    timeout_s: float = Field(default=300.0, gt=0)
-    num_retries: int = Field(default=3, ge=0)
+def json_instruction(model: type[ReplyModel]) -> str:
+    return ("\n\nReply with one JSON object in this form, with your own values (the values "
+            "below only show the form):\n```json\n" + example_json(model) + "\n```")
 
 
 def _append_text(message: dict[str, Any], text: str) -> dict[str, Any]:
@@ -53,26 +78,18 @@ def _append_text(message: dict[str, Any], text: str) -> dict[str, Any]:
     return {**message, "content": f"{content}{text}"}
 
 
-def extract_json(text: str) -> str:
-    """The JSON object inside a reply that may wrap it in prose or a code fence."""
-    fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL)
-    if fenced:
-        return fenced.group(1)
-    start, end = text.find("{"), text.rfind("}")
-    return text[start:end + 1] if start != -1 and end > start else text
-
-
 class LLMClient:
-    """Role-aware access to models, with structured output and cost events."""
+    """Role-aware access to models, with repairs, constrained decoding and cost events."""
 
-    def __init__(self, models: dict[str, ModelSettings], *, default: ModelSettings,
+    def __init__(self, models: Mapping[str, ModelSettings], *, default: ModelSettings,
                  on_event: EventSink | None = None, repair_attempts: int = 2) -> None:
-        self.models = models
+        self.models = dict(models)
         self.default = default
         self.on_event = on_event or (lambda _e: None)
         self.repair_attempts = repair_attempts
-        self.stage = "setup"
         self.spent_usd = 0.0
+        self._gates: dict[tuple[str, str | None], AffinityGate] = {}
+        self._no_response_format: set[tuple[str, str | None]] = set()
 
     def settings_for(self, role: str) -> ModelSettings:
         return self.models.get(role, self.default)
@@ -87,79 +104,223 @@ class LLMClient:
         except Exception:  # unknown to litellm: send text only
             return False
 
-    async def structured(self, role: str, task: str, messages: list[dict[str, Any]],
-                         schema: type[T]) -> T:
-        """Ask ``role``'s model for an answer that validates as ``schema``."""
-        settings = self.settings_for(role)
-        schema_text = json.dumps(schema.model_json_schema())
-        instruction = (f"\n\nAnswer with one JSON object that matches this JSON schema, and "
-                       f"nothing else:\n{schema_text}")
-        convo = [*messages[:-1], _append_text(messages[-1], instruction)]
-        errors = ""
-        for attempt in range(1 + self.repair_attempts):
-            text = await self._complete(role, task, convo, settings, schema)
-            try:
-                return schema.model_validate_json(extract_json(text))
-            except ValidationError as exc:
-                errors = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}"
-                    for e in exc.errors()[:8])
-            self.on_event({"type": "llm_invalid", "role": role, "task": task,
-                           "attempt": attempt + 1, "errors": errors})
-            convo = [*convo, {"role": "assistant", "content": text},
-                     {"role": "user", "content": (
-                         f"That answer does not validate: {errors}. Reply again with only the "
-                         f"corrected JSON object.")}]
-        raise StructuredOutputError(
-            f"The {role} model ({settings.model}) gave no valid {schema.__name__} in "
-            f"{1 + self.repair_attempts} tries (last errors: {errors[:300]}). Try a stronger "
-            f"model for --{role}-model or a larger --max-tokens.")
+    # --- asking ---------------------------------------------------------------------------
 
-    async def _complete(self, role: str, task: str, messages: list[dict[str, Any]],
-                        settings: ModelSettings, schema: type[BaseModel] | None) -> str:
+    async def ask(self, role: str, task: str, messages: list[dict[str, Any]],
+                  parse: Callable[[str], T], *, what: str = "answer",
+                  response_format: dict[str, Any] | None = None, repair_hint: str = "",
+                  settings: ModelSettings | None = None, max_tokens: int | None = None,
+                  salvage: Callable[[str], tuple[T] | None] | None = None) -> T:
+        """Ask until ``parse`` accepts the reply: bounded repairs, more room when cut off.
+
+        ``max_tokens``: the first try's room (default: the setting). ``salvage``: what of a
+        reply cut off by the limit is still usable (a JSON list cut short, prose up to its last
+        sentence), as a 1-tuple, or None; what it salvages is taken."""
+        settings = settings or self.settings_for(role)
+        max_tokens = max_tokens or settings.max_tokens
+        convo = messages
+        error = ""
+        repairs = tries = 0
+
+        def asked(ok: bool) -> None:  # one event per question: how many tries it took
+            self.on_event({"type": "llm_ask", "role": role, "task": task, "tries": tries,
+                           "repairs": repairs, "ok": ok})
+
+        while True:
+            tries += 1
+            done = await self.complete(role, task, convo, settings=settings,
+                                       response_format=response_format, max_tokens=max_tokens)
+            if done.finish_reason == "length":
+                salvaged = salvage(done.text) if salvage else None
+                self.on_event({"type": "llm_truncated", "role": role, "task": task,
+                               "max_tokens": max_tokens, "used": salvaged is not None})
+                if salvaged is not None:
+                    asked(True)
+                    return salvaged[0]
+                if max_tokens < MAX_TOKENS_CAP:
+                    max_tokens = min(MAX_TOKENS_CAP, max_tokens * 2)
+                    continue
+                error = f"the reply was cut off at max_tokens={max_tokens}"
+            else:
+                try:
+                    answer = parse(done.text)
+                except ReplyError as exc:
+                    error = str(exc)
+                else:
+                    asked(True)
+                    return answer
+            self.on_event({"type": "llm_invalid", "role": role, "task": task,
+                           "attempt": repairs + 1, "errors": error[:500],
+                           "reply": redact(done.text[:400])})
+            if repairs >= self.repair_attempts:
+                break
+            repairs += 1
+            convo = _repair_conversation(messages, done.text, error, repair_hint)
+        asked(False)
+        raise StructuredOutputError(
+            f"The {role} model ({settings.model}) gave no usable {what} in {repairs + 1} tries "
+            f"(last problem: {error[:300]}). Try a stronger model for --{role}-model, or a "
+            f"larger --max-tokens if replies are cut off.")
+
+    async def structured(self, role: str, task: str, messages: list[dict[str, Any]],
+                         schema: type[R]) -> R:
+        """An answer that validates as ``schema``: constrained where the server can, an
+        example in the prompt always, lenient reading, bounded repair."""
+        settings = self.settings_for(role)
+        convo = [*messages[:-1], _append_text(messages[-1], json_instruction(schema))]
+
+        def parse(text: str) -> R:
+            return read_json(text, schema)
+
+        return await self.ask(role, task, convo, parse,
+                              what=f"JSON answer ({schema.__name__})",
+                              response_format=self.response_format(settings, schema),
+                              repair_hint="Reply again with only the corrected JSON object, in "
+                                          "the form shown above.",
+                              max_tokens=min(settings.max_tokens, STRUCTURED_MAX_TOKENS),
+                              salvage=lambda text: _try_parse(parse, text))
+
+    async def prose(self, role: str, task: str, messages: list[dict[str, Any]], *,
+                    languages: tuple[str, ...] = (), check: Callable[[str], str] | None = None,
+                    what: str = "text", max_tokens: int | None = None) -> str:
+        """Plain text in one fenced block (``languages`` preferred); ``check`` may reject it
+        (raise ``ReplyError``) or return it cleaned. A reply cut off by the token limit
+        (``max_tokens``, at most the setting) is kept up to its last complete sentence."""
+
+        def parse(text: str) -> str:
+            body = read_fenced(text, languages)
+            return check(body) if check else body
+
+        def salvage(text: str) -> tuple[str] | None:
+            body = cut_off_prose(text, languages)
+            if body is None:
+                return None
+            try:
+                return (check(body) if check else body,)
+            except ReplyError:
+                return None
+
+        fence = languages[0] if languages else ""
+        room = min(self.settings_for(role).max_tokens, max_tokens or PROSE_MAX_TOKENS)
+        return await self.ask(role, task, messages, parse, what=what, max_tokens=room,
+                              salvage=salvage,
+                              repair_hint=f"Reply again with the corrected text in one "
+                                          f"```{fence} block.")
+
+    def response_format(self, settings: ModelSettings,
+                        schema: type[ReplyModel]) -> dict[str, Any] | None:
+        """What constrains decoding for this model, if anything (never for ``prompt``)."""
+        if (settings.model, settings.api_base) in self._no_response_format:
+            return None
+        mode = settings.structured
+        if mode in (StructuredMode.prompt, StructuredMode.auto) and not is_offline_model(settings.model):
+            return None
+        if mode == StructuredMode.json:
+            return {"type": "json_object"}
+        body = strict_schema(schema)
+        if settings.schema_via == "json_object":  # llama-cpp-python's dialect
+            return {"type": "json_object", "schema": body}
+        return {"type": "json_schema",
+                "json_schema": {"name": schema.__name__, "schema": body, "strict": True}}
+
+    # --- one request ----------------------------------------------------------------------
+
+    def _gate(self, settings: ModelSettings) -> AffinityGate:
+        """One gate per model and server; a local server's gate keeps slots for their branch."""
+        key = (settings.model, settings.api_base)
+        if key not in self._gates:
+            self._gates[key] = AffinityGate(settings.max_concurrency,
+                                            hold_s=HOLD_S if settings.api_base else 0.0)
+        return self._gates[key]
+
+    async def complete(self, role: str, task: str, messages: list[dict[str, Any]], *,
+                       settings: ModelSettings | None = None,
+                       response_format: dict[str, Any] | None = None,
+                       max_tokens: int | None = None, num_retries: int | None = None,
+                       downgrade: bool = True) -> Completion:
+        """One chat completion (transient faults retried); ``LLMError`` when it fails for good.
+
+        With ``downgrade``, a server that refuses ``response_format`` is asked again without
+        it, and never sent one again in this client.
+        """
+        settings = settings or self.settings_for(role)
         llm = litellm()
         kwargs: dict[str, Any] = {
             "model": settings.model, "messages": messages, "timeout": settings.timeout_s,
-            "num_retries": 0, "max_retries": 0, "max_tokens": settings.max_tokens,
+            "num_retries": 0, "max_retries": 0, "max_tokens": max_tokens or settings.max_tokens,
         }
         if settings.api_base:
             kwargs["api_base"] = settings.api_base
             if settings.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
                 # Local OpenAI-compatible servers often need no key; the openai client insists.
                 kwargs["api_key"] = "none"
-        if settings.temperature is not None:
-            kwargs["temperature"] = settings.temperature
-        if schema is not None and _supports_schema(llm, settings.model):
-            kwargs["response_format"] = schema
+        temperature = settings.temperature if settings.temperature is not None else \
+            DEFAULT_TEMPERATURES.get(role)
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+        retries = settings.num_retries if num_retries is None else num_retries
         started = time.monotonic()
-        try:
-            response = await _with_retries(llm, kwargs, settings.num_retries)
-        except Exception as exc:  # what was retryable has been retried
-            self.on_event({"type": "llm_error", "role": role, "task": task,
-                           "model": settings.model, "error": type(exc).__name__})
-            first_line = redact(str(exc).splitlines()[0][:200]) if str(exc) else ""
-            raise LLMError(
-                f"The {role} model ({settings.model}) failed: {type(exc).__name__}: "
-                f"{first_line}. Check the model name, its API key and --api-base, or run "
-                f"`aisci doctor`.") from exc
+        async with self._gate(settings).slot():
+            try:
+                response = await _with_retries(llm, kwargs, retries)
+            except llm.BadRequestError as exc:
+                if not downgrade or response_format is None or "response_format" not in str(exc):
+                    raise self._failure(role, task, settings, exc) from exc
+                # The server refuses the schema after all: carry on without constraints.
+                self._no_response_format.add((settings.model, settings.api_base))
+                self.on_event({"type": "structured_downgrade", "role": role, "task": task,
+                               "model": settings.model, "error": redact(str(exc)[:200])})
+                kwargs.pop("response_format")
+                try:
+                    response = await _with_retries(llm, kwargs, retries)
+                except Exception as again:
+                    raise self._failure(role, task, settings, again) from again
+            except Exception as exc:  # what was retryable has been retried
+                raise self._failure(role, task, settings, exc) from exc
         usage = getattr(response, "usage", None)
         try:
             cost = float(llm.completion_cost(completion_response=response) or 0.0)
         except Exception:  # no price known for this model (a local server): it costs nothing
             cost = 0.0
         self.spent_usd += cost
+        choice = response.choices[0]
+        done = Completion(text=str(choice.message.content or ""),
+                          finish_reason=str(getattr(choice, "finish_reason", "") or "stop"),
+                          prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                          completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0))
         self.on_event({
-            "type": "llm_call", "stage": self.stage, "role": role, "task": task,
-            "model": settings.model,
-            "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
-            "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
-            "cost_usd": cost, "duration_s": round(time.monotonic() - started, 3),
+            "type": "llm_call", "stage": current_stage.get(), "role": role, "task": task,
+            "model": settings.model, "prompt_tokens": done.prompt_tokens,
+            "completion_tokens": done.completion_tokens, "cost_usd": cost,
+            "duration_s": round(time.monotonic() - started, 3),
+            "finish_reason": done.finish_reason, "constrained": response_format is not None
+            and "response_format" in kwargs,
         })
-        return str(response.choices[0].message.content or "")
+        return done
+
+    def _failure(self, role: str, task: str, settings: ModelSettings,
+                 exc: BaseException) -> LLMError:
+        self.on_event({"type": "llm_error", "role": role, "task": task,
+                       "model": settings.model, "error": type(exc).__name__})
+        first_line = redact(str(exc).splitlines()[0][:200]) if str(exc) else ""
+        return LLMError(
+            f"The {role} model ({settings.model}) failed: {type(exc).__name__}: {first_line}. "
+            f"Check the model name, its API key and --api-base, or run `aisci doctor`.")
 
 
-MAX_BACKOFF_S = 8.0
-MAX_RETRY_AFTER_S = 60.0
+def _repair_conversation(messages: list[dict[str, Any]], bad: str, error: str,
+                         hint: str) -> list[dict[str, Any]]:
+    """The original conversation plus one repair exchange (never an empty assistant turn)."""
+    note = f"That reply could not be used: {error}. {hint}".strip()
+    shown = bad.strip()
+    if not shown:
+        return [*messages, {"role": "user", "content": f"Your reply was empty. {hint}".strip()}]
+    if len(shown) > REPAIR_ECHO_CHARS:
+        half = REPAIR_ECHO_CHARS // 2
+        shown = f"{shown[:half]}\n[...]\n{shown[-half:]}"
+    return [*messages, {"role": "assistant", "content": shown}, {"role": "user", "content": note}]
 
 
 def _retryable(llm: Any) -> tuple[type[BaseException], ...]:
@@ -188,7 +349,7 @@ async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int) -> A
         told = retry_after_s(exc) if exc else None
         if told is not None:
             return min(told, MAX_RETRY_AFTER_S)
-        return min(MAX_BACKOFF_S, 0.5 * 2 ** (state.attempt_number - 1)) * random.uniform(0.75, 1)
+        return float(min(MAX_BACKOFF_S, 0.5 * 2 ** (state.attempt_number - 1)) * random.uniform(0.75, 1))
 
     async for attempt in AsyncRetrying(retry=retry_if_exception_type(_retryable(llm)),
                                        stop=stop_after_attempt(num_retries + 1), wait=wait,
@@ -198,10 +359,36 @@ async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int) -> A
     raise AssertionError("unreachable: tenacity either returns or re-raises")
 
 
-def _supports_schema(llm: Any, model: str) -> bool:
-    if is_offline_model(model):
-        return True
+def _try_parse(parse: Callable[[str], T], text: str) -> tuple[T] | None:
+    """A cut-off JSON reply up to its last complete object (``{"items": [{...}, {...}, {"a``
+    keeps the complete items), parsed; None when nothing complete is left or it does not
+    parse. A value cut in the middle is never taken."""
+    end = text.rfind("}")
+    if end < 0:
+        return None
+    head = text[:end + 1]
     try:
-        return bool(llm.supports_response_schema(model=model))
-    except Exception:  # unknown model: the schema in the prompt and client validation do the job
-        return False
+        return (parse(head + _closers(head)),)
+    except ReplyError:
+        return None
+
+
+def _closers(text: str) -> str:
+    """The brackets that close what ``text`` leaves open (strings and escapes skipped)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack:
+            stack.pop()
+    return "".join(reversed(stack))

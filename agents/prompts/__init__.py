@@ -1,6 +1,11 @@
-"""Agent prompts live in files: ``prompts/<role>/system.md`` and ``prompts/<role>/<task>.md``.
+"""Agent prompts live in files: one ``prompts/system.md`` for every agent, and
+``prompts/<role>/<task>.md`` for each task.
 
-Placeholders are ``$name`` (string.Template), filled with tagged blocks built by the agents.
+Placeholders are ``$name`` (``string.Template``), filled with text the agents build with
+``agents.prompts.format``. Each fact is stated once, in words. The order is chosen for a local
+server's prefix cache: the system prompt is shared by every role, the context a task needs (the
+template and its code, the paper so far, the paper under review) comes first, and the role and
+the request come last, so a repeat of that context is not evaluated again.
 """
 
 from __future__ import annotations
@@ -13,15 +18,20 @@ from typing import Any
 _ROOT = Path(__file__).parent
 
 
+DEFAULT_AREA = "machine learning, studied with small, careful experiments."
+
+
 @cache
-def _load(role: str, name: str) -> Template:
-    return Template((_ROOT / role / f"{name}.md").read_text(encoding="utf-8"))
+def _load(path: str) -> Template:
+    return Template((_ROOT / path).read_text(encoding="utf-8"))
 
 
-def render(role: str, task: str, *, system: dict[str, str] | None = None,
-           **values: Any) -> list[dict[str, Any]]:
-    """The chat messages for one call: the role's system prompt and the task prompt."""
+def render(role: str, task: str, *, area: str = DEFAULT_AREA, **values: Any) -> list[dict[str, Any]]:
+    """The chat messages for one call: the shared system prompt and the task prompt.
+
+    ``area`` is the template's description of its research area (``prompt.json``'s system).
+    """
     return [
-        {"role": "system", "content": _load(role, "system").substitute(system or {})},
-        {"role": "user", "content": _load(role, task).substitute(values)},
+        {"role": "system", "content": _load("system.md").substitute(template_system=area).strip()},
+        {"role": "user", "content": _load(f"{role}/{task}.md").substitute(values).strip()},
     ]

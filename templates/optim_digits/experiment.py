@@ -14,7 +14,7 @@ Schedule-free methods keep three sequences: z (the SGD/Adam iterate), x (a weigh
 average of z, used for evaluation) and y = (1 - beta1) z + beta1 x (where gradients are taken).
 They need no decay schedule and no knowledge of the training length.
 
-Usage: python experiment.py --out_dir=run_0
+Usage: python experiment.py --out_dir=run_0 [--seed=N]   (--seed: one seed instead of SEEDS)
 Writes, in <out_dir>:
   final_info.json   {optimizer: {"means": {...}, "stderrs": {...}}} (mean and standard error
                     over SEEDS)
@@ -304,7 +304,10 @@ def knobs():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out_dir", type=str, default="run_0")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="run this one seed instead of every seed in SEEDS")
     args = parser.parse_args()
+    seeds = SEEDS if args.seed is None else [args.seed]
     os.makedirs(args.out_dir, exist_ok=True)
 
     if NUM_THREADS > 0:
@@ -322,7 +325,7 @@ def main():
     t_start = time.time()
     for name in OPTIMIZERS:
         per_seed, seed_curves = [], []
-        for seed in SEEDS:
+        for seed in seeds:
             m, c = train_one(name, seed, data, device)
             per_seed.append(m)
             seed_curves.append(c)

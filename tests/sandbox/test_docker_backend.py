@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import tarfile
 import threading
 import time
 from pathlib import Path
@@ -14,7 +12,8 @@ import pytest
 
 from sandbox import images
 from sandbox.base import Limits, SandboxJob, SandboxResult, SandboxUnavailable
-from sandbox.docker import DockerSandbox, _extract, container_config, job_labels
+from sandbox.copyback import CopyReport
+from sandbox.docker import DockerSandbox, _judge, container_config, job_labels
 
 JOB = SandboxJob(workdir=Path("/tmp/x"), command=["python", "exp.py"],
                  limits=Limits(memory_mb=1024, cpus=2, pids=128, timeout_s=60),
@@ -58,42 +57,6 @@ def test_unreachable_engine_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> No
     assert "\n" not in str(info.value)
 
 
-def _tar(*members: tuple[tarfile.TarInfo, bytes | None]) -> tarfile.TarFile:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for info, data in members:
-            if data is not None:
-                info.size = len(data)
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-    buffer.seek(0)
-    return tarfile.open(fileobj=buffer, mode="r:")
-
-
-def _entry(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type, info.linkname, info.mode = kind, link, 0o4755
-    return info
-
-
-def test_result_archive_cannot_escape_the_folder(tmp_path: Path) -> None:
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    tar = _tar(
-        (_entry("./good.txt"), b"good"),
-        (_entry("./abs", tarfile.SYMTYPE, "/etc/passwd"), None),
-        (_entry("./up", tarfile.SYMTYPE, "../../outside"), None),
-        (_entry("../outside.txt"), b"bad"),
-        (_entry("./hard", tarfile.LNKTYPE, "../../etc/passwd"), None),
-        (_entry("./dev", tarfile.CHRTYPE), None),
-    )
-    skipped = _extract(tar, dest)
-    assert (dest / "good.txt").read_text() == "good"
-    assert not (dest / "good.txt").stat().st_mode & 0o6000  # setuid bits cleared
-    assert sorted(skipped) == ["../outside.txt", "abs", "dev", "hard", "up"]
-    assert sorted(p.name for p in dest.iterdir()) == ["good.txt"]
-    assert not (tmp_path / "outside.txt").exists()
-
-
 def test_image_tag_is_a_hash_of_the_build_inputs(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     tag = images.image_tag()
@@ -106,6 +69,43 @@ def test_image_tag_is_a_hash_of_the_build_inputs(tmp_path: Path,
     assert images.image_tag() == tag
     (copy / "requirements.txt").write_text("numpy==1.0\n")
     assert images.image_tag() != tag
+
+
+def test_paper_image_tag_is_a_hash_of_its_inputs(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    tag = images.paper_image_tag()
+    assert tag.startswith("aisci-paper:") and tag != images.image_tag()
+    copy = tmp_path / "images"
+    copy.mkdir()
+    (copy / "Dockerfile.paper").write_text((images.IMAGES_DIR / "Dockerfile.paper").read_text())
+    monkeypatch.setattr(images, "IMAGES_DIR", copy)
+    assert images.paper_image_tag() == tag
+    monkeypatch.setattr(images, "PAPER_PACKAGES", (*images.PAPER_PACKAGES, "chktex"))
+    assert images.paper_image_tag() != tag
+
+
+def test_paper_image_is_hardened_for_tex() -> None:
+    dockerfile = (images.IMAGES_DIR / "Dockerfile.paper").read_text()
+    for setting in ("openin_any=p", "openout_any=p", "shell_escape=f", "HOME=/tmp",
+                    "TEXMFVAR=/tmp/texmf-var", "TEXMFCONFIG=/tmp/texmf-config",
+                    "USER 65534:65534", "-perm /6000"):
+        assert setting in dockerfile
+    assert "FROM ${BASE}" in dockerfile and "pull" not in dockerfile
+
+
+@pytest.mark.parametrize(("exit_code", "copy_limit", "disk", "expected"), [
+    (0, "", "", "ok"),
+    (0, "results hold more than 10 files; the first 10 were kept", "", "results_limit"),
+    (3, "results hold more than 10 files; the first 10 were kept", "", "error"),
+    (137, "", "the job folder grew past 64 MB on disk; the job was stopped", "disk_limit"),
+])
+def test_verdicts_name_the_cap_that_was_hit(exit_code: int, copy_limit: str, disk: str,
+                                           expected: str) -> None:
+    copy = CopyReport(limit=copy_limit)
+    verdict, detail = _judge(JOB, exit_code, 1.0, copy, output=False, disk=disk,
+                             timed_out=False, oom=False)
+    assert verdict == expected
+    assert copy_limit in detail and disk in detail
 
 
 def test_debian_mirror_comes_from_apt_or_the_override(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,3 +175,24 @@ def test_stale_sweep_spares_live_jobs(docker_sandbox: DockerSandbox) -> None:
         for container in (live, dead):
             with contextlib.suppress(Exception):
                 container.remove(force=True)
+
+
+@pytest.mark.docker
+def test_a_job_can_name_its_image_which_is_never_pulled(docker_sandbox: DockerSandbox,
+                                                        paper_image: str, tmp_path: Path) -> None:
+    missing = SandboxJob(workdir=tmp_path, command=["true"], image="aisci-paper:does-not-exist")
+    with pytest.raises(SandboxUnavailable, match="aisci-paper:does-not-exist is missing"):
+        docker_sandbox.run(missing)
+    assert not images.image_exists(docker_sandbox.client(), "aisci-paper:does-not-exist")
+    paper = paper_image
+    result = docker_sandbox.run(SandboxJob(workdir=tmp_path, command=["pdftotext", "-v"],
+                                           image=paper))
+    assert result.verdict == "ok" and result.image == paper
+    assert docker_sandbox.describe() == {"backend": "docker", "image": docker_sandbox.image}
+
+
+@pytest.mark.docker
+def test_ensure_paper_image_is_instant_when_the_image_exists(paper_image: str) -> None:
+    start = time.monotonic()
+    assert images.ensure_paper_image(log=lambda _: None) == paper_image
+    assert time.monotonic() - start < 5

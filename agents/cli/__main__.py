@@ -1,0 +1,3 @@
+from agents.cli.app import main
+
+main()

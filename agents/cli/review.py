@@ -1,0 +1,87 @@
+"""``aisci review PAPER.pdf``: the reviewer ensemble on any PDF."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agents.cli.common import ApiBaseOption, ModelOption, console, guarded
+from agents.config.settings import TexBackend
+from agents.errors import ConfigError
+
+app = typer.Typer()
+
+
+def pdf_reader(backend: TexBackend) -> Any:
+    """poppler in a container of the paper image (or on the host, when asked)."""
+    from agents.run.tex import Tex
+
+    if backend == TexBackend.host:
+        from agents.cli.common import err
+
+        err.print("warning: --tex host reads the PDF with this machine's poppler, unisolated.",
+                  highlight=False, markup=False)
+        return Tex.host()
+    from sandbox.docker import DockerSandbox
+    from sandbox.images import ensure_paper_image
+
+    box = DockerSandbox()
+    ensure_paper_image(log=lambda _line: None)
+
+    async def run_job(job: Any, _what: str) -> Any:
+        return await asyncio.to_thread(box.run, job)
+
+    return Tex.sandboxed(run_job)
+
+
+@app.command("review")
+def review_pdf(
+    paper: Annotated[Path, typer.Argument(help="Any paper as a PDF.")],
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+    reviewers: Annotated[int, typer.Option(min=1, max=10, help="Reviewers in the ensemble.")] = 3,
+    tex: Annotated[TexBackend, typer.Option(help="Where poppler reads the PDF: sandbox (a "
+                   "container of the paper image) or host (UNSAFE for a PDF you do not trust).")]
+    = TexBackend.sandbox,
+) -> None:
+    """Review any PDF: writes <name>.review.json and <name>.review.md beside it."""
+
+    def body() -> None:
+        from agents.config.loading import load_config
+        from agents.llm.client import LLMClient
+        from agents.review.reviewer import paper_text, review_text, reviews_markdown
+        from agents.run.folder import atomic_write_json, atomic_write_text
+        from agents.run.preflight import blocking_failures, run_checks
+
+        if not paper.is_file():
+            raise ConfigError(f"no such file: {paper}")
+        reader = pdf_reader(tex)
+        text = paper_text(asyncio.run(reader.pdf_text(paper)))
+        if len(text.split()) < 50:
+            raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
+                              f"is poppler-utils installed?)")
+        cfg = load_config(None, model=model, api_base=api_base)
+        if cfg.resolved_model()[1]:
+            console.print("No model configured and no API key found: using the built-in offline "
+                          "model (mock).", highlight=False)
+        report = run_checks({"reviewer": cfg.role_settings()["reviewer"]}, "local")
+        failed = blocking_failures(report.checks[:1])
+        if failed:
+            raise ConfigError(f"{failed[0].name}: {failed[0].detail}. Fix: {failed[0].fix}")
+        llm = LLMClient(report.models, default=report.models["reviewer"])
+        with tempfile.TemporaryDirectory(prefix="aisci-pages-") as pages:
+            figures = (asyncio.run(reader.pdf_pages(paper, Path(pages)))
+                       if llm.accepts_images("reviewer") else [])
+            outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
+                                              idea_name=paper.stem, version=1, figures=figures))
+        stem = paper.with_suffix("")
+        atomic_write_json(Path(f"{stem}.review.json"), outcome)
+        atomic_write_text(Path(f"{stem}.review.md"), reviews_markdown(outcome))
+        console.print(f"{outcome.decision} (mean overall {outcome.mean_overall}); wrote "
+                      f"{stem}.review.json and {stem}.review.md", highlight=False)
+
+    guarded(body)

@@ -1,0 +1,357 @@
+"""``aisci run`` and ``aisci resume``: start a research run, or continue one.
+
+Input given badly stops at once with one line and exit code 2, before a run folder is created
+or anything is spent. A run ends with exit code 0 when every selected idea reached a reviewed
+paper, 4 when some did and something failed on the way (the summary names it), 1 when
+nothing did, 3 at a budget stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from agents.cli.common import (
+    ApiBaseOption,
+    ConfigOption,
+    JsonOption,
+    ModelOption,
+    QuietOption,
+    RoleModelOption,
+    RunsDirOption,
+    console,
+    fail,
+    guarded,
+)
+from agents.cli.output import Output
+from agents.config.settings import (
+    Checkpoint,
+    Executor,
+    LiteratureChoice,
+    ModelSettings,
+    RunSettings,
+    SandboxBackend,
+    SearchMode,
+    StructuredMode,
+    TexBackend,
+)
+from agents.domain.status import EXIT_CODES, ExitCode, RunStatus
+from agents.errors import AisciError, ConfigError
+
+app = typer.Typer()
+
+
+def preflight(settings: RunSettings, out: Output) -> RunSettings:
+    """The doctor's checks before anything is spent; the models' structured-answer modes are
+    resolved here once and kept in the run's settings."""
+    from agents.run.preflight import blocking_failures, run_checks
+
+    report = run_checks(settings.models_by_role(), settings.sandbox.value,
+                        tex_on_host=settings.tex_on_host)
+    checks = report.checks
+    if settings.executor == Executor.ray:
+        from agents.run.cluster_check import check_cluster
+
+        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host)]
+    failures = blocking_failures(checks)
+    if failures:
+        first = failures[0]
+        raise AisciError(f"{first.name}: {first.detail}. Fix: {first.fix}")
+    for check in checks:
+        if not check.ok:
+            out.warn(f"{check.name}: {check.detail}. Fix: {check.fix}")
+    models = report.models
+    key = (settings.model.model, settings.model.api_base)
+    default = next((m for m in models.values() if (m.model, m.api_base) == key), settings.model)
+    return settings.model_copy(update={"model": default, "role_models": models})
+
+
+def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resume: bool,
+           answer: bool | None, retry_failed: bool = False) -> int:
+    """Run until the graph ends; at an approval checkpoint ask here, or say how to answer later."""
+    from agents.workflow.runner import execute, pending_approval
+
+    while True:
+        with out.live(run_folder):
+            values = asyncio.run(execute(run_folder, settings, box, resume=resume,
+                                         answer=answer, retry_failed=retry_failed,
+                                         progress=out.node))
+        run_folder.listeners.clear()
+        retry_failed = False
+        pending = pending_approval(values)
+        if pending is None:
+            out.done(run_folder, values)
+            return int(EXIT_CODES.get(RunStatus(str(values.get("status", "incomplete"))),
+                                      ExitCode.failed))
+        checkpoint = pending.get("checkpoint", "?")
+        if out.mode == "rich" and sys.stdin.isatty():
+            console.print_json(data=pending)
+            answer = typer.confirm(f"Approve the {checkpoint}?", default=True)
+            resume = True
+            continue
+        out.info(f"Waiting for your approval of the {checkpoint} (see {run_folder.path}). "
+                 f"Continue with: aisci resume {run_folder.id} --yes   (or --no to skip)",
+                 event="awaiting_approval", checkpoint=checkpoint, run_dir=str(run_folder.path))
+        if out.mode == "quiet":
+            print(run_folder.path, flush=True)
+        return int(ExitCode.ok)
+
+
+def print_estimate(settings: RunSettings) -> None:
+    from agents.run.estimate import estimate
+    from agents.templates.template import load_template
+
+    max_runs = settings.max_runs or (2 if settings.from_scratch  # a generated template's
+                                     else load_template(settings.template).max_runs)
+    est = estimate(settings, max_runs)
+    table = Table("stage", "estimated cost (USD)")
+    for stage, cost in est.by_stage.items():
+        table.add_row(stage, f"{cost:.4f}")
+    table.add_row("[bold]total[/bold]", f"[bold]{est.total:.4f}[/bold]")
+    console.print(table)
+    console.print(f"About {est.calls} model calls, {est.prompt_tokens} prompt and "
+                  f"{est.completion_tokens} completion tokens (typical sizes; on the high side).",
+                  highlight=False)
+    if est.unpriced_models:
+        console.print(f"No price known for {', '.join(est.unpriced_models)}: counted as free "
+                      f"(local models cost nothing).", highlight=False)
+
+
+def _key_routing(cfg: Any, roles: dict[str, ModelSettings]) -> None:
+    from agents.run.model_check import check_key_routing
+
+    for settings in roles.values():
+        problem = check_key_routing(settings, confirmed=cfg.api_base_confirmed(settings.api_base))
+        if problem is not None:
+            raise ConfigError(f"{problem.name}: {problem.detail}. Fix: {problem.fix}")
+
+
+@app.command()
+def run(
+    topic: Annotated[str, typer.Argument(help="The research topic, in a few words.")],
+    template: Annotated[str, typer.Option(help="Template name (see templates/) or folder; "
+                        "none: the same as --from-scratch.")] = "tiny_mlp",
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="No template: the coder "
+                            "writes the experiment from the topic first (data generated in code "
+                            "or bundled in scikit-learn); it is kept in the run's template/.")] = False,
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+    ideation_model: RoleModelOption = None,
+    novelty_model: RoleModelOption = None,
+    coder_model: RoleModelOption = None,
+    writer_model: RoleModelOption = None,
+    reviewer_model: RoleModelOption = None,
+    num_ideas: Annotated[int, typer.Option(min=1, max=20, help="Ideas to propose and run.")] = 2,
+    reflections: Annotated[int, typer.Option(min=0, max=5, help="Refinement rounds per idea.")] = 1,
+    novelty_rounds: Annotated[int, typer.Option(min=1, max=10, help="Literature search rounds "
+                              "per idea.")] = 3,
+    max_runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs per idea "
+                        "beyond the baseline (default: the template's).")] = None,
+    max_attempts: Annotated[int, typer.Option(min=1, max=10, help="Tries per run, fixes "
+                            "included.")] = 3,
+    search: Annotated[SearchMode | None, typer.Option(help="How an idea's variants are explored: "
+                      "linear (plan, then one run after another) or tree (drafts, debugging, "
+                      "improving the best, ablations; [tree] in the config file sets its budget)."
+                      )] = None,
+    max_nodes: Annotated[int | None, typer.Option(min=1, max=50, help="--search tree: variants "
+                         "per idea, ablations included (default 8).")] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, max=20, help="Seeds per variant, the "
+                     "baseline included (default 3; 1 when the template cannot be seeded).")] = None,
+    parallel: Annotated[int | None, typer.Option(min=1, max=64, help="Ideas and sandbox jobs "
+                        "run at once (default 2).")] = None,
+    reviewers: Annotated[int, typer.Option(min=1, max=10, help="Reviewers per paper.")] = 3,
+    review_reflections: Annotated[int, typer.Option(min=0, max=3, help="Rounds in which each "
+                                  "reviewer checks its review.")] = 1,
+    refine_rounds: Annotated[int, typer.Option(min=0, max=3, help="Rounds in which the writer "
+                             "revises a section that fails the number and claim checks (what "
+                             "still fails is removed).")] = 1,
+    revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.")] = 0,
+    literature: Annotated[LiteratureChoice | None, typer.Option(help="Where novelty is searched "
+                          "(default auto: the offline library unless AISCI_LITERATURE says "
+                          "otherwise).")] = None,
+    include_not_novel: Annotated[bool, typer.Option(help="Also run ideas judged not novel.")] = False,
+    sandbox: Annotated[SandboxBackend | None, typer.Option(help="docker (default, hardened) or "
+                       "local (UNSAFE: runs model-written code on this machine).")] = None,
+    executor: Annotated[Executor | None, typer.Option(help="Where sandbox jobs run: local (this "
+                        "machine's Docker) or ray (a Ray cluster's nodes, each with Docker).")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="The Ray cluster to use with --executor "
+                           "ray (host:port; default: RAY_ADDRESS or a cluster on this machine).")] = None,
+    tex: Annotated[TexBackend | None, typer.Option(help="Where papers compile: sandbox (a "
+                   "container), host (this machine's TeX, hardened but unisolated), or auto "
+                   "(the sandbox's choice).")] = None,
+    structured: Annotated[StructuredMode | None, typer.Option(help="How JSON answers are asked "
+                          "for (default auto: found out from the server at preflight).")] = None,
+    max_tokens: Annotated[int | None, typer.Option(min=16, help="Longest model reply in tokens "
+                          "(default 4096; a cut-off reply is asked again with more).")] = None,
+    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="Budget in USD: the run "
+                        "stops cleanly at a stage boundary before it would go over.")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Print the cost estimate and exit.")] = False,
+    approve: Annotated[list[Checkpoint] | None, typer.Option(help="Pause for your approval at "
+                       "this checkpoint (repeatable).")] = None,
+    checkpointer: Annotated[str | None, typer.Option(help="Keep the run's checkpoints in this "
+                            "PostgreSQL database (postgresql://user@host/db) instead of the run "
+                            "folder's SQLite file: any machine can then resume it.")] = None,
+    from_draft: Annotated[Path | None, typer.Option(help="Your draft (.tex or .pdf): the writer "
+                          "revises and extends its sections with the new results instead of "
+                          "writing them anew. It is copied into the run folder.")] = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    config: ConfigOption = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Start a research run on TOPIC."""
+    out = Output(quiet, as_json)
+    if not topic.strip():
+        raise fail("the topic is empty: say what to research, e.g. aisci run \"momentum in small MLPs\"",
+                   ExitCode.bad_input)
+
+    def body() -> int:
+        from agents.config.loading import load_config
+        from agents.literature.registry import resolve_name
+        from agents.paper.draft import check_draft, copy_draft
+        from agents.run.folder import RunFolder
+        from agents.templates.template import load_template
+        from agents.workflow.runner import make_sandbox
+
+        scratch = from_scratch or template.strip().lower() == "none"
+        if scratch and template not in ("tiny_mlp", "none"):
+            raise ConfigError(f"--from-scratch writes its own template: drop --template {template}")
+        if not scratch:
+            load_template(template)  # bad input fails here, before anything is created or spent
+        draft = check_draft(from_draft) if from_draft is not None else None
+        cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox,
+                          literature=literature, parallel=parallel, max_cost=max_cost,
+                          seeds=seeds, structured=structured, max_tokens=max_tokens,
+                          checkpointer=checkpointer, tex=tex, search=search,
+                          executor=executor, ray_address=ray_address,
+                          ideation_model=ideation_model, novelty_model=novelty_model,
+                          coder_model=coder_model, writer_model=writer_model,
+                          reviewer_model=reviewer_model)
+        roles = cfg.role_settings()
+        _key_routing(cfg, roles)
+        resolve_name(cfg.literature.value)
+        offline = cfg.resolved_model()[1]
+        settings = RunSettings(
+            topic=topic.strip(), template="none" if scratch else template,
+            from_scratch=scratch, model=cfg.default_settings(),
+            role_models=roles, num_ideas=num_ideas, reflections=reflections,
+            novelty_rounds=novelty_rounds, max_runs=max_runs, max_attempts=max_attempts,
+            seeds=cfg.seeds, parallel=cfg.parallel, num_reviewers=reviewers,
+            review_reflections=review_reflections, refine_rounds=refine_rounds, revise=revise,
+            literature=cfg.literature,
+            include_not_novel=include_not_novel, sandbox=cfg.sandbox, tex=cfg.tex,
+            executor=cfg.executor, ray_address=cfg.ray_address,
+            search=cfg.search, tree=cfg.tree if max_nodes is None else cfg.tree.model_copy(
+                update={"max_nodes": max_nodes}),
+            max_cost=cfg.max_cost,
+            approve=tuple(dict.fromkeys(approve or [])), checkpointer=cfg.checkpointer,
+            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes)
+        if dry_run:
+            print_estimate(settings)
+            return int(ExitCode.ok)
+        if offline:
+            out.info("No model configured and no API key found: using the built-in offline "
+                     "model (mock). Pass --model to use a real one.", event="offline_model")
+        if settings.sandbox == SandboxBackend.local:
+            out.warn("--sandbox local runs model-written code directly on this machine, with no "
+                     "isolation.")
+        if settings.tex_on_host:
+            out.warn("TeX runs on this machine: the paper's LaTeX is model-written. It runs in a "
+                     "fresh folder with a cleared environment and paranoid file access, but "
+                     "unisolated; --tex sandbox runs it in a container.")
+        settings = preflight(settings, out)  # before anything is spent
+        box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
+                           ray_address=settings.ray_address)
+        run_folder = RunFolder.create(runs_dir, topic)
+        if draft is not None:  # the run keeps its own copy: a resume needs nothing outside
+            copy_draft(run_folder.path, draft)
+        out.info(f"Run folder: {run_folder.path}", event="start", run_dir=str(run_folder.path))
+        return guarded(lambda: _drive(out, run_folder, settings, box, resume=False, answer=None),
+                       run_dir=run_folder.path)
+
+    code = guarded(body)
+    raise typer.Exit(code)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
+    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="A new budget in USD "
+                        "(e.g. higher, after a budget stop).")] = None,
+    answer: Annotated[bool | None, typer.Option("--yes/--no", help="Answer a pending "
+                      "approval (--approve): continue, or skip what was to be approved.")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Do the steps that failed again (what "
+                            "finished is kept); with --model or a role model, on that model.")] = False,
+    checkpointer: Annotated[str | None, typer.Option(help="The run's PostgreSQL checkpoint "
+                            "database, when run.json cannot hold it (a URL with a password).")] = None,
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+    coder_model: RoleModelOption = None,
+    writer_model: RoleModelOption = None,
+    reviewer_model: RoleModelOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Continue a run after a crash, Ctrl-C, a budget stop or an approval pause."""
+    out = Output(quiet, as_json)
+
+    def body() -> int:
+        from agents.cli.inspect import find_run
+        from agents.workflow.runner import make_sandbox
+
+        run_folder = find_run(run_id, runs_dir)
+        record = run_folder.read_json("run.json", {}) or {}
+        if "run_settings" not in record:
+            raise ConfigError(f"{run_folder.path} has no run settings in run.json: cannot resume")
+        settings = RunSettings.model_validate(record["run_settings"])
+        settings = _with_models(settings, model=model, api_base=api_base,
+                                coder=coder_model, writer=writer_model, reviewer=reviewer_model)
+        if max_cost is not None:
+            settings = settings.model_copy(update={"max_cost": max_cost})
+        dsn = checkpointer or os.environ.get("AISCI_CHECKPOINTER")
+        if dsn:
+            settings = settings.model_copy(update={"checkpointer": dsn})
+        if "***@" in (settings.checkpointer or ""):
+            raise ConfigError("the run's checkpoint database URL had a password, which run.json "
+                              "does not keep: pass --checkpointer again (or AISCI_CHECKPOINTER)")
+        settings = preflight(settings, out)
+        box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
+                           ray_address=settings.ray_address)
+        out.info(f"Resuming {run_folder.id}", event="resume", run_dir=str(run_folder.path))
+        return guarded(lambda: _drive(out, run_folder, settings, box, resume=True, answer=answer,
+                                      retry_failed=retry_failed), run_dir=run_folder.path)
+
+    raise typer.Exit(guarded(body))
+
+
+def _with_models(settings: RunSettings, *, model: str | None, api_base: str | None,
+                 coder: str | None, writer: str | None, reviewer: str | None) -> RunSettings:
+    """``settings`` on other models (for ``resume --retry-failed --model ...``)."""
+    from agents.llm.runtime import OFFLINE_MODEL
+
+    def swap(current: ModelSettings, name: str | None) -> ModelSettings:
+        if name is None and api_base is None:
+            return current
+        update: dict[str, Any] = {"structured": StructuredMode.auto}
+        if name is not None:
+            update["model"] = OFFLINE_MODEL if name in ("mock", "offline") else name
+        if api_base is not None:
+            update["api_base"] = api_base
+        return current.model_copy(update=update)
+
+    roles = settings.models_by_role()
+    new = {role: swap(m, model) for role, m in roles.items()}
+    for role, name in (("coder", coder), ("writer", writer), ("reviewer", reviewer)):
+        if name is not None:
+            new[role] = swap(roles[role], name)
+    if any("***@" in (m.api_base or "") for m in new.values()):
+        raise ConfigError("the run's api_base had credentials, which run.json does not keep: "
+                          "pass --api-base again")
+    return settings.model_copy(update={"model": swap(settings.model, model), "role_models": new})

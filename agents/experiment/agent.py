@@ -1,0 +1,164 @@
+"""The experiment agent: turn one idea into runs of the edited template in the sandbox.
+
+The coder first plans the runs, then for each run proposes SEARCH/REPLACE edits; they are
+checked, the edited copy runs once per seed in the sandbox, and a failure (its verdict and the
+end of stderr, or why an edit was rejected) goes back to the coder, up to ``max_attempts``
+tries per run. The idea's ``code/`` folder always holds the last version that ran. Failures
+are data: a crash, a bad edit or a model that gives no usable answer ends this idea (recorded
+with the reason), never the run; only sandbox infrastructure faults raise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from agents.config.settings import SearchMode
+from agents.domain.experiments import ExperimentRun, IdeaOutcome, IdeaStatus, SearchTree
+from agents.domain.ideas import Idea
+from agents.errors import LLMError
+from agents.experiment import coder
+from agents.experiment.code_edits import apply_edits, unified_diff
+from agents.experiment.notes import failure_summary, write_idea_records
+from agents.experiment.search import TreeSearch, reported_runs
+from agents.experiment.statistics import compare_runs
+from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
+from agents.run.context import RunContext
+from agents.run.folder import atomic_write_text
+
+OUTCOME = "outcome.json"
+
+
+def fresh_code(ctx: RunContext, idea_dir: Path) -> Path:
+    """``code/``: a clean copy of the template (a kill during the copy leaves none half-made)."""
+    code_dir, partial = idea_dir / "code", idea_dir / ".code.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(ctx.template.path, partial, ignore=COPY_IGNORE)
+    shutil.rmtree(code_dir, ignore_errors=True)
+    partial.rename(code_dir)
+    return code_dir
+
+
+def finished_outcome(ctx: RunContext, idea: Idea, *, retry_failed: bool) -> IdeaOutcome | None:
+    """The outcome of an idea that already finished (a resume); a failed one only when
+    failures are not to be retried."""
+    path = ctx.run.idea_dir(idea.name) / OUTCOME
+    if not path.is_file():
+        return None
+    outcome = IdeaOutcome.model_validate_json(path.read_text(encoding="utf-8"))
+    return None if retry_failed and outcome.status == "failed" else outcome
+
+
+async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -> IdeaOutcome:
+    """All runs of one idea (a finished idea is not redone: its outcome.json is reused)."""
+    done = finished_outcome(ctx, idea, retry_failed=retry_failed)
+    if done is not None:
+        return done
+    idea_dir = ctx.run.idea_dir(idea.name)
+    code_dir = fresh_code(ctx, idea_dir)
+    base = ctx.baseline()
+    if base is None or not base.ok:
+        why = base.feedback if base else "it has not run"
+        return finish(ctx, idea, [], "failed", f"the baseline did not run: {why}")
+    shutil.rmtree(idea_dir / "run_0", ignore_errors=True)
+    shutil.copytree(ctx.run.path / "baseline" / "run_0", idea_dir / "run_0")
+    if ctx.settings.search == SearchMode.tree:
+        return await _tree_search(ctx, idea, idea_dir, base)
+    runs = [base]
+    history: list[dict[str, Any]] = []
+    try:
+        plan = await coder.plan_runs(ctx, idea, code_dir)
+        ctx.run.event("plan", idea=idea.name, runs=plan)
+        for index in range(1, min(ctx.max_runs, len(plan)) + 1):
+            run = await _one_run(ctx, idea, idea_dir, code_dir, index, plan, history)
+            if run is None:
+                break
+            runs.append(run)
+    except LLMError as exc:
+        ctx.run.event("idea_failed", idea=idea.name, stage="experiment", reason=str(exc)[:500])
+        ok = [r for r in runs[1:] if r.ok]
+        status: IdeaStatus = "done" if ok else "failed"
+        return finish(ctx, idea, runs, status, f"the coder model failed: {exc}")
+    if not any(r.ok for r in runs[1:]):
+        last = failure_summary(history[-1]["feedback"]) if history else "no run was made"
+        return finish(ctx, idea, runs, "failed",
+                      f"no run beyond the baseline succeeded; last failure: {last}")
+    return finish(ctx, idea, runs, "done", "")
+
+
+async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
+                       base: ExperimentRun) -> IdeaOutcome:
+    """The idea's variants as a tree; the paper reports the best node's path and ablations."""
+    tree = await TreeSearch(ctx, idea, idea_dir, base).run()
+    runs = reported_runs(tree)
+    ctx.run.event("tree", idea=idea.name, nodes=len(tree.nodes) - 1, best=tree.best,
+                  failed=sum(1 for n in tree.nodes if not n.ok), stopped=tree.stopped)
+    if tree.best is None:
+        failures = [n for n in tree.nodes if not n.ok]
+        last = failure_summary(failures[-1].run.feedback) if failures else "no variant was made"
+        return finish(ctx, idea, runs, "failed", f"no variant beyond the baseline ran; last "
+                                                 f"failure: {last}", tree=tree)
+    for rel in code_files(idea_dir / "tree" / f"node_{tree.best}"):  # code/ holds the best
+        shutil.copy2(idea_dir / "tree" / f"node_{tree.best}" / rel, idea_dir / "code" / rel)
+    return finish(ctx, idea, runs, "done", "", tree=tree)
+
+
+async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, index: int,
+                   plan: list[str], history: list[dict[str, Any]]) -> ExperimentRun | None:
+    """Edit and run ``run_<index>`` with up to ``max_attempts`` tries; None when the coder is
+    done."""
+    last: ExperimentRun | None = None
+    failure = ""
+    for attempt in range(1, ctx.settings.max_attempts + 1):
+        reply = await coder.next_edit(ctx, idea, code_dir, plan=plan, run=index,
+                                      history=history, failure=failure)
+        if reply.done:
+            return last
+        candidate = idea_dir / ".jobs" / f"candidate_{index}"
+        shutil.rmtree(candidate, ignore_errors=True)
+        shutil.copytree(code_dir, candidate)
+        description = reply.description or (plan[index - 1] if index <= len(plan) else f"run {index}")
+        edit = apply_edits(candidate, reply.edits)
+        if not edit.ok:
+            last = ExperimentRun(index=index, description=description, verdict="error",
+                                 attempts=attempt, feedback=f"edit rejected: {edit.reason}")
+        else:
+            diff = unified_diff(ctx.template.path, candidate, code_files(candidate))
+            variant = await run_variant(ctx, candidate, idea_dir / f"run_{index}",
+                                        labels={"idea": idea.name})
+            last = ExperimentRun(
+                index=index, description=description, verdict=variant.verdict, attempts=attempt,
+                final_info=variant.final_info, stats=variant.stats, seeds=ctx.seeds,
+                primary=ctx.metric.value(variant.final_info), duration_s=variant.duration_s,
+                diff=diff, feedback=variant.feedback, image=variant.image,
+                container=variant.container, backend=variant.backend, cached=variant.cached)
+            atomic_write_text(code_dir / f"run_{index}.diff", diff)
+            if variant.verdict == "ok":
+                for rel in code_files(candidate):  # keep the version that ran
+                    shutil.copy2(candidate / rel, code_dir / rel)
+        shutil.rmtree(candidate, ignore_errors=True)
+        failure = last.feedback
+        history.append({"run": index, "attempt": attempt, "description": description,
+                        "verdict": last.verdict, "primary": last.primary,
+                        "feedback": last.feedback[-1500:]})
+        if last.ok:
+            return last
+    return last
+
+
+def finish(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: IdeaStatus,
+           reason: str, tree: SearchTree | None = None) -> IdeaOutcome:
+    """Compare every run with the baseline, write the idea's records, return the outcome."""
+    metric = ctx.metric
+    base = runs[0] if runs else None
+    if base is not None and base.stats is not None:
+        compared = compare_runs(base.stats, {r.index: r.stats for r in runs[1:]
+                                             if r.ok and r.stats is not None},
+                                metric.name, metric.lower_is_better)
+        runs = [r.model_copy(update={"stats": compared[r.index]}) if r.index in compared else r
+                for r in runs]
+    outcome = IdeaOutcome(idea=idea, status=status, reason=reason, primary_metric=metric.name,
+                          lower_is_better=metric.lower_is_better, runs=runs, tree=tree)
+    write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template, ctx.settings.sandbox.value)
+    return outcome

@@ -1,0 +1,205 @@
+"""Code edits as SEARCH/REPLACE blocks (the format of Aider and AI-Scientist), applied safely.
+
+A coder reply is read strictly: a description line (``Run 2: ...``), then blocks::
+
+    experiment.py
+    <<<<<<< SEARCH
+    MOMENTUM = 0.0
+    =======
+    MOMENTUM = 0.9
+    >>>>>>> REPLACE
+
+or the single word ``DONE``. Edits are checked before anything is written: each path stays
+inside the code folder, each SEARCH text occurs exactly once (trailing spaces aside), every
+edited Python file still compiles and ``experiment.py`` keeps ``--out_dir``. A rejected edit
+changes nothing and comes back with the reason and, when a SEARCH text was not found, the
+nearest lines of the file, for the model to copy exactly next time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agents.llm.replies import ReplyError, fenced_blocks, strip_thinking
+
+_BLOCK = re.compile(
+    r"(?:^|\n)(?P<path>[^\n]*)\n(?:```[^\n]*\n)?<{5,9} ?SEARCH[^\n]*\n(?P<search>.*?)\n?={5,9}[^\n]*\n"
+    r"(?P<replace>.*?)\n?>{5,9} ?REPLACE", re.DOTALL)
+_DESCRIPTION = re.compile(r"^\s*\**\s*(?:run\s*\d+|change)\s*\**\s*[:.-]\s*(?P<text>.+?)\s*$",
+                          re.IGNORECASE | re.MULTILINE)
+_WHY = re.compile(r"^\s*\**\s*why\s*\**\s*:\s*(?P<text>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_PATH = re.compile(r"[\w./-]+\.py")
+
+
+class CodeEdit(BaseModel):
+    """A search/replace block on one file of the code folder (empty search: the whole file)."""
+
+    path: str
+    search: str
+    replace: str
+
+
+class CoderReply(BaseModel):
+    """What the coder said: the run's one-line description and its edits, or that it is done."""
+
+    done: bool = False
+    description: str = ""
+    reasoning: str = ""  # the model's reasoning in one line ("Why: ..."), when it gives one
+    edits: list[CodeEdit] = []
+
+
+class EditResult(BaseModel):
+    ok: bool
+    reason: str = ""
+    changed: list[str] = []
+
+
+def read_coder_reply(text: str, default_path: str = "experiment.py",
+                     current: str | None = None) -> CoderReply:
+    """Parse a coder reply; ``ReplyError`` (for the model to read) when it has neither edits
+    nor DONE. ``current`` (the file's text) lets a whole-file answer stand for an edit."""
+    body = strip_thinking(text)
+    if re.fullmatch(r"\W*done\W*", body, re.IGNORECASE):
+        return CoderReply(done=True, description="no more runs needed")
+    found = _DESCRIPTION.search(body)
+    edits = []
+    for match in _BLOCK.finditer(body):
+        path_line = match.group("path").strip().strip("`*# ")
+        path = _PATH.search(path_line)
+        edits.append(CodeEdit(path=path.group(0) if path else default_path,
+                              search=_strip_fences(match.group("search")),
+                              replace=_strip_fences(match.group("replace"))))
+    description = found.group("text") if found else _first_line(body)
+    why = _WHY.search(body)
+    reasoning = why.group("text")[:300] if why else ""
+    if edits:
+        return CoderReply(description=description[:200], reasoning=reasoning, edits=edits)
+    whole = _whole_file(body, current)
+    if whole is not None:
+        return CoderReply(description=description[:200], reasoning=reasoning,
+                          edits=[CodeEdit(path=default_path, search="", replace=whole)])
+    if re.search(r"^\s*DONE\s*$", body, re.MULTILINE):
+        return CoderReply(done=True, description="no more runs needed")
+    raise ReplyError("the reply has no SEARCH/REPLACE block (and is not the word DONE)")
+
+
+def _strip_fences(text: str) -> str:
+    lines = text.split("\n")
+    while lines and lines[0].startswith("```"):
+        lines.pop(0)
+    while lines and lines[-1].startswith("```"):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _first_line(body: str) -> str:
+    for line in body.splitlines():
+        line = line.strip().strip("*#` ")
+        if line and not line.startswith(("<<<", "===", ">>>")):
+            return line
+    return ""
+
+
+def _whole_file(body: str, current: str | None) -> str | None:
+    """A fenced Python file that can stand for the whole of ``current`` (not a snippet)."""
+    if current is None:
+        return None
+    for lang, block in fenced_blocks(body):
+        if lang not in ("", "python", "py"):
+            continue
+        if len(block) >= 0.5 * len(current) and "--out_dir" in block:
+            return block + "\n"
+    return None
+
+
+def _target(root: Path, rel: str) -> Path | None:
+    path = (root / rel).resolve()
+    return path if path.is_relative_to(root.resolve()) else None
+
+
+def _replace_once(current: str, search: str, replace: str) -> str | None:
+    """``current`` with ``search`` replaced once; trailing spaces on lines do not count."""
+    if current.count(search) == 1:
+        return current.replace(search, replace, 1)
+    lines, wanted = current.split("\n"), [s.rstrip() for s in search.split("\n")]
+    stripped = [line.rstrip() for line in lines]
+    hits = [i for i in range(len(lines) - len(wanted) + 1) if stripped[i:i + len(wanted)] == wanted]
+    if len(hits) != 1:
+        return None
+    i = hits[0]
+    return "\n".join([*lines[:i], *replace.split("\n"), *lines[i + len(wanted):]])
+
+
+def nearest_lines(current: str, search: str, context: int = 1) -> str:
+    """The lines of ``current`` most like ``search``, numbered, for the model to copy."""
+    lines = current.split("\n")
+    size = max(1, len(search.split("\n")))
+    best, best_at = 0.0, 0
+    for i in range(max(1, len(lines) - size + 1)):
+        ratio = difflib.SequenceMatcher(None, "\n".join(lines[i:i + size]), search).ratio()
+        if ratio > best:
+            best, best_at = ratio, i
+    start, end = max(0, best_at - context), min(len(lines), best_at + size + context)
+    return "\n".join(f"{n + 1:4d}| {lines[n]}" for n in range(start, end))
+
+
+def apply_edits(root: Path, edits: list[CodeEdit]) -> EditResult:
+    """Apply all edits, or none (with the reason)."""
+    if not edits:
+        return EditResult(ok=False, reason="no edits were given")
+    new_text: dict[Path, str] = {}
+    for number, edit in enumerate(edits, start=1):
+        path = _target(root, edit.path)
+        if path is None:
+            return EditResult(ok=False, reason=f"{edit.path}: edits must stay inside the code folder")
+        if path.suffix != ".py":
+            return EditResult(ok=False, reason=f"{edit.path}: only Python files may be edited")
+        current = new_text.get(path)
+        if current is None:
+            if not path.exists():
+                if edit.search:
+                    return EditResult(ok=False, reason=f"{edit.path}: no such file")
+                current = ""
+            else:
+                current = path.read_text(encoding="utf-8")
+        if edit.search:
+            replaced = _replace_once(current, edit.search, edit.replace)
+            if replaced is None:
+                count = current.count(edit.search)
+                how = (f"occurs {count} times (it must occur exactly once: include more lines)"
+                       if count > 1 else "is not in the file")
+                return EditResult(ok=False, reason=(
+                    f"block {number}: the SEARCH text {how}. Copy the lines exactly from "
+                    f"{edit.path}; the nearest lines in it are:\n"
+                    f"{nearest_lines(current, edit.search)}"))
+            current = replaced
+        else:  # an empty search means: the whole file is replaced
+            current = edit.replace
+        new_text[path] = current
+    for path, text in new_text.items():
+        try:
+            compile(text, str(path.name), "exec")
+        except SyntaxError as exc:
+            return EditResult(ok=False, reason=(
+                f"{path.name} would not compile after the edit: line {exc.lineno}: {exc.msg}"))
+    if "--out_dir" not in new_text.get((root / "experiment.py").resolve(), "--out_dir"):
+        return EditResult(ok=False, reason=(
+            "experiment.py must keep accepting --out_dir (the results contract)"))
+    for path, text in new_text.items():
+        path.write_text(text, encoding="utf-8")
+    return EditResult(ok=True, changed=sorted(str(p.relative_to(root.resolve())) for p in new_text))
+
+
+def unified_diff(before_dir: Path, after_dir: Path, files: list[str]) -> str:
+    """A unified diff of ``files`` between two folders."""
+    chunks: list[str] = []
+    for rel in files:
+        a = (before_dir / rel).read_text(encoding="utf-8") if (before_dir / rel).exists() else ""
+        b = (after_dir / rel).read_text(encoding="utf-8") if (after_dir / rel).exists() else ""
+        chunks.extend(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True),
+                                           fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+    return "".join(chunks)

@@ -1,0 +1,116 @@
+"""The coder's two questions: plan the runs of an idea, and edit the code for the next run.
+
+Both prompts open with the template context (the task, the primary metric and whether lower
+is better, the baseline's numbers, the current code), then the idea; the edit prompt adds the
+plan, what ran so far and, after a failure, the failure itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field
+
+from agents.domain.experiments import SearchTree
+from agents.domain.ideas import Idea
+from agents.domain.reply import ReplyModel
+from agents.experiment.code_edits import CoderReply, read_coder_reply
+from agents.experiment.variants import code_files
+from agents.llm.replies import ReplyError
+from agents.prompts import render
+from agents.prompts.format import bullets, fenced, number, table
+from agents.run.context import RunContext
+from agents.templates.describe import template_context
+
+
+class RunPlan(ReplyModel):
+    runs: list[str] = Field(min_length=1, description="one line per run: what it changes")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(runs=["Run 1: set THE_CONSTANT to a first new value",
+                         "Run 2: set THE_CONSTANT to a second new value"])
+
+
+def idea_text(idea: Idea) -> str:
+    return f"**{idea.title}** (`{idea.name}`)\n\n{idea.experiment}"
+
+
+def context(ctx: RunContext, code_dir: Path) -> str:
+    base = ctx.baseline()
+    code = {rel: (code_dir / rel).read_text(encoding="utf-8") for rel in code_files(code_dir)
+            if rel != "plot.py"}  # the plot script is not the coder's here
+    return template_context(ctx.template, ctx.metric, base.final_info if base else None,
+                            len(ctx.seeds), code)
+
+
+def plan_messages(ctx: RunContext, idea: Idea, code_dir: Path) -> list[dict[str, Any]]:
+    return render("coder", "plan_runs", area=ctx.template.system_prompt, template=context(ctx, code_dir),
+                  idea=idea_text(idea), max_runs=str(ctx.max_runs))
+
+
+async def plan_runs(ctx: RunContext, idea: Idea, code_dir: Path) -> list[str]:
+    messages = plan_messages(ctx, idea, code_dir)
+    plan = await ctx.llm.structured("coder", "plan_runs", messages, RunPlan)
+    return [line.strip() for line in plan.runs if line.strip()][:ctx.max_runs]
+
+
+def history_table(ctx: RunContext, history: list[dict[str, Any]]) -> str:
+    metric = ctx.metric
+    if not history:
+        return "Nothing yet beyond the baseline: this is the first run."
+    rows = [[f"run {h['run']}", h["description"], h["verdict"], number(h.get("primary"))]
+            for h in history]
+    return table(["run", "change", "verdict", f"{metric.name} ({metric.direction} is better)"],
+                 rows)
+
+
+def edit_messages(ctx: RunContext, idea: Idea, code_dir: Path, *, plan: list[str], run: int,
+                  history: list[dict[str, Any]], failure: str) -> list[dict[str, Any]]:
+    feedback = ""
+    if failure:
+        feedback = (f"\nThe last attempt at run {run} failed:\n{fenced(failure[-2500:])}\n")
+    request = (f"Fix the code so that run {run} works (the same change, done correctly)."
+               if failure else f"Now make run {run} of at most {ctx.max_runs}.")
+    return render("coder", "edit_code", area=ctx.template.system_prompt, template=context(ctx, code_dir),
+                  idea=idea_text(idea), plan=bullets(plan) if plan else "(no plan)",
+                  history=history_table(ctx, history), feedback=feedback, request=request,
+                  run=str(run))
+
+
+def tree_table(ctx: RunContext, tree: SearchTree) -> str:
+    metric = ctx.metric
+    rows = [[str(n.id), "-" if n.parent is None else str(n.parent), n.kind,
+             n.run.description if n.id else "the unmodified template", n.run.verdict,
+             number(n.run.primary)] for n in tree.nodes]
+    return table(["node", "parent", "kind", "change", "verdict",
+                  f"{metric.name} ({metric.direction} is better)"], rows)
+
+
+def tree_messages(ctx: RunContext, idea: Idea, code_dir: Path, *, operation: str,
+                  tree: SearchTree, request: str) -> list[dict[str, Any]]:
+    """One expansion of the tree search: the node's code is the context's code."""
+    return render("coder", "tree_step", area=ctx.template.system_prompt,
+                  template=context(ctx, code_dir), operation=operation, idea=idea_text(idea),
+                  tree=tree_table(ctx, tree), request=request)
+
+
+async def next_edit(ctx: RunContext, idea: Idea, code_dir: Path, *, plan: list[str], run: int,
+                    history: list[dict[str, Any]], failure: str) -> CoderReply:
+    """The edits for ``run`` (or DONE). ``failure``: why the last attempt at it failed."""
+    messages = edit_messages(ctx, idea, code_dir, plan=plan, run=run, history=history,
+                             failure=failure)
+    current = (code_dir / "experiment.py").read_text(encoding="utf-8")
+    made = any(h["verdict"] == "ok" for h in history)
+
+    def parse(text: str) -> CoderReply:
+        reply = read_coder_reply(text, current=current)
+        if reply.done and not made:
+            raise ReplyError(f"no run has been made yet: make run {run} of your plan")
+        return reply
+
+    return await ctx.llm.ask("coder", "edit_code", messages, parse,
+                             what="code edit",
+                             repair_hint="Reply again: a line 'Run N: ...', then SEARCH/REPLACE "
+                                         "blocks exactly as shown above, or the word DONE.")

@@ -1,0 +1,132 @@
+"""An idea's records: labels.json (for plot.py), notes.md, runs.json and outcome.json.
+
+``notes.md`` says what ran and what it gave, in words a reader (and the writer model) can use:
+the setup as it really was (seeds, container or host, data), every run against the baseline
+with its 95 % interval, the significance tests, and the failures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.domain.experiments import ExperimentRun, IdeaOutcome
+from agents.prompts.format import number, table
+from agents.run.folder import atomic_write_json, atomic_write_text
+from agents.templates.template import Template
+
+
+def failure_summary(feedback: str) -> str:
+    """The verdict line and the last line of stderr (usually the exception)."""
+    lines = [line.strip() for line in feedback.splitlines() if line.strip()]
+    if not lines:
+        return "no output"
+    return lines[0] if len(lines) == 1 else f"{lines[0]}: {lines[-1][:200]}"
+
+
+def run_label(run: ExperimentRun) -> str:
+    return "Baseline" if run.index == 0 else run.description
+
+
+def run_name(run: ExperimentRun) -> str:
+    return "baseline" if run.index == 0 else f"run {run.index}"
+
+
+def what_ran(outcome: IdeaOutcome, template: Template, backend: str) -> list[str]:
+    """The setup as it really was, one fact per line."""
+    ok = outcome.successful_runs
+    base = outcome.baseline
+    n = base.stats.n_seeds if base is not None and base.stats else 1
+    seeds = base.seeds if base is not None and base.seeds else list(range(n))
+    where = ("in an isolated Docker container with no network" if backend == "docker"
+             else "directly on the host machine, without a container")
+    lines = [f"Template: {template.name}. {template.description}".strip()]
+    if template.data_source:
+        lines.append(f"Data: {template.data_source}.")
+    runs = ", ".join(f"run {r.index} ({r.description})" for r in ok) or "none"
+    lines.append(f"Variants: the baseline (the unmodified template) and {len(ok)} "
+                 f"run{'s' if len(ok) != 1 else ''} that completed: {runs}.")
+    if n > 1:
+        lines.append(f"Seeds: every variant ran {n} times, with seeds "
+                     f"{', '.join(map(str, seeds))}; results are means over the seeds, with 95% "
+                     f"confidence intervals.")
+    else:
+        lines.append("Seeds: every variant ran once (n = 1): there are no error bars and no "
+                     "significance tests.")
+    lines.append(f"Where: every run executed {where}.")
+    direction = "lower" if outcome.lower_is_better else "higher"
+    lines.append(f"Primary metric: {outcome.primary_metric} ({direction} is better), averaged "
+                 f"over the groups.")
+    return lines
+
+
+def _cell(run: ExperimentRun, group: str, metric: str) -> str:
+    stats = run.stats.get(group, metric) if run.stats else None
+    if stats is None:
+        value = run.final_info.value(group, metric) if run.final_info else None
+        return number(value)
+    if stats.ci_low is None or stats.ci_high is None:
+        return number(stats.mean)
+    return f"{number(stats.mean)} [{number(stats.ci_low)}, {number(stats.ci_high)}]"
+
+
+def results_tables(outcome: IdeaOutcome) -> list[str]:
+    ok = [r for r in outcome.runs if r.ok and r.final_info is not None]
+    if not ok:
+        return ["No variant produced results."]
+    info = ok[0].final_info
+    assert info is not None
+    groups, metrics = info.groups, info.metrics
+    primary = outcome.primary_metric
+    ordered = [primary, *[m for m in metrics if m != primary]]
+    out = []
+    for metric in ordered:
+        rows = [[run_name(r), run_label(r), *(_cell(r, g, metric) for g in groups),
+                 number(r.primary) if metric == primary else ""] for r in ok]
+        headers = ["run", "change", *groups, "mean over groups" if metric == primary else ""]
+        if metric != primary:
+            rows = [row[:-1] for row in rows]
+            headers = headers[:-1]
+        title = "primary metric" if metric == primary else "another metric"
+        out += [f"`{metric}` ({title}):", table(headers, rows), ""]
+    return out
+
+
+def significance_lines(outcome: IdeaOutcome) -> list[str]:
+    comparisons = [(r, c) for r in outcome.successful_runs if r.stats for c in r.stats.comparisons]
+    tested = [(r, c) for r, c in comparisons if c.p_adjusted is not None]
+    if not tested:
+        return ["No significance test was possible (at least two seeds on each side are "
+                "needed): no difference can be called significant."]
+    lines = [f"Welch's t-test of each run against the baseline on {outcome.primary_metric}, per "
+             f"group, Holm-corrected over {len(tested)} comparisons (significant when the "
+             f"corrected p is below 0.05):"]
+    for run, c in tested:
+        verdict = ("significant, " + ("better" if c.better else "worse")) if c.significant \
+            else "not significant"
+        lines.append(f"- {run_name(run)} ({run.description}), {c.group}: difference "
+                     f"{c.difference:+.4g}, corrected p = {c.p_adjusted:.3g}: {verdict}.")
+    return lines
+
+
+def notes(outcome: IdeaOutcome, template: Template, backend: str) -> str:
+    idea = outcome.idea
+    lines = [f"# {idea.title}", "", f"Idea `{idea.name}`: {idea.experiment}", "",
+             "## What ran", "", *(f"- {line}" for line in what_ran(outcome, template, backend)),
+             "", "## Results", "", *results_tables(outcome),
+             "## Significance", "", *significance_lines(outcome)]
+    failures = [r for r in outcome.runs if not r.ok]
+    if failures:
+        lines += ["", "## Failures", ""]
+        lines += [f"- {run_name(r)} ({r.description}): {failure_summary(r.feedback)}"
+                  for r in failures]
+    lines += ["", f"Status: **{outcome.status}**" + (f" ({outcome.reason})" if outcome.reason else "")]
+    return "\n".join(lines) + "\n"
+
+
+def write_idea_records(idea_dir: Path, outcome: IdeaOutcome, template: Template,
+                       backend: str) -> None:
+    atomic_write_json(idea_dir / "labels.json",
+                      {f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok})
+    atomic_write_text(idea_dir / "notes.md", notes(outcome, template, backend))
+    atomic_write_json(idea_dir / "runs.json", outcome.runs)
+    atomic_write_text(idea_dir / "outcome.json", outcome.model_dump_json(indent=1))

@@ -1,0 +1,131 @@
+"""Plots: run the idea's plot.py over its run folders in the sandbox; ask for fixes on failure,
+and for a redraw when a check of the figures (``figure_checks``) finds problems."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from agents.domain.experiments import IdeaOutcome
+from agents.errors import LLMError
+from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
+from agents.experiment.figure_checks import CHECKS_FILE, FigureReport, check_figures, figure_feedback
+from agents.prompts import render
+from agents.prompts.format import code_block, fenced
+from agents.run.context import RunContext
+from agents.run.folder import atomic_write_text
+from sandbox.base import SandboxResult
+
+MAX_FIXES = 2
+
+
+async def plot_idea(ctx: RunContext, outcome: IdeaOutcome) -> IdeaOutcome:
+    """``outcome`` with its plots (``plots/*.png``), each checked (``figure_checks``) and
+    redrawn at most ``figure_fixes`` times; a plot that cannot be made, or a figure that stays
+    bad, is a note."""
+    idea_dir = ctx.run.idea_dir(outcome.idea.name)
+    code_dir = idea_dir / "code"
+    try:
+        pngs, why = await _make_plots(ctx, outcome, idea_dir, code_dir)
+    except LLMError as exc:
+        return _no_plots(ctx, outcome, f"plot.py failed and the coder gave no fix: {exc}")
+    if not pngs:
+        return _no_plots(ctx, outcome, why)
+    report = FigureReport()
+    while True:
+        verdicts = await check_figures(ctx, idea_dir, pngs)
+        report.rounds.append(verdicts)
+        atomic_write_text(idea_dir / "plots" / CHECKS_FILE, report.model_dump_json(indent=1))
+        bad = [v for v in verdicts if v.status == "problems"]
+        ctx.run.event("figure_check", idea=outcome.idea.name, round=len(report.rounds),
+                      figures=len(verdicts), bad=len(bad),
+                      unchecked=sum(v.status == "unchecked" for v in verdicts))
+        if not bad or report.fixes >= ctx.settings.figure_fixes:
+            break
+        drawn = (code_dir / "plot.py").read_text(encoding="utf-8")
+        try:
+            fixed = await _fix(ctx, code_dir, "It ran, but a check of its figures found these "
+                               "problems:", figure_feedback(bad))
+            redrawn, why = ((await _make_plots(ctx, outcome, idea_dir, code_dir)) if fixed
+                            else ([], "the coder gave no fix"))
+        except LLMError as exc:
+            redrawn, why = [], f"the coder gave no fix: {str(exc)[:300]}"
+        if not redrawn:  # no fix, or one that broke plot.py: keep the figures it drew before
+            report.notes.append(f"the figures could not be redrawn: {why}")
+            if (code_dir / "plot.py").read_text(encoding="utf-8") != drawn:
+                atomic_write_text(code_dir / "plot.py", drawn)
+                pngs, _ = await _make_plots(ctx, outcome, idea_dir, code_dir)  # cached: the same
+            break
+        pngs = redrawn
+        report.fixes += 1
+    atomic_write_text(idea_dir / "plots" / CHECKS_FILE, report.model_dump_json(indent=1))
+    final = report.rounds[-1]
+    notes = [f"figure {v.file}: {'; '.join(v.problems)[:400]}" for v in final
+             if v.status == "problems"]
+    kept = [v.file for v in final if v.valid_png and v.file in pngs]
+    if not kept:
+        return _no_plots(ctx, outcome, "no figure is a valid PNG image: " + "; ".join(notes))
+    return outcome.model_copy(update={"plots": kept, "plot_notes": [*outcome.plot_notes, *notes]})
+
+
+async def _fix(ctx: RunContext, code_dir: Path, what: str, feedback: str) -> bool:
+    """Ask the coder to fix plot.py; whether an edit was applied (``LLMError`` when none came)."""
+    current = (code_dir / "plot.py").read_text(encoding="utf-8")
+    messages = render("coder", "fix_plot", area=ctx.template.system_prompt,
+                      code=code_block("plot.py", current), outcome=what,
+                      feedback=fenced(feedback[-2500:]))
+
+    def parse(text: str) -> CoderReply:
+        return read_coder_reply(text, default_path="plot.py", current=current)
+
+    reply = await ctx.llm.ask("coder", "fix_plot", messages, parse, what="plot fix")
+    return not reply.done and apply_edits(code_dir, reply.edits).ok
+
+
+async def _make_plots(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
+                      code_dir: Path) -> tuple[list[str], str]:
+    """The PNG files plot.py wrote (fixed at most MAX_FIXES times when it fails), or none and
+    why; ``LLMError`` when the coder gave no fix."""
+    result: SandboxResult | None = None
+    for attempt in range(MAX_FIXES + 1):
+        result, pngs = await _run_plot(ctx, outcome, idea_dir, code_dir)
+        if result.ok and pngs:
+            return pngs, ""
+        if attempt == MAX_FIXES:
+            break
+        feedback = result.feedback() + ("" if pngs else "\nno *.png file was written")
+        if not await _fix(ctx, code_dir, "It failed:", feedback):
+            break
+    return [], "plot.py failed: " + (result.feedback()[-300:] if result else "")
+
+
+def _no_plots(ctx: RunContext, outcome: IdeaOutcome, note: str) -> IdeaOutcome:
+    ctx.run.event("plot_failed", idea=outcome.idea.name, feedback=note[-500:])
+    return outcome.model_copy(update={"plot_notes": [*outcome.plot_notes, note]})
+
+
+async def _run_plot(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
+                    code_dir: Path) -> tuple[SandboxResult, list[str]]:
+    job_dir = idea_dir / ".jobs" / "plot"
+    shutil.rmtree(job_dir, ignore_errors=True)
+    job_dir.mkdir(parents=True)
+    shutil.copy2(code_dir / "plot.py", job_dir / "plot.py")
+    for run in outcome.runs:
+        src = idea_dir / f"run_{run.index}"
+        if run.ok and src.is_dir():
+            shutil.copytree(src, job_dir / src.name, ignore=shutil.ignore_patterns("seed_*"))
+    if (idea_dir / "labels.json").exists():
+        shutil.copy2(idea_dir / "labels.json", job_dir / "labels.json")
+    job = await ctx.jobs.run(job_dir, ["python", "plot.py"], ctx.template.limits,
+                             labels={"idea": outcome.idea.name}, what="plot")
+    plots_dir = idea_dir / "plots"
+    plots_dir.mkdir(exist_ok=True)
+    for stale in plots_dir.glob("*.png"):  # a redrawn plot replaces every figure
+        stale.unlink()
+    pngs = []
+    for png in sorted(job_dir.glob("*.png")):
+        if png.is_file() and not png.is_symlink():  # empty or broken ones too: the check says so
+            shutil.copy2(png, plots_dir / png.name)
+            pngs.append(f"plots/{png.name}")
+    shutil.rmtree(job_dir, ignore_errors=True)
+    return job.result, pngs

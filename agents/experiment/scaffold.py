@@ -1,0 +1,200 @@
+"""A template-free run (``aisci run TOPIC --from-scratch``): the coder writes the experiment.
+
+Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for the topic from
+the results contract alone (data generated in code or bundled in scikit-learn). Seed 0 of the
+new experiment runs in the sandbox as the check: it must exit 0 and write a ``final_info.json``
+that keeps the contract and holds the named primary metric. A failed check goes back to the
+coder with its error, up to ``MAX_ATTEMPTS`` in all. Every attempt stays in the run folder
+(``scaffold/attempt_<k>/``, with ``scaffold/scaffold.json``); the one that passed becomes the
+run's template in ``template/``, with a ``template.toml``, ``prompt.json``, an empty
+``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template.
+A plot script that does not parse is replaced by the generic one (recorded).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agents.domain.names import slugify
+from agents.domain.results import contract_problems
+from agents.errors import AisciError, StructuredOutputError
+from agents.llm.client import LLMClient, current_stage
+from agents.llm.replies import ReplyError
+from agents.prompts import render
+from agents.run.folder import RunFolder, atomic_write_text
+from agents.run.jobs import JobRunner
+from sandbox.base import Limits
+
+TEMPLATE_DIR = "template"
+WORK_DIR = "scaffold"
+MAX_ATTEMPTS = 3
+LIMITS = Limits(timeout_s=300, memory_mb=2048, cpus=1)
+SKELETON = Path(__file__).resolve().parent.parent / "templates" / "skeleton"
+SYSTEM = ("You are an ambitious machine-learning researcher who runs careful, small, "
+          "well-controlled experiments and reports exactly what the numbers show.")
+
+_LINE = r"^[\s*_>#-]*{}[\s*_]*:[\s*_]*(.+?)\s*$"
+_FILE_BLOCK = re.compile(r"(experiment\.py|plot\.py)[^\n]*\n+\s*```[\w+-]*\n(.*?)```", re.DOTALL)
+_ANY_BLOCK = re.compile(r"```[\w+-]*\n(.*?)```", re.DOTALL)
+
+
+class Scaffold(BaseModel):
+    """What the coder wrote: the primary metric, the data, and the two files."""
+
+    metric: str
+    lower_is_better: bool
+    data: str
+    description: str
+    experiment: str
+    plot: str
+    plot_generated: bool = False  # the coder's plot.py did not parse: the generic one stands in
+
+
+class ScaffoldFailed(AisciError):
+    """The coder did not produce an experiment that runs (recorded in scaffold.json)."""
+
+
+def _line(text: str, name: str) -> str:
+    found = re.search(_LINE.format(name), text, re.IGNORECASE | re.MULTILINE)
+    return found.group(1).strip() if found else ""
+
+
+def _parses(code: str) -> str | None:
+    try:
+        ast.parse(code)  # parsed only, never run on the host
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    return None
+
+
+def read_scaffold(text: str) -> Scaffold:
+    """The coder's reply; ``ReplyError`` says precisely what is missing."""
+    metric_line = _line(text, "metric")
+    name = re.match(r"`?([A-Za-z_]\w*)`?", metric_line)
+    if not name:
+        raise ReplyError("there is no line 'Metric: <name> (higher is better)' naming the "
+                         "primary metric as it appears in final_info.json")
+    files = {f: body for f, body in _FILE_BLOCK.findall(text)}
+    blocks = _ANY_BLOCK.findall(text)
+    experiment = files.get("experiment.py") or (blocks[0] if blocks else "")
+    if not experiment.strip():
+        raise ReplyError("experiment.py is missing: put the whole file in one ```python block "
+                         "under a line 'experiment.py'")
+    problem = _parses(experiment)
+    if problem:
+        raise ReplyError(f"experiment.py does not parse ({problem})")
+    for needed, why in (("--out_dir", "accept --out_dir"), ("final_info", "write final_info.json")):
+        if needed not in experiment:
+            raise ReplyError(f"experiment.py does not {why}")
+    plot = files.get("plot.py") or (blocks[1] if len(blocks) > 1 else "")
+    generated = not plot.strip() or _parses(plot) is not None or "savefig" not in plot
+    if generated:
+        plot = (SKELETON / "plot.py").read_text(encoding="utf-8")
+    return Scaffold(metric=name.group(1), lower_is_better="lower" in metric_line.lower(),
+                    data=_line(text, "data") or "data generated in the experiment's code",
+                    description=_line(text, "description") or "An experiment written from scratch.",
+                    experiment=experiment.rstrip() + "\n", plot=plot.rstrip() + "\n",
+                    plot_generated=generated)
+
+
+def baseline_problems(info_path: Path, metric: str) -> list[str]:
+    """What is wrong with seed 0's final_info.json (empty when it keeps the contract)."""
+    if not info_path.is_file():
+        return ["experiment.py exited 0 but wrote no <out_dir>/final_info.json"]
+    try:
+        data = json.loads(info_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return [f"final_info.json is not valid JSON ({exc})"]
+    problems = contract_problems(data)
+    if not problems:
+        means = [g.get("means") for g in data.values()]
+        if not any(isinstance(m, dict) and metric in m for m in means):
+            problems.append(f"the primary metric {metric!r} is in no group's means "
+                            f"(they hold: {sorted({k for m in means if isinstance(m, dict) for k in m})})")
+    return problems
+
+
+async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: JobRunner) -> Path:
+    """The run's template folder, written by the coder and checked in the sandbox."""
+    target = run.path / TEMPLATE_DIR
+    if (target / "template.toml").is_file():  # a resumed run keeps its template
+        return target
+    token = current_stage.set("scaffold")
+    attempts: list[dict[str, object]] = []
+    try:
+        messages = render("coder", "scaffold", topic=topic, timeout=str(int(LIMITS.timeout_s)))
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                scaffold = await llm.ask("coder", "scaffold", messages, read_scaffold,
+                                         what="experiment",
+                                         repair_hint="Reply again in the shape asked for: the "
+                                         "Metric:, Data: and Description: lines, then experiment.py "
+                                         "and plot.py, each whole in one ```python block.")
+            except StructuredOutputError as exc:
+                attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
+                break
+            problems = await _check(run, jobs, attempt, scaffold)
+            attempts.append({"attempt": attempt, "metric": scaffold.metric,
+                             "plot_generated": scaffold.plot_generated,
+                             "verdict": "ok" if not problems else "failed", "problems": problems})
+            run.event("scaffold", attempt=attempt, ok=not problems, metric=scaffold.metric,
+                      problems=problems[:3])
+            if not problems:
+                _write_template(target, topic, scaffold)
+                return target
+            messages = render("coder", "fix_scaffold", topic=topic, experiment=scaffold.experiment,
+                              attempt=str(attempt), feedback="\n".join(problems)[-2500:],
+                              metric=f"{scaffold.metric} ({'lower' if scaffold.lower_is_better else 'higher'}"
+                                     " is better)")
+    finally:
+        current_stage.reset(token)
+        atomic_write_text(run.path / WORK_DIR / "scaffold.json", json.dumps(attempts, indent=1))
+    raise ScaffoldFailed(f"the coder wrote no experiment that runs in {len(attempts)} attempt(s); "
+                         f"each attempt and its problems are in {run.path / WORK_DIR}")
+
+
+async def _check(run: RunFolder, jobs: JobRunner, attempt: int, scaffold: Scaffold) -> list[str]:
+    work = run.path / WORK_DIR / f"attempt_{attempt}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / "experiment.py").write_text(scaffold.experiment, encoding="utf-8")
+    (work / "plot.py").write_text(scaffold.plot, encoding="utf-8")
+    outcome = await jobs.run(work, ["python", "experiment.py", "--out_dir=run_0", "--seed=0"],
+                             LIMITS, labels={"idea": "scaffold"}, outputs="run_0",
+                             expected_files=("run_0/final_info.json",), what=f"scaffold_{attempt}")
+    if outcome.result.verdict not in ("ok", "missing_results"):
+        return [outcome.result.feedback()]
+    return baseline_problems(work / "run_0" / "final_info.json", scaffold.metric)
+
+
+def _write_template(target: Path, topic: str, scaffold: Scaffold) -> None:
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(SKELETON / "latex", partial / "latex")
+    (partial / "experiment.py").write_text(scaffold.experiment, encoding="utf-8")
+    (partial / "plot.py").write_text(scaffold.plot, encoding="utf-8")
+    (partial / "prompt.json").write_text(json.dumps(
+        {"system": SYSTEM, "task_description": f"Written from scratch for the topic \"{topic}\". "
+         f"{scaffold.description} Data: {scaffold.data}."}, indent=2), encoding="utf-8")
+    (partial / "seed_ideas.json").write_text("[]\n", encoding="utf-8")
+    name = slugify(topic)
+    toml = "\n".join([
+        f"name = {json.dumps('from_scratch_' + name)}",
+        f"description = {json.dumps(scaffold.description)}",
+        f"primary_metric = {json.dumps(scaffold.metric)}",
+        'primary_group = "*"',
+        f"lower_is_better = {str(scaffold.lower_is_better).lower()}",
+        "max_runs = 2",
+        f"data = {json.dumps(scaffold.data)}",
+        "", "[seed]", 'argument = "--seed"',
+        "", "[limits]", f"timeout_s = {int(LIMITS.timeout_s)}", f"memory_mb = {LIMITS.memory_mb}",
+        "cpus = 1", "gpus = 0", ""])
+    (partial / "template.toml").write_text(toml, encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)

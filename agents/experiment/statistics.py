@@ -1,0 +1,102 @@
+"""Statistics over seeds: means, 95 % confidence intervals, and tests against the baseline.
+
+Every variant (the baseline included) runs once per seed. Per group and metric a run gets the
+mean, the sample standard deviation and a 95 % confidence interval of the mean from the t
+distribution (n >= 2). On the primary metric each run is compared with the baseline in every
+group by Welch's t-test (two-sided, scipy); the p-values of all comparisons of an idea are
+Holm-corrected together, and a difference is significant when its corrected p-value is below
+``ALPHA``. With one seed on either side there is no test: nothing is significant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from statistics import mean, stdev
+
+from scipy import stats as scipy_stats
+
+from agents.domain.results import Comparison, FinalInfo, GroupResult, MetricStats, RunStats, finite
+
+ALPHA = 0.05
+CONFIDENCE = 0.95
+
+
+def metric_stats(values: Sequence[float]) -> MetricStats:
+    kept = finite(list(values))
+    if not kept:
+        return MetricStats(n=0, mean=math.nan, values=list(values))
+    m = mean(kept)
+    if len(kept) < 2:
+        return MetricStats(n=len(kept), mean=m, values=kept)
+    sd = stdev(kept)
+    half = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
+    return MetricStats(n=len(kept), mean=m, std=sd, ci_low=m - half, ci_high=m + half, values=kept)
+
+
+def summarize(seed_infos: Sequence[FinalInfo]) -> tuple[FinalInfo, RunStats]:
+    """The mean result over seeds (as a ``FinalInfo``) and its statistics."""
+    groups: dict[str, dict[str, MetricStats]] = {}
+    for group in _ordered(info.groups for info in seed_infos):
+        metrics = _ordered(info.root[group].means for info in seed_infos if group in info.root)
+        groups[group] = {m: metric_stats([v for info in seed_infos
+                                          if (v := info.value(group, m)) is not None])
+                         for m in metrics}
+    mean_info = FinalInfo({
+        g: GroupResult(means={m: s.mean for m, s in ms.items()},
+                       stderrs={m: s.std / math.sqrt(s.n) for m, s in ms.items()
+                                if s.std is not None})
+        for g, ms in groups.items()})
+    return mean_info, RunStats(n_seeds=len(seed_infos), groups=groups)
+
+
+def _ordered(keys_per_item: object) -> list[str]:
+    seen: dict[str, None] = {}
+    for keys in keys_per_item:  # type: ignore[attr-defined]
+        seen.update(dict.fromkeys(keys))
+    return list(seen)
+
+
+def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
+                 lower_is_better: bool) -> dict[int, RunStats]:
+    """Each run's stats with its comparisons against the baseline (Holm over all of them)."""
+    raw: list[tuple[int, str, float, float | None]] = []
+    for index, run in runs.items():
+        for group in run.groups:
+            base, this = baseline.get(group, metric), run.get(group, metric)
+            if base is None or this is None or not (base.n and this.n):
+                continue
+            p = None
+            if base.n >= 2 and this.n >= 2:
+                if (base.std or 0) == 0 and (this.std or 0) == 0:
+                    p = 1.0 if base.mean == this.mean else 0.0
+                else:
+                    p = float(scipy_stats.ttest_ind(this.values, base.values,
+                                                    equal_var=False).pvalue)
+            raw.append((index, group, this.mean - base.mean, p))
+    adjusted = holm([p for *_, p in raw])
+    out = {index: run.model_copy(update={"comparisons": []}) for index, run in runs.items()}
+    for (index, group, diff, p), p_adj in zip(raw, adjusted, strict=True):
+        better = diff < 0 if lower_is_better else diff > 0
+        comparison = Comparison(group=group, metric=metric, difference=diff, p_value=p,
+                                p_adjusted=p_adj, better=better,
+                                significant=p_adj is not None and p_adj < ALPHA)
+        out[index] = out[index].model_copy(
+            update={"comparisons": [*out[index].comparisons, comparison]})
+    return out
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm-Bonferroni adjusted p-values (None stays None and is not counted).
+
+        >>> holm([0.01, 0.04, None, 0.03])
+        [0.03, 0.06, None, 0.06]
+    """
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(present)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = round(running, 12)
+    return adjusted

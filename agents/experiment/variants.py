@@ -1,0 +1,128 @@
+"""Run one variant of an idea's code: one sandbox job per seed, then the statistics over seeds.
+
+A variant's folder (``run_<k>/``) holds each seed's output in ``seed_<s>/``, the mean result
+over the seeds as ``final_info.json`` (the template's ``plot.py`` reads that), the first seed's
+other files (curves, arrays) beside it, ``stats.json`` (per group and metric: n, mean, std and
+the 95 % interval) and ``sandbox.json`` (each seed's verdict). The seeds are independent jobs:
+they run in parallel, within the run's concurrency limit, and are cached like every job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from pathlib import Path
+from typing import NamedTuple
+
+from agents.domain.results import FinalInfo, ResultsError, RunStats
+from agents.experiment.statistics import summarize
+from agents.run.context import RunContext
+from agents.run.folder import atomic_write_json, atomic_write_text, read_json
+from sandbox.base import SandboxResult, Verdict
+
+#: What is never copied from a code folder into a job (results, papers, figures, caches).
+COPY_IGNORE = shutil.ignore_patterns("run_*", "latex", "*.png", "__pycache__", "*.diff", ".*",
+                                     "seed_*")
+OUT = "out"
+
+
+class SeedResult(NamedTuple):
+    seed: int
+    result: SandboxResult
+    info: FinalInfo | None
+    cached: bool
+
+
+class VariantResult(NamedTuple):
+    verdict: Verdict
+    final_info: FinalInfo | None
+    stats: RunStats | None
+    feedback: str
+    duration_s: float
+    cached: bool
+    image: str | None
+    container: str | None
+    backend: str
+
+
+def code_files(code_dir: Path) -> list[str]:
+    return sorted(str(p.relative_to(code_dir)) for p in code_dir.rglob("*.py"))
+
+
+def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
+    """The job's command for ``seed``; a knob seed is written into the job's copy."""
+    command = ["python", "experiment.py", f"--out_dir={OUT}"]
+    control = ctx.template.seed
+    if control.argument:
+        command.append(f"{control.argument}={seed}")
+    elif control.knob:
+        path = job_dir / "experiment.py"
+        source = path.read_text(encoding="utf-8")
+        pattern = re.compile(rf"^{re.escape(control.knob)}\s*=.*$", re.MULTILINE)
+        path.write_text(pattern.sub(f"{control.knob} = {seed}", source, count=1), encoding="utf-8")
+    return command
+
+
+async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
+                    labels: dict[str, str]) -> SeedResult:
+    job_dir = dest.parent / ".jobs" / f"{dest.name}_seed_{seed}"
+    shutil.rmtree(job_dir, ignore_errors=True)
+    shutil.copytree(code_dir, job_dir, ignore=COPY_IGNORE)
+    command = _seeded_job(ctx, job_dir, seed)
+    outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
+                                 outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
+                                 what=f"{dest.name}/seed_{seed}")
+    result, info = outcome.result, None
+    if result.ok:
+        try:
+            info = FinalInfo.parse(read_json(job_dir / OUT / "final_info.json"))
+        except (ResultsError, ValueError, OSError) as exc:
+            result = result.model_copy(update={"verdict": "missing_results",
+                                               "detail": f"final_info.json: {exc}"})
+    seed_dir = dest / f"seed_{seed}"
+    shutil.rmtree(seed_dir, ignore_errors=True)
+    if (job_dir / OUT).is_dir():
+        shutil.move(str(job_dir / OUT), seed_dir)
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(seed_dir / "stdout.txt", result.stdout_tail)
+    atomic_write_text(seed_dir / "stderr.txt", result.stderr_tail)
+    shutil.rmtree(job_dir, ignore_errors=True)
+    return SeedResult(seed, result, info, outcome.cached)
+
+
+async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: dict[str, str],
+                      seeds: list[int] | None = None) -> VariantResult:
+    """Run ``code_dir`` once per seed (the run's, unless ``seeds`` are given) into ``dest``;
+    ok only when every seed is."""
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    results = await asyncio.gather(*(_one_seed(ctx, code_dir, dest, s, labels)
+                                     for s in (seeds or ctx.seeds)))
+    atomic_write_json(dest / "sandbox.json", [{"seed": s.seed, **s.result.model_dump(
+        exclude={"stdout_tail", "stderr_tail"})} for s in results])
+    failed = next((s for s in results if not s.result.ok), None)
+    first = results[0]
+    for item in (dest / f"seed_{first.seed}").iterdir():  # curves and arrays, for plot.py
+        target = dest / item.name
+        if item.is_file() and item.name not in ("final_info.json",):
+            shutil.copy2(item, target)
+        elif item.is_dir():
+            shutil.copytree(item, target, dirs_exist_ok=True)
+    duration = sum(s.result.duration_s for s in results)
+    def result(verdict: Verdict, info: FinalInfo | None, stats: RunStats | None,
+               feedback: str) -> VariantResult:
+        return VariantResult(verdict=verdict, final_info=info, stats=stats, feedback=feedback,
+                             duration_s=round(duration, 3), cached=all(s.cached for s in results),
+                             image=first.result.image, container=first.result.container,
+                             backend=first.result.backend)
+
+    if failed is not None:
+        feedback = failed.result.feedback()
+        if len(results) > 1:
+            feedback = f"seed {failed.seed}: {feedback}"
+        return result(failed.result.verdict, None, None, feedback)
+    mean_info, stats = summarize([s.info for s in results if s.info is not None])
+    atomic_write_json(dest / "final_info.json", mean_info)
+    atomic_write_json(dest / "stats.json", stats)
+    return result("ok", mean_info, stats, "")

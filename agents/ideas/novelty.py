@@ -1,0 +1,142 @@
+"""The novelty agent: a multi-round literature search it drives, ending in a verdict.
+
+It fails closed. When the model searches in its last round, it sees those results and must
+decide in one more turn; when no verdict comes (or the model fails), the idea counts as not
+novel, with the reason, and is run only with ``--include-not-novel``. Closest papers are
+matched to what the searches returned tolerantly (case, punctuation, a near-identical title),
+so their evidence is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import re
+from typing import Any, Literal, Self
+
+from agents.domain.ideas import Idea, NoveltyVerdict
+from agents.domain.reply import ReplyModel
+from agents.errors import LLMError
+from agents.literature.base import LiteratureError, LiteratureSource
+from agents.prompts import render
+from agents.prompts.format import json_block
+from agents.run.context import RunContext
+
+RESULTS_PER_QUERY = 8
+ABSTRACT_CHARS = 300
+TITLE_MATCH = 0.9
+
+
+class NoveltyStep(ReplyModel):
+    """One round: search again, or decide."""
+
+    action: Literal["search", "decide"]
+    query: str
+    novel: bool
+    closest: list[str]
+    reason: str
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(action="search", query="a few keywords", novel=False, closest=[],
+                   reason="why you search again, or why the idea is or is not novel")
+
+
+def normalize_title(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+def match_title(title: str, returned: list[str]) -> str | None:
+    """The returned title that ``title`` names (exact after normalising, else near-identical)."""
+    wanted = normalize_title(title)
+    if not wanted:
+        return None
+    by_norm = {normalize_title(t): t for t in returned}
+    if wanted in by_norm:
+        return by_norm[wanted]
+    best = max(by_norm, key=lambda t: difflib.SequenceMatcher(None, wanted, t).ratio(), default="")
+    if best and difflib.SequenceMatcher(None, wanted, best).ratio() >= TITLE_MATCH:
+        return by_norm[best]
+    return None
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    """A literature record as plain data (the sources return pydantic records)."""
+    data = record.model_dump(mode="json") if hasattr(record, "model_dump") else dict(record)
+    return {k: v for k, v in data.items() if v not in (None, "", [])}
+
+
+def searches_text(queries: list[str], found: list[list[dict[str, Any]]]) -> str:
+    if not queries:
+        return "No search has been made yet."
+    lines = ["The searches so far:"]
+    for n, (query, papers) in enumerate(zip(queries, found, strict=True), start=1):
+        lines.append(f"{n}. \"{query}\" returned {len(papers) or 'no'} papers"
+                     + (":" if papers else "."))
+        for p in papers:
+            abstract = str(p.get("abstract", ""))[:ABSTRACT_CHARS]
+            year = f" ({p['year']})" if p.get("year") else ""
+            lines.append(f"   - {p.get('title', '')}{year}" + (f": {abstract}" if abstract else ""))
+    return "\n".join(lines)
+
+
+async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | None) -> Idea:
+    rounds = ctx.settings.novelty_rounds
+    queries: list[str] = []
+    found: list[list[dict[str, Any]]] = []
+    papers: dict[str, dict[str, Any]] = {}
+    verdict: NoveltyVerdict | None = None
+    idea_json = json_block(idea.model_dump(include={"name", "title", "experiment"}))
+    undecided = ""
+    for round_no in range(1, rounds + 2):  # the extra round only to decide on the last results
+        last = round_no >= rounds
+        closing = ("You must decide in this round: reply with \"action\": \"decide\"."
+                   if last else "")
+        if round_no > rounds:
+            closing = ("Every search round is used: decide now, from the papers above, with "
+                       "\"action\": \"decide\".")
+        messages = render("novelty", "novelty_step", area=ctx.template.system_prompt, idea=idea_json,
+                          searches=searches_text(queries, found), round=str(min(round_no, rounds)),
+                          rounds=str(rounds), closing=closing)
+        try:
+            step = await ctx.llm.structured("novelty", "novelty_step", messages, NoveltyStep)
+        except LLMError as exc:
+            undecided = f"the novelty model failed: {str(exc)[:300]}"
+            break
+        if step.action == "decide":
+            verdict = NoveltyVerdict(novel=step.novel, closest=step.closest, reason=step.reason)
+            break
+        if round_no > rounds:
+            undecided = f"no verdict after {rounds} search rounds and a last turn to decide"
+            break
+        query = step.query.strip() or idea.title
+        queries.append(query)
+        try:
+            records = await asyncio.to_thread(source.search, query, RESULTS_PER_QUERY) if source else []
+        except LiteratureError as exc:
+            ctx.run.event("literature_error", idea=idea.name, query=query, error=str(exc)[:300])
+            records = []
+        ctx.run.event("literature_search", idea=idea.name, query=query,
+                      source=getattr(source, "name", "none"), results=len(records))
+        this = [record_dict(rec) for rec in records]
+        found.append(this)
+        for data in this:
+            papers.setdefault(normalize_title(str(data.get("title", ""))), data)
+    returned = [str(p.get("title", "")) for p in papers.values()]
+    if verdict is None:
+        verdict = NoveltyVerdict(novel=False, closest=[], reason=f"Not judged: {undecided}.",
+                                 undecided=undecided or "no verdict")
+    else:
+        kept = [m for t in verdict.closest if (m := match_title(t, returned))]
+        verdict = verdict.model_copy(update={"closest": list(dict.fromkeys(kept))})
+    return idea.model_copy(update={"novelty_verdict": verdict, "queries": queries,
+                                   "literature": list(papers.values())})
+
+
+async def check_all(ctx: RunContext, ideas: list[Idea], source: LiteratureSource | None,
+                    note: str = "") -> list[Idea]:
+    checked = [await check_idea(ctx, idea, source) for idea in ideas]
+    keep_all = ctx.settings.include_not_novel
+    return [i.model_copy(update={
+        "selected": keep_all or bool(i.novelty_verdict and i.novelty_verdict.novel),
+        "literature_note": note}) for i in checked]

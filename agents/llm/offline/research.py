@@ -1,0 +1,357 @@
+"""The offline model's research skills: ideas, reflection, novelty judgement, run plans, edits.
+
+Each skill takes the prompt text (what a real model gets) and returns its answer: JSON for
+the structured tasks, SEARCH/REPLACE text for edits. Everything is derived from the prompt
+(the template's code, the baseline, the idea, the literature found, the run history),
+deterministically.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import re
+from typing import Any
+
+from agents.llm.offline import reading
+from agents.llm.offline.knobs import Knob, fmt, knobs, mentions, variants
+
+_BASELINE = re.compile(r"from\s+(\"[^\"]*\"|[-+]?[0-9][0-9.eE+-]*|True|False)\s+to\b")
+_STOP = frozenset((
+    "tuning", "a", "an", "the", "of", "on", "in", "for", "and", "or", "to", "with", "by", "from", "is",
+    "are", "be", "as", "at", "via", "how", "does", "do", "what", "when", "its", "it", "this",
+    "that", "we", "our", "using", "use", "under", "between", "into", "than", "more", "less",
+    "study", "effect",
+))
+RESTATES = 0.85  # title similarity at which an idea restates a paper
+OVERLAP = 0.35  # share of key terms at which a paper covers the idea
+
+
+def _digest(*parts: str) -> int:
+    return int(hashlib.sha256("|".join(parts).encode()).hexdigest()[:8], 16)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case content words, plurals folded ('schedules' matches 'schedule')."""
+    words = re.findall(r"[a-z][a-z0-9]+", text.lower().replace("_", " "))
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+            for w in words if w not in _STOP and len(w) > 2}
+
+
+def _code(prompt: str) -> str:
+    return reading.files(prompt).get("experiment.py", "")
+
+
+def _metric(prompt: str) -> str:
+    return reading.text_after(prompt, r"The primary metric is `([^`]+)`", "the primary metric")
+
+
+# ---- ideas ---------------------------------------------------------------------------------
+
+
+def ideate(prompt: str) -> dict[str, Any]:
+    topic = reading.text_after(prompt, r"^The research topic: (.+)$")
+    metric = _metric(prompt)
+    count = reading.number_after(prompt, r"Propose (\d+) new research ideas", 2)
+    max_runs = reading.number_after(prompt, r"at most (\d+) times", 2)
+    seeds = [s for s in reading.json_values(reading.between(
+        prompt, r"ideas that come with the template", r"Propose \d+")) if isinstance(s, dict)]
+    taken = {str(s.get("name")) for s in seeds}
+    topic_words = content_words(topic)
+
+    def relevance(k: Knob) -> tuple[int, int, int]:
+        overlap = len(topic_words & content_words(k.words + " " + k.comment))
+        # Integers are mostly sizes and step counts: changing them changes the compute budget,
+        # so ideas on rates, coefficients and choices come first.
+        costly = isinstance(k.value, int) and not isinstance(k.value, bool)
+        return (-overlap, int(costly), _digest(topic, k.name) % 1000)
+
+    ideas = []
+    for knob in sorted(knobs(_code(prompt)), key=relevance):
+        values = variants(knob, max_runs)
+        name = f"{knob.words.replace(' ', '_')}_study"
+        if not values or name in taken:
+            continue
+        steps = ", then to ".join(fmt(x) for x in values)
+        h = _digest(topic, knob.name)
+        ideas.append({
+            "name": name,
+            "title": f"Tuning {knob.words.title()} for {topic[:1].upper() + topic[1:]}",
+            "experiment": (
+                f"Change {knob.name} from {fmt(knob.value)} to {steps}, one run each, keeping "
+                f"every other setting fixed; compare {metric} with the baseline on every group."),
+            "interestingness": 4 + h % 5, "feasibility": 9, "novelty": 3 + (h // 7) % 5,
+        })
+        if len(ideas) == count:
+            break
+    if not ideas:  # no knob found: the template's own seed ideas are the fallback
+        ideas = seeds[:count]
+    return {"ideas": ideas}
+
+
+def reflect_idea(prompt: str) -> dict[str, Any]:
+    """Keep the idea within the run budget: more planned values than runs are cut."""
+    found = reading.json_values(reading.between(prompt, r"refining this idea:", r"Check it critically"))
+    idea = dict(found[0]) if found and isinstance(found[0], dict) else {}
+    max_runs = reading.number_after(prompt, r"in at most (\d+) runs", 2)
+    experiment = str(idea.get("experiment", ""))
+    parts = re.split(r", then to ", experiment)
+    if len(parts) > max_runs:
+        tail = re.search(r", one run each.*$", parts[-1])
+        experiment = ", then to ".join(parts[:max_runs]) + (tail.group(0) if tail else ".")
+        idea["experiment"] = experiment
+        idea["feasibility"] = min(int(idea.get("feasibility", 9)), 9)
+    return idea
+
+
+# ---- novelty -------------------------------------------------------------------------------
+
+
+def normalize_title(title: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def _papers(prompt: str) -> list[dict[str, str]]:
+    """The papers the searches returned, as the prompt lists them ('- Title (Year): ...')."""
+    papers = []
+    for line in prompt.splitlines():
+        m = re.match(r"^\s+- (?P<title>.+?)(?: \((?P<year>\d{4})\))?(?:: (?P<abstract>.*))?$", line)
+        if m:
+            papers.append({"title": m.group("title"), "abstract": m.group("abstract") or ""})
+    return papers
+
+
+def restates(idea_title: str, paper_title: str) -> bool:
+    a, b = normalize_title(idea_title), normalize_title(paper_title)
+    return bool(a) and difflib.SequenceMatcher(None, a, b).ratio() >= RESTATES
+
+
+def novelty_step(prompt: str) -> dict[str, Any]:
+    values = reading.json_values(prompt)
+    idea = values[0] if values and isinstance(values[0], dict) else {}
+    round_no = reading.number_after(prompt, r"This is round (\d+) of at most", 1)
+    rounds = reading.number_after(prompt, r"This is round \d+ of at most (\d+)", 2)
+    must_decide = "decide now" in prompt or "You must decide" in prompt
+    papers = _papers(reading.between(prompt, r"The searches so far:", r"This is round"))
+    title = str(idea.get("title", ""))
+    idea_words = content_words(title + " " + str(idea.get("experiment", "")))
+    if not must_decide and round_no < rounds:
+        if round_no == 1:
+            query = " ".join(sorted(content_words(title))[:6]) or title
+        else:  # a second look: the knob itself, in plain words
+            knob = re.search(r"\b([A-Z][A-Z0-9_]{2,}|--[\w-]+)\b", str(idea.get("experiment", "")))
+            query = (knob.group(1).lower().strip("-").replace("_", " ") if knob
+                     else str(idea.get("name", ""))) + " neural network training"
+        return {"action": "search", "query": query, "novel": False, "closest": [],
+                "reason": "search the literature before deciding"}
+
+    def similarity(paper: dict[str, str]) -> float:
+        words = content_words(paper["title"] + " " + paper["abstract"])
+        return len(idea_words & words) / max(1, len(idea_words | words))
+
+    same = [p for p in papers if restates(title, p["title"])]
+    ranked = same + sorted((p for p in papers if p not in same), key=similarity, reverse=True)
+    ranked = ranked[:3]
+    if same:
+        return {"action": "decide", "query": "", "novel": False, "closest": [p["title"] for p in ranked],
+                "reason": f"The idea restates the paper '{same[0]['title']}', which the search "
+                          f"returned: it is not new."}
+    best = similarity(ranked[0]) if ranked else 0.0
+    novel = best < OVERLAP
+    if ranked:
+        reason = (f"The closest paper found, '{ranked[0]['title']}', shares {best:.0%} of its key "
+                  f"terms with the idea; " + ("it studies a different question." if novel
+                                              else "it already covers the idea."))
+    else:
+        reason = "No related paper was found in the searched literature."
+    return {"action": "decide", "query": "", "novel": novel,
+            "closest": [p["title"] for p in ranked], "reason": reason}
+
+
+# ---- runs ----------------------------------------------------------------------------------
+
+
+def _idea_experiment(prompt: str) -> str:
+    block = reading.between(prompt, r"The idea to test:\n", r"\n\n(?:The baseline|Your plan)")
+    return block.split("\n\n", 1)[-1].strip()
+
+
+def _baseline_value(experiment: str, knob: Knob) -> Any:
+    """The knob's baseline as the idea states it ('from 0.1 to ...'), else its current value."""
+    mention = mentions(experiment, knob.name)
+    found = _BASELINE.match(experiment[mention.end():].lstrip()) if mention else None
+    if found is None:
+        return knob.value
+    try:
+        return ast.literal_eval(found.group(1))
+    except (ValueError, SyntaxError):
+        return knob.value
+
+
+def planned_values(experiment: str, knob: Knob, count: int) -> list[Any]:
+    """The values an idea's experiment text asks for, in order ('to 0.5, then to 0.9')."""
+    found_name = mentions(experiment, knob.name)
+    after = experiment[found_name.end():] if found_name else ""
+    found = []
+    for raw in re.findall(r"\bto\s+(\"[^\"]*\"|'[^']*'|True|False|[-+]?[0-9][0-9.eE+-]*)", after):
+        try:
+            found.append(ast.literal_eval(raw.rstrip(".,;")))
+        except (ValueError, SyntaxError):
+            continue
+    return found or variants(knob, count)
+
+
+def _knob_for(experiment: str, code: str) -> Knob | None:
+    found = knobs(code)
+    named = [k for k in found if mentions(experiment, k.name)]
+    chosen = named or found
+    return chosen[0] if chosen else None
+
+
+def plan_runs(prompt: str) -> dict[str, Any]:
+    experiment = _idea_experiment(prompt)
+    max_runs = reading.number_after(prompt, r"at most (\d+) more runs", 2)
+    knob = _knob_for(experiment, _code(prompt))
+    if knob is None:
+        return {"runs": ["Run 1: no setting of the code could be found to change"]}
+    values = planned_values(experiment, knob, max_runs)[:max_runs]
+    return {"runs": [f"Run {i}: set {knob.name} to {fmt(v)}" for i, v in enumerate(values, 1)]}
+
+
+def retreat(base: Any, target: Any, failures: int) -> Any:
+    """A value ``failures`` halvings of the way back from ``target`` toward ``base``."""
+    if failures == 0 or isinstance(target, bool) or not isinstance(target, int | float):
+        return target
+    if not isinstance(base, int | float) or isinstance(base, bool):
+        return target
+    for _ in range(failures):
+        if isinstance(target, float) and base > 0 and target > 0:
+            target = float(f"{(base * target) ** 0.5:.3g}")  # halfway on a log scale
+        else:
+            target = type(target)(base + (target - base) / 2)
+    return target
+
+
+def edit_code(prompt: str) -> str:
+    run = reading.number_after(prompt, r"(?:Now make run|so that run) (\d+)", 1)
+    plan = re.findall(r"^- Run (\d+): set (\S+) to (.+)$", reading.between(
+        prompt, r"Your plan:\n", r"\n\n"), re.MULTILINE)
+    step = next(((name, raw) for index, name, raw in plan if int(index) == run), None)
+    if step is None:
+        return "DONE"
+    code = _code(prompt)
+    knob = next((k for k in knobs(code) if k.name == step[0]), None)
+    if knob is None:
+        return "DONE"
+    try:
+        target = ast.literal_eval(step[1].strip())
+    except (ValueError, SyntaxError):
+        return "DONE"
+    # Read the feedback: each failed attempt at this run moves the value back toward baseline.
+    history = reading.markdown_tables(reading.between(prompt, r"What has run so far:", r"\n\n"))
+    failures = sum(1 for row in (history[0] if history else [])
+                   if row.get("run") == f"run {run}" and row.get("verdict") != "ok")
+    value = retreat(_baseline_value(_idea_experiment(prompt), knob), target, failures)
+    note = f" (retry {failures}: the last attempt failed)" if failures else ""
+    return (f"Run {run}: {knob.name} = {fmt(value)}{note}\n\nexperiment.py\n<<<<<<< SEARCH\n"
+            f"{knob.line}\n=======\n{knob.with_value(value)}\n>>>>>>> REPLACE\n")
+
+
+def fix_plot(prompt: str) -> str:
+    """The offline model cannot debug plotting code: it says so and changes nothing."""
+    return "DONE"
+
+
+# ---- the tree search -----------------------------------------------------------------------
+#
+# Drafts take the idea's planned values in turn. The second draft writes its value through a
+# scale constant it forgets to define, the commonest slip of code models: so every search has
+# a failure whose error (a NameError) its debugging reads and fixes, on any template.
+
+SCALE_SUFFIX = "_SCALE"
+
+
+def _tree_idea(prompt: str) -> str:
+    block = reading.between(prompt, r"The idea to test:\n", r"\n\nThe variants tried so far")
+    return block.split("\n\n", 1)[-1].strip()
+
+
+def _edit(knob: Knob, new_line: str, why: str, change: str, extra: str = "") -> str:
+    replace = f"{extra}{new_line}" if extra else new_line
+    return (f"Why: {why}\nChange: {change}\n\nexperiment.py\n<<<<<<< SEARCH\n{knob.line}\n=======\n"
+            f"{replace}\n>>>>>>> REPLACE\n")
+
+
+def _bolder(knob: Knob) -> list[Any]:
+    """Values further out than the usual variants (ten times, a tenth)."""
+    v = knob.value
+    if isinstance(v, bool) or not isinstance(v, int | float) or not v:
+        return []
+    if isinstance(v, int):
+        return [v * 8, max(1, v // 8)]
+    return [float(f"{v * 10:.3g}"), float(f"{v / 10:.3g}")]
+
+
+def tree_draft(prompt: str) -> str:
+    experiment = _tree_idea(prompt)
+    code = _code(prompt)
+    knob = _knob_for(experiment, code)
+    if knob is None:
+        return "I found no setting of the code to change."
+    k = reading.number_after(prompt, r"Make draft (\d+) of", 1)
+    total = reading.number_after(prompt, r"Make draft \d+ of (\d+)", 3)
+    values = list(dict.fromkeys([*planned_values(experiment, knob, total), *variants(knob, total),
+                                 *_bolder(knob)]))
+    value = values[(k - 1) % len(values)] if values else knob.value
+    why = f"draft {k} tries {knob.name} = {fmt(value)}, one of the values the idea names"
+    base = _baseline_value(experiment, knob)
+    if k == 2 and isinstance(value, float) and isinstance(base, float) and base:
+        scale = f"{knob.name}{SCALE_SUFFIX}"
+        line = knob.line.replace(f"= {fmt(knob.value)}", f"= {fmt(base)} * {scale}", 1)
+        return _edit(knob, line, why, f"{knob.name} = {fmt(value)} via a scale factor")
+    return _edit(knob, knob.with_value(value), why, f"{knob.name} = {fmt(value)}")
+
+
+def tree_debug(prompt: str) -> str:
+    experiment = _tree_idea(prompt)
+    code = _code(prompt)
+    failure = reading.between(prompt, r"failed:\n```\n", r"\n```")
+    missing = re.search(r"NameError: name '(\w+)' is not defined", failure)
+    if missing and missing.group(1).endswith(SCALE_SUFFIX):
+        name = missing.group(1)[: -len(SCALE_SUFFIX)]
+        line = next((ln for ln in code.splitlines() if ln.startswith(f"{name} =")), None)
+        target = re.search(r"= ([-+\d.eE]+) \* ", line or "")
+        if line and target:  # the value draft 2 meant: the second the idea names
+            meant = Knob(name, float(target.group(1)), "", "constant", line)
+            wanted = [*planned_values(experiment, meant, 3), *variants(meant, 3)]
+            value = wanted[1] if len(wanted) > 1 else wanted[0]
+            factor = float(value) / float(target.group(1))
+            fix = f"{missing.group(1)} = {fmt(factor)}\n{line}"
+            return (f"Why: {missing.group(1)} was used before it was defined\nChange: define "
+                    f"{missing.group(1)}\n\nexperiment.py\n<<<<<<< SEARCH\n{line}\n=======\n{fix}\n"
+                    f">>>>>>> REPLACE\n")
+    found = _knob_for(experiment, code)
+    if found is None:
+        return "I found no setting of the code to change."
+    knob = found
+    value = retreat(_baseline_value(experiment, knob), knob.value, 1)
+    return _edit(knob, knob.with_value(value), "the value was too far from the baseline to train",
+                 f"{knob.name} = {fmt(value)}, halfway back to the baseline")
+
+
+def tree_improve(prompt: str) -> str:
+    experiment = _tree_idea(prompt)
+    code = _code(prompt)
+    knob = _knob_for(experiment, code)
+    if knob is None or isinstance(knob.value, bool | str):
+        return "I found no numeric setting of the code to push further."
+    base = _baseline_value(experiment, knob)
+    if not isinstance(base, int | float) or isinstance(base, bool) or base == knob.value:
+        return "The best variant is the baseline itself: there is no direction to follow."
+    step = knob.value - base
+    value = type(knob.value)(knob.value + step)
+    if isinstance(value, float):
+        value = float(f"{value:.3g}")
+    return _edit(knob, knob.with_value(value), f"the best variant moved {knob.name} away from the "
+                 f"baseline: going further the same way", f"{knob.name} = {fmt(value)}")

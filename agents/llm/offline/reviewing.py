@@ -1,0 +1,87 @@
+"""The offline model's reviewing skills: reviews computed from the paper text, their check,
+and the meta-review."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from statistics import mean
+from typing import Any
+
+from agents.llm.offline import reading
+
+_PERSONAS = (0, -1, 1)  # careful, sceptical, open-minded
+
+
+def _paper(prompt: str) -> str:
+    return reading.between(prompt, r"The paper under review:\n```\n", r"\n```\n")
+
+
+def review(prompt: str) -> dict[str, Any]:
+    paper = _paper(prompt)
+    index = reading.number_after(prompt, r"You are reviewer (\d+)", 1) - 1
+    numbers = len(re.findall(r"\b\d+\.\d+\b", paper))
+    figures = len(re.findall(r"\bFigure\b|\\includegraphics", paper))
+    citations = len(re.findall(r"\[\d+\]|\\cite[pt]?\{", paper)) + len(
+        re.findall(r"^References\s*$", paper, re.MULTILINE))
+    words = len(paper.split())
+    significant = bool(re.search(r"\bsignificantly better\b", paper))
+    single = bool(re.search(r"n = 1\b", paper))
+    strengths: list[str] = []
+    weaknesses: list[str] = []
+    (strengths if numbers >= 5 else weaknesses).append(
+        "Results are reported with concrete numbers." if numbers >= 5
+        else "Few quantitative results are reported.")
+    (strengths if figures else weaknesses).append(
+        "Figures support the claims." if figures else "The paper has no figures.")
+    (strengths if citations else weaknesses).append(
+        "The work is placed in the literature." if citations else "Related work is missing.")
+    if significant:
+        strengths.append("The change is significantly better than the baseline.")
+    else:
+        weaknesses.append("No significant improvement over the baseline is shown.")
+    weaknesses.append("Each variant ran once, so no claim can be tested." if single
+                      else "Experiments are small: few seeds and one small model.")
+    if words < 1500:
+        weaknesses.append("The paper is short; the analysis could go deeper.")
+    persona = _PERSONAS[index % len(_PERSONAS)]
+    base = 2 + (numbers >= 5) + (figures > 0) + (citations > 0) + significant + (words >= 1500)
+    overall = max(1, min(10, base + persona))
+    h = int(hashlib.sha256(f"{index}|{words}".encode()).hexdigest()[:4], 16)
+    sound = max(1, min(4, 1 + (numbers >= 5) + significant + (h % 2)))
+    return {
+        "summary": f"The paper reports a controlled study with {numbers} reported numbers, "
+                   f"{figures} figure references and {words} words.",
+        "strengths": strengths, "weaknesses": weaknesses,
+        "questions": ["How sensitive are the conclusions to the number of seeds?"],
+        "limitations": ["A small model on the template's data limits generality."],
+        "originality": max(1, min(4, 1 + (citations > 0) + (persona > 0))),
+        "quality": sound, "clarity": max(1, min(4, 1 + (figures > 0) + (words >= 800))),
+        "significance": max(1, min(4, 1 + significant + (persona > 0))),
+        "soundness": sound, "presentation": max(1, min(4, 1 + (figures > 0) + (citations > 0))),
+        "contribution": max(1, min(4, 1 + significant + (persona > 0))),
+        "overall": overall, "confidence": 3 + (h % 2), "ethical_concerns": False,
+        "decision": "accept" if overall >= 6 else "reject",
+    }
+
+
+def reflect_review(prompt: str) -> dict[str, Any]:
+    """Keep the review, made consistent: the decision follows the overall score."""
+    found = reading.json_values(reading.between(prompt, r"checking your own review:", r"Re-read the paper"))
+    result = dict(found[0]) if found and isinstance(found[0], dict) else {}
+    if isinstance(result.get("overall"), int):
+        result["decision"] = "accept" if result["overall"] >= 6 else "reject"
+    return result
+
+
+def meta_review(prompt: str) -> dict[str, Any]:
+    reviews = [r for r in reading.json_values(prompt) if isinstance(r, dict) and "overall" in r]
+    scores = [r.get("overall", 0) for r in reviews]
+    weaknesses = sorted({w for r in reviews for w in r.get("weaknesses", [])})
+    strengths = sorted({s for r in reviews for s in r.get("strengths", [])})
+    return {
+        "summary": f"{len(reviews)} reviews with overall scores {scores} "
+                   f"(mean {mean(scores) if scores else 0:.2f}).",
+        "strengths": strengths, "weaknesses": weaknesses,
+        "suggestions": [f"Address: {w}" for w in weaknesses],
+    }

@@ -1,0 +1,135 @@
+"""Numbers in LaTeX: where they are (sentences, captions, table rows) and how they are printed.
+
+``units`` cuts a LaTeX fragment into the pieces a number is judged in: the sentences of the
+prose, each caption, each row of a table the model wrote (the generated results table is
+left out: it is checked by identity). ``numbers`` finds every number in a unit, sentence-final
+ones included, in any form (``12``, ``0.93``, ``-0.01``, ``12\\%``, ``1.2e-3``,
+``$1.2\\times10^{-3}$``, ``\\num{0.87}``), with its printed precision, and leaves out numbers that
+are part of the document's structure: references, citations, labels, lengths, ``Table~2``,
+``run 1``, ``2-D``, years in citations, the 95 % of a confidence interval and the 0.05 of a
+significance level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+LOCK_BEGIN = "% aisci:results-table:begin"
+LOCK_END = "% aisci:results-table:end"
+
+UnitKind = Literal["sentence", "caption", "row"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: UnitKind
+    text: str  # the unit as written (what a removal takes out)
+    context: str = ""  # for a table row: its header row
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str
+    value: float  # as printed (a percentage is not divided by 100)
+    tolerance: float  # half a unit of the last printed digit
+    percent: bool
+
+
+_STRUCTURE = [re.compile(p) for p in (
+    r"\\(?:ref|eqref|autoref|cref|label|cite[a-z]*\*?|includegraphics|usepackage|input|include"
+    r"|bibliography\w*|begin|end|hspace|vspace|setlength|url|href)\s*(?:\[[^\]]*\])*\{[^}]*\}",
+    r"\[[^\]]*(?:width|height|scale|angle)[^\]]*\]",
+    r"\d+(?:\.\d+)?\s*(?:pt|cm|mm|em|ex|bp)\b",
+    r"\b(?:Tables?|Tab\.|Figures?|Fig\.|Sections?|Sec\.|Eqs?\.|Equations?|Appendix|Algorithm|"
+    r"Lines?)\s*~?\s*\d+(?:\s*(?:,|and|--|-)\s*\d+)*",
+    r"\b[Rr]uns?\s*(?:~|\\_|_|\s)\s*\d+(?:\s*(?:,|and|or|--|-|to)\s*\d+)*",
+    r"\bseeds?\s*~?\s*\d+(?:\s*(?:,|and|--|-|to)\s*\d+)*",
+    r"\b\d+\s*-?\s*[Dd]\b",
+    r"\b95\s*\\?%\s*(?=(?:confidence|CI|interval|c\.i\.))",
+    r"(?:\\alpha|\balpha|significance level(?: of)?)\s*[=:]?\s*\$?\s*0\.05",
+    r"\bp\s*\$?\s*[<>]\s*\$?\s*0\.0[15]",
+    r"\(\s*(?:19|20)\d\d[a-z]?\s*\)", r"\b(?:in|In|since|Since)\s+(?:19|20)\d\d\b",
+    r"et~?\s*al\.?,?\s*(?:19|20)\d\d",
+    r"\(\s*[ivx\d]\s*\)", r"\\item\s*\[[^\]]*\]",
+)]
+_NUMBER = re.compile(
+    r"(?<![\w.\\])(?P<sign>[-+\u2212])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?:\s*(?:[eE](?P<exp>[-+]?\d+)|\\times\s*10\s*\^\s*\{?\s*(?P<exp2>[-+\u2212]?\d+)\s*\}?))?"
+    r"(?P<pct>\s*\\%|\s*%| percent\b)?(?![\w]|\.\d)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\$(])")
+
+
+def _mask(text: str) -> str:
+    """``text`` with structural spans blanked (positions kept)."""
+    for pattern in _STRUCTURE:
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def _math_sign(text: str, start: int) -> bool:
+    """A ``$-$`` or ``$-0.1$`` minus just before a number."""
+    return text[max(0, start - 2):start].replace("$", "").strip() == "-"
+
+
+def numbers(text: str) -> list[Number]:
+    masked = _mask(text)
+    found = []
+    for m in _NUMBER.finditer(masked):
+        raw = m.group("num").replace(",", "")
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+        exponent = m.group("exp") or m.group("exp2")
+        scale = 10.0 ** int(exponent.replace("\u2212", "-")) if exponent else 1.0
+        value = float(raw) * scale
+        if m.group("sign") in ("-", "\u2212") or (not m.group("sign") and _math_sign(masked, m.start())):
+            value = -value
+        found.append(Number(text=m.group(0).strip(), value=value,
+                            tolerance=0.5 * 10.0 ** (-decimals) * scale + 1e-12,
+                            percent=bool(m.group("pct"))))
+    return found
+
+
+def strip_comments(latex: str) -> str:
+    return "\n".join(re.sub(r"(?<!\\)%.*$", "", line) for line in latex.splitlines())
+
+
+def _balanced(text: str, start: int) -> int:
+    """The index just after the brace group that opens at ``text[start] == '{'``."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif text[i] == "}" and text[i - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
+
+
+def without_locked_table(latex: str) -> str:
+    return re.sub(re.escape(LOCK_BEGIN) + r".*?" + re.escape(LOCK_END), " ", latex, flags=re.DOTALL)
+
+
+def units(latex: str) -> list[Unit]:
+    """The sentences, captions and table rows of a LaTeX fragment (locked table left out)."""
+    body = without_locked_table(latex)
+    found: list[Unit] = []
+    for m in list(re.finditer(r"\\caption\s*(?:\[[^\]]*\])?\{", body))[::-1]:
+        end = _balanced(body, m.end() - 1)
+        found.append(Unit("caption", body[m.end():end - 1]))
+        body = body[:m.start()] + " " * (end - m.start()) + body[end:]
+    for m in list(re.finditer(r"\\begin\{tabular\*?\}.*?\\end\{tabular\*?\}", body, re.DOTALL))[::-1]:
+        rows = [r.strip() for r in re.split(r"\\\\", m.group(0))]
+        rows = [re.sub(r"\\(?:toprule|midrule|bottomrule|hline|cline\{[^}]*\})", "", r).strip()
+                for r in rows]
+        rows = [r for r in rows if r and not r.startswith("\\end")]
+        header = re.sub(r"^\\begin\{tabular\*?\}\{[^}]*\}", "", rows[0]) if rows else ""
+        found += [Unit("row", row, context=header) for row in rows[1:]]
+        body = body[:m.start()] + " " * (m.end() - m.start()) + body[m.end():]
+    prose = re.sub(r"\\begin\{(?:figure|table)\*?\}.*?\\end\{(?:figure|table)\*?\}", " ", body,
+                   flags=re.DOTALL)
+    for paragraph in re.split(r"\n\s*\n", prose):
+        text = " ".join(paragraph.split())
+        found += [Unit("sentence", s) for s in _SENTENCE_END.split(text) if s.strip()]
+    return found

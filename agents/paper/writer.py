@@ -1,0 +1,334 @@
+"""The writer agent: fill the template's LaTeX skeleton section by section from the real runs.
+
+The model writes prose, each section as plain LaTeX in one fenced block; the program inserts
+what must not be retyped: the results table (from the run files, locked), the figures (from
+the idea's plots) and the bibliography (from the literature sources). Every section is checked
+(numbers, comparative claims) and sent back for a bounded number of revisions; a sentence
+that still fails is taken out, and the removal is recorded. One pass over the whole paper may
+revise sections once more. After every LaTeX fix round the final source is checked again:
+what is still wrong is in the paper's ``integrity`` report and ``problems``.
+
+A model that gives no usable answer for a section leaves a visible note in that section; a
+writer that fails for every section fails the paper, never the run. With ``--from-draft``, a
+section that the author's draft has is updated from it instead (``agents.paper.draft``); the
+author's own sentences are their claims (see ``IntegrityReport``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Self
+
+from agents.domain.experiments import IdeaOutcome
+from agents.domain.names import figure_label
+from agents.domain.papers import IntegrityReport, Paper
+from agents.domain.reply import ReplyModel
+from agents.errors import LLMError
+from agents.llm.replies import ReplyError
+from agents.paper.assemble import SECTIONS, assemble, clean_section, section_at
+from agents.paper.citations import Citation, citations_for, keep_known_citations
+from agents.paper.claims import check_claims
+from agents.paper.context import Figure, section_guidance, writer_context
+from agents.paper.draft import load_draft
+from agents.paper.facts import FactSheet, fact_sheet
+from agents.paper.integrity import authored_units, check_numbers, check_references, check_table
+from agents.paper.markup import balanced_environments
+from agents.paper.results_table import results_table
+from agents.prompts import render
+from agents.prompts.format import bullets
+from agents.run.context import RunContext
+from agents.run.folder import atomic_write_text
+
+# Room for one section, about twice what its guidance asks for (one paragraph is 150-250
+# tokens): a reply that runs past it, most often a small model repeating itself, is kept up to
+# its last sentence rather than asked for again with more room.
+SECTION_MAX_TOKENS = {"Abstract": 384, "Introduction": 640, "Related Work": 512, "Background": 448,
+                      "Method": 512, "Experimental Setup": 448, "Results": 640, "Conclusion": 384}
+FIX_ROUNDS = 2
+MAX_PAPER_PROBLEMS = 2
+REMOVAL_PASSES = 3
+FAILED_SECTION = r"\emph{(This section could not be written: the writer model gave no usable answer.)}"
+
+
+class PaperProblem(ReplyModel):
+    section: str
+    problem: str
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(section="Results", problem="What is wrong, and what to change.")
+
+
+class PaperCheck(ReplyModel):
+    problems: list[PaperProblem]
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(problems=[PaperProblem.example()])
+
+
+def figures_for(paper_dir: Path, idea_dir: Path, outcome: IdeaOutcome) -> list[Figure]:
+    figures = []
+    runs = len(outcome.successful_runs)
+    for rel in outcome.plots:
+        src = idea_dir / rel
+        if not src.is_file():
+            continue
+        shutil.copy2(src, paper_dir / src.name)
+        words = src.stem.replace("_", " ")
+        caption = (f"{words[:1].upper() + words[1:]}, as drawn by the template's plot script for "
+                   f"the baseline and {runs} run{'s' if runs != 1 else ''}.")
+        figures.append(Figure(file=src.name, caption=caption,
+                              label=figure_label(src.stem)))
+    return figures
+
+
+class Writer:
+    """One paper of one idea: the shared context, the sections, and what was checked."""
+
+    def __init__(self, ctx: RunContext, outcome: IdeaOutcome, context: str, sheet: FactSheet,
+                 cite_keys: set[str]):
+        self.ctx, self.outcome, self.context, self.sheet = ctx, outcome, context, sheet
+        self.cite_keys = cite_keys
+        self.authored: frozenset[str] = frozenset()  # the draft's sentences (IntegrityReport)
+        self.removed: list[str] = []
+        self.failed: list[str] = []
+        self.kept_draft: list[str] = []
+
+    def render(self, task: str, **values: Any) -> list[dict[str, Any]]:
+        return render("writer", task, area=self.ctx.template.system_prompt, **values)
+
+    def problems(self, text: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """(number problems as (unit, why), unsupported claims), the author's sentences aside."""
+        numbers = [(p.unit, p.message()) for p in check_numbers(text, self.sheet, self.authored)[1]
+                   if not p.from_draft]
+        return numbers, check_claims(text, self.sheet, self.authored)
+
+    @staticmethod
+    def shown(written: dict[str, str]) -> str:
+        shown = "\n\n".join(f"### {n}\n```latex\n{t}\n```" for n, t in written.items())
+        return ("## The sections written so far\n\n" + shown) if shown else ""
+
+    async def revise(self, name: str, draft: str, written: dict[str, str]) -> str:
+        """The author's draft of a section, brought up to date with the runs; the draft as it
+        was when the model gives no usable answer."""
+        messages = self.render("revise_draft_section", context=self.context,
+                               written=self.shown(written), section=name, draft=draft,
+                               guidance=section_guidance().get(name, ""))
+        try:
+            text = await self.ctx.llm.prose("writer", "revise_draft_section", messages,
+                                            languages=("latex", "tex"), check=clean_section,
+                                            max_tokens=room(name, draft),
+                                            what=f"update of the draft's {name} section")
+        except LLMError as exc:
+            try:
+                text = clean_section(draft)
+            except ReplyError:
+                return await self.section(name, written)
+            self.kept_draft.append(f"{name}: the writer gave no usable update of the draft "
+                                   f"({str(exc)[:160]}); the draft's text stands as it was")
+        return await self.verified(name, text, written)
+
+    async def section(self, name: str, written: dict[str, str]) -> str:
+        messages = self.render("write_section", context=self.context, written=self.shown(written),
+                               section=name, guidance=section_guidance().get(name, ""))
+        try:
+            text = await self.ctx.llm.prose("writer", "write_section", messages,
+                                            languages=("latex", "tex"), check=clean_section,
+                                            max_tokens=room(name),
+                                            what=f"{name} section")
+        except LLMError as exc:
+            self.failed.append(f"{name}: {str(exc)[:200]}")
+            return FAILED_SECTION
+        return await self.verified(name, text, written)
+
+    async def verified(self, name: str, text: str, written: dict[str, str],
+                       extra_problem: str = "") -> str:
+        """``text`` after at most ``--refine-rounds`` revisions; what still fails is taken out.
+
+        The revision prompt shows ``written`` (the sections its writing prompt showed, or the
+        whole paper) as that prompt did, so a local server reuses the prefix it evaluated."""
+        text = self.known_citations(name, text)
+        rounds = self.ctx.settings.refine_rounds
+        if extra_problem:  # a problem the whole-paper pass found gets its revision
+            rounds = max(rounds, 1)
+        for round_no in range(rounds + 1):
+            numbers, claims = self.problems(text)
+            problems = [f"{why}: \"{unit[:300]}\"" for unit, why in numbers]
+            problems += [f"this sentence claims an improvement that is not significant: "
+                         f"\"{c[:300]}\"" for c in claims]
+            if extra_problem and round_no == 0:
+                problems.insert(0, extra_problem)
+            if not problems:
+                return text
+            if round_no == rounds:
+                break
+            messages = self.render("refine_section", context=self.context,
+                                   written=self.shown(written), section=name, draft=text,
+                                   problems=bullets(problems))
+            try:
+                text = await self.ctx.llm.prose("writer", "refine_section", messages,
+                                                languages=("latex", "tex"), check=clean_section,
+                                                max_tokens=room(name, text),
+                                                what=f"revised {name} section")
+            except LLMError:
+                break
+            text = self.known_citations(name, text)
+        for _ in range(REMOVAL_PASSES):  # what a removal leaves is checked again
+            numbers, claims = self.problems(text)
+            failing = numbers + [(c, "an improvement claimed without a significant difference")
+                                 for c in claims]
+            removed = 0
+            for unit, why in failing:
+                text, gone = remove_unit(text, unit)
+                if gone:
+                    removed += 1
+                    self.removed.append(f"{name}: removed \"{unit[:120]}\" ({why})")
+            text = balanced_environments(text)  # a removed sentence may have opened a list
+            if not removed:
+                break
+        return text
+
+    def known_citations(self, name: str, text: str) -> str:
+        text, unknown = keep_known_citations(text, self.cite_keys)
+        if unknown:
+            self.removed.append(f"{name}: removed citations of {', '.join(sorted(set(unknown)))} "
+                                f"(not papers the literature search returned)")
+        return text
+
+    async def whole_paper_pass(self, sections: dict[str, str]) -> dict[str, str]:
+        messages = self.render("check_paper", context=self.context, written=self.shown(sections))
+        try:
+            check = await self.ctx.llm.structured("writer", "check_paper", messages, PaperCheck)
+        except LLMError:
+            return sections
+        out = dict(sections)
+        for problem in check.problems[:MAX_PAPER_PROBLEMS]:
+            name = next((s for s in SECTIONS if s.lower() == problem.section.strip().lower()), None)
+            if name is None or out[name] == FAILED_SECTION:
+                continue
+            out[name] = await self.verified(name, out[name], sections,
+                                            extra_problem=problem.problem)
+        return out
+
+
+def room(name: str, text: str = "") -> int:
+    """The tokens a reply with the ``name`` section may take: its share, or more for a longer
+    text being revised (an author's draft; about 3 characters a token, and room to spare)."""
+    return max(SECTION_MAX_TOKENS.get(name, 512), len(text) // 2)
+
+
+def remove_unit(text: str, unit: str) -> tuple[str, bool]:
+    """``text`` without ``unit`` (whitespace-insensitive), and whether it was found."""
+    words = unit.split()
+    if not words:
+        return text, False
+    pattern = r"\s*".join(re.escape(w) for w in words)
+    new, count = re.subn(pattern, "", text, count=1)
+    return (re.sub(r"[ \t]{2,}", " ", new).strip(), True) if count else (text, False)
+
+
+async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
+                      revision_notes: str = "") -> Paper:
+    """The idea's paper (``paper/`` or ``paper_v<N>/``); failures are recorded, not raised."""
+    idea = outcome.idea
+    idea_dir = ctx.run.idea_dir(idea.name)
+    paper_dir = idea_dir / ("paper" if version == 1 else f"paper_v{version}")
+    shutil.rmtree(paper_dir, ignore_errors=True)
+    shutil.copytree(ctx.template.path / "latex", paper_dir)
+    (paper_dir / "references.bib").unlink(missing_ok=True)
+    cites: list[Citation] = citations_for(idea)
+    atomic_write_text(paper_dir / "references.bib", "\n".join(c.bibtex for c in cites))
+    figures = figures_for(paper_dir, idea_dir, outcome)
+    notes = (idea_dir / "notes.md").read_text(encoding="utf-8") if (idea_dir / "notes.md").exists() else ""
+    sheet = fact_sheet(outcome, ctx.template.code(),
+                       setup=f"{ctx.template.description}\n{ctx.template.data_source}")
+    context = writer_context(topic=ctx.settings.topic, outcome=outcome, notes=notes,
+                             figures=figures, citations=cites, revision_notes=revision_notes)
+    writer = Writer(ctx, outcome, context, sheet, {c.key for c in cites})
+    draft = await load_draft(ctx)
+    drafted = {n: writer.known_citations(n, t) for n, t in (draft.sections if draft else {}).items()}
+    writer.authored = authored_units(*drafted.values())
+    sections: dict[str, str] = {}
+    for name in SECTIONS:
+        sections[name] = (await writer.revise(name, drafted[name], sections) if name in drafted
+                          else await writer.section(name, sections))
+    rel_tex = str((paper_dir / "template.tex").relative_to(ctx.run.path))
+    if len(writer.failed) == len(SECTIONS):
+        return Paper(idea_name=idea.name, version=version, status="failed", tex_path=rel_tex,
+                     reason="the writer model gave no usable section: " + writer.failed[0])
+    sections = await writer.whole_paper_pass(sections)
+    table = results_table(outcome)
+    skeleton = (paper_dir / "template.tex").read_text(encoding="utf-8")
+
+    def build() -> str:
+        source = assemble(skeleton, idea.title, sections, table=table, figures=figures,
+                          has_bib=bool(cites))
+        atomic_write_text(paper_dir / "template.tex", source)
+        return source
+
+    source = build()
+    compiled = await ctx.tex.compile(paper_dir)
+    for _ in range(FIX_ROUNDS):
+        if compiled.ok or compiled.error_line is None:
+            break
+        broken = section_at(source, compiled.error_line)
+        if broken is None or broken not in sections:
+            break
+        messages = writer.render("fix_latex", section=broken, draft=sections[broken],
+                                 log=compiled.log_excerpt)
+        try:
+            fixed = await ctx.llm.prose("writer", "fix_latex", messages, languages=("latex", "tex"),
+                                        check=clean_section, what=f"fixed {broken} section",
+                                        max_tokens=room(broken, sections[broken]))
+        except LLMError:
+            break
+        sections[broken] = await writer.verified(broken, fixed, sections)
+        source = build()
+        compiled = await ctx.tex.compile(paper_dir)
+    report = final_report(source, sections, table, sheet, writer.removed, writer.authored)
+    problems = [*writer.failed, *writer.kept_draft, *report.unverified,
+                *(f"unsupported claim: {c}" for c in report.claims),
+                *check_references(source, {c.key for c in cites}),
+                *(f"draft: {n}" for n in (draft.notes if draft is not None else [])),
+                *outcome.plot_notes]
+    if not report.table_intact:
+        problems.append("the results table does not match the run files")
+    compile_failure = ""
+    if not compiled.ok:
+        first_line = compiled.log_excerpt.splitlines()[0] if compiled.log_excerpt else "no log"
+        compile_failure = f"compile failed: {first_line}"
+        problems.append(compile_failure)
+    ctx.run.event("paper", idea=idea.name, version=version, compiled=compiled.ok,
+                  pages=compiled.pages, problems=len(problems), integrity_ok=report.ok,
+                  removed=len(report.removed), draft_sections=len(drafted))
+    return Paper(idea_name=idea.name, version=version,
+                 status="compiled" if compiled.ok else "not_compiled", reason=compile_failure,
+                 tex_path=rel_tex,
+                 pdf_path=str(compiled.pdf.relative_to(ctx.run.path)) if compiled.pdf else None,
+                 pages=compiled.pages, compile_log=compiled.log_excerpt, problems=problems,
+                 integrity=report, draft_sections=[n for n in SECTIONS if n in drafted])
+
+
+def final_report(source: str, sections: dict[str, str], table: str, sheet: FactSheet,
+                 removed: list[str], authored: frozenset[str] = frozenset()) -> IntegrityReport:
+    """The checks on what is finally in the paper, section by section, and the table; what
+    fails in the author's own sentences (``authored``) is listed apart, as the author's."""
+    checked, claims = 0, []
+    unverified: list[str] = []
+    from_draft: list[str] = []
+    for name, text in sections.items():
+        n, problems = check_numbers(text, sheet, authored)
+        checked += n
+        for p in problems:
+            (from_draft if p.from_draft else unverified).append(
+                f"{name}: {p.message()} (\"{p.unit[:120]}\")")
+        claims += [f"{name}: {c[:160]}" for c in check_claims(text, sheet, authored)]
+        from_draft += [f"{name}: an improvement the author claims without a significant "
+                       f"difference in these runs: {c[:160]}"
+                       for c in check_claims(text, sheet, authored, from_draft=True)]
+    table_problems = check_table(source, table) if table else []
+    return IntegrityReport(numbers_checked=checked, unverified=unverified, removed=removed,
+                           claims=claims, table_intact=not table_problems, from_draft=from_draft)

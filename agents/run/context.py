@@ -1,0 +1,77 @@
+"""What every node of the graph can reach at run time (not checkpointed: rebuilt on resume)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.config.settings import RunSettings
+from agents.domain.experiments import ExperimentRun
+from agents.errors import BudgetExceeded
+from agents.llm.client import LLMClient, current_stage
+from agents.run.folder import RunFolder
+from agents.run.jobs import JobRunner
+from agents.run.tex import Tex
+from agents.templates.template import PrimaryMetric, Template
+
+BASELINE_RECORD = "baseline/run_0/run.json"
+
+
+@dataclass
+class RunContext:
+    run: RunFolder
+    settings: RunSettings
+    template: Template
+    llm: LLMClient
+    jobs: JobRunner
+    tex: Tex
+    #: Estimated cost of one node of each stage (USD), for the budget check.
+    stage_estimates: dict[str, float] = field(default_factory=dict)
+    #: ``resume --retry-failed``: steps recorded as failed are done again.
+    retry_failed: bool = False
+    _metric: PrimaryMetric | None = field(default=None, repr=False)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds every variant runs with (one when the template cannot be seeded)."""
+        return list(range(self.settings.seeds)) if self.template.seed.possible else [0]
+
+    @property
+    def max_runs(self) -> int:
+        return self.settings.max_runs or self.template.max_runs
+
+    def baseline(self) -> ExperimentRun | None:
+        """The baseline run of this run (shared by every idea), once it has run."""
+        path = self.run.path / BASELINE_RECORD
+        if not path.is_file():
+            return None
+        return ExperimentRun.model_validate_json(path.read_text(encoding="utf-8"))
+
+    @property
+    def metric(self) -> PrimaryMetric:
+        """The primary metric: the template's, else the baseline's first metric."""
+        if self._metric is None:
+            base = self.baseline()
+            metric = self.template.metric(base.final_info if base else None)
+            if base is None and self.template.primary_metric is None:
+                return metric  # not known before the baseline ran: do not keep the guess
+            self._metric = metric
+        return self._metric
+
+    def stage(self, name: str) -> None:
+        """Mark the stage that the following LLM calls and events of this task belong to."""
+        current_stage.set(name)
+
+    def check_budget(self, stage: str) -> None:
+        """At a stage boundary: stop if this stage would take the run over --max-cost."""
+        budget = self.settings.max_cost
+        if budget is None:
+            return
+        spent = self.llm.spent_usd
+        expected = self.stage_estimates.get(stage, 0.0)
+        if spent + expected > budget:
+            self.run.event("budget_stop", stage=stage, spent_usd=round(spent, 6),
+                           expected_usd=round(expected, 6), max_cost=budget)
+            raise BudgetExceeded(
+                f"Stopped before {stage}: ${spent:.4f} spent and about ${expected:.4f} more "
+                f"needed, over the --max-cost of ${budget:g}. Everything so far is saved; "
+                f"continue with: aisci resume {self.run.id} --max-cost <higher budget>")

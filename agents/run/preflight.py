@@ -1,0 +1,148 @@
+"""Preflight checks: does each model answer (and how are its JSON answers held to form), does
+Docker, is TeX there? Each failure says how to fix it.
+
+Nothing here prints: the CLI shows the checks (``aisci doctor``) or stops a run on the first
+blocking failure, before anything is spent.
+
+    >>> from agents.config.settings import ModelSettings
+    >>> report = run_checks(ModelSettings(model="mock/aisci-offline"), "local")
+    >>> [(c.name, c.ok) for c in report.checks][:1]
+    [('model mock/aisci-offline', True)]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from agents.config.settings import ModelSettings
+from agents.run.model_check import Check, check_model
+
+TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
+                "texlive-fonts-recommended")
+
+
+class PreflightReport(NamedTuple):
+    checks: list[Check]
+    models: dict[str, ModelSettings]  # per role, with ``structured`` resolved
+
+
+def blocking_failures(checks: list[Check]) -> list[Check]:
+    """The failed checks that must stop a run."""
+    return [c for c in checks if not c.ok and c.blocking]
+
+
+# --- the sandbox and the tools ----------------------------------------------------------------
+
+
+def check_sandbox(backend: str) -> Check:
+    """Docker answers and the sandbox image is built (nothing to check for ``local``)."""
+    if backend == "local":
+        return Check(name="sandbox", ok=True, blocking=False,
+                     detail="--sandbox local: experiment code runs on this machine, unisolated")
+    from docker.errors import DockerException
+
+    from sandbox import images
+    from sandbox.base import SandboxUnavailable
+
+    try:
+        client = images.docker_client(timeout=15)
+    except SandboxUnavailable as exc:
+        denied = "Permission denied" in str(exc)
+        return Check(name="docker", ok=False, detail=str(exc), fix=(
+            "sudo usermod -aG docker $USER, then log in again; or use --sandbox local (unsafe)."
+            if denied else "bash scripts/setup_docker.sh (installs and starts Docker), or use "
+                           "--sandbox local (unsafe)."))
+    tag = images.image_tag()
+    try:
+        if not images.image_exists(client, tag):
+            return Check(name="sandbox image", ok=False, detail=f"Docker answers; image {tag} is missing",
+                         fix="aisci sandbox build (or bash scripts/setup.sh).")
+    except DockerException as exc:
+        return Check(name="sandbox image", ok=False, detail=f"Docker failed: {exc}",
+                     fix="bash scripts/setup_docker.sh, then aisci sandbox check.")
+    finally:
+        client.close()
+    return Check(name="docker", ok=True, detail=f"Docker answers; image {tag} is present")
+
+
+def check_paper_image() -> Check:
+    """The paper image (TeX and poppler, sandboxed) is built."""
+    from docker.errors import DockerException
+
+    from sandbox import images
+    from sandbox.base import SandboxUnavailable
+
+    tag = images.paper_image_tag()
+    try:
+        client = images.docker_client(timeout=15)
+        try:
+            present = images.image_exists(client, tag)
+        finally:
+            client.close()
+    except (SandboxUnavailable, DockerException) as exc:
+        return Check(name="paper image", ok=False, detail=f"Docker failed: {exc}",
+                     fix="bash scripts/setup_docker.sh, or --tex host (unisolated TeX).")
+    if not present:
+        return Check(name="paper image", ok=False, detail=f"image {tag} (TeX, poppler) is missing",
+                     fix="aisci sandbox build (or bash scripts/setup.sh); or --tex host.")
+    return Check(name="paper image", ok=True, detail=f"TeX runs sandboxed in {tag}")
+
+
+def check_tex() -> Check:
+    from agents.run.tex import tex_available
+
+    if tex_available():
+        return Check(name="tex", ok=True, blocking=False, detail="latexmk and pdflatex found")
+    return Check(name="tex", ok=False, blocking=False,
+                 detail="latexmk/pdflatex not found: papers are written but not compiled to PDF",
+                 fix=f"bash scripts/setup.sh, or: sudo apt-get install -y {TEX_PACKAGES}")
+
+
+def check_pdftotext() -> Check:
+    if shutil.which("pdftotext"):
+        return Check(name="pdftotext", ok=True, blocking=False, detail="pdftotext found")
+    return Check(name="pdftotext", ok=False, blocking=False,
+                 detail="pdftotext not found: reviewers cannot read the compiled PDF",
+                 fix="bash scripts/setup.sh, or: sudo apt-get install -y poppler-utils")
+
+
+# --- all of them ------------------------------------------------------------------------------
+
+
+async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings],
+                      sandbox_backend: str = "docker", *, tex_on_host: bool | None = None
+                      ) -> PreflightReport:
+    """``tex_on_host`` None: TeX goes where the sandbox goes (host for ``local``)."""
+    """Every check, models first: each distinct model (and server) is asked once."""
+    roles_of: dict[tuple[Any, ...], tuple[ModelSettings, list[str]]] = {}
+    if isinstance(model_settings, ModelSettings):
+        roles_of[(model_settings.model, model_settings.api_base)] = (model_settings, [])
+    else:
+        for role, settings in model_settings.items():
+            roles_of.setdefault((settings.model, settings.api_base), (settings, []))[1].append(role)
+    many = len(roles_of) > 1
+    results = await asyncio.gather(*(
+        check_model(settings, roles=tuple(roles) if many else ())
+        for settings, roles in roles_of.values()))
+    resolved: dict[str, ModelSettings] = {}
+    for (settings, roles), result in zip(roles_of.values(), results, strict=True):
+        for role in roles:
+            own = model_settings[role] if isinstance(model_settings, Mapping) else settings
+            resolved[role] = own.model_copy(update={
+                "structured": result.settings.structured,
+                "schema_via": result.settings.schema_via})
+    sandbox = await asyncio.to_thread(check_sandbox, sandbox_backend)
+    checks = [r.check for r in results]
+    on_host = sandbox_backend == "local" if tex_on_host is None else tex_on_host
+    tools = [check_tex(), check_pdftotext()] if on_host else [
+        await asyncio.to_thread(check_paper_image)]
+    return PreflightReport([*checks, sandbox, *tools], resolved)
+
+
+def run_checks(model_settings: ModelSettings | Mapping[str, ModelSettings],
+               sandbox_backend: str = "docker", *, tex_on_host: bool | None = None) -> PreflightReport:
+    """``arun_checks`` for synchronous callers (not from inside a running event loop)."""
+    return asyncio.run(arun_checks(model_settings, sandbox_backend, tex_on_host=tex_on_host))

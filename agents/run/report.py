@@ -1,0 +1,385 @@
+"""report.html: one static page that shows a whole run, built from the run folder's files.
+
+The page is self-contained (inline CSS, no script, nothing fetched from the network) and links
+to the run's own files by relative paths (plots, papers), so it works when opened from the run
+folder. Every value from the run is escaped. Missing or unreadable files are simply not shown,
+so a partial or failed run gets a partial page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from agents.run.folder import atomic_write_text
+from agents.run.report_tree import TREE_CSS, tree_of
+
+REPORT_NAME = "report.html"
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1100px;
+  padding:1.5em;color:#1d1d1f;background:#fff}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+h3{margin-top:1.5em}table{border-collapse:collapse;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.25em .55em;text-align:left;vertical-align:top}
+th{background:#f3f3f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
+pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:13px}
+code{background:#f3f3f5;padding:0 .2em}.muted{color:#666}
+.ok,.accept,.yes{color:#0a7d28;font-weight:600}.reject,.no,.bad{color:#b3261e;font-weight:600}
+.plots{display:flex;flex-wrap:wrap;gap:1em}.plots figure{margin:0}
+.plots img{max-width:500px;width:100%;border:1px solid #ddd}
+.review{border-left:4px solid #ccc;padding-left:1em;margin:1em 0}
+"""
+
+
+def write_report(run_dir: Path) -> Path:
+    """Build ``run_dir/report.html`` from the run folder and return its path.
+
+    Example::
+
+        from pathlib import Path
+        from agents.run.report import write_report
+
+        page = write_report(Path("runs/20250101-120000_momentum_in_small_networks"))
+        print(page)  # runs/.../report.html: open it in a browser
+    """
+    run = _json(run_dir / "run.json")
+    run = run if isinstance(run, dict) else {}
+    ideas = [i for i in _as_list(_json(run_dir / "ideas.json")) if isinstance(i, dict)]
+    title = f"aisci run: {run.get('topic') or run_dir.name}"
+    body = [f"<h1>{_e(title)}</h1>", _run_section(run_dir, run), _failures_section(run),
+            _ideas_section(ideas)]
+    body += [_idea_section(run_dir, name, ideas) for name in _idea_names(run_dir, ideas)]
+    body += [_cost_section(_json(run_dir / "cost.json")), _timing_section(run_dir, run)]
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}</style></head>\n<body>\n"
+            + "\n".join(part for part in body if part) + "\n</body></html>\n")
+    target = run_dir / REPORT_NAME
+    atomic_write_text(target, page)
+    return target
+
+
+# ---- sections ------------------------------------------------------------------------------
+
+
+def _run_section(run_dir: Path, run: dict[str, Any]) -> str:
+    rows = [("run", run.get("id", run_dir.name)), ("topic", run.get("topic")),
+            ("template", run.get("template")), ("status", run.get("status"))]
+    sandbox = run.get("sandbox")
+    if isinstance(sandbox, dict):
+        rows.append(("sandbox", sandbox.get("backend")))
+    models = run.get("models")
+    if isinstance(models, dict):
+        rows += [(f"model ({role})", m.get("model") if isinstance(m, dict) else m)
+                 for role, m in models.items()]
+    timings = run.get("timings")
+    if isinstance(timings, dict):
+        rows += [("started", timings.get("started")), ("finished", timings.get("finished")),
+                 ("wall time (s)", timings.get("wall_s"))]
+    return _table(["", ""], [(k, _e(v)) for k, v in rows if v not in (None, "")], header=False)
+
+
+def _failures_section(run: dict[str, Any]) -> str:
+    failures = [f for f in _as_list(run.get("failures")) if isinstance(f, dict)]
+    if not failures:
+        return ""
+    rows = [(_e(f.get("stage")), _e(f.get("idea") or "-"), _e(f.get("reason"))) for f in failures]
+    return "<h2>What failed</h2>" + _table(["stage", "idea", "reason"], rows)
+
+
+def _integrity(folder: Path) -> str:
+    """What the number and claim checks found in the final paper."""
+    record = _json(folder / "paper.json")
+    checks = record.get("integrity") if isinstance(record, dict) else None
+    if not isinstance(checks, dict):
+        return ""
+    problems = [*_as_list(checks.get("unverified")), *_as_list(checks.get("claims"))]
+    if not checks.get("table_intact", True):
+        problems.append("the results table does not match the run files")
+    verdict = ('<span class="ok">passed</span>' if not problems
+               else '<span class="bad">failed</span>')
+    lines = [f"<p>Integrity check: {verdict} ({_num(checks.get('numbers_checked'))} numbers "
+             f"checked).</p>"]
+    if problems:
+        lines.append(_list(problems))
+    removed = _as_list(checks.get("removed"))
+    if removed:
+        lines.append(f'<p class="muted">Taken out before publishing:</p>{_list(removed)}')
+    return "\n".join(lines)
+
+
+def _ideas_section(ideas: list[dict[str, Any]]) -> str:
+    if not ideas:
+        return ""
+    rows = []
+    for idea in ideas:
+        verdict = idea.get("novelty_verdict")
+        verdict = verdict if isinstance(verdict, dict) else {}
+        novel = "?" if not verdict else ("yes" if verdict.get("novel") else "no")
+        scores = [idea.get(k) for k in ("interestingness", "feasibility", "novelty")]
+        total = sum(s for s in scores if isinstance(s, int))
+        closest = _list(verdict.get("closest")) or "-"
+        rows.append((f"<code>{_e(idea.get('name'))}</code><br>{_e(idea.get('title'))}",
+                     *[_num(s) for s in scores], _num(total),
+                     f'<span class="{novel}">{novel}</span>',
+                     _yes_no(bool(idea.get("selected"))),
+                     closest + (f'<p class="muted">{_e(verdict["reason"])}</p>'
+                                if verdict.get("reason") else "")))
+    head = ["idea", "interest", "feasibility", "novelty", "score", "novel", "selected",
+            "closest papers"]
+    return "<h2>Ideas</h2>" + _table(head, rows)
+
+
+def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
+    folder = run_dir / "ideas" / name
+    idea = next((i for i in ideas if i.get("name") == name), {})
+    parts = [f'<h2 id="{_e(name)}">{_e(idea.get("title") or name)} '
+             f'<span class="muted">({_e(name)})</span></h2>']
+    runs = [r for r in _as_list(_json(folder / "runs.json")) if isinstance(r, dict)]
+    if runs:
+        parts += ["<h3>Runs</h3>", _runs_table(folder, runs)]
+    parts.append(tree_of(folder, _json))
+    notes = _text(folder / "notes.md")
+    if notes.startswith("# "):  # its title repeats the section's heading
+        notes = notes.partition("\n")[2]
+    if notes.strip():
+        parts += ["<h3>Notes</h3>", markdown(notes)]
+    plots = sorted((folder / "plots").glob("*.png"))
+    if plots:
+        figures = "".join(
+            f'<figure><img src="{_href(p, run_dir)}" alt="{_e(p.stem)}">'
+            f"<figcaption>{_e(p.name)}</figcaption></figure>" for p in plots)
+        parts += ["<h3>Plots</h3>", f'<div class="plots">{figures}</div>']
+    revised = sorted(folder.glob("paper_v*/paper.pdf"), key=lambda p: _index(p.parent.name))
+    papers = [p for p in [folder / "paper" / "paper.pdf", *revised] if p.is_file()]
+    if papers:
+        links = " · ".join(f'<a href="{_href(p, run_dir)}">{_e(p.parent.name)}/paper.pdf</a>'
+                           for p in papers)
+        parts += ["<h3>Paper</h3>", f"<p>{links}</p>"]
+    parts += [_integrity(paper_dir) for paper_dir in
+              [folder / "paper", *sorted(folder.glob("paper_v*"), key=lambda p: _index(p.name))]]
+    for reviews in [folder / "reviews", *sorted(folder.glob("reviews_v*"), key=lambda p: _index(p.name))]:
+        parts.append(_reviews(reviews))
+    return "\n".join(p for p in parts if p)
+
+
+def _runs_table(folder: Path, runs: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in runs:
+        index = r.get("index")
+        diff = r.get("diff") or _text(folder / "code" / f"run_{index}.diff")
+        detail = (f"<details><summary>diff</summary><pre>{_e(diff)}</pre></details>"
+                  if diff else "")
+        if r.get("feedback") and r.get("verdict") != "ok":
+            detail += f"<details><summary>feedback</summary><pre>{_e(r['feedback'])}</pre></details>"
+        verdict = str(r.get("verdict", "?"))
+        rows.append((f"run_{_e(index)}", _e(r.get("description")),
+                     f'<span class="{"ok" if verdict == "ok" else "bad"}">{_e(verdict)}</span>',
+                     _num(r.get("primary")), _num(r.get("attempts")), detail))
+    return _table(["run", "change", "verdict", "primary", "attempts", ""], rows)
+
+
+def _reviews(folder: Path) -> str:
+    reviews = sorted(folder.glob("review_*.json"), key=lambda p: _index(p.stem))
+    meta = _json(folder / "meta_review.json")
+    if not reviews and not isinstance(meta, dict):
+        return ""
+    parts = [f"<h3>Reviews <span class=\"muted\">({_e(folder.name)})</span></h3>"]
+    if isinstance(meta, dict):
+        decision = str(meta.get("decision", "?"))
+        parts.append(f'<p>Meta-review: <span class="{_e(decision)}">{_e(decision)}</span>, '
+                     f"mean overall {_num(meta.get('mean_overall'))}. {_e(meta.get('summary', ''))}</p>")
+    scores = ("soundness", "presentation", "contribution", "overall", "confidence")
+    for path in reviews:
+        review = _json(path)
+        if not isinstance(review, dict):
+            continue
+        decision = str(review.get("decision", "?"))
+        marks = ", ".join(f"{k} {_e(review.get(k))}" for k in scores if k in review)
+        parts.append(
+            f'<div class="review"><p><b>{_e(path.stem)}</b>: '
+            f'<span class="{_e(decision)}">{_e(decision)}</span> ({marks})</p>'
+            f"<p>{_e(review.get('summary', ''))}</p>"
+            + "".join(f"<p><b>{label}</b></p>{_list(review.get(key))}"
+                      for key, label in (("strengths", "Strengths"), ("weaknesses", "Weaknesses"))
+                      if review.get(key))
+            + "</div>")
+    return "\n".join(parts)
+
+
+def _cost_section(cost: Any) -> str:
+    if not isinstance(cost, dict):
+        return ""
+    rows = []
+    for group in ("total", "by_stage", "by_role", "by_model"):
+        lines = {"all": cost.get(group)} if group == "total" else cost.get(group)
+        if not isinstance(lines, dict):
+            continue
+        for key, line in lines.items():
+            if isinstance(line, dict):
+                usd = line.get("cost_usd")
+                rows.append((_e(group.removeprefix("by_")), _e(key), _num(line.get("calls")),
+                             _num(line.get("prompt_tokens")), _num(line.get("completion_tokens")),
+                             _num(f"{usd:.4f}" if isinstance(usd, int | float) else usd)))
+    note = ('<p class="muted">Notional prices of the offline model: no money was spent.</p>'
+            if cost.get("notional") else "")
+    head = ["group", "", "calls", "prompt tokens", "completion tokens", "cost (USD)"]
+    return "<h2>Cost</h2>" + note + _table(head, rows)
+
+
+def _timing_section(run_dir: Path, run: dict[str, Any]) -> str:
+    stages = stage_seconds(_events(run_dir / "events.jsonl"))
+    if not stages:
+        return ""
+    rows = [(_e(stage), _num(f"{s:.2f}")) for stage, s in stages.items()]
+    timings = run.get("timings")
+    wall = timings.get("wall_s") if isinstance(timings, dict) else None
+    if wall is not None:
+        rows.append(("<b>run (wall)</b>", _num(wall)))
+    return "<h2>Timings</h2>" + _table(["stage", "seconds"], rows)
+
+
+def stage_seconds(events: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Wall seconds per stage: each node_end counts from the previous boundary (a node_end or the
+    start of the process), so parallel experiment nodes add up to the stage's span, not more."""
+    out: dict[str, float] = {}
+    last: float | None = None
+    for event in events:
+        kind, ts = event.get("type"), event.get("ts")
+        if not isinstance(ts, int | float):
+            continue
+        if kind in ("run_start", "run_resume"):
+            last = ts
+        elif kind == "node_end" and last is not None:
+            node = str(event.get("node", "?"))
+            if not node.startswith("__") and not event.get("cached"):
+                out[node] = round(out.get(node, 0.0) + ts - last, 3)
+            last = ts
+    return out
+
+
+# ---- a small Markdown subset (headings, tables, lists, bold, code) ------------------------
+
+
+def markdown(text: str) -> str:
+    """Render the Markdown that aisci writes (notes.md) as escaped HTML."""
+    out: list[str] = []
+    table: list[list[str]] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if table:
+            head, *rows = [r for r in table if not all(re.fullmatch(r":?-+:?", c) for c in r)]
+            out.append(_table([_inline(c) for c in head], [[_inline(c) for c in r] for r in rows],
+                              escape_head=False))
+            table.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|"):
+            table.append([c.strip() for c in stripped[1:-1].split("|")])
+            continue
+        if stripped.startswith(("- ", "* ")):
+            items.append(stripped[2:])
+            continue
+        flush()
+        heading = re.match(r"(#{1,6})\s+(.*)", stripped)
+        if heading:
+            level = min(len(heading.group(1)) + 2, 6)  # under the page's own h1-h3
+            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif stripped:
+            out.append(f"<p>{_inline(stripped)}</p>")
+    flush()
+    return "\n".join(out)
+
+
+def _inline(text: str) -> str:
+    escaped = _e(text)
+    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        value = f"{value:.4g}"
+    return f'<span class="num">{_e("-" if value is None else value)}</span>'
+
+
+def _yes_no(flag: bool) -> str:
+    return f'<span class="{"yes" if flag else "no"}">{"yes" if flag else "no"}</span>'
+
+
+def _list(values: Any) -> str:
+    items = [v for v in _as_list(values) if v not in (None, "")]
+    return "<ul>" + "".join(f"<li>{_e(v)}</li>" for v in items) + "</ul>" if items else ""
+
+
+def _table(head: list[str], rows: Iterable[Iterable[str]], *, header: bool = True,
+           escape_head: bool = True) -> str:
+    """Cells are HTML already; header cells are escaped unless ``escape_head`` is False."""
+    head_html = ("<tr>" + "".join(f"<th>{_e(h) if escape_head else h}</th>" for h in head)
+                 + "</tr>") if header else ""
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table>{head_html}{body}</table>" if body or head_html else ""
+
+
+def _href(path: Path, root: Path) -> str:
+    return _e(quote(path.relative_to(root).as_posix()))
+
+
+def _index(stem: str) -> int:
+    digits = re.findall(r"\d+", stem)
+    return int(digits[-1]) if digits else 0
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return ""
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    out = []
+    for line in _text(path).splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:  # a line cut by a crash mid-write
+            continue
+        if isinstance(event, dict):
+            out.append(event)
+    return out
+
+
+def _idea_names(run_dir: Path, ideas: list[dict[str, Any]]) -> list[str]:
+    """Ideas with a folder: in ideas.json's order, then any others by name."""
+    folders = {p.name for p in (run_dir / "ideas").iterdir() if p.is_dir()} if (
+        run_dir / "ideas").is_dir() else set()
+    ordered = [str(i.get("name")) for i in ideas if str(i.get("name")) in folders]
+    return ordered + sorted(folders - set(ordered))

@@ -1,0 +1,156 @@
+"""Experiment templates: finding and loading one, and its primary metric.
+
+A template is a folder in the AI-Scientist format (``experiment.py --out_dir=<dir>`` writing
+``final_info.json``, ``plot.py``, ``prompt.json``, ``seed_ideas.json``, ``latex/template.tex``)
+with an optional ``template.toml`` (see TEMPLATES.md). ``check.py`` says what is wrong with a
+folder; this module loads a valid one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from agents.domain.ideas import IdeaDraft
+from agents.domain.results import FinalInfo
+from agents.errors import ConfigError, TemplateError
+from sandbox.base import Limits
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MAX_RUNS = 3
+
+
+def templates_dir() -> Path:
+    return Path(os.environ.get("AISCI_TEMPLATES_DIR", REPO_ROOT / "templates"))
+
+
+def available_templates() -> list[str]:
+    root = templates_dir()
+    return sorted(p.name for p in root.iterdir() if (p / "experiment.py").is_file()) if root.is_dir() else []
+
+
+class PrimaryMetric(BaseModel):
+    """The metric an idea is judged by: one group's mean, or the mean over groups (``*``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    group: str = "*"
+    lower_is_better: bool = False
+
+    def value(self, info: FinalInfo | None) -> float | None:
+        if info is None:
+            return None
+        groups = info.groups if self.group == "*" else [self.group]
+        values = [v for g in groups if (v := info.value(g, self.name)) is not None]
+        return mean(values) if values else None
+
+    def better(self, a: float, b: float) -> bool:
+        """Is ``a`` better than ``b``?"""
+        return a < b if self.lower_is_better else a > b
+
+    @property
+    def direction(self) -> str:
+        return "lower" if self.lower_is_better else "higher"
+
+
+class SeedControl(BaseModel):
+    """How one seed of a variant is run: an argument, a module constant, or not at all."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    argument: str | None = None  # e.g. "--seed": the job runs experiment.py --seed=<n>
+    knob: str | None = None  # e.g. "SEED": the job's copy has SEED = <n>
+
+    @property
+    def possible(self) -> bool:
+        return bool(self.argument or self.knob)
+
+
+class Template(BaseModel):
+    """A validated template folder and its settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    name: str
+    description: str = ""
+    system_prompt: str
+    task_description: str
+    seed_ideas: list[IdeaDraft]
+    primary_metric: str | None = None  # None: the baseline's first metric
+    primary_group: str = "*"
+    lower_is_better: bool = False
+    max_runs: int = DEFAULT_MAX_RUNS
+    limits: Limits = Limits()
+    seed: SeedControl = SeedControl()
+    data_source: str = ""
+
+    @property
+    def baseline_dir(self) -> Path:
+        return self.path / "run_0"
+
+    def metric(self, baseline: FinalInfo | None) -> PrimaryMetric:
+        """The primary metric: the template's, else the first metric of the baseline."""
+        name = self.primary_metric
+        if name is None and baseline is not None and baseline.metrics:
+            name = baseline.metrics[0]
+        return PrimaryMetric(name=name or "value", group=self.primary_group,
+                             lower_is_better=self.lower_is_better)
+
+    def code(self, name: str = "experiment.py") -> str:
+        return (self.path / name).read_text(encoding="utf-8")
+
+
+def resolve_template(name_or_path: str) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.is_dir() and (candidate / "experiment.py").exists():
+        return candidate.resolve()
+    if re.fullmatch(r"[\w.-]+", name_or_path) and (templates_dir() / name_or_path).is_dir():
+        return (templates_dir() / name_or_path).resolve()
+    known = ", ".join(available_templates()) or "none found"
+    raise ConfigError(f"Unknown template {name_or_path!r}. Available: {known}; or pass a folder.")
+
+
+def read_settings(path: Path) -> dict[str, Any]:
+    """``template.toml`` as data ({} when the template has none)."""
+    toml_path = path / "template.toml"
+    return tomllib.loads(toml_path.read_text(encoding="utf-8")) if toml_path.is_file() else {}
+
+
+def lower_keys(item: dict[str, Any]) -> dict[str, Any]:
+    """Seed ideas use the AI-Scientist capitalised keys (``Name``, ``Title``...)."""
+    return {k.lower(): v for k, v in item.items()}
+
+
+def load_template(name_or_path: str) -> Template:
+    from agents.templates.check import check_template
+
+    path = resolve_template(name_or_path)
+    problems = check_template(path)
+    if problems:
+        raise TemplateError(f"Template {path.name} is invalid: {problems[0]} "
+                            f"(run `aisci template check {path}` for all problems)")
+    prompt = json.loads((path / "prompt.json").read_text(encoding="utf-8"))
+    seeds = json.loads((path / "seed_ideas.json").read_text(encoding="utf-8"))
+    settings = read_settings(path)
+    return Template(
+        path=path, name=settings.get("name", path.name),
+        description=settings.get("description", ""),
+        system_prompt=prompt["system"], task_description=prompt["task_description"],
+        seed_ideas=[IdeaDraft.model_validate(lower_keys(s)) for s in seeds],
+        primary_metric=settings.get("primary_metric"),
+        primary_group=settings.get("primary_group", "*"),
+        lower_is_better=bool(settings.get("lower_is_better", False)),
+        max_runs=int(settings.get("max_runs", DEFAULT_MAX_RUNS)),
+        limits=Limits(**settings.get("limits", {})),
+        seed=SeedControl(**settings.get("seed", {})),
+        data_source=str(settings.get("data", "")),
+    )

@@ -1,0 +1,142 @@
+"""The two per-idea branches that run in parallel: research (experiment, plots, paper) and
+review (reviews and revisions).
+
+Each step of a branch leaves a record in the idea's folder (``outcome.json``, the paper's
+``paper.json``, ``reviews/outcome.json``); a branch that runs again (after a crash, or with
+``--retry-failed``) reuses what finished and redoes only what did not. Nothing here raises for
+a failure of science or of a model: it becomes a ``Failure`` in the state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.domain.experiments import IdeaOutcome
+from agents.domain.papers import Paper
+from agents.domain.reviews import ReviewOutcome
+from agents.domain.status import Failure
+from agents.experiment import agent as experimenter
+from agents.experiment import plotting
+from agents.experiment.notes import write_idea_records
+from agents.llm.gate import current_branch
+from agents.paper import writer
+from agents.review import reviewer
+from agents.run.context import RunContext
+from agents.run.folder import atomic_write_text
+from agents.run.tex import NO_TEX
+from agents.workflow.state import IdeaTask, PaperTask
+
+
+def begin(ctx: RunContext, stage: str, **fields: Any) -> None:
+    """A stage boundary inside a branch: budget check, then this task's events are tagged."""
+    ctx.check_budget(stage)
+    ctx.stage(stage)
+    ctx.run.event("node_start", node=stage, **fields)
+
+
+def _paper_record(ctx: RunContext, idea: str, version: int) -> Path:
+    folder = "paper" if version == 1 else f"paper_v{version}"
+    return ctx.run.idea_dir(idea) / folder / "paper.json"
+
+
+def _finished_paper(ctx: RunContext, idea: str, version: int) -> Paper | None:
+    record = _paper_record(ctx, idea, version)
+    if not record.is_file():
+        return None
+    previous = Paper.model_validate_json(record.read_text(encoding="utf-8"))
+    return None if previous.status == "failed" and ctx.retry_failed else previous
+
+
+async def _paper(ctx: RunContext, outcome: IdeaOutcome, version: int, stage: str,
+                 notes: str = "") -> Paper:
+    done = _finished_paper(ctx, outcome.idea.name, version)
+    if done is not None:
+        return done
+    begin(ctx, stage, idea=outcome.idea.name, version=version)
+    record = _paper_record(ctx, outcome.idea.name, version)
+    paper = await writer.write_paper(ctx, outcome, version=version, revision_notes=notes)
+    atomic_write_text(record, paper.model_dump_json(indent=1))
+    return paper
+
+
+async def research_idea(task: IdeaTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    idea = task["idea"]
+    current_branch.set(idea.name)
+    begin(ctx, "experiment", idea=idea.name)
+    outcome = await experimenter.run_idea(ctx, idea, retry_failed=ctx.retry_failed)
+    if outcome.status != "done":
+        return {"outcomes": [outcome],
+                "failures": [Failure(stage="experiment", idea=idea.name, reason=outcome.reason)]}
+    if not outcome.plots and not outcome.plot_notes:
+        begin(ctx, "plot", idea=idea.name)
+        outcome = await plotting.plot_idea(ctx, outcome)
+        write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template,
+                           ctx.settings.sandbox.value)
+    paper = await _paper(ctx, outcome, 1, "write_paper")
+    return {"outcomes": [outcome], "papers": [paper], "failures": paper_failures(paper, "write_paper")}
+
+
+def paper_failures(paper: Paper, stage: str) -> list[Failure]:
+    """A paper the writer gave up on, or one whose LaTeX did not compile, is a failure of the
+    run (the paper is still reviewed from its source). Without TeX at all nothing compiles,
+    as the run said when it started: that is not counted again for each paper."""
+    if paper.status == "failed":
+        return [Failure(stage=stage, idea=paper.idea_name, reason=paper.reason)]
+    if paper.status == "not_compiled" and not paper.compile_log.startswith(NO_TEX):
+        return [Failure(stage="compile_paper", idea=paper.idea_name,
+                        reason=paper.reason or "compile failed")]
+    return []
+
+
+async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
+    folder = ctx.run.idea_dir(paper.idea_name) / ("reviews" if paper.version == 1
+                                                   else f"reviews_v{paper.version}")
+    record = folder / "outcome.json"
+    if record.is_file():
+        return ReviewOutcome.model_validate_json(record.read_text(encoding="utf-8"))
+    begin(ctx, "review", idea=paper.idea_name, version=paper.version)
+    pdf = ctx.run.path / paper.pdf_path if paper.pdf_path else None
+    text = await ctx.tex.pdf_text(pdf) if pdf is not None and pdf.is_file() else ""
+    text = reviewer.paper_text(text, ctx.run.path / paper.tex_path)
+    figures = sorted((ctx.run.path / paper.tex_path).parent.glob("*.png"))
+    outcome = await reviewer.review_text(
+        ctx.llm, text, num_reviewers=ctx.settings.num_reviewers, idea_name=paper.idea_name,
+        version=paper.version, title=title, figures=figures,
+        reflections=ctx.settings.review_reflections, area=ctx.template.system_prompt)
+    reviewer.save_reviews(outcome, folder)
+    atomic_write_text(record, outcome.model_dump_json(indent=1))
+    ctx.run.event("review", idea=paper.idea_name, version=paper.version,
+                  mean_overall=outcome.mean_overall, decision=outcome.decision,
+                  failed_reviewers=len(outcome.failed_reviewers))
+    return outcome
+
+
+async def review_paper(task: PaperTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    paper, outcome = task["paper"], task["outcome"]
+    current_branch.set(paper.idea_name)
+    title = outcome.idea.title
+    results: list[ReviewOutcome] = []
+    papers: list[Paper] = []
+    failures: list[Failure] = []
+    for version in range(1, ctx.settings.revise + 2):
+        if version > 1:
+            notes = "\n".join(results[-1].meta.suggestions)
+            paper = await _paper(ctx, outcome, version, "revise", notes)
+            papers.append(paper)
+            failures += paper_failures(paper, "revise")
+            if paper.status == "failed":
+                break
+        try:
+            verdict = await _review(ctx, paper, title)
+        except reviewer.AllReviewersFailed as exc:
+            failures.append(Failure(stage="review", idea=paper.idea_name, reason=str(exc)[:500]))
+            break
+        results.append(verdict)
+        failures += [Failure(stage="review", idea=paper.idea_name, reason=f)
+                     for f in verdict.failed_reviewers]
+    return {"reviews": results, "papers": papers, "failures": failures}

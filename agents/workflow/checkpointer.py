@@ -1,0 +1,77 @@
+"""Where a run's LangGraph checkpoints live: SQLite in the run folder (the default), or a
+PostgreSQL database shared by a team (``--checkpointer postgresql://...``).
+
+With SQLite, ``checkpoints.sqlite`` makes the run folder self-contained. With PostgreSQL the
+state of every run is in one database, keyed by the run's id, so any machine that can reach the
+database (and sees the run folder) can ``aisci resume`` it. Checkpoints restore only aisci's
+own domain records (an allow-list of classes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import AsyncIterator
+from typing import Any, NamedTuple
+
+from agents.errors import ConfigError
+from agents.run.folder import RunFolder
+
+POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+SQLITE_THREAD = "research"
+SQLITE_BUSY_S = 60.0
+
+
+class Checkpointer(NamedTuple):
+    saver: Any  # a langgraph BaseCheckpointSaver
+    thread_id: str
+
+
+def is_postgres(dsn: str | None) -> bool:
+    return bool(dsn) and dsn.startswith(POSTGRES_SCHEMES)  # type: ignore[union-attr]
+
+
+def checkpoint_serializer() -> Any:
+    """Checkpoints restore only our own domain records (an explicit allow-list, no warnings)."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+    from pydantic import BaseModel
+
+    from agents.domain import experiments, ideas, papers, results, reviews, status
+
+    allowed = [(module.__name__, name) for module in (experiments, ideas, papers, results,
+                                                       reviews, status)
+               for name, obj in vars(module).items()
+               if inspect.isclass(obj) and issubclass(obj, BaseModel)
+               and obj.__module__ == module.__name__]
+    allowed.append((status.__name__, "RunStatus"))
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+@contextlib.asynccontextmanager
+async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Checkpointer]:
+    """The saver for ``run``: PostgreSQL when ``dsn`` is a postgresql:// URL, else SQLite."""
+    serde = checkpoint_serializer()
+    if is_postgres(dsn):
+        try:
+            from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        except ImportError as exc:
+            raise ConfigError("--checkpointer postgresql://... needs the postgres extra: "
+                              "pip install 'aisci[postgres]'") from exc
+        import psycopg
+
+        try:
+            async with AsyncPostgresSaver.from_conn_string(dsn or "", serde=serde) as saver:
+                await saver.setup()
+                yield Checkpointer(saver, run.id)
+        except psycopg.OperationalError as exc:
+            from agents.config.secrets import redact
+
+            raise ConfigError(f"cannot reach the checkpoint database: "
+                              f"{redact(str(exc).splitlines()[0])}") from None
+        return
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    # A generous busy timeout: on a loaded machine a writer can wait longer than sqlite's 5 s.
+    async with aiosqlite.connect(str(run.checkpoints), timeout=SQLITE_BUSY_S) as conn:
+        yield Checkpointer(AsyncSqliteSaver(conn, serde=serde), SQLITE_THREAD)

@@ -1,0 +1,167 @@
+"""The research workflow: one LangGraph StateGraph, checkpointed into the run folder.
+
+    baseline -> ideate -> check_novelty -> [approve_ideas]
+      -> (Send per selected idea) research_idea: experiment -> plots -> paper
+      -> [approve_paper] -> (Send per paper) review_paper: reviews (-> revise -> reviews)*
+      -> finish
+
+The per-idea branches run in parallel (``max_concurrency``). The approve nodes pause the run
+(a LangGraph interrupt) only when the user asked for that checkpoint with ``--approve``; the
+answer arrives with ``aisci resume`` or at the terminal. Failures of science and of models are
+data in the state (``failures``); ``finish`` turns them into the run's status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send, interrupt
+
+from agents.domain.status import Failure, RunStatus
+from agents.experiment.baseline import run_baseline
+from agents.ideas import ideation, novelty
+from agents.literature.registry import literature_for_run
+from agents.llm.runtime import is_offline_model
+from agents.run.context import RunContext
+from agents.run.cost import CostLedger
+from agents.workflow.branches import begin, research_idea, review_paper
+from agents.workflow.state import IdeaTask, PaperTask, ResearchState
+
+#: The graph's nodes, and the stages inside the per-idea branches (events name both).
+NODES = ("baseline", "ideate", "check_novelty", "approve_ideas", "research_idea", "approve_paper",
+         "review_paper", "finish")
+STAGES = ("experiment", "plot", "write_paper", "review", "revise")
+
+
+def _node(runtime: Runtime[RunContext], stage: str) -> RunContext:
+    ctx = runtime.context
+    begin(ctx, stage)
+    return ctx
+
+
+async def baseline_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _node(runtime, "baseline")
+    run = await run_baseline(ctx)
+    if run.ok:
+        return {"baseline": run}
+    return {"baseline": run, "failures": [Failure(
+        stage="baseline", reason=f"the template's baseline did not run: {run.feedback[:500]}")]}
+
+
+def after_baseline(state: ResearchState) -> str:
+    return "ideate" if state["baseline"].ok else "finish"
+
+
+async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _node(runtime, "ideate")
+    ideas = await ideation.ideate(ctx, state["topic"])
+    ctx.run.write_json("ideas.json", ideas)
+    return {"ideas": ideas}
+
+
+async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _node(runtime, "check_novelty")
+    real_model = not is_offline_model(ctx.settings.model_for("novelty").model)
+    source, note = await asyncio.to_thread(literature_for_run, ctx.settings.literature.value,
+                                           real_model=real_model)
+    if note:
+        ctx.run.event("literature_note", note=note)
+    ideas = await novelty.check_all(ctx, state["ideas"], source, note)
+    ctx.run.write_json("ideas.json", ideas)
+    return {"ideas": ideas}
+
+
+async def approve_ideas_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    if "ideas" not in ctx.settings.approve:
+        return {}
+    ideas = state["ideas"]
+    answer = interrupt({"checkpoint": "ideas", "ideas": [
+        {"name": i.name, "title": i.title, "selected": i.selected,
+         "novel": bool(i.novelty_verdict and i.novelty_verdict.novel)} for i in ideas]})
+    # After the interrupt: the node re-runs from its start on resume, so nothing above has effects.
+    approved = bool(answer)
+    ctx.run.event("approval", checkpoint="ideas", approved=approved)
+    if approved:
+        return {}
+    ideas = [i.model_copy(update={"selected": False}) for i in ideas]
+    ctx.run.write_json("ideas.json", ideas)
+    return {"ideas": ideas, "declined": "ideas"}
+
+
+def fan_out_ideas(state: ResearchState) -> list[Send] | str:
+    selected = [i for i in state["ideas"] if i.selected]
+    if not selected:
+        return "finish"
+    return [Send("research_idea", IdeaTask(idea=idea)) for idea in selected]
+
+
+async def approve_paper_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    papers = [p for p in state.get("papers", []) if p.status != "failed"]
+    if "paper" not in ctx.settings.approve or not papers:
+        return {}
+    answer = interrupt({"checkpoint": "paper", "papers": [p.pdf_path or p.tex_path for p in papers]})
+    approved = bool(answer)
+    ctx.run.event("approval", checkpoint="paper", approved=approved)
+    return {"papers_approved": True} if approved else {"papers_approved": False, "declined": "paper"}
+
+
+def fan_out_papers(state: ResearchState) -> list[Send] | str:
+    if not state.get("papers_approved", True):
+        return "finish"
+    outcomes = {o.idea.name: o for o in state.get("outcomes", [])}
+    sends = [Send("review_paper", PaperTask(paper=p, outcome=outcomes[p.idea_name]))
+             for p in state.get("papers", []) if p.version == 1 and p.status != "failed"
+             and p.idea_name in outcomes]
+    return sends or "finish"
+
+
+def run_status(state: ResearchState) -> RunStatus:
+    reviewed = {r.idea_name for r in state.get("reviews", [])}
+    if not reviewed:
+        return RunStatus.failed
+    return RunStatus.completed_with_failures if state.get("failures") else RunStatus.completed
+
+
+async def finish_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = _node(runtime, "finish")
+    ctx.run.write_json("ideas.json", state.get("ideas", []))
+    ctx.run.write_json("cost.json", CostLedger.from_events(ctx.run.events()))
+    new: list[Failure] = []
+    ideas = state.get("ideas", [])
+    if ideas and not any(i.selected for i in ideas) and not state.get("declined"):
+        new.append(Failure(stage="check_novelty", reason=(
+            "no idea was selected: none was judged novel (--include-not-novel runs them "
+            "anyway)")))
+    status = run_status({**state, "failures": [*state.get("failures", []), *new]})
+    if state.get("declined") and not state.get("failures"):
+        status = RunStatus.declined  # a person chose to stop at a checkpoint
+    ctx.run.event("finish", status=status.value,
+                  failures=[f.model_dump() for f in [*state.get("failures", []), *new]])
+    return {"status": status, "failures": new}
+
+
+def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, ResearchState]:
+    graph = StateGraph(ResearchState, context_schema=RunContext)
+    graph.add_node("baseline", baseline_node)
+    graph.add_node("ideate", ideate_node)
+    graph.add_node("check_novelty", novelty_node)
+    graph.add_node("approve_ideas", approve_ideas_node)
+    graph.add_node("research_idea", research_idea, input_schema=IdeaTask)  # type: ignore[call-overload]
+    graph.add_node("approve_paper", approve_paper_node)
+    graph.add_node("review_paper", review_paper, input_schema=PaperTask)  # type: ignore[call-overload]
+    graph.add_node("finish", finish_node)
+    graph.add_edge(START, "baseline")
+    graph.add_conditional_edges("baseline", after_baseline, ["ideate", "finish"])
+    graph.add_edge("ideate", "check_novelty")
+    graph.add_edge("check_novelty", "approve_ideas")
+    graph.add_conditional_edges("approve_ideas", fan_out_ideas, ["research_idea", "finish"])
+    graph.add_edge("research_idea", "approve_paper")
+    graph.add_conditional_edges("approve_paper", fan_out_papers, ["review_paper", "finish"])
+    graph.add_edge("review_paper", "finish")
+    graph.add_edge("finish", END)
+    return graph

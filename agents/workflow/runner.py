@@ -1,0 +1,262 @@
+"""Start or resume a run: build the context, run the checkpointed graph, keep run.json current."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from agents import __version__
+from agents.config.secrets import redact_url
+from agents.config.settings import RunSettings
+from agents.domain.status import RunStatus
+from agents.errors import BudgetExceeded
+from agents.llm.client import LLMClient
+from agents.run.context import RunContext
+from agents.run.cost import CostLedger
+from agents.run.estimate import estimate
+from agents.run.folder import RunFolder
+from agents.run.jobs import JobRunner
+from agents.run.report import write_report
+from agents.run.tex import Tex
+from agents.templates.template import load_template
+from agents.workflow.checkpointer import open_checkpointer
+from agents.workflow.graph import build_graph
+from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
+
+Progress = Callable[[str, dict[str, Any]], None]
+#: Nodes that mark the point a ``--retry-failed`` resume starts again from.
+RETRY_FROM = ("research_idea", "baseline")
+
+
+def stage_estimates(settings: RunSettings, template_max_runs: int) -> dict[str, float]:
+    """Expected cost of one node of each stage (per-idea stages run once per idea)."""
+    by_stage = estimate(settings, settings.max_runs or template_max_runs).by_stage
+    per_idea = {"experiment", "plot", "write_paper", "review", "revise"}
+    return {stage: cost / (settings.num_ideas if stage in per_idea else 1)
+            for stage, cost in by_stage.items()}
+
+
+def effective_parallel(requested: int, limits: Limits) -> int:
+    """Jobs run at once: what was asked, within this machine's CPUs and memory."""
+    by_cpu = int((os.cpu_count() or 1) // limits.cpus) or 1
+    try:
+        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError):  # not a POSIX system: trust the request
+        return requested
+    by_memory = int(memory_mb * 0.8 // limits.memory_mb) or 1
+    return max(1, min(requested, by_cpu, by_memory))
+
+
+def make_sandbox(backend: str, *, executor: str = "local", ray_address: str | None = None) -> Sandbox:
+    """The sandbox that runs this run's jobs: Docker (here, or on the nodes of a Ray cluster),
+    or the host (``local``)."""
+    if executor == "ray":
+        from sandbox.ray_executor import RaySandbox
+
+        return RaySandbox(address=ray_address)
+    if backend == "local":
+        from sandbox.local import LocalSandbox
+
+        return LocalSandbox()
+    from sandbox.docker import DockerSandbox
+
+    return DockerSandbox()
+
+
+def make_tex(settings: RunSettings, jobs: JobRunner) -> Tex:
+    """TeX and poppler in the paper image through the run's jobs, or on the host when asked."""
+    if settings.tex_on_host:
+        return Tex.host()
+    if settings.sandbox.value != "docker":  # experiments on the host, TeX still in a container
+        jobs = JobRunner(make_sandbox("docker"), jobs.cache_dir, parallel=1, run_id=jobs.run_id,
+                         event=jobs.event)
+
+    async def run_job(job: SandboxJob, what: str) -> SandboxResult:
+        return (await jobs.run_job(job, what=what)).result
+
+    return Tex.sandboxed(run_job)
+
+
+def versions() -> dict[str, str]:
+    out = {"aisci": __version__, "python": platform.python_version()}
+    for dist in ("langgraph", "litellm", "docker", "pydantic"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _public(settings: RunSettings) -> dict[str, Any]:
+    """The settings as run.json keeps them: URL credentials masked."""
+    data = settings.model_dump(mode="json")
+    if data.get("checkpointer"):
+        data["checkpointer"] = redact_url(data["checkpointer"])
+    for models in [[data["model"]], list(data.get("role_models", {}).values())]:
+        for model in models:
+            if model.get("api_base"):
+                model["api_base"] = redact_url(model["api_base"])
+    return data
+
+
+def write_run_json(run: RunFolder, settings: RunSettings, status: str, **extra: Any) -> None:
+    record = run.read_json("run.json", {}) or {}
+    public = _public(settings)
+    record.update({
+        "id": run.id, "topic": settings.topic, "template": settings.template,
+        "models": {role: public["role_models"].get(role, public["model"])
+                   for role in settings.models_by_role()},
+        "settings": {k: v for k, v in public.items() if k not in ("model", "role_models")},
+        "run_settings": public,
+        "versions": versions(), "status": status, **extra,
+    })
+    record.setdefault("timings", {})
+    run.write_json("run.json", record)
+
+
+def pending_approval(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint a paused run waits at (its interrupt payload), if any."""
+    pending = values.get("__pending__")
+    return pending if isinstance(pending, dict) else None
+
+
+async def _retry_point(graph: Any, config: Any) -> Any:
+    """The checkpoint a ``--retry-failed`` resume forks from: just before the per-idea
+    branches (or before the baseline when the run never got that far)."""
+    first = None
+    async for snapshot in graph.aget_state_history(config):
+        if any(node in snapshot.next for node in RETRY_FROM[:1]):
+            return snapshot.config
+        if RETRY_FROM[1] in snapshot.next:
+            first = snapshot.config
+    return first
+
+
+async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
+                        llm: LLMClient) -> RunSettings:
+    """The coder writes the run's template (``agents.experiment.scaffold``); the run then goes
+    on from that folder. A failure is recorded in run.json before it ends the run."""
+    from agents.experiment.scaffold import ScaffoldFailed, scaffold_template
+
+    jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=1, run_id=run.id,
+                     event=run.event)
+    write_run_json(run, settings, RunStatus.running, sandbox=sandbox.describe())
+    try:
+        folder = await scaffold_template(run, settings.topic, llm, jobs)
+    except ScaffoldFailed as exc:
+        write_run_json(run, settings, RunStatus.failed,
+                       failures=[{"stage": "scaffold", "error": str(exc)}])
+        raise
+    finally:
+        cleanup = getattr(sandbox, "cleanup", None)
+        if cleanup is not None:
+            cleanup(run.id)
+    return settings.model_copy(update={"template": str(folder)})
+
+
+async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
+                  resume: bool = False, answer: bool | None = None, retry_failed: bool = False,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Run (or continue) the graph until it ends or pauses; returns the state values.
+
+    ``answer`` is the reply to a pending approval (``--approve``): True continues, False
+    skips what was to be approved. A paused run has ``status == "awaiting_approval"`` and its
+    question under ``values["__pending__"]``. ``retry_failed`` (with ``resume``) does the
+    steps recorded as failed again; what finished is reused.
+    """
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.types import Command
+
+    def on_event(event: dict[str, Any]) -> None:
+        event = dict(event)
+        run.event(event.pop("type"), **event)
+
+    llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=on_event)
+    llm.spent_usd = CostLedger.from_events(run.events()).total.cost_usd  # resume: spent so far
+    if settings.from_scratch:
+        settings = await _from_scratch(run, settings, sandbox, llm)
+    template = load_template(settings.template)
+    parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
+                else effective_parallel(settings.parallel, template.limits))
+    jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=parallel, run_id=run.id,
+                     event=run.event)
+    ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
+                     tex=make_tex(settings, jobs),
+                     stage_estimates=stage_estimates(settings, template.max_runs),
+                     retry_failed=retry_failed)
+    started = time.monotonic()
+    record = run.read_json("run.json", {}) or {}
+    timings = record.get("timings", {})
+    timings.setdefault("started", datetime.now(UTC).isoformat())
+    write_run_json(run, settings, RunStatus.running, timings=timings, sandbox=sandbox.describe())
+    run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe(),
+              retry_failed=retry_failed)
+    sweep = getattr(sandbox, "cleanup", None)
+    if sweep is not None:  # containers left by crashed aisci processes (never a live run's)
+        stale = sweep(stale_only=True)
+        if stale.containers or stale.volumes:
+            run.event("sandbox_cleanup", stale=True, containers=stale.containers,
+                      volumes=stale.volumes)
+    if parallel < settings.parallel:
+        run.event("parallel_limited", requested=settings.parallel, used=parallel,
+                  cpus=os.cpu_count(), job_cpus=template.limits.cpus,
+                  job_memory_mb=template.limits.memory_mb)
+    status: str = RunStatus.failed
+    try:
+        async with open_checkpointer(run, settings.checkpointer) as (saver, thread_id):
+            config: RunnableConfig = {"configurable": {"thread_id": thread_id},
+                                      "max_concurrency": parallel, "recursion_limit": 100}
+            graph = build_graph().compile(checkpointer=saver)
+            inputs: Any = {"topic": settings.topic}
+            start_config: RunnableConfig = config
+            if resume:
+                inputs = Command(resume=answer) if answer is not None else None
+                if retry_failed:
+                    fork = await _retry_point(graph, config)
+                    if fork is not None:
+                        start_config = {**config, "configurable": fork["configurable"]}
+                        inputs = None
+            async for chunk in graph.astream(
+                    inputs, start_config, context=ctx, stream_mode="updates", durability="sync"):
+                for node, update in chunk.items():
+                    if node.startswith("__"):  # __interrupt__, __metadata__ (a replay on resume)
+                        continue
+                    run.event("node_end", node=node)
+                    if progress:
+                        progress(node, update or {})
+            snapshot = await graph.aget_state(config)
+            values = dict(snapshot.values)
+            interrupts = [i for task in snapshot.tasks for i in task.interrupts]
+            if interrupts:
+                status = RunStatus.awaiting_approval
+                values["__pending__"] = interrupts[0].value
+                run.event("awaiting_approval", checkpoint=interrupts[0].value.get("checkpoint"))
+            else:
+                status = values.get("status", RunStatus.incomplete) if not snapshot.next \
+                    else RunStatus.incomplete
+            values["status"] = status
+            return values
+    except BudgetExceeded:
+        status = RunStatus.stopped_budget
+        raise
+    except KeyboardInterrupt:
+        status = RunStatus.interrupted
+        raise
+    finally:
+        cleanup = getattr(sandbox, "cleanup", None)
+        if cleanup is not None:  # nothing of this run may stay behind, on any path
+            report = cleanup(run.id)
+            if getattr(report, "containers", None) or getattr(report, "volumes", None):
+                run.event("sandbox_cleanup", containers=report.containers, volumes=report.volumes)
+        timings["finished"] = datetime.now(UTC).isoformat()
+        timings["wall_s"] = round(timings.get("wall_s", 0) + time.monotonic() - started, 2)
+        run.write_json("cost.json", CostLedger.from_events(run.events()))
+        failures = [e for e in run.events() if e.get("type") == "finish"]
+        extra = {"failures": failures[-1].get("failures", [])} if failures else {}
+        write_run_json(run, settings, str(status), timings=timings, **extra)
+        write_report(run.path)  # the page shows whatever exists, for stopped runs too

@@ -1,0 +1,41 @@
+"""The graph state: a TypedDict whose values are pydantic models (checkpointed as such)."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated
+
+from typing_extensions import TypedDict
+
+from agents.domain.experiments import ExperimentRun, IdeaOutcome
+from agents.domain.ideas import Idea
+from agents.domain.papers import Paper
+from agents.domain.reviews import ReviewOutcome
+from agents.domain.status import Failure, RunStatus
+
+
+class ResearchState(TypedDict, total=False):
+    topic: str
+    baseline: ExperimentRun
+    ideas: list[Idea]
+    # Fan-in from the parallel per-idea branches:
+    outcomes: Annotated[list[IdeaOutcome], operator.add]
+    papers: Annotated[list[Paper], operator.add]
+    reviews: Annotated[list[ReviewOutcome], operator.add]
+    failures: Annotated[list[Failure], operator.add]
+    papers_approved: bool
+    declined: str  # the checkpoint a person said no at
+    status: RunStatus
+
+
+class IdeaTask(TypedDict):
+    """The payload of one per-idea branch (experiment, plots, paper)."""
+
+    idea: Idea
+
+
+class PaperTask(TypedDict):
+    """The payload of one per-paper branch (reviews and revisions)."""
+
+    paper: Paper
+    outcome: IdeaOutcome

@@ -1,0 +1,46 @@
+"""Statistics over seeds: the t interval, Welch's test against the baseline, Holm's correction."""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats as scipy_stats
+
+from agents.domain.results import FinalInfo
+from agents.experiment.statistics import compare_runs, holm, metric_stats, summarize
+
+
+def test_the_interval_is_the_t_interval_of_the_mean() -> None:
+    s = metric_stats([0.8, 0.9, 1.0])
+    half = scipy_stats.t.ppf(0.975, 2) * 0.1 / math.sqrt(3)
+    assert s.n == 3 and math.isclose(s.mean, 0.9) and math.isclose(s.std or 0, 0.1)
+    assert math.isclose(s.ci_low or 0, 0.9 - half) and math.isclose(s.half_width or 0, half)
+    assert metric_stats([0.5]).ci_low is None  # one seed: no interval
+
+
+def _infos(values: list[float]) -> list[FinalInfo]:
+    return [FinalInfo.parse({"g": {"means": {"acc": v}}}) for v in values]
+
+
+def test_a_clear_gain_is_significant_and_noise_is_not() -> None:
+    _, base = summarize(_infos([0.80, 0.81, 0.79]))
+    _, gain = summarize(_infos([0.90, 0.91, 0.92]))
+    _, noise = summarize(_infos([0.81, 0.78, 0.80]))
+    compared = compare_runs(base, {1: gain, 2: noise}, "acc", lower_is_better=False)
+    [c1], [c2] = compared[1].comparisons, compared[2].comparisons
+    assert c1.significant and c1.better and math.isclose(c1.difference, 0.11)
+    assert not c2.significant
+    raw = scipy_stats.ttest_ind([0.90, 0.91, 0.92], [0.80, 0.81, 0.79], equal_var=False).pvalue
+    assert math.isclose(c1.p_value or 0, raw) and (c1.p_adjusted or 0) >= raw
+
+
+def test_one_seed_gives_no_test_and_nothing_significant() -> None:
+    _, base = summarize(_infos([0.8]))
+    _, run = summarize(_infos([0.95]))
+    [c] = compare_runs(base, {1: run}, "acc", lower_is_better=False)[1].comparisons
+    assert c.p_value is None and not c.significant
+
+
+def test_holm_controls_the_family() -> None:
+    assert holm([0.01, 0.04, None, 0.03]) == [0.03, 0.06, None, 0.06]
+    assert holm([0.5]) == [0.5] and holm([]) == []

@@ -1,0 +1,103 @@
+"""The real local model of the tests: llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
+
+``scripts/setup_real_model.sh`` installs the server (``.venv-llm``) and the model (Qwen2.5-Coder-
+1.5B-Instruct, GGUF Q4_K_M); ``LlamaServer`` starts it on a free port, waits until it answers,
+and stops it (its whole process group) at the end. Like a user's own llama.cpp or Ollama
+server, it reuses the evaluated prefix of the previous prompt, so a prompt that opens like the
+one before it is fast. (Its ``--cache`` RAM cache of many prefixes is not used: its memory grew
+past 20 GB in a long run here.)
+
+    with LlamaServer() as server:
+        print(server.api_base, server.model)   # http://127.0.0.1:<port>/v1 openai/qwen2.5-coder-1.5b
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = REPO / ".venv-llm" / "bin" / "python"
+MODEL_FILE = REPO / ".cache" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+ALIAS = "qwen2.5-coder-1.5b"
+STARTUP_S = 180
+
+
+def missing() -> str | None:
+    """Why the real model cannot be served here, or None."""
+    if not PYTHON.exists():
+        return f"{PYTHON} is missing: run `bash scripts/setup_real_model.sh`"
+    if not MODEL_FILE.is_file():
+        return f"{MODEL_FILE} is missing: run `bash scripts/setup_real_model.sh`"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LlamaServer:
+    def __init__(self, *, threads: int | None = None, log: Path | None = None) -> None:
+        self.port = free_port()
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self.log = log or REPO / ".cache" / "llama_server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def model(self) -> str:
+        return f"openai/{ALIAS}"
+
+    def start(self) -> LlamaServer:
+        reason = missing()
+        if reason:
+            raise RuntimeError(reason)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        command = [str(PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE),
+                   "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(self.port),
+                   "--n_ctx", "32768", "--n_threads", str(self.threads),
+                   "--n_threads_batch", str(self.threads)]
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + STARTUP_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the model server exited ({self.proc.returncode}); see {self.log}")
+            try:
+                if httpx.get(f"{self.api_base}/models", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the model server did not answer within {STARTUP_S} s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def __enter__(self) -> LlamaServer:
+        return self.start()
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
