@@ -20,7 +20,12 @@ class LLMError(AisciError):
 
 
 class StructuredOutputError(LLMError):
-    """The model kept answering with output that does not validate."""
+    """The model kept answering with output that does not validate; ``problem``: the last
+    reply's problem, in words the model can read."""
+
+    def __init__(self, message: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
 
 
 class BudgetExceeded(AisciError):

@@ -16,7 +16,7 @@ elapsed() { echo "$(( $(date +%s) - t0 )) s"; }
 # 1. The server. llama.cpp compiles from source (pip keeps the built wheel in its cache).
 if ! .venv-llm/bin/python -c "import llama_cpp.server" >/dev/null 2>&1; then
   echo "model server: building llama-cpp-python into .venv-llm (about 15 minutes on 2 cores)"
-  python3 -m venv .venv-llm
+  python3 -m venv --clear .venv-llm  # --clear: a broken venv left behind is rebuilt
   .venv-llm/bin/python -m pip install -q --upgrade pip >/dev/null
   # The multimodal library is not needed for a text model: skip building it.
   CMAKE_ARGS="-DLLAVA_BUILD=OFF" .venv-llm/bin/python -m pip install -q -c constraints-llm.txt \

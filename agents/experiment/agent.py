@@ -4,8 +4,9 @@ The coder first plans the runs, then for each run proposes SEARCH/REPLACE edits;
 checked, the edited copy runs once per seed in the sandbox, and a failure (its verdict and the
 end of stderr, or why an edit was rejected) goes back to the coder, up to ``max_attempts``
 tries per run. The idea's ``code/`` folder always holds the last version that ran. Failures
-are data: a crash, a bad edit or a model that gives no usable answer ends this idea (recorded
-with the reason), never the run; only sandbox infrastructure faults raise.
+are data: a crash, a bad edit or a reply with no usable edit is a failed try (recorded with
+the reason, shown to the coder at the next try); a model that cannot be reached ends this idea,
+never the run; only sandbox infrastructure faults raise.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from agents.config.settings import SearchMode
 from agents.domain.experiments import ExperimentRun, IdeaOutcome, IdeaStatus, SearchTree
 from agents.domain.ideas import Idea
-from agents.errors import LLMError
+from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
 from agents.experiment.notes import failure_summary, write_idea_records
@@ -111,14 +112,23 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
     last: ExperimentRun | None = None
     failure = ""
     for attempt in range(1, ctx.settings.max_attempts + 1):
-        reply = await coder.next_edit(ctx, idea, code_dir, plan=plan, run=index,
-                                      history=history, failure=failure)
+        planned = plan[index - 1] if index <= len(plan) else f"run {index}"
+        try:
+            reply = await coder.next_edit(ctx, idea, code_dir, plan=plan, run=index,
+                                          history=history, failure=failure)
+        except StructuredOutputError as exc:  # replies without a usable edit: a failed try
+            last = ExperimentRun(index=index, description=planned, verdict="error",
+                                 attempts=attempt, feedback=f"no usable edit: {exc.problem}")
+            failure = last.feedback
+            history.append({"run": index, "attempt": attempt, "description": planned,
+                            "verdict": last.verdict, "primary": None, "feedback": failure})
+            continue
         if reply.done:
             return last
         candidate = idea_dir / ".jobs" / f"candidate_{index}"
         shutil.rmtree(candidate, ignore_errors=True)
         shutil.copytree(code_dir, candidate)
-        description = reply.description or (plan[index - 1] if index <= len(plan) else f"run {index}")
+        description = reply.description or planned
         edit = apply_edits(candidate, reply.edits)
         if not edit.ok:
             last = ExperimentRun(index=index, description=description, verdict="error",

@@ -1,6 +1,6 @@
 """Code edits as SEARCH/REPLACE blocks (the format of Aider and AI-Scientist), applied safely.
 
-A coder reply is read strictly: a description line (``Run 2: ...``), then blocks::
+A coder reply is a description line (``Run 2: ...``), then blocks::
 
     experiment.py
     <<<<<<< SEARCH
@@ -9,11 +9,15 @@ A coder reply is read strictly: a description line (``Run 2: ...``), then blocks
     MOMENTUM = 0.9
     >>>>>>> REPLACE
 
-or the single word ``DONE``. Edits are checked before anything is written: each path stays
-inside the code folder, each SEARCH text occurs exactly once (trailing spaces aside), every
-edited Python file still compiles and ``experiment.py`` keeps ``--out_dir``. A rejected edit
-changes nothing and comes back with the reason and, when a SEARCH text was not found, the
-nearest lines of the file, for the model to copy exactly next time.
+or the single word ``DONE``. A reply without such blocks may give the same edit as a unified
+diff, a whole file, or changed top-level definitions (``edit_forms``). Edits are checked before
+anything is written: each path stays inside the code folder, each SEARCH text occurs exactly
+once (trailing spaces aside), every edited Python file still compiles and ``experiment.py``
+keeps ``--out_dir``. A SEARCH text that misses but only names top-level definitions
+(``MOMENTUM = 0.9`` where the file says ``MOMENTUM = 0.0``) replaces those definitions by name.
+A rejected edit changes nothing and comes back with the reason and, when a
+SEARCH text was not found, the nearest lines of the file, for the model to copy exactly next
+time.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agents.experiment.edit_forms import definition_edits, diff_edits, redefined
 from agents.llm.replies import ReplyError, fenced_blocks, strip_thinking
 
 _BLOCK = re.compile(
@@ -33,6 +38,7 @@ _DESCRIPTION = re.compile(r"^\s*\**\s*(?:run\s*\d+|change)\s*\**\s*[:.-]\s*(?P<t
                           re.IGNORECASE | re.MULTILINE)
 _WHY = re.compile(r"^\s*\**\s*why\s*\**\s*:\s*(?P<text>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _PATH = re.compile(r"[\w./-]+\.py")
+_HUNK_LINE = re.compile(r"^@@ .* @@", re.MULTILINE)
 
 
 class CodeEdit(BaseModel):
@@ -66,22 +72,26 @@ def read_coder_reply(text: str, default_path: str = "experiment.py",
     if re.fullmatch(r"\W*done\W*", body, re.IGNORECASE):
         return CoderReply(done=True, description="no more runs needed")
     found = _DESCRIPTION.search(body)
-    edits = []
+    if found:  # one run was asked for: a second "Run N:" and what follows it are not this run
+        later = _DESCRIPTION.search(body, found.end())
+        body = body[:later.start()] if later and _BLOCK.search(body, 0, later.start()) else body
+    edits: list[CodeEdit] = []
     for match in _BLOCK.finditer(body):
         path_line = match.group("path").strip().strip("`*# ")
         path = _PATH.search(path_line)
-        edits.append(CodeEdit(path=path.group(0) if path else default_path,
-                              search=_strip_fences(match.group("search")),
-                              replace=_strip_fences(match.group("replace"))))
+        edit = CodeEdit(path=path.group(0) if path else default_path,
+                        search=_strip_fences(match.group("search")),
+                        replace=_strip_fences(match.group("replace")))
+        if not any(e.path == edit.path and e.search == edit.search for e in edits):
+            edits.append(edit)  # a second block on the same text is an alternative: not taken
     description = found.group("text") if found else _first_line(body)
     why = _WHY.search(body)
     reasoning = why.group("text")[:300] if why else ""
     if edits:
         return CoderReply(description=description[:200], reasoning=reasoning, edits=edits)
-    whole = _whole_file(body, current)
-    if whole is not None:
-        return CoderReply(description=description[:200], reasoning=reasoning,
-                          edits=[CodeEdit(path=default_path, search="", replace=whole)])
+    other = _other_forms(body, default_path, current)
+    if other:
+        return CoderReply(description=description[:200], reasoning=reasoning, edits=other)
     if re.search(r"^\s*DONE\s*$", body, re.MULTILINE):
         return CoderReply(done=True, description="no more runs needed")
     raise ReplyError("the reply has no SEARCH/REPLACE block (and is not the word DONE)")
@@ -102,6 +112,30 @@ def _first_line(body: str) -> str:
         if line and not line.startswith(("<<<", "===", ">>>")):
             return line
     return ""
+
+
+def _other_forms(body: str, path: str, current: str | None) -> list[CodeEdit]:
+    """Edits given as a unified diff, a whole file, or changed definitions (in that order of
+    trust), when the reply has no SEARCH/REPLACE block."""
+    blocks = fenced_blocks(body)
+    diffs = [edit for lang, block in blocks
+             if lang in ("diff", "patch") or (lang == "" and _HUNK_LINE.search(block))
+             for edit in diff_edits(block)]
+    if diffs:
+        return [CodeEdit(path=path, search=e.search, replace=e.replace) for e in diffs]
+    whole = _whole_file(body, current)
+    if whole is not None:
+        return [CodeEdit(path=path, search="", replace=whole)]
+    if current is None:
+        return []
+    python = [block for lang, block in blocks if lang in ("", "python", "py")]
+    if not blocks:  # unfenced: the reply after its description line
+        python = ["\n".join(line for line in body.splitlines() if not _DESCRIPTION.match(line))]
+    for block in python:
+        changed = definition_edits(block, current)
+        if changed is not None:
+            return [CodeEdit(path=path, search="", replace=changed)]
+    return []
 
 
 def _whole_file(body: str, current: str | None) -> str | None:
@@ -168,6 +202,8 @@ def apply_edits(root: Path, edits: list[CodeEdit]) -> EditResult:
                 current = path.read_text(encoding="utf-8")
         if edit.search:
             replaced = _replace_once(current, edit.search, edit.replace)
+            if replaced is None:
+                replaced = redefined(current, edit.search, edit.replace)
             if replaced is None:
                 count = current.count(edit.search)
                 how = (f"occurs {count} times (it must occur exactly once: include more lines)"

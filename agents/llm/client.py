@@ -160,7 +160,7 @@ class LLMClient:
         raise StructuredOutputError(
             f"The {role} model ({settings.model}) gave no usable {what} in {repairs + 1} tries "
             f"(last problem: {error[:300]}). Try a stronger model for --{role}-model, or a "
-            f"larger --max-tokens if replies are cut off.")
+            f"larger --max-tokens if replies are cut off.", problem=error)
 
     async def structured(self, role: str, task: str, messages: list[dict[str, Any]],
                          schema: type[R]) -> R:

@@ -48,7 +48,7 @@ def test_a_bad_edit_is_rejected_and_changes_nothing(code: Path, edit: CodeEdit, 
 
 
 def test_a_search_that_misses_is_answered_with_the_nearest_lines(code: Path) -> None:
-    result = apply_edits(code, [CodeEdit(path="experiment.py", search="LR = 0.10 # step size",
+    result = apply_edits(code, [CodeEdit(path="experiment.py", search="LR == 0.1  # step",
                                          replace="LR = 0.3")])
     assert not result.ok and "   2| LR = 0.1  # step" in result.reason
 
@@ -92,3 +92,61 @@ def test_a_reply_with_no_edit_is_a_reply_error() -> None:
 
 def test_nearest_lines_points_at_the_closest_part_of_the_file() -> None:
     assert nearest_lines(SOURCE, "LR = 0.2 # step").splitlines()[1] == "   2| LR = 0.1  # step"
+
+
+TRAIN = ("import argparse\n\nLR = 0.1  # step\nEPOCHS = 5\n\n\ndef step(w, g):\n    return w - LR * g\n\n\n"
+         "def main():\n    parser = argparse.ArgumentParser()\n    parser.add_argument(\"--out_dir\")\n\n\n"
+         "if __name__ == \"__main__\":\n    main()\n")
+
+
+def _applied(code: Path, reply: str) -> str:
+    (code / "experiment.py").write_text(TRAIN)
+    edits = read_coder_reply(reply, current=TRAIN).edits
+    result = apply_edits(code, edits)
+    assert result.ok, result.reason
+    return (code / "experiment.py").read_text()
+
+
+def test_a_unified_diff_is_read_as_the_same_edit(code: Path) -> None:
+    text = _applied(code, "Run 1: a larger step\n```diff\n--- a/experiment.py\n+++ b/experiment.py\n"
+                          "@@ -3,2 +3,2 @@\n-LR = 0.1  # step\n+LR = 0.5  # step\n EPOCHS = 5\n```")
+    assert text == TRAIN.replace("LR = 0.1", "LR = 0.5")
+
+
+def test_changed_definitions_replace_the_ones_of_the_same_name(code: Path) -> None:
+    text = _applied(code, "Run 1: decay the step\n```python\nimport argparse\nLR = 0.2\nDECAY = 0.9\n\n"
+                          "def step(w, g):\n    return w - LR * DECAY * g\n```")
+    assert "LR = 0.2\nEPOCHS = 5" in text and "return w - LR * DECAY * g" in text
+    assert text.index("DECAY = 0.9") < text.index("def step") and text.count("import argparse") == 1
+    assert "def main():" in text and text.endswith("    main()\n")
+
+
+@pytest.mark.parametrize("snippet", [
+    "for epoch in range(EPOCHS):\n    pass",      # a loose statement: where it goes is not exact
+    "LR = 0.1  # step\nEPOCHS = 5",               # nothing changes
+    "LR = (0.2",                                   # not Python
+])
+def test_snippets_that_say_no_exact_edit_stay_a_reply_error(snippet: str) -> None:
+    with pytest.raises(ReplyError, match="SEARCH/REPLACE"):
+        read_coder_reply(f"Run 1: try\n```python\n{snippet}\n```", current=TRAIN)
+
+
+def test_a_search_with_a_misremembered_value_sets_the_constant_by_name(code: Path) -> None:
+    text = _applied(code, "Run 1: more\nexperiment.py\n<<<<<<< SEARCH\nLR = 0.9\n=======\nLR = 0.5\n"
+                          ">>>>>>> REPLACE")
+    assert "LR = 0.5\nEPOCHS = 5" in text and "0.1" not in text
+
+
+def test_a_search_of_loose_lines_that_misses_is_still_rejected(code: Path) -> None:
+    (code / "experiment.py").write_text(TRAIN)
+    result = apply_edits(code, [CodeEdit(path="experiment.py", search="    return w - 2 * g",
+                                         replace="    return w - 3 * g")])
+    assert not result.ok and "is not in the file" in result.reason
+
+
+def test_only_the_first_run_of_a_reply_that_plans_two_is_taken() -> None:
+    block = "experiment.py\n<<<<<<< SEARCH\nLR = 0.1  # step\n=======\nLR = {}  # step\n>>>>>>> REPLACE\n"
+    reply = read_coder_reply(f"Run 1: 0.5\n\n{block.format(0.5)}\nRun 2: 0.9\n\n{block.format(0.9)}")
+    assert reply.description == "0.5" and [e.replace for e in reply.edits] == ["LR = 0.5  # step"]
+    alternatives = read_coder_reply(f"Run 1: try\n{block.format(0.5)}\n{block.format(0.9)}")
+    assert [e.replace for e in alternatives.edits] == ["LR = 0.5  # step"]

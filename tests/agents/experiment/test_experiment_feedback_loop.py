@@ -95,19 +95,33 @@ def test_a_search_that_misses_shows_the_coder_the_nearest_lines(tmp_path: Path,
     def coder(prompt: str) -> str:
         prompts.append(prompt)
         if len(prompts) == 1:
-            return ("Run 1: LR\nexperiment.py\n<<<<<<< SEARCH\nLEARNING_RATE=0.05\n=======\n"
-                    "LEARNING_RATE = 0.2\n>>>>>>> REPLACE")
+            return ("Run 1: LR\nexperiment.py\n<<<<<<< SEARCH\n"
+                    "                p -= LEARNING_RATE*velocity[k]\n=======\n"
+                    "                p -= 2 * LEARNING_RATE * velocity[k]\n>>>>>>> REPLACE")
         return _edit("LEARNING_RATE = 0.2  # SGD step size")
 
     monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, coder)
     outcome = asyncio.run(run_idea(_context(tmp_path), IDEA))
     assert outcome.status == "done"
-    assert "LEARNING_RATE = 0.05  # SGD step size" in prompts[1].split("The last attempt at run 1 failed:")[1]
+    shown = prompts[1].split("The last attempt at run 1 failed:")[1]
+    assert "p -= LEARNING_RATE * velocity[k]" in shown and "is not in the file" in shown
+
+
+def test_a_misremembered_constant_is_set_by_name(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, lambda _p: (
+        "Run 1: LR\nexperiment.py\n<<<<<<< SEARCH\nLEARNING_RATE = 0.5\n=======\n"
+        "LEARNING_RATE = 0.2\n>>>>>>> REPLACE"))
+    ctx = _context(tmp_path)
+    outcome = asyncio.run(run_idea(ctx, IDEA))
+    assert outcome.status == "done" and outcome.runs[1].attempts == 1
+    code = (ctx.run.idea_dir("lr_study") / "code" / "experiment.py").read_text()
+    assert "\nLEARNING_RATE = 0.2\n" in code and "0.05" not in code
 
 
 def test_a_coder_that_never_answers_usably_fails_the_idea_not_the_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, lambda _p: "I am not sure what to do.")
     outcome = asyncio.run(run_idea(_context(tmp_path), IDEA))
-    assert outcome.status == "failed" and "the coder model failed" in outcome.reason
-    assert "gave no usable code edit" in outcome.reason
+    assert outcome.status == "failed" and "no usable edit" in outcome.reason
+    assert outcome.runs[1].verdict == "error" and outcome.runs[1].attempts == 3
