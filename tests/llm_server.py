@@ -30,6 +30,7 @@ PYTHON = REPO / ".venv-llm" / "bin" / "python"
 MODEL_FILE = REPO / ".cache" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 ALIAS = "qwen2.5-coder-1.5b"
 STARTUP_S = 180
+SEED = 1234
 
 
 def missing() -> str | None:
@@ -70,7 +71,8 @@ class LlamaServer:
         command = [str(PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE),
                    "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(self.port),
                    "--n_ctx", "32768", "--n_threads", str(self.threads),
-                   "--n_threads_batch", str(self.threads)]
+                   "--n_threads_batch", str(self.threads),
+                   "--seed", str(SEED)]  # the same sampling from one test run to the next
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True)
