@@ -4,13 +4,15 @@ It fails closed. When the model searches in its last round, it sees those result
 decide in one more turn; when no verdict comes (or the model fails), the idea counts as not
 novel, with the reason, and is run only with ``--include-not-novel``. Closest papers are
 matched to what the searches returned tolerantly (case, punctuation, a near-identical title),
-so their evidence is kept.
+so their evidence is kept. A "not novel" verdict must name a paper the searches returned
+(the evidence); one that names none is asked again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 import re
 from typing import Any, Literal, Self
 
@@ -18,6 +20,7 @@ from agents.domain.ideas import Idea, NoveltyVerdict
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError
 from agents.literature.base import LiteratureError, LiteratureSource
+from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.prompts.format import json_block
 from agents.run.context import RunContext
@@ -60,6 +63,16 @@ def match_title(title: str, returned: list[str]) -> str | None:
     return None
 
 
+def _backed(step: NoveltyStep, returned: list[str]) -> None:
+    """A "not novel" verdict names a returned paper that covers the idea: the evidence."""
+    if step.action == "decide" and not step.novel \
+            and not any(match_title(t, returned) for t in step.closest):
+        raise ReplyError(
+            "an idea is not novel only if a paper the searches returned already covers it: "
+            "name that paper in \"closest\", its title copied exactly; if no returned paper "
+            "covers the idea, it is novel (\"novel\": true)")
+
+
 def record_dict(record: Any) -> dict[str, Any]:
     """A literature record as plain data (the sources return pydantic records)."""
     data = record.model_dump(mode="json") if hasattr(record, "model_dump") else dict(record)
@@ -98,8 +111,10 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
         messages = render("novelty", "novelty_step", area=ctx.template.system_prompt, idea=idea_json,
                           searches=searches_text(queries, found), round=str(min(round_no, rounds)),
                           rounds=str(rounds), closing=closing)
+        seen = [str(p.get("title", "")) for p in papers.values()]
         try:
-            step = await ctx.llm.structured("novelty", "novelty_step", messages, NoveltyStep)
+            step = await ctx.llm.structured("novelty", "novelty_step", messages, NoveltyStep,
+                                            check=functools.partial(_backed, returned=seen))
         except LLMError as exc:
             undecided = f"the novelty model failed: {str(exc)[:300]}"
             break

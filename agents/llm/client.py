@@ -163,14 +163,18 @@ class LLMClient:
             f"larger --max-tokens if replies are cut off.", problem=error)
 
     async def structured(self, role: str, task: str, messages: list[dict[str, Any]],
-                         schema: type[R]) -> R:
+                         schema: type[R], *, check: Callable[[R], None] | None = None) -> R:
         """An answer that validates as ``schema``: constrained where the server can, an
-        example in the prompt always, lenient reading, bounded repair."""
+        example in the prompt always, lenient reading, bounded repair. ``check`` may reject a
+        valid answer for what the schema cannot say (``ReplyError``, read by the model)."""
         settings = self.settings_for(role)
         convo = [*messages[:-1], _append_text(messages[-1], json_instruction(schema))]
 
         def parse(text: str) -> R:
-            return read_json(text, schema)
+            answer = read_json(text, schema)
+            if check is not None:
+                check(answer)
+            return answer
 
         return await self.ask(role, task, convo, parse,
                               what=f"JSON answer ({schema.__name__})",

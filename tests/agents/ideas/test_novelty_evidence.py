@@ -1,0 +1,49 @@
+"""A "not novel" verdict must name a paper the searches returned; without one it is asked
+again, and a model that then finds none calls the idea novel."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.domain.ideas import Idea
+from agents.ideas.novelty import check_idea
+from agents.literature.registry import offline_source
+from agents.llm.offline import model as offline_model
+from tests.support import offline_context
+
+IDEA = Idea(name="momentum_spirals", title="Momentum on spirals",
+            experiment="Set MOMENTUM to 0.9 and compare.", interestingness=5, feasibility=9,
+            novelty=5)
+TASK = "judge the novelty of a research idea"
+
+
+def _judge(prompts: list[str], closest_after_repair: list[str]) -> Any:
+    def reply(prompt: str) -> dict[str, Any]:
+        prompts.append(prompt)
+        if "No search has been made yet." in prompt:
+            return {"action": "search", "query": "momentum", "novel": False, "closest": [],
+                    "reason": "search first"}
+        if "That reply could not be used" not in prompt:
+            return {"action": "decide", "query": "", "novel": False, "closest": [],
+                    "reason": "covered by earlier work"}
+        return {"action": "decide", "query": "", "novel": not closest_after_repair,
+                "closest": closest_after_repair, "reason": "after the repair"}
+    return reply
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_not_novel_verdict_without_a_returned_paper_is_asked_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: bool) -> None:
+    ctx: Any = offline_context(tmp_path)
+    source = offline_source(tmp_path / "cache")
+    returned = [r.title for r in source.search("momentum", 8)]
+    prompts: list[str] = []
+    monkeypatch.setitem(offline_model.HANDLERS, TASK, _judge(prompts, returned[:1] if named else []))
+    verdict = asyncio.run(check_idea(ctx, IDEA, source)).novelty_verdict
+    assert verdict is not None and len(prompts) == 3
+    assert "already covers it" in prompts[2]  # the repair says what was missing
+    assert verdict.novel is not named and verdict.closest == (returned[:1] if named else [])
