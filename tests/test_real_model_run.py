@@ -3,8 +3,8 @@ llama-cpp-python on 127.0.0.1 as a user runs a local server, through the real Do
 down to reviewed PDFs.
 
 One idea, one run, two seeds, two reviewers, no review reflections and no section
-revisions (what fails the number and claim checks is removed): 22 model calls in about 16
-minutes on 2 cores (894 s and 948 s measured). Run it alone with
+revisions (what fails the number and claim checks is removed): 22 model calls in about 9
+minutes on 2 cores (518 s and 529 s measured; 894-948 s with an earlier llama.cpp build). Run it alone with
 ``bash scripts/test.sh tests/test_real_model_run.py``. It needs ``scripts/setup_real_model.sh``
 (the test setup runs it); without the server or the model it skips, and in CI it fails.
 """
