@@ -120,8 +120,7 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
             last = ExperimentRun(index=index, description=planned, verdict="error",
                                  attempts=attempt, feedback=f"no usable edit: {exc.problem}")
             failure = last.feedback
-            history.append({"run": index, "attempt": attempt, "description": planned,
-                            "verdict": last.verdict, "primary": None, "feedback": failure})
+            history.append(_history_entry(last))
             continue
         if reply.done:
             return last
@@ -149,12 +148,16 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
                     shutil.copy2(candidate / rel, code_dir / rel)
         shutil.rmtree(candidate, ignore_errors=True)
         failure = last.feedback
-        history.append({"run": index, "attempt": attempt, "description": description,
-                        "verdict": last.verdict, "primary": last.primary,
-                        "feedback": last.feedback[-1500:]})
+        history.append(_history_entry(last))
         if last.ok:
             return last
     return last
+
+
+def _history_entry(run: ExperimentRun) -> dict[str, Any]:
+    """One try of a run, as the coder's history table and the notes read it."""
+    return {"run": run.index, "attempt": run.attempts, "description": run.description,
+            "verdict": run.verdict, "primary": run.primary, "feedback": run.feedback[-1500:]}
 
 
 def finish(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: IdeaStatus,

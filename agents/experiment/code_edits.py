@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agents.experiment.edit_forms import definition_edits, diff_edits, redefined
+from agents.experiment.edit_forms import HUNK, definition_edits, diff_edits, redefined
 from agents.llm.replies import ReplyError, fenced_blocks, strip_thinking
 
 _BLOCK = re.compile(
@@ -38,7 +38,6 @@ _DESCRIPTION = re.compile(r"^\s*\**\s*(?:run\s*\d+|change)\s*\**\s*[:.-]\s*(?P<t
                           re.IGNORECASE | re.MULTILINE)
 _WHY = re.compile(r"^\s*\**\s*why\s*\**\s*:\s*(?P<text>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _PATH = re.compile(r"[\w./-]+\.py")
-_HUNK_LINE = re.compile(r"^@@ .* @@", re.MULTILINE)
 
 
 class CodeEdit(BaseModel):
@@ -118,11 +117,11 @@ def _other_forms(body: str, path: str, current: str | None) -> list[CodeEdit]:
     """Edits given as a unified diff, a whole file, or changed definitions (in that order of
     trust), when the reply has no SEARCH/REPLACE block."""
     blocks = fenced_blocks(body)
-    diffs = [edit for lang, block in blocks
-             if lang in ("diff", "patch") or (lang == "" and _HUNK_LINE.search(block))
-             for edit in diff_edits(block)]
+    diffs = [CodeEdit(path=path, search=search, replace=replace) for lang, block in blocks
+             if lang in ("diff", "patch") or (lang == "" and HUNK.search(block))
+             for search, replace in diff_edits(block)]
     if diffs:
-        return [CodeEdit(path=path, search=e.search, replace=e.replace) for e in diffs]
+        return diffs
     whole = _whole_file(body, current)
     if whole is not None:
         return [CodeEdit(path=path, search="", replace=whole)]

@@ -25,20 +25,14 @@ from __future__ import annotations
 import ast
 import re
 
-from pydantic import BaseModel
-
-_HUNK = re.compile(r"^@@[^\n]*@@[^\n]*$", re.MULTILINE)
-
-
-class Edit(BaseModel):
-    search: str
-    replace: str
+#: A unified diff's hunk header (``@@ -3,2 +3,2 @@``).
+HUNK = re.compile(r"^@@[^\n]*@@[^\n]*$", re.MULTILINE)
 
 
-def diff_edits(block: str) -> list[Edit]:
-    """The hunks of a unified diff as search/replace pairs (none when it has no change)."""
-    edits: list[Edit] = []
-    for hunk in _HUNK.split(block)[1:] if _HUNK.search(block) else [block]:
+def diff_edits(block: str) -> list[tuple[str, str]]:
+    """The hunks of a unified diff as (search, replace) pairs (none when it has no change)."""
+    edits: list[tuple[str, str]] = []
+    for hunk in HUNK.split(block)[1:] if HUNK.search(block) else [block]:
         search: list[str] = []
         replace: list[str] = []
         for line in hunk.strip("\n").split("\n"):
@@ -56,7 +50,7 @@ def diff_edits(block: str) -> list[Edit]:
             search.pop()
             replace.pop()
         if search != replace and any(s.strip() for s in search):
-            edits.append(Edit(search="\n".join(search), replace="\n".join(replace)))
+            edits.append(("\n".join(search), "\n".join(replace)))
     return edits
 
 
