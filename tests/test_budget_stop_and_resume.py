@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from agents.cli import app
 from tests.support import load, only_run
+
+
+def open_files_under(folder: Path) -> list[str]:
+    """The files under ``folder`` that this process still holds open."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            held.append(target)
+    return held
 
 
 def test_budget_stops_then_resume_finishes(tmp_path: Path) -> None:
@@ -26,9 +40,14 @@ def test_budget_stops_then_resume_finishes(tmp_path: Path) -> None:
     stop = next(e for e in events if e["type"] == "budget_stop")
     assert not (run / "ideas" / "momentum_study" / "paper").exists() or stop["stage"] != "write_paper"
     done_before = {e["node"] for e in events if e["type"] == "node_end"}
+    # a stopped run lets go of its checkpoints: a write still in flight when the stop came
+    # would otherwise keep the database open, and locked, for the resume below
+    assert not open_files_under(run), open_files_under(run)
 
     resumed = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path), "--max-cost", "1"])
-    assert resumed.exit_code == 0, resumed.output
+    error_log = run / "error.log"
+    assert resumed.exit_code == 0, resumed.output + (error_log.read_text() if error_log.exists()
+                                                     else "")
     assert load(run / "run.json")["status"] == "completed"
     assert load(run / "run.json")["run_settings"]["max_cost"] == 1
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]

@@ -9,6 +9,7 @@ own domain records (an allow-list of classes).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from agents.run.folder import RunFolder
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 SQLITE_THREAD = "research"
 SQLITE_BUSY_S = 60.0
+SETTLE_S = 30.0  # how long a closing checkpointer waits for a checkpoint write in flight
 
 
 class Checkpointer(NamedTuple):
@@ -47,6 +49,19 @@ def checkpoint_serializer() -> Any:
     return JsonPlusSerializer(allowed_msgpack_modules=allowed)
 
 
+async def _quiesce(saver: Any) -> None:
+    """Wait (bounded) until no checkpoint write is in flight, and keep writes out after.
+
+    When a node fails (a budget stop, a crash), LangGraph's other tasks can still be inside a
+    write. Closing the connection under one leaves its statement, and the database's write
+    lock, held until the process ends: a resume in the same process then waits on a lock it
+    can never get. Every saver call holds ``saver.lock``; taking it (and keeping it) waits for
+    the last one.
+    """
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(saver.lock.acquire(), timeout=SETTLE_S)
+
+
 @contextlib.asynccontextmanager
 async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Checkpointer]:
     """The saver for ``run``: PostgreSQL when ``dsn`` is a postgresql:// URL, else SQLite."""
@@ -62,7 +77,10 @@ async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Ch
         try:
             async with AsyncPostgresSaver.from_conn_string(dsn or "", serde=serde) as saver:
                 await saver.setup()
-                yield Checkpointer(saver, run.id)
+                try:
+                    yield Checkpointer(saver, run.id)
+                finally:
+                    await _quiesce(saver)
         except psycopg.OperationalError as exc:
             from agents.config.secrets import redact
 
@@ -74,4 +92,8 @@ async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Ch
 
     # A generous busy timeout: on a loaded machine a writer can wait longer than sqlite's 5 s.
     async with aiosqlite.connect(str(run.checkpoints), timeout=SQLITE_BUSY_S) as conn:
-        yield Checkpointer(AsyncSqliteSaver(conn, serde=serde), SQLITE_THREAD)
+        sqlite_saver = AsyncSqliteSaver(conn, serde=serde)
+        try:
+            yield Checkpointer(sqlite_saver, SQLITE_THREAD)
+        finally:
+            await _quiesce(sqlite_saver)
