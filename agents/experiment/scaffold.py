@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agents.config.settings import DEFAULT_TEMPERATURES
 from agents.domain.names import slugify
 from agents.domain.results import contract_problems
 from agents.errors import AisciError, StructuredOutputError
@@ -33,7 +34,8 @@ from sandbox.base import Limits
 
 TEMPLATE_DIR = "template"
 WORK_DIR = "scaffold"
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # the default; --max-attempts sets it
+REPEAT_TEMPERATURE = 0.8  # a fix that repeats a failed attempt's code is asked for again, hotter
 LIMITS = Limits(timeout_s=300, memory_mb=2048, cpus=1)
 SKELETON = Path(__file__).resolve().parent.parent / "templates" / "skeleton"
 SYSTEM = ("You are an ambitious machine-learning researcher who runs careful, small, "
@@ -120,28 +122,62 @@ def baseline_problems(info_path: Path, metric: str) -> list[str]:
     return problems
 
 
-async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: JobRunner) -> Path:
-    """The run's template folder, written by the coder and checked in the sandbox."""
+def _same_code(a: str, b: str) -> bool:
+    return [line.rstrip() for line in a.strip().splitlines()] == \
+        [line.rstrip() for line in b.strip().splitlines()]
+
+
+def _hints(problems: list[str]) -> list[str]:
+    """A plain next step for errors whose cause is the results contract, not the science."""
+    text = "\n".join(problems)
+    hints = []
+    if re.search(r"No such file or directory: '(\./)?run_0/", text):
+        hints.append("The folder given as --out_dir does not exist when experiment.py starts: "
+                     "experiment.py must create it (os.makedirs(out_dir, exist_ok=True)) before "
+                     "it writes into it.")
+    if "unrecognized arguments" in text:
+        hints.append("experiment.py must accept both --out_dir and --seed (argparse).")
+    return hints
+
+
+async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: JobRunner,
+                            *, max_attempts: int = MAX_ATTEMPTS) -> Path:
+    """The run's template folder, written by the coder and checked in the sandbox.
+
+    A fix that returns the code of an attempt that already failed is not run again: it is
+    recorded as failed, and the next question says so and samples hotter."""
     target = run.path / TEMPLATE_DIR
     if (target / "template.toml").is_file():  # a resumed run keeps its template
         return target
     token = current_stage.set("scaffold")
     attempts: list[dict[str, object]] = []
+    tried: list[tuple[str, list[str]]] = []  # each attempt's experiment.py and its problems
+    sampling = llm.settings_for("coder")
     try:
         messages = render("coder", "scaffold", topic=topic, timeout=str(int(LIMITS.timeout_s)))
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        for attempt in range(1, max_attempts + 1):
             try:
                 scaffold = await llm.ask("coder", "scaffold", messages, read_scaffold,
-                                         what="experiment",
+                                         what="experiment", settings=sampling,
                                          repair_hint="Reply again in the shape asked for: the "
                                          "Metric:, Data: and Description: lines, then experiment.py "
                                          "and plot.py, each whole in one ```python block.")
             except StructuredOutputError as exc:
                 attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
                 break
-            problems = await _check(run, jobs, attempt, scaffold)
+            repeated = next((k for k, (code, _) in enumerate(tried, start=1)
+                             if _same_code(code, scaffold.experiment)), None)
+            if repeated is not None:
+                problems = [f"experiment.py is the same as in attempt {repeated}, which failed; "
+                            "it was not run again", *tried[repeated - 1][1]]
+                sampling = sampling.model_copy(update={"temperature": max(
+                    REPEAT_TEMPERATURE, sampling.temperature or DEFAULT_TEMPERATURES["coder"])})
+            else:
+                problems = await _check(run, jobs, attempt, scaffold)
+                problems = problems + _hints(problems) if problems else problems
+            tried.append((scaffold.experiment, problems))
             attempts.append({"attempt": attempt, "metric": scaffold.metric,
-                             "plot_generated": scaffold.plot_generated,
+                             "plot_generated": scaffold.plot_generated, "repeats": repeated,
                              "verdict": "ok" if not problems else "failed", "problems": problems})
             run.event("scaffold", attempt=attempt, ok=not problems, metric=scaffold.metric,
                       problems=problems[:3])

@@ -147,7 +147,8 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
                      event=run.event)
     write_run_json(run, settings, RunStatus.running, sandbox=sandbox.describe())
     try:
-        folder = await scaffold_template(run, settings.topic, llm, jobs)
+        folder = await scaffold_template(run, settings.topic, llm, jobs,
+                                         max_attempts=settings.max_attempts)
     except ScaffoldFailed as exc:
         write_run_json(run, settings, RunStatus.failed,
                        failures=[{"stage": "scaffold", "error": str(exc)}])

@@ -1,0 +1,91 @@
+"""Writing an experiment from scratch: a contract mistake gets a plain next step, and a fix
+that repeats a failed attempt's code is not run again but sent back, sampled hotter."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.config.settings import ModelSettings
+from agents.experiment.scaffold import REPEAT_TEMPERATURE, scaffold_template
+from agents.llm.client import LLMClient
+from agents.llm.offline import model as offline_model
+from agents.run.folder import RunFolder
+from agents.run.jobs import JobRunner
+from sandbox.local import LocalSandbox
+
+EXPERIMENT = '''import argparse
+import json
+import os
+
+import numpy as np
+
+SEEDS = [0, 1]  # random seeds
+NOISE = 0.1  # noise level
+
+
+def main(out_dir, seeds):
+    {make_dir}scores = [float(np.random.default_rng(s).normal(1.0, NOISE)) for s in seeds]
+    with open(os.path.join(out_dir, "final_info.json"), "w") as f:
+        json.dump({{"all": {{"means": {{"score": float(np.mean(scores))}},
+                            "stderrs": {{"score": 0.0}}}}}}, f)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out_dir", default="run_0")
+    parser.add_argument("--seed", type=int)
+    args = parser.parse_args()
+    main(args.out_dir, SEEDS if args.seed is None else [args.seed])
+'''
+
+
+def _reply(make_dir: bool) -> str:
+    code = EXPERIMENT.format(make_dir="os.makedirs(out_dir, exist_ok=True)\n    "
+                             if make_dir else "")
+    return ("Metric: score (higher is better)\nData: numbers drawn with numpy\n"
+            "Description: A noisy score.\n\nexperiment.py\n```python\n" + code + "```\n\n"
+            "plot.py\n```python\nimport matplotlib.pyplot as plt\nplt.savefig('a.png')\n```\n")
+
+
+def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixes: list[str] = []
+    temperatures: list[Any] = []
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+                        lambda prompt: _reply(make_dir=False))
+
+    def fix(prompt: str) -> str:
+        fixes.append(prompt)
+        return _reply(make_dir=len(fixes) > 1)  # the first fix repeats the failed code
+
+    monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", fix)
+    run = RunFolder.create(tmp_path, "scratch")
+    events: list[dict[str, Any]] = []
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=events.append)
+    asking = llm.complete
+
+    async def complete(role: str, task: str, convo: Any, **kwargs: Any) -> Any:
+        temperatures.append(kwargs["settings"].temperature)
+        return await asking(role, task, convo, **kwargs)
+
+    monkeypatch.setattr(llm, "complete", complete)
+    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
+
+    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=3))
+
+    attempts = json.loads((run.path / "scaffold" / "scaffold.json").read_text())
+    assert [a["verdict"] for a in attempts] == ["failed", "failed", "ok"]
+    assert "FileNotFoundError" in "\n".join(attempts[0]["problems"])
+    assert "must create it" in "\n".join(attempts[0]["problems"])  # the contract's next step
+    assert "must create it" in fixes[0]
+    assert attempts[1]["repeats"] == 1 and "same as in attempt 1" in fixes[1]
+    ran = [e for e in run.events() if e["type"] == "sandbox_run"]
+    assert len(ran) == 2, "the repeated code ran again"
+    assert temperatures[0] == temperatures[1] != REPEAT_TEMPERATURE
+    assert temperatures[2] == REPEAT_TEMPERATURE  # the question after a repeat is sampled hotter
+    assert (template / "template.toml").is_file()
