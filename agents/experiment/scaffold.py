@@ -4,7 +4,8 @@ Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for 
 the results contract alone (data generated in code or bundled in scikit-learn). Seed 0 of the
 new experiment runs in the sandbox as the check: it must exit 0 and write a ``final_info.json``
 that keeps the contract and holds the named primary metric. A failed check goes back to the
-coder with its error, up to ``MAX_ATTEMPTS`` in all. Every attempt stays in the run folder
+coder with its error, up to ``--max-attempts`` in all (a reply that stays unusable after its
+repairs is a failed attempt too). Every attempt stays in the run folder
 (``scaffold/attempt_<k>/``, with ``scaffold/scaffold.json``); the one that passed becomes the
 run's template in ``template/``, with a ``template.toml``, ``prompt.json``, an empty
 ``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template.
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agents.config.settings import DEFAULT_TEMPERATURES
+from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings
 from agents.domain.names import slugify
 from agents.domain.results import contract_problems
 from agents.errors import AisciError, StructuredOutputError
@@ -91,7 +92,10 @@ def read_scaffold(text: str) -> Scaffold:
     problem = _parses(experiment)
     if problem:
         raise ReplyError(f"experiment.py does not parse ({problem})")
-    for needed, why in (("--out_dir", "accept --out_dir"), ("final_info", "write final_info.json")):
+    for needed, why in (
+            ("--out_dir", "accept --out_dir: parse it with argparse "
+             "(parser.add_argument('--out_dir', default='run_0')) and write into that folder"),
+            ("final_info", "write final_info.json into the --out_dir folder")):
         if needed not in experiment:
             raise ReplyError(f"experiment.py does not {why}")
     plot = files.get("plot.py") or (blocks[1] if len(blocks) > 1 else "")
@@ -127,6 +131,12 @@ def _same_code(a: str, b: str) -> bool:
         [line.rstrip() for line in b.strip().splitlines()]
 
 
+def _hotter(settings: ModelSettings) -> ModelSettings:
+    current = settings.temperature if settings.temperature is not None else \
+        DEFAULT_TEMPERATURES["coder"]
+    return settings.model_copy(update={"temperature": max(REPEAT_TEMPERATURE, current)})
+
+
 def _hints(problems: list[str]) -> list[str]:
     """A plain next step for errors whose cause is the results contract, not the science."""
     text = "\n".join(problems)
@@ -145,7 +155,8 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
     """The run's template folder, written by the coder and checked in the sandbox.
 
     A fix that returns the code of an attempt that already failed is not run again: it is
-    recorded as failed, and the next question says so and samples hotter."""
+    recorded as failed, and the next question says so and samples hotter. An attempt whose
+    reply stays unusable after its repairs is failed too, and the next starts afresh."""
     target = run.path / TEMPLATE_DIR
     if (target / "template.toml").is_file():  # a resumed run keeps its template
         return target
@@ -162,16 +173,19 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                                          repair_hint="Reply again in the shape asked for: the "
                                          "Metric:, Data: and Description: lines, then experiment.py "
                                          "and plot.py, each whole in one ```python block.")
-            except StructuredOutputError as exc:
+            except StructuredOutputError as exc:  # a failed attempt: the next starts afresh
                 attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
-                break
+                run.event("scaffold", attempt=attempt, ok=False, problems=[exc.problem])
+                sampling = _hotter(sampling)
+                messages = render("coder", "scaffold", topic=topic,
+                                  timeout=str(int(LIMITS.timeout_s)))
+                continue
             repeated = next((k for k, (code, _) in enumerate(tried, start=1)
                              if _same_code(code, scaffold.experiment)), None)
             if repeated is not None:
                 problems = [f"experiment.py is the same as in attempt {repeated}, which failed; "
                             "it was not run again", *tried[repeated - 1][1]]
-                sampling = sampling.model_copy(update={"temperature": max(
-                    REPEAT_TEMPERATURE, sampling.temperature or DEFAULT_TEMPERATURES["coder"])})
+                sampling = _hotter(sampling)
             else:
                 problems = await _check(run, jobs, attempt, scaffold)
                 problems = problems + _hints(problems) if problems else problems

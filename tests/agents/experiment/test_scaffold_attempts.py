@@ -89,3 +89,26 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
     assert temperatures[0] == temperatures[1] != REPEAT_TEMPERATURE
     assert temperatures[2] == REPEAT_TEMPERATURE  # the question after a repeat is sampled hotter
     assert (template / "template.toml").is_file()
+
+
+def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def write(prompt: str) -> str:
+        asked.append(prompt)
+        if len(asked) <= 3:  # the first question and both of its repairs: no --out_dir
+            return _reply(make_dir=True).replace("--out_dir", "--output")
+        return _reply(make_dir=True)
+
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", write)
+    run = RunFolder.create(tmp_path, "scratch")
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
+    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
+
+    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=2))
+
+    attempts = json.loads((run.path / "scaffold" / "scaffold.json").read_text())
+    assert [a["verdict"] for a in attempts] == ["no_usable_reply", "ok"]
+    assert "--out_dir" in attempts[0]["detail"]
+    assert len(asked) == 4 and (template / "experiment.py").is_file()
