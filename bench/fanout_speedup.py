@@ -66,22 +66,50 @@ def stage_spans(run: Path) -> dict[str, float]:
     return spans
 
 
-def one_run(runs_dir: Path, parallel: int, opts: argparse.Namespace) -> tuple[float, dict[str, float]]:
-    """Wall seconds of the whole run, and the span of each stage."""
+#: The parts that run once per run, each from the end of the one before (events.jsonl).
+SERIAL = ("start and preflight", "baseline", "ideate", "check_novelty", "after the reviews")
+
+
+def serial_parts(run: Path, started: float, ended: float) -> dict[str, float]:
+    """Seconds of each once-per-run part: from the process start to the graph's start, the
+    graph's first nodes, and from the last review to the end of the process."""
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
+              if line.strip()]
+
+    def first(kind: str, node: str | None = None) -> float | None:
+        times = [e["ts"] for e in events if e["type"] == kind
+                 and (node is None or e.get("node") == node)]
+        return min(times) if times else None
+
+    marks = [started, first("run_start"), first("node_end", "baseline"),
+             first("node_end", "ideate"), first("node_end", "check_novelty")]
+    reviews = [e["ts"] for e in events if e["type"] == "review"]
+    parts: dict[str, float] = {}
+    for name, begin, end in zip(SERIAL[:4], marks, marks[1:], strict=True):
+        if begin is not None and end is not None:
+            parts[name] = end - begin
+    if reviews:
+        parts[SERIAL[4]] = ended - max(reviews)
+    return parts
+
+
+def one_run(runs_dir: Path, parallel: int,
+            opts: argparse.Namespace) -> tuple[float, dict[str, float], dict[str, float]]:
+    """Wall seconds of the whole run, the span of each stage, and the once-per-run parts."""
     target = runs_dir / f"parallel_{parallel}_{time.monotonic_ns()}"
     command = [*aisci(), "run", TOPIC, "--model", "mock", "--sandbox", opts.sandbox,
                "--num-ideas", str(opts.ideas), "--include-not-novel", "--reviewers", "1",
                "--parallel", str(parallel), "--runs-dir", str(target)]
-    start = time.perf_counter()
+    start, started = time.perf_counter(), time.time()
     done = subprocess.run(command, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    wall, ended = time.perf_counter() - start, time.time()
     if done.returncode != 0:
         raise SystemExit(f"aisci run failed:\n{done.stdout}\n{done.stderr}")
     (run,) = [p for p in target.iterdir() if (p / "run.json").exists()]
     ran = sum(1 for p in run.glob("ideas/*/runs.json"))
     if ran != opts.ideas:
         raise SystemExit(f"{run}: {ran} ideas ran experiments, expected {opts.ideas}")
-    return wall, stage_spans(run)
+    return wall, stage_spans(run), serial_parts(run, started, ended)
 
 
 def main() -> None:
@@ -96,11 +124,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="aisci-bench-") as tmp:
         runs_dir = opts.runs_dir or Path(tmp)
-        results: dict[int, list[tuple[float, dict[str, float]]]] = {1: [], 2: []}
+        results: dict[int, list[tuple[float, dict[str, float], dict[str, float]]]] = {1: [], 2: []}
         for _ in range(opts.repeats):
             for parallel in (1, 2):
                 results[parallel].append(one_run(runs_dir, parallel, opts))
-    (wall_1, spans_1), (wall_2, spans_2) = (min(results[p], key=lambda r: r[0]) for p in (1, 2))
+    (wall_1, spans_1, once_1), (wall_2, spans_2, once_2) = (
+        min(results[p], key=lambda r: r[0]) for p in (1, 2))
     print(f"setup: {opts.ideas} ideas, offline model, {opts.sandbox} sandbox, {os.cpu_count()} CPUs, "
           f"fastest of {opts.repeats}")
     print(f"{'':16}{'parallel 1':>12}{'parallel 2':>12}{'speedup':>10}")
@@ -109,6 +138,12 @@ def main() -> None:
         one, two = spans_1.get(stage), spans_2.get(stage)
         if one is not None and two is not None and two > 0:
             print(f"{stage:16}{one:11.1f}s{two:11.1f}s{one / two:9.2f}x")
+    print("once per run (the same work in both):")
+    for part in SERIAL:
+        one, two = once_1.get(part), once_2.get(part)
+        if one is not None and two is not None:
+            print(f"  {part:20}{one:7.1f}s{two:11.1f}s")
+    print(f"  {'in all':20}{sum(once_1.values()):7.1f}s{sum(once_2.values()):11.1f}s")
     warn_if_loaded(15)
 
 

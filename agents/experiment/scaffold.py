@@ -147,6 +147,10 @@ def _hints(problems: list[str]) -> list[str]:
                      "it writes into it.")
     if "unrecognized arguments" in text:
         hints.append("experiment.py must accept both --out_dir and --seed (argparse).")
+    if "the following arguments are required" in text:
+        hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
+                     "a module-level UPPER_CASE constant at the top of the file, not a required "
+                     "command-line argument.")
     return hints
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agents.config.settings import ModelSettings
-from agents.experiment.scaffold import REPEAT_TEMPERATURE, scaffold_template
+from agents.experiment.scaffold import REPEAT_TEMPERATURE, _hints, scaffold_template
 from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.run.folder import RunFolder
@@ -112,3 +112,19 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
     assert [a["verdict"] for a in attempts] == ["no_usable_reply", "ok"]
     assert "--out_dir" in attempts[0]["detail"]
     assert len(asked) == 4 and (template / "experiment.py").is_file()
+
+
+@pytest.mark.parametrize(("stderr", "hint"), [
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'run_0/final_info.json'",
+     "must create it"),
+    ("experiment.py: error: unrecognized arguments: --seed=0", "accept both --out_dir and --seed"),
+    ("experiment.py: error: the following arguments are required: --learning_rate",
+     "not a required command-line argument"),
+])
+def test_contract_errors_get_a_next_step(stderr: str, hint: str) -> None:
+    [given] = _hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
+    assert hint in given
+
+
+def test_a_scientific_error_gets_no_contract_hint() -> None:
+    assert _hints(["ValueError: Input contains NaN"]) == []
