@@ -159,7 +159,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
     """The run's template folder, written by the coder and checked in the sandbox.
 
     A fix that returns the code of an attempt that already failed is not run again: it is
-    recorded as failed, and the next question says so and samples hotter. An attempt whose
+    recorded as failed, and the next attempt is a new draft, sampled hotter. An attempt whose
     reply stays unusable after its repairs is failed too, and the next starts afresh."""
     target = run.path / TEMPLATE_DIR
     if (target / "template.toml").is_file():  # a resumed run keeps its template
@@ -202,6 +202,10 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
             if not problems:
                 _write_template(target, topic, scaffold)
                 return target
+            if repeated is not None:  # shown its code, the model copies it: a new draft instead
+                messages = render("coder", "scaffold", topic=topic,
+                                  timeout=str(int(LIMITS.timeout_s)))
+                continue
             messages = render("coder", "fix_scaffold", topic=topic, experiment=scaffold.experiment,
                               attempt=str(attempt), feedback="\n".join(problems)[-2500:],
                               metric=f"{scaffold.metric} ({'lower' if scaffold.lower_is_better else 'higher'}"

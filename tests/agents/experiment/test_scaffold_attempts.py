@@ -1,5 +1,5 @@
 """Writing an experiment from scratch: a contract mistake gets a plain next step, and a fix
-that repeats a failed attempt's code is not run again but sent back, sampled hotter."""
+that repeats a failed attempt's code is not run again: a new draft, sampled hotter, follows."""
 
 from __future__ import annotations
 
@@ -54,15 +54,19 @@ def _reply(make_dir: bool) -> str:
 
 def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drafts: list[str] = []
     fixes: list[str] = []
     temperatures: list[Any] = []
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
-                        lambda prompt: _reply(make_dir=False))
+
+    def draft(prompt: str) -> str:
+        drafts.append(prompt)
+        return _reply(make_dir=len(drafts) > 1)
 
     def fix(prompt: str) -> str:
         fixes.append(prompt)
-        return _reply(make_dir=len(fixes) > 1)  # the first fix repeats the failed code
+        return _reply(make_dir=False)  # shown its failed code, the model returns it unchanged
 
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", draft)
     monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", fix)
     run = RunFolder.create(tmp_path, "scratch")
     events: list[dict[str, Any]] = []
@@ -82,12 +86,13 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
     assert [a["verdict"] for a in attempts] == ["failed", "failed", "ok"]
     assert "FileNotFoundError" in "\n".join(attempts[0]["problems"])
     assert "must create it" in "\n".join(attempts[0]["problems"])  # the contract's next step
-    assert "must create it" in fixes[0]
-    assert attempts[1]["repeats"] == 1 and "same as in attempt 1" in fixes[1]
+    assert len(fixes) == 1 and "must create it" in fixes[0]
+    assert attempts[1]["repeats"] == 1, "the repeat was not recognised"
     ran = [e for e in run.events() if e["type"] == "sandbox_run"]
     assert len(ran) == 2, "the repeated code ran again"
+    assert len(drafts) == 2, "after a repeat, the next attempt is a new draft"
     assert temperatures[0] == temperatures[1] != REPEAT_TEMPERATURE
-    assert temperatures[2] == REPEAT_TEMPERATURE  # the question after a repeat is sampled hotter
+    assert temperatures[2] == REPEAT_TEMPERATURE  # the draft after a repeat is sampled hotter
     assert (template / "template.toml").is_file()
 
 
