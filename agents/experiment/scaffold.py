@@ -2,8 +2,9 @@
 
 Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for the topic from
 the results contract alone (data generated in code or bundled in scikit-learn). Seed 0 of the
-new experiment runs in the sandbox as the check: it must exit 0 and write a ``final_info.json``
-that keeps the contract and holds the named primary metric. A failed check goes back to the
+new experiment runs in the sandbox as the check (all of its own seeds if it takes no
+``--seed``): it must exit 0 and write a ``final_info.json`` that keeps the contract and holds
+the named primary metric. A failed check goes back to the
 coder with its error, up to ``--max-attempts`` in all (a reply that stays unusable after its
 repairs is a failed attempt too). Every attempt stays in the run folder
 (``scaffold/attempt_<k>/``, with ``scaffold/scaffold.json``); the one that passed becomes the
@@ -57,6 +58,12 @@ class Scaffold(BaseModel):
     experiment: str
     plot: str
     plot_generated: bool = False  # the coder's plot.py did not parse: the generic one stands in
+
+    @property
+    def takes_seed(self) -> bool:
+        """Does experiment.py take --seed? If not, each run is one job over its own seeds (a
+        template without a seed control, as the template contract allows)."""
+        return "--seed" in self.experiment
 
 
 class ScaffoldFailed(AisciError):
@@ -146,7 +153,8 @@ def _hints(problems: list[str]) -> list[str]:
                      "experiment.py must create it (os.makedirs(out_dir, exist_ok=True)) before "
                      "it writes into it.")
     if "unrecognized arguments" in text:
-        hints.append("experiment.py must accept both --out_dir and --seed (argparse).")
+        hints.append("experiment.py must accept --out_dir and --seed (argparse), and no "
+                     "other command-line argument is given.")
     if "the following arguments are required" in text:
         hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
                      "a module-level UPPER_CASE constant at the top of the file, not a required "
@@ -223,7 +231,10 @@ async def _check(run: RunFolder, jobs: JobRunner, attempt: int, scaffold: Scaffo
     work.mkdir(parents=True)
     (work / "experiment.py").write_text(scaffold.experiment, encoding="utf-8")
     (work / "plot.py").write_text(scaffold.plot, encoding="utf-8")
-    outcome = await jobs.run(work, ["python", "experiment.py", "--out_dir=run_0", "--seed=0"],
+    command = ["python", "experiment.py", "--out_dir=run_0"]
+    if scaffold.takes_seed:
+        command.append("--seed=0")
+    outcome = await jobs.run(work, command,
                              LIMITS, labels={"idea": "scaffold"}, outputs="run_0",
                              expected_files=("run_0/final_info.json",), what=f"scaffold_{attempt}")
     if outcome.result.verdict not in ("ok", "missing_results"):
@@ -250,7 +261,7 @@ def _write_template(target: Path, topic: str, scaffold: Scaffold) -> None:
         f"lower_is_better = {str(scaffold.lower_is_better).lower()}",
         "max_runs = 2",
         f"data = {json.dumps(scaffold.data)}",
-        "", "[seed]", 'argument = "--seed"',
+        *(["", "[seed]", 'argument = "--seed"'] if scaffold.takes_seed else []),
         "", "[limits]", f"timeout_s = {int(LIMITS.timeout_s)}", f"memory_mb = {LIMITS.memory_mb}",
         "cpus = 1", "gpus = 0", ""])
     (partial / "template.toml").write_text(toml, encoding="utf-8")

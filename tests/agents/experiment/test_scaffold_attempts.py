@@ -16,6 +16,8 @@ from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.run.folder import RunFolder
 from agents.run.jobs import JobRunner
+from agents.templates.check import check_template
+from agents.templates.template import load_template
 from sandbox.local import LocalSandbox
 
 EXPERIMENT = '''import argparse
@@ -119,10 +121,28 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
     assert len(asked) == 4 and (template / "experiment.py").is_file()
 
 
+def test_an_experiment_without_a_seed_argument_runs_its_own_seeds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    unseeded = _reply(make_dir=True).replace('    parser.add_argument("--seed", type=int)\n', "")
+    unseeded = unseeded.replace("SEEDS if args.seed is None else [args.seed]", "SEEDS")
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+                        lambda prompt: unseeded)
+    run = RunFolder.create(tmp_path, "scratch")
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
+    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
+
+    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=1))
+
+    assert "--seed" not in (template / "experiment.py").read_text()
+    assert "[seed]" not in (template / "template.toml").read_text()
+    assert check_template(template) == []
+    assert load_template(str(template)).seed.possible is False  # one job per run, its own seeds
+
+
 @pytest.mark.parametrize(("stderr", "hint"), [
     ("FileNotFoundError: [Errno 2] No such file or directory: 'run_0/final_info.json'",
      "must create it"),
-    ("experiment.py: error: unrecognized arguments: --seed=0", "accept both --out_dir and --seed"),
+    ("experiment.py: error: unrecognized arguments: --seed=0", "accept --out_dir and --seed"),
     ("experiment.py: error: the following arguments are required: --learning_rate",
      "not a required command-line argument"),
 ])
