@@ -150,7 +150,15 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
 
 async def check_all(ctx: RunContext, ideas: list[Idea], source: LiteratureSource | None,
                     note: str = "") -> list[Idea]:
-    checked = [await check_idea(ctx, idea, source) for idea in ideas]
+    """Every idea's check; ideas are checked concurrently, up to --parallel at a time (the
+    model's own gate still bounds its calls)."""
+    limit = asyncio.Semaphore(max(1, ctx.settings.parallel))
+
+    async def one(idea: Idea) -> Idea:
+        async with limit:
+            return await check_idea(ctx, idea, source)
+
+    checked = await asyncio.gather(*(one(idea) for idea in ideas))
     keep_all = ctx.settings.include_not_novel
     return [i.model_copy(update={
         "selected": keep_all or bool(i.novelty_verdict and i.novelty_verdict.novel),
