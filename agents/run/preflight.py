@@ -115,8 +115,9 @@ def check_pdftotext() -> Check:
 async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings],
                       sandbox_backend: str = "docker", *, tex_on_host: bool | None = None
                       ) -> PreflightReport:
-    """``tex_on_host`` None: TeX goes where the sandbox goes (host for ``local``)."""
-    """Every check, models first: each distinct model (and server) is asked once."""
+    """Every check: each distinct model (and server) is asked once; the models, the sandbox
+    and the paper image are checked at the same time. ``tex_on_host`` None: TeX goes where the
+    sandbox goes (host for ``local``)."""
     roles_of: dict[tuple[Any, ...], tuple[ModelSettings, list[str]]] = {}
     if isinstance(model_settings, ModelSettings):
         roles_of[(model_settings.model, model_settings.api_base)] = (model_settings, [])
@@ -124,9 +125,13 @@ async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings
         for role, settings in model_settings.items():
             roles_of.setdefault((settings.model, settings.api_base), (settings, []))[1].append(role)
     many = len(roles_of) > 1
-    results = await asyncio.gather(*(
-        check_model(settings, roles=tuple(roles) if many else ())
-        for settings, roles in roles_of.values()))
+    on_host = sandbox_backend == "local" if tex_on_host is None else tex_on_host
+    # the model servers, the sandbox and the paper image are checked at the same time
+    machine = asyncio.gather(asyncio.to_thread(check_sandbox, sandbox_backend),
+                             *([] if on_host else [asyncio.to_thread(check_paper_image)]))
+    models = asyncio.gather(*(check_model(settings, roles=tuple(roles) if many else ())
+                              for settings, roles in roles_of.values()))
+    (sandbox, *image), results = await asyncio.gather(machine, models)
     resolved: dict[str, ModelSettings] = {}
     for (settings, roles), result in zip(roles_of.values(), results, strict=True):
         for role in roles:
@@ -134,11 +139,8 @@ async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings
             resolved[role] = own.model_copy(update={
                 "structured": result.settings.structured,
                 "schema_via": result.settings.schema_via})
-    sandbox = await asyncio.to_thread(check_sandbox, sandbox_backend)
     checks = [r.check for r in results]
-    on_host = sandbox_backend == "local" if tex_on_host is None else tex_on_host
-    tools = [check_tex(), check_pdftotext()] if on_host else [
-        await asyncio.to_thread(check_paper_image)]
+    tools = [check_tex(), check_pdftotext()] if on_host else image
     return PreflightReport([*checks, sandbox, *tools], resolved)
 
 
