@@ -231,6 +231,7 @@ async def _check(run: RunFolder, jobs: JobRunner, attempt: int, scaffold: Scaffo
     work.mkdir(parents=True)
     (work / "experiment.py").write_text(scaffold.experiment, encoding="utf-8")
     (work / "plot.py").write_text(scaffold.plot, encoding="utf-8")
+    (work / "run_0").mkdir()  # as for every run (agents.experiment.variants)
     command = ["python", "experiment.py", "--out_dir=run_0"]
     if scaffold.takes_seed:
         command.append("--seed=0")

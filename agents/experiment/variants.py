@@ -69,6 +69,7 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
     job_dir = dest.parent / ".jobs" / f"{dest.name}_seed_{seed}"
     shutil.rmtree(job_dir, ignore_errors=True)
     shutil.copytree(code_dir, job_dir, ignore=COPY_IGNORE)
+    (job_dir / OUT).mkdir(exist_ok=True)  # a template may create it too; one that forgets runs
     command = _seeded_job(ctx, job_dir, seed)
     outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
                                  outputs=OUT, expected_files=(f"{OUT}/final_info.json",),

@@ -31,7 +31,8 @@ NOISE = 0.1  # noise level
 
 
 def main(out_dir, seeds):
-    {make_dir}scores = [float(np.random.default_rng(s).normal(1.0, NOISE)) for s in seeds]
+    os.makedirs(out_dir, exist_ok=True)
+    scores = [float(np.random.default_rng(s).normal(1.0, NOISE)) for s in seeds]
     with open(os.path.join(out_dir, "final_info.json"), "w") as f:
         json.dump({{"all": {{"means": {{"score": float(np.mean(scores))}},
                             "stderrs": {{"score": 0.0}}}}}}, f)
@@ -40,15 +41,16 @@ def main(out_dir, seeds):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--out_dir", default="run_0")
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--seed", type=int){extra}
     args = parser.parse_args()
     main(args.out_dir, SEEDS if args.seed is None else [args.seed])
 '''
 
 
-def _reply(make_dir: bool) -> str:
-    code = EXPERIMENT.format(make_dir="os.makedirs(out_dir, exist_ok=True)\n    "
-                             if make_dir else "")
+def _reply(runs: bool) -> str:
+    """A reply whose experiment runs, or one that wants a setting as a required argument."""
+    code = EXPERIMENT.format(extra="" if runs else
+                             '\n    parser.add_argument("--noise", type=float, required=True)')
     return ("Metric: score (higher is better)\nData: numbers drawn with numpy\n"
             "Description: A noisy score.\n\nexperiment.py\n```python\n" + code + "```\n\n"
             "plot.py\n```python\nimport matplotlib.pyplot as plt\nplt.savefig('a.png')\n```\n")
@@ -62,11 +64,11 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
 
     def draft(prompt: str) -> str:
         drafts.append(prompt)
-        return _reply(make_dir=len(drafts) > 1)
+        return _reply(runs=len(drafts) > 1)
 
     def fix(prompt: str) -> str:
         fixes.append(prompt)
-        return _reply(make_dir=False)  # shown its failed code, the model returns it unchanged
+        return _reply(runs=False)  # shown its failed code, the model returns it unchanged
 
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", draft)
     monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", fix)
@@ -86,9 +88,10 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
 
     attempts = json.loads((run.path / "scaffold" / "scaffold.json").read_text())
     assert [a["verdict"] for a in attempts] == ["failed", "failed", "ok"]
-    assert "FileNotFoundError" in "\n".join(attempts[0]["problems"])
-    assert "must create it" in "\n".join(attempts[0]["problems"])  # the contract's next step
-    assert len(fixes) == 1 and "must create it" in fixes[0]
+    assert "the following arguments are required" in "\n".join(attempts[0]["problems"])
+    hint = "not a required command-line argument"  # the contract's next step
+    assert hint in "\n".join(attempts[0]["problems"])
+    assert len(fixes) == 1 and hint in fixes[0]
     assert attempts[1]["repeats"] == 1, "the repeat was not recognised"
     ran = [e for e in run.events() if e["type"] == "sandbox_run"]
     assert len(ran) == 2, "the repeated code ran again"
@@ -105,8 +108,8 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
     def write(prompt: str) -> str:
         asked.append(prompt)
         if len(asked) <= 3:  # the first question and both of its repairs: no --out_dir
-            return _reply(make_dir=True).replace("--out_dir", "--output")
-        return _reply(make_dir=True)
+            return _reply(runs=True).replace("--out_dir", "--output")
+        return _reply(runs=True)
 
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", write)
     run = RunFolder.create(tmp_path, "scratch")
@@ -123,7 +126,7 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
 
 def test_an_experiment_without_a_seed_argument_runs_its_own_seeds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    unseeded = _reply(make_dir=True).replace('    parser.add_argument("--seed", type=int)\n', "")
+    unseeded = _reply(runs=True).replace('    parser.add_argument("--seed", type=int)\n', "")
     unseeded = unseeded.replace("SEEDS if args.seed is None else [args.seed]", "SEEDS")
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
                         lambda prompt: unseeded)
@@ -137,6 +140,20 @@ def test_an_experiment_without_a_seed_argument_runs_its_own_seeds(
     assert "[seed]" not in (template / "template.toml").read_text()
     assert check_template(template) == []
     assert load_template(str(template)).seed.possible is False  # one job per run, its own seeds
+
+
+def test_the_out_dir_folder_exists_before_the_experiment_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forgetful = _reply(runs=True).replace("    os.makedirs(out_dir, exist_ok=True)\n", "")
+    assert "makedirs" not in forgetful
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+                        lambda prompt: forgetful)
+    run = RunFolder.create(tmp_path, "scratch")
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
+    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
+
+    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=1))
+    assert (template / "experiment.py").read_text().count("makedirs") == 0
 
 
 @pytest.mark.parametrize(("stderr", "hint"), [
