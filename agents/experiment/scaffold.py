@@ -155,6 +155,9 @@ def _hints(problems: list[str]) -> list[str]:
     if "unrecognized arguments" in text:
         hints.append("experiment.py must accept --out_dir and --seed (argparse), and no "
                      "other command-line argument is given.")
+    for name in dict.fromkeys(re.findall(r"NameError: name '(\w+)' is not defined", text)):
+        hints.append(f"experiment.py uses {name} without defining or importing it: add its "
+                     "import (or definition) near the top of the file.")
     if "the following arguments are required" in text:
         hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
                      "a module-level UPPER_CASE constant at the top of the file, not a required "

@@ -162,6 +162,8 @@ def test_the_out_dir_folder_exists_before_the_experiment_starts(
     ("experiment.py: error: unrecognized arguments: --seed=0", "accept --out_dir and --seed"),
     ("experiment.py: error: the following arguments are required: --learning_rate",
      "not a required command-line argument"),
+    ("    X = datasets.load_digits()\nNameError: name 'datasets' is not defined",
+     "uses datasets without defining or importing it"),
 ])
 def test_contract_errors_get_a_next_step(stderr: str, hint: str) -> None:
     [given] = _hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
