@@ -116,6 +116,25 @@ def read_scaffold(text: str) -> Scaffold:
                     plot_generated=generated)
 
 
+def _key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "_", name.strip().lower())
+
+
+def metric_as_written(info_path: Path, metric: str) -> str:
+    """``metric`` as final_info.json spells it, when the two differ only in case, spaces or
+    underscores ("Accuracy" for "accuracy"); else ``metric`` unchanged."""
+    try:
+        data = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return metric
+    names = {k for g in data.values() if isinstance(g, dict) and isinstance(g.get("means"), dict)
+             for k in g["means"]} if isinstance(data, dict) else set()
+    if metric in names:
+        return metric
+    same = sorted(n for n in names if _key(n) == _key(metric))
+    return same[0] if len(same) == 1 else metric
+
+
 def baseline_problems(info_path: Path, metric: str) -> list[str]:
     """What is wrong with seed 0's final_info.json (empty when it keeps the contract)."""
     if not info_path.is_file():
@@ -243,7 +262,9 @@ async def _check(run: RunFolder, jobs: JobRunner, attempt: int, scaffold: Scaffo
                              expected_files=("run_0/final_info.json",), what=f"scaffold_{attempt}")
     if outcome.result.verdict not in ("ok", "missing_results"):
         return [outcome.result.feedback()]
-    return baseline_problems(work / "run_0" / "final_info.json", scaffold.metric)
+    info = work / "run_0" / "final_info.json"
+    scaffold.metric = metric_as_written(info, scaffold.metric)  # the reply's "Accuracy" is "accuracy"
+    return baseline_problems(info, scaffold.metric)
 
 
 def _write_template(target: Path, topic: str, scaffold: Scaffold) -> None:

@@ -156,6 +156,19 @@ def test_the_out_dir_folder_exists_before_the_experiment_starts(
     assert (template / "experiment.py").read_text().count("makedirs") == 0
 
 
+def test_the_metric_is_taken_as_final_info_spells_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    capitalised = _reply(runs=True).replace("Metric: score", "Metric: Score")
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+                        lambda prompt: capitalised)
+    run = RunFolder.create(tmp_path, "scratch")
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
+    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
+
+    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=1))
+    assert 'primary_metric = "score"' in (template / "template.toml").read_text()
+
+
 @pytest.mark.parametrize(("stderr", "hint"), [
     ("FileNotFoundError: [Errno 2] No such file or directory: 'run_0/final_info.json'",
      "must create it"),
