@@ -10,7 +10,8 @@ repairs is a failed attempt too). Every attempt stays in the run folder
 (``scaffold/attempt_<k>/``, with ``scaffold/scaffold.json``); the one that passed becomes the
 run's template in ``template/``, with a ``template.toml``, ``prompt.json``, an empty
 ``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template.
-A plot script that does not parse is replaced by the generic one (recorded).
+A plot script that does not parse is replaced by the generic one, and well-known names read
+without their import get it (``agents.experiment.imports``); both are recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings
 from agents.domain.names import slugify
 from agents.domain.results import contract_problems
 from agents.errors import AisciError, StructuredOutputError
+from agents.experiment.imports import missing_imports, with_imports
 from agents.llm.client import LLMClient, current_stage
 from agents.llm.replies import ReplyError
 from agents.prompts import render
@@ -157,6 +159,19 @@ def _same_code(a: str, b: str) -> bool:
         [line.rstrip() for line in b.strip().splitlines()]
 
 
+def _add_imports(scaffold: Scaffold) -> list[str]:
+    """The usual imports for well-known names the files read but never bind, added (and
+    returned, to be recorded with the attempt)."""
+    added = []
+    for field in ("experiment", "plot"):
+        code = getattr(scaffold, field)
+        lines = missing_imports(code)
+        if lines:
+            setattr(scaffold, field, with_imports(code, lines))
+            added += [f"{field}.py: {line}" for line in lines]
+    return added
+
+
 def _hotter(settings: ModelSettings) -> ModelSettings:
     current = settings.temperature if settings.temperature is not None else \
         DEFAULT_TEMPERATURES["coder"]
@@ -214,6 +229,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 messages = render("coder", "scaffold", topic=topic,
                                   timeout=str(int(LIMITS.timeout_s)))
                 continue
+            added = _add_imports(scaffold)
             repeated = next((k for k, (code, _) in enumerate(tried, start=1)
                              if _same_code(code, scaffold.experiment)), None)
             if repeated is not None:
@@ -226,6 +242,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
             tried.append((scaffold.experiment, problems))
             attempts.append({"attempt": attempt, "metric": scaffold.metric,
                              "plot_generated": scaffold.plot_generated, "repeats": repeated,
+                             "added_imports": added,
                              "verdict": "ok" if not problems else "failed", "problems": problems})
             run.event("scaffold", attempt=attempt, ok=not problems, metric=scaffold.metric,
                       problems=problems[:3])
