@@ -85,7 +85,7 @@ def serial_parts(run: Path, started: float, ended: float) -> dict[str, float]:
              first("node_end", "ideate"), first("node_end", "check_novelty")]
     reviews = [e["ts"] for e in events if e["type"] == "review"]
     parts: dict[str, float] = {}
-    for name, begin, end in zip(SERIAL[:4], marks, marks[1:], strict=True):
+    for name, begin, end in zip(SERIAL[:4], marks[:-1], marks[1:], strict=True):
         if begin is not None and end is not None:
             parts[name] = end - begin
     if reviews:
