@@ -21,6 +21,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -122,36 +123,33 @@ def _key(name: str) -> str:
     return re.sub(r"[\s_-]+", "_", name.strip().lower())
 
 
-def metric_as_written(info_path: Path, metric: str) -> str:
-    """``metric`` as final_info.json spells it, when the two differ only in case, spaces or
+def _as_written(means: list[object], metric: str) -> str:
+    """``metric`` as the groups' means spell it, when the two differ only in case, spaces or
     underscores ("Accuracy" for "accuracy"); else ``metric`` unchanged."""
-    try:
-        data = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return metric
-    names = {k for g in data.values() if isinstance(g, dict) and isinstance(g.get("means"), dict)
-             for k in g["means"]} if isinstance(data, dict) else set()
+    names = {k for m in means if isinstance(m, dict) for k in m}
     if metric in names:
         return metric
     same = sorted(n for n in names if _key(n) == _key(metric))
     return same[0] if len(same) == 1 else metric
 
 
-def baseline_problems(info_path: Path, metric: str) -> list[str]:
-    """What is wrong with seed 0's final_info.json (empty when it keeps the contract)."""
+def baseline_problems(info_path: Path, metric: str) -> tuple[str, list[str]]:
+    """The primary metric as seed 0's final_info.json spells it, and what is wrong with that
+    file (nothing when it keeps the contract)."""
     if not info_path.is_file():
-        return ["experiment.py exited 0 but wrote no <out_dir>/final_info.json"]
+        return metric, ["experiment.py exited 0 but wrote no <out_dir>/final_info.json"]
     try:
         data = json.loads(info_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return [f"final_info.json is not valid JSON ({exc})"]
+        return metric, [f"final_info.json is not valid JSON ({exc})"]
     problems = contract_problems(data)
     if not problems:
         means = [g.get("means") for g in data.values()]
+        metric = _as_written(means, metric)
         if not any(isinstance(m, dict) and metric in m for m in means):
             problems.append(f"the primary metric {metric!r} is in no group's means "
                             f"(they hold: {sorted({k for m in means if isinstance(m, dict) for k in m})})")
-    return problems
+    return metric, problems
 
 
 def _same_code(a: str, b: str) -> bool:
@@ -170,6 +168,11 @@ def _add_imports(scaffold: Scaffold) -> list[str]:
             setattr(scaffold, field, with_imports(code, lines))
             added += [f"{field}.py: {line}" for line in lines]
     return added
+
+
+def _draft(topic: str) -> list[dict[str, Any]]:
+    """The question for a new experiment (the first attempt, and each that starts afresh)."""
+    return render("coder", "scaffold", topic=topic, timeout=str(int(LIMITS.timeout_s)))
 
 
 def _hotter(settings: ModelSettings) -> ModelSettings:
@@ -214,7 +217,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
     tried: list[tuple[str, list[str]]] = []  # each attempt's experiment.py and its problems
     sampling = llm.settings_for("coder")
     try:
-        messages = render("coder", "scaffold", topic=topic, timeout=str(int(LIMITS.timeout_s)))
+        messages = _draft(topic)
         for attempt in range(1, max_attempts + 1):
             try:
                 scaffold = await llm.ask("coder", "scaffold", messages, read_scaffold,
@@ -226,8 +229,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
                 run.event("scaffold", attempt=attempt, ok=False, problems=[exc.problem])
                 sampling = _hotter(sampling)
-                messages = render("coder", "scaffold", topic=topic,
-                                  timeout=str(int(LIMITS.timeout_s)))
+                messages = _draft(topic)
                 continue
             added = _add_imports(scaffold)
             repeated = next((k for k, (code, _) in enumerate(tried, start=1)
@@ -250,8 +252,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 _write_template(target, topic, scaffold)
                 return target
             if repeated is not None:  # shown its code, the model copies it: a new draft instead
-                messages = render("coder", "scaffold", topic=topic,
-                                  timeout=str(int(LIMITS.timeout_s)))
+                messages = _draft(topic)
                 continue
             messages = render("coder", "fix_scaffold", topic=topic, experiment=scaffold.experiment,
                               attempt=str(attempt), feedback="\n".join(problems)[-2500:],
@@ -279,9 +280,9 @@ async def _check(run: RunFolder, jobs: JobRunner, attempt: int, scaffold: Scaffo
                              expected_files=("run_0/final_info.json",), what=f"scaffold_{attempt}")
     if outcome.result.verdict not in ("ok", "missing_results"):
         return [outcome.result.feedback()]
-    info = work / "run_0" / "final_info.json"
-    scaffold.metric = metric_as_written(info, scaffold.metric)  # the reply's "Accuracy" is "accuracy"
-    return baseline_problems(info, scaffold.metric)
+    scaffold.metric, problems = baseline_problems(work / "run_0" / "final_info.json",
+                                                  scaffold.metric)
+    return problems
 
 
 def _write_template(target: Path, topic: str, scaffold: Scaffold) -> None:
