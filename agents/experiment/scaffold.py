@@ -185,10 +185,6 @@ def _hints(problems: list[str]) -> list[str]:
     """A plain next step for errors whose cause is the results contract, not the science."""
     text = "\n".join(problems)
     hints = []
-    if re.search(r"No such file or directory: '(\./)?run_0/", text):
-        hints.append("The folder given as --out_dir does not exist when experiment.py starts: "
-                     "experiment.py must create it (os.makedirs(out_dir, exist_ok=True)) before "
-                     "it writes into it.")
     if "unrecognized arguments" in text:
         hints.append("experiment.py must accept --out_dir and --seed (argparse), and no "
                      "other command-line argument is given.")

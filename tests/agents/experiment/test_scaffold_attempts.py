@@ -56,6 +56,15 @@ def _reply(runs: bool) -> str:
             "plot.py\n```python\nimport matplotlib.pyplot as plt\nplt.savefig('a.png')\n```\n")
 
 
+def _scaffold(tmp_path: Path, max_attempts: int) -> tuple[RunFolder, Path]:
+    """A scaffold on the offline model (its handlers as the test set them), local sandbox."""
+    run = RunFolder.create(tmp_path, "scratch")
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
+    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
+    return run, asyncio.run(scaffold_template(run, "noisy scores", llm, jobs,
+                                              max_attempts=max_attempts))
+
+
 def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     drafts: list[str] = []
@@ -112,11 +121,7 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
         return _reply(runs=True)
 
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", write)
-    run = RunFolder.create(tmp_path, "scratch")
-    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
-    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
-
-    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=2))
+    run, template = _scaffold(tmp_path, max_attempts=2)
 
     attempts = json.loads((run.path / "scaffold" / "scaffold.json").read_text())
     assert [a["verdict"] for a in attempts] == ["no_usable_reply", "ok"]
@@ -130,11 +135,7 @@ def test_an_experiment_without_a_seed_argument_runs_its_own_seeds(
     unseeded = unseeded.replace("SEEDS if args.seed is None else [args.seed]", "SEEDS")
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
                         lambda prompt: unseeded)
-    run = RunFolder.create(tmp_path, "scratch")
-    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
-    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
-
-    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=1))
+    _, template = _scaffold(tmp_path, max_attempts=1)
 
     assert "--seed" not in (template / "experiment.py").read_text()
     assert "[seed]" not in (template / "template.toml").read_text()
@@ -148,11 +149,7 @@ def test_the_out_dir_folder_exists_before_the_experiment_starts(
     assert "makedirs" not in forgetful
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
                         lambda prompt: forgetful)
-    run = RunFolder.create(tmp_path, "scratch")
-    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
-    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
-
-    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=1))
+    _, template = _scaffold(tmp_path, max_attempts=1)
     assert (template / "experiment.py").read_text().count("makedirs") == 0
 
 
@@ -161,17 +158,11 @@ def test_the_metric_is_taken_as_final_info_spells_it(
     capitalised = _reply(runs=True).replace("Metric: score", "Metric: Score")
     monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
                         lambda prompt: capitalised)
-    run = RunFolder.create(tmp_path, "scratch")
-    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)
-    jobs = JobRunner(LocalSandbox(), run.path / "cache", parallel=1, run_id=run.id, event=run.event)
-
-    template = asyncio.run(scaffold_template(run, "noisy scores", llm, jobs, max_attempts=1))
+    _, template = _scaffold(tmp_path, max_attempts=1)
     assert 'primary_metric = "score"' in (template / "template.toml").read_text()
 
 
 @pytest.mark.parametrize(("stderr", "hint"), [
-    ("FileNotFoundError: [Errno 2] No such file or directory: 'run_0/final_info.json'",
-     "must create it"),
     ("experiment.py: error: unrecognized arguments: --seed=0", "accept --out_dir and --seed"),
     ("experiment.py: error: the following arguments are required: --learning_rate",
      "not a required command-line argument"),
