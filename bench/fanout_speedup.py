@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _load import warn_if_loaded
 
@@ -42,10 +43,13 @@ ENDS = {"experiment": ("node_start", "plot"), "plot": ("node_start", "write_pape
         "write_paper": ("paper", None), "review": ("review", None)}
 
 
-def stage_spans(run: Path) -> dict[str, float]:
+def read_events(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
+            if line.strip()]
+
+
+def stage_spans(events: list[dict[str, Any]]) -> dict[str, float]:
     """Per stage: seconds from the first idea entering it to the last idea leaving it."""
-    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
-              if line.strip()]
 
     def when(kind: str, node: str | None, idea: str) -> float | None:
         times = [e["ts"] for e in events if e["type"] == kind and e.get("idea") == idea
@@ -70,11 +74,9 @@ def stage_spans(run: Path) -> dict[str, float]:
 SERIAL = ("start and preflight", "baseline", "ideate", "check_novelty", "after the reviews")
 
 
-def serial_parts(run: Path, started: float, ended: float) -> dict[str, float]:
+def serial_parts(events: list[dict[str, Any]], started: float, ended: float) -> dict[str, float]:
     """Seconds of each once-per-run part: from the process start to the graph's start, the
     graph's first nodes, and from the last review to the end of the process."""
-    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
-              if line.strip()]
 
     def first(kind: str, node: str | None = None) -> float | None:
         times = [e["ts"] for e in events if e["type"] == kind
@@ -109,7 +111,8 @@ def one_run(runs_dir: Path, parallel: int,
     ran = sum(1 for p in run.glob("ideas/*/runs.json"))
     if ran != opts.ideas:
         raise SystemExit(f"{run}: {ran} ideas ran experiments, expected {opts.ideas}")
-    return wall, stage_spans(run), serial_parts(run, started, ended)
+    events = read_events(run)
+    return wall, stage_spans(events), serial_parts(events, started, ended)
 
 
 def main() -> None:

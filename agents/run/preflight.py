@@ -126,7 +126,6 @@ async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings
             roles_of.setdefault((settings.model, settings.api_base), (settings, []))[1].append(role)
     many = len(roles_of) > 1
     on_host = sandbox_backend == "local" if tex_on_host is None else tex_on_host
-    # the model servers, the sandbox and the paper image are checked at the same time
     machine = asyncio.gather(asyncio.to_thread(check_sandbox, sandbox_backend),
                              *([] if on_host else [asyncio.to_thread(check_paper_image)]))
     models = asyncio.gather(*(check_model(settings, roles=tuple(roles) if many else ())
