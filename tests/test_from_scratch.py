@@ -73,7 +73,7 @@ def test_the_reply_reader_says_what_is_missing() -> None:
         read_scaffold("experiment.py\n```python\nprint(1)\n```")
     with pytest.raises(ReplyError, match="does not parse"):
         read_scaffold("Metric: acc (higher is better)\nexperiment.py\n```python\ndef (:\n```")
-    with pytest.raises(ReplyError, match="--out_dir"):
+    with pytest.raises(ReplyError, match="run_one"):
         read_scaffold("Metric: acc (higher is better)\n```python\nprint('final_info')\n```")
     code = "import argparse  # --out_dir\nopen('final_info.json', 'w')\n"
     reply = read_scaffold(f"**Metric:** `val_loss` (lower is better)\n\n```python\n{code}```\n\n"

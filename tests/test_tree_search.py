@@ -6,6 +6,7 @@ finished node again."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -16,8 +17,14 @@ import pytest
 from tests.support import IN_CI, aisci, kill_at, load, only_run
 
 pytestmark = pytest.mark.docker
+# The same checks on another template: AISCI_TREE_TEMPLATE=<folder> (for example a copy of
+# 2d_diffusion with cpus = 1 in its [limits], so that two nodes fit on 2 cores), and
+# AISCI_TREE_SEEDS for --seeds. The default is the tiny_mlp template, which the suite runs.
+TEMPLATE = os.environ.get("AISCI_TREE_TEMPLATE")
 ARGS = ("--model", "mock", "--num-ideas", "1", "--reviewers", "1", "--search", "tree",
-        "--max-nodes", "10", "--seeds", "2", "--parallel", "2")
+        "--max-nodes", "10", "--seeds", os.environ.get("AISCI_TREE_SEEDS", "2"), "--parallel", "2",
+        *(("--template", TEMPLATE) if TEMPLATE else ()))
+TIMEOUT_S = 3600 if TEMPLATE else 600
 TOPIC = "learning rate of small networks"
 
 
@@ -42,7 +49,7 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _docker_or_skip()
     runs_dir = tmp_path_factory.mktemp("tree")
     done = subprocess.run(aisci("run", TOPIC, *ARGS, "--runs-dir", str(runs_dir)),
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=TIMEOUT_S)
     assert done.returncode == 0, done.stdout + done.stderr
     return only_run(runs_dir)
 
@@ -127,13 +134,13 @@ def test_a_killed_search_resumes_without_rerunning_finished_nodes(tmp_path: Path
         return event.get("type") == "sandbox_run" and str(event.get("run", "")).startswith("run_3/")
 
     run = kill_at(aisci("run", TOPIC, *ARGS, "--runs-dir", str(runs_dir)), runs_dir,
-                  after_three_nodes, log=tmp_path / "killed.log", timeout_s=600)
+                  after_three_nodes, log=tmp_path / "killed.log", timeout_s=TIMEOUT_S)
     saved = {p.name: p.read_text() for p in run.glob("ideas/*/tree/node_*.json")}
     assert saved, "no node was saved before the kill"
     assert len(saved) < 8, "the search had finished before the kill"
     before = len(_events(run))
     done = subprocess.run(aisci("resume", run.name, "--runs-dir", str(runs_dir)),
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=TIMEOUT_S)
     assert done.returncode == 0, done.stdout + done.stderr
     after = _events(run)[before:]
     finished = {f"run_{json.loads(text)['id']}" for text in saved.values()}

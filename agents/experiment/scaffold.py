@@ -1,7 +1,10 @@
 """A template-free run (``aisci run TOPIC --from-scratch``): the coder writes the experiment.
 
-Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for the topic from
-the results contract alone (data generated in code or bundled in scikit-learn). Seed 0 of the
+Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for the topic (data
+generated in code or bundled in scikit-learn). It writes the science only: the settings,
+``GROUPS``, ``SEEDS`` and ``run_one(group, seed)``; aisci appends the command line and the
+final_info.json writer (``agents.experiment.harness``). A reply that is a whole program with
+its own ``--out_dir`` and final_info.json is taken as written. Seed 0 of the
 new experiment runs in the sandbox as the check (all of its own seeds if it takes no
 ``--seed``): it must exit 0 and write a ``final_info.json`` that keeps the contract and holds
 the named primary metric. A failed check goes back to the
@@ -29,6 +32,7 @@ from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings
 from agents.domain.names import slugify
 from agents.domain.results import contract_problems
 from agents.errors import AisciError, StructuredOutputError
+from agents.experiment.harness import defines_entry, with_harness, without_main_guard
 from agents.experiment.imports import missing_imports, with_imports
 from agents.llm.client import LLMClient, current_stage
 from agents.llm.replies import ReplyError
@@ -58,9 +62,15 @@ class Scaffold(BaseModel):
     lower_is_better: bool
     data: str
     description: str
-    experiment: str
+    body: str  # the coder's experiment.py: the science (with run_one), or a whole program
     plot: str
     plot_generated: bool = False  # the coder's plot.py did not parse: the generic one stands in
+    harness: bool = True  # aisci's results contract is appended (agents.experiment.harness)
+
+    @property
+    def experiment(self) -> str:
+        """The whole experiment.py as it runs."""
+        return with_harness(self.body) if self.harness else self.body
 
     @property
     def takes_seed(self) -> bool:
@@ -102,12 +112,12 @@ def read_scaffold(text: str) -> Scaffold:
     problem = _parses(experiment)
     if problem:
         raise ReplyError(f"experiment.py does not parse ({problem})")
-    for needed, why in (
-            ("--out_dir", "accept --out_dir: parse it with argparse "
-             "(parser.add_argument('--out_dir', default='run_0')) and write into that folder"),
-            ("final_info", "write final_info.json into the --out_dir folder")):
-        if needed not in experiment:
-            raise ReplyError(f"experiment.py does not {why}")
+    harness = defines_entry(ast.parse(experiment))
+    if harness:
+        experiment = without_main_guard(experiment)
+    elif "--out_dir" not in experiment or "final_info" not in experiment:
+        raise ReplyError("experiment.py defines no function run_one(group, seed) that returns a "
+                         "dict of metric name to number")
     plot = files.get("plot.py") or (blocks[1] if len(blocks) > 1 else "")
     generated = not plot.strip() or _parses(plot) is not None or "savefig" not in plot
     if generated:
@@ -115,8 +125,8 @@ def read_scaffold(text: str) -> Scaffold:
     return Scaffold(metric=name.group(1), lower_is_better="lower" in metric_line.lower(),
                     data=_line(text, "data") or "data generated in the experiment's code",
                     description=_line(text, "description") or "An experiment written from scratch.",
-                    experiment=experiment.rstrip() + "\n", plot=plot.rstrip() + "\n",
-                    plot_generated=generated)
+                    body=experiment.rstrip() + "\n", plot=plot.rstrip() + "\n",
+                    plot_generated=generated, harness=harness)
 
 
 def _key(name: str) -> str:
@@ -161,12 +171,12 @@ def _add_imports(scaffold: Scaffold) -> list[str]:
     """The usual imports for well-known names the files read but never bind, added (and
     returned, to be recorded with the attempt)."""
     added = []
-    for field in ("experiment", "plot"):
+    for field, name in (("body", "experiment.py"), ("plot", "plot.py")):
         code = getattr(scaffold, field)
         lines = missing_imports(code)
         if lines:
             setattr(scaffold, field, with_imports(code, lines))
-            added += [f"{field}.py: {line}" for line in lines]
+            added += [f"{name}: {line}" for line in lines]
     return added
 
 
@@ -220,7 +230,8 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                                          what="experiment", settings=sampling,
                                          repair_hint="Reply again in the shape asked for: the "
                                          "Metric:, Data: and Description: lines, then experiment.py "
-                                         "and plot.py, each whole in one ```python block.")
+                                         "(with def run_one(group, seed)) and plot.py, each whole "
+                                         "in one ```python block.")
             except StructuredOutputError as exc:  # a failed attempt: the next starts afresh
                 attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
                 run.event("scaffold", attempt=attempt, ok=False, problems=[exc.problem])
@@ -229,7 +240,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 continue
             added = _add_imports(scaffold)
             repeated = next((k for k, (code, _) in enumerate(tried, start=1)
-                             if _same_code(code, scaffold.experiment)), None)
+                             if _same_code(code, scaffold.body)), None)
             if repeated is not None:
                 problems = [f"experiment.py is the same as in attempt {repeated}, which failed; "
                             "it was not run again", *tried[repeated - 1][1]]
@@ -237,7 +248,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
             else:
                 problems = await _check(run, jobs, attempt, scaffold)
                 problems = problems + _hints(problems) if problems else problems
-            tried.append((scaffold.experiment, problems))
+            tried.append((scaffold.body, problems))
             attempts.append({"attempt": attempt, "metric": scaffold.metric,
                              "plot_generated": scaffold.plot_generated, "repeats": repeated,
                              "added_imports": added,
@@ -250,7 +261,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
             if repeated is not None:  # shown its code, the model copies it: a new draft instead
                 messages = _draft(topic)
                 continue
-            messages = render("coder", "fix_scaffold", topic=topic, experiment=scaffold.experiment,
+            messages = render("coder", "fix_scaffold", topic=topic, experiment=scaffold.body,
                               attempt=str(attempt), feedback="\n".join(problems)[-2500:],
                               metric=f"{scaffold.metric} ({'lower' if scaffold.lower_is_better else 'higher'}"
                                      " is better)")

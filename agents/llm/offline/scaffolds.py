@@ -1,10 +1,11 @@
 """The offline model's template-free experiments: a short list of small, real experiments.
 
 For ``write an experiment from scratch`` it picks the family that fits the topic's words
-(regression, clustering, digits, else a small MLP classifier), and writes the whole
-``experiment.py`` in the results contract with its knobs as module constants, plus a plot
-script. Every family runs in seconds on one CPU core, on data generated in code or bundled in
-scikit-learn. For ``fix the new experiment`` it writes its family's file again.
+(regression, clustering, digits, else a small MLP classifier), and writes ``experiment.py`` in
+the shape the prompt asks for (its knobs as module constants, ``GROUPS``, ``SEEDS`` and
+``run_one(group, seed)``), plus a plot script. Every family runs in seconds on one CPU core,
+on data generated in code or bundled in scikit-learn. For ``fix the new experiment`` it writes
+its family's file again.
 """
 
 from __future__ import annotations
@@ -17,41 +18,12 @@ from agents.llm.offline import reading
 
 _PLOT = Path(__file__).resolve().parents[2] / "templates" / "skeleton" / "plot.py"
 
-_MAIN = '''
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out_dir", type=str, default="run_0")
-    parser.add_argument("--seed", type=int, default=None, help="run this seed only")
-    args = parser.parse_args()
-    seeds = SEEDS if args.seed is None else [args.seed]
-    os.makedirs(args.out_dir, exist_ok=True)
-    final_info = {}
-    for group in GROUPS:
-        runs = [run_one(group, seed) for seed in seeds]
-        entry = {"means": {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}}
-        if len(runs) > 1:
-            entry["stderrs"] = {k: float(np.std([r[k] for r in runs], ddof=1) / np.sqrt(len(runs)))
-                                for k in runs[0]}
-        final_info[group] = entry
-    with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
-        json.dump(final_info, f, indent=2)
-    print(json.dumps({g: v["means"] for g, v in final_info.items()}))
-
-
-if __name__ == "__main__":
-    main()
-'''
-
 _HEAD = '''"""{doc}
 
-Usage: python experiment.py --out_dir=run_0 [--seed=N]   (--seed: one seed instead of SEEDS)
-Writes <out_dir>/final_info.json: {{group: {{"means": {{...}}, "stderrs": {{...}}}}}}.
+run_one(group, seed) runs one group for one seed and returns its metrics; aisci adds the
+command line and final_info.json.
 """
 
-import argparse
-import json
-import os
 import warnings
 
 import numpy as np
@@ -189,7 +161,7 @@ def family_for(topic: str) -> Family:
 
 def _reply(family: Family) -> str:
     experiment = _HEAD.format(doc=family.description.split(". ")[0].rstrip(".") + ".") \
-        + family.body + _MAIN
+        + family.body
     direction = "lower" if family.lower_is_better else "higher"
     return (f"Metric: {family.metric} ({direction} is better)\nData: {family.data}\n"
             f"Description: {family.description}\n\nexperiment.py\n```python\n{experiment}```\n\n"

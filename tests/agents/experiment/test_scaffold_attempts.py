@@ -125,7 +125,7 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
 
     attempts = json.loads((run.path / "scaffold" / "scaffold.json").read_text())
     assert [a["verdict"] for a in attempts] == ["no_usable_reply", "ok"]
-    assert "--out_dir" in attempts[0]["detail"]
+    assert "run_one" in attempts[0]["detail"]
     assert len(asked) == 4 and (template / "experiment.py").is_file()
 
 
