@@ -44,7 +44,11 @@ def _draft_json(draft: IdeaDraft) -> str:
 
 def ideate_messages(ctx: RunContext, topic: str) -> list[dict[str, Any]]:
     t = ctx.template
-    seeds = "\n\n".join(_draft_json(s) for s in t.seed_ideas) or "(none)"
+    # A template without seed ideas (one written from scratch) gets no such paragraph: shown
+    # "(none)", a small model answered with no ideas at all.
+    seeds = ("Here are ideas that come with the template; they show the expected level of "
+             "detail. Do not propose them again.\n"
+             + "\n\n".join(_draft_json(s) for s in t.seed_ideas)) if t.seed_ideas else ""
     return render("ideation", "ideate", area=t.system_prompt,
                   template=_template(ctx), topic=topic, seed_ideas=seeds,
                   num_ideas=str(ctx.settings.num_ideas), max_runs=str(ctx.max_runs))
