@@ -4,8 +4,9 @@ Asked for a whole program, small models get the science right more often than th
 they forget ``--out_dir``, write final_info.json in another shape or never create the folder.
 So the coder writes only the science: settings as UPPER_CASE constants, ``SEEDS``, ``GROUPS``
 and ``run_one(group, seed)``, which returns a dict of metric name to number. aisci appends
-``HARNESS``: the command line (``--out_dir``, ``--seed``), the loop over groups and seeds, the
-means and standard errors, and final_info.json. It runs in the sandbox only, as part of the
+``HARNESS``: the command line (``--out_dir``, ``--seed``), the loop over groups and seeds (the
+global random generators seeded before each call), the means and standard errors, and
+final_info.json. It runs in the sandbox only, as part of the
 experiment; the host only parses the coder's code (``ast``), never runs it.
 """
 
@@ -18,6 +19,19 @@ ENTRY = "run_one"
 HARNESS = '''
 
 # ---- The results contract, added by aisci: the command line and final_info.json. ----
+def _aisci_seed(seed):
+    """Seed the global generators too, so that a call the seed was not passed to (make_moons()
+    without random_state, np.random.rand) still gives the same numbers for the same seed."""
+    import random as _random
+    import sys as _sys
+
+    _random.seed(seed)
+    if "numpy" in _sys.modules:
+        _sys.modules["numpy"].random.seed(seed % 2**32)
+    if "torch" in _sys.modules:
+        _sys.modules["torch"].manual_seed(seed)
+
+
 def _aisci_main():
     import argparse as _argparse
     import inspect as _inspect
@@ -36,6 +50,7 @@ def _aisci_main():
     for group in groups:
         rows = []
         for seed in seeds:
+            _aisci_seed(seed)
             got = run_one(group, seed) if takes_group else run_one(seed)
             if not isinstance(got, dict) or not got:
                 raise SystemExit(f"run_one({group!r}, {seed}) must return a dict of metric name "

@@ -4,12 +4,13 @@ Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for 
 generated in code or bundled in scikit-learn). It writes the science only: the settings,
 ``GROUPS``, ``SEEDS`` and ``run_one(group, seed)``; aisci appends the command line and the
 final_info.json writer (``agents.experiment.harness``). A reply that is a whole program with
-its own ``--out_dir`` and final_info.json is taken as written. Seed 0 of the
-new experiment runs in the sandbox as the check (all of its own seeds if it takes no
-``--seed``): it must exit 0 and write a ``final_info.json`` that keeps the contract and holds
-the named primary metric. A failed check goes back to the
-coder with its error, up to ``--max-attempts`` in all (a reply that stays unusable after its
-repairs is a failed attempt too). Every attempt stays in the run folder
+its own ``--out_dir`` and final_info.json is taken as written. Seed 0 of the new experiment
+runs in the sandbox as the check (all of its own seeds if it takes no ``--seed``): it must exit
+0 and write a ``final_info.json`` that keeps the contract and holds the named primary metric,
+and run again it must give the same primary metric (a comparison of variants means nothing
+when one seed gives different numbers each time). A failed check goes back to the coder with
+its error, up to ``--max-attempts`` in all (a reply that stays unusable after its repairs is a
+failed attempt too). Every attempt stays in the run folder
 (``scaffold/attempt_<k>/``, with ``scaffold/scaffold.json``); the one that passed becomes the
 run's template in ``template/``, with a ``template.toml``, ``prompt.json``, an empty
 ``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -278,18 +280,61 @@ async def _check(run: RunFolder, jobs: JobRunner, attempt: int, scaffold: Scaffo
     work.mkdir(parents=True)
     (work / "experiment.py").write_text(scaffold.experiment, encoding="utf-8")
     (work / "plot.py").write_text(scaffold.plot, encoding="utf-8")
-    (work / "run_0").mkdir()  # as for every run (agents.experiment.variants)
-    command = ["python", "experiment.py", "--out_dir=run_0"]
-    if scaffold.takes_seed:
-        command.append("--seed=0")
-    outcome = await jobs.run(work, command,
-                             LIMITS, labels={"idea": "scaffold"}, outputs="run_0",
-                             expected_files=("run_0/final_info.json",), what=f"scaffold_{attempt}")
-    if outcome.result.verdict not in ("ok", "missing_results"):
-        return [outcome.result.feedback()]
+    first = await _run_seed_0(jobs, work, scaffold, "run_0", f"scaffold_{attempt}")
+    if first is not None:
+        return [first]
     scaffold.metric, problems = baseline_problems(work / "run_0" / "final_info.json",
                                                   scaffold.metric)
-    return problems
+    if problems:
+        return problems
+    # The same seed again, into another folder (so not from the cache): a comparison of two
+    # variants means nothing if one seed gives different numbers each time.
+    again = await _run_seed_0(jobs, work, scaffold, REPEAT_DIR, f"scaffold_{attempt}_again")
+    if again is not None:
+        return [f"seed 0 ran once, but failed when run again: {again}"]
+    return _unrepeatable(work, scaffold.metric)
+
+
+REPEAT_DIR = "run_0_again"
+REPEAT_TOLERANCE = 1e-6  # relative: float sums in another order may differ in the last digits
+
+
+async def _run_seed_0(jobs: JobRunner, work: Path, scaffold: Scaffold, out: str,
+                      what: str) -> str | None:
+    """Seed 0 of the experiment into ``work/out``; the sandbox's feedback if it failed."""
+    (work / out).mkdir()  # as for every run (agents.experiment.variants)
+    command = ["python", "experiment.py", f"--out_dir={out}"]
+    if scaffold.takes_seed:
+        command.append("--seed=0")
+    outcome = await jobs.run(work, command, LIMITS, labels={"idea": "scaffold"}, outputs=out,
+                             expected_files=(f"{out}/final_info.json",), what=what)
+    if outcome.result.verdict not in ("ok", "missing_results"):
+        return outcome.result.feedback()
+    return None
+
+
+def _unrepeatable(work: Path, metric: str) -> list[str]:
+    """What differs in the primary metric between the two runs of seed 0 (nothing when equal)."""
+    def means(folder: str) -> dict[str, object]:
+        try:
+            data = json.loads((work / folder / "final_info.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            return {}
+        return {g: v.get("means", {}).get(metric) for g, v in data.items() if isinstance(v, dict)}
+
+    def same(a: object, b: object) -> bool:
+        return isinstance(a, int | float) and isinstance(b, int | float) and \
+            math.isclose(a, b, rel_tol=REPEAT_TOLERANCE)
+
+    first, second = means("run_0"), means(REPEAT_DIR)
+    differing = [f"{group}: {a} then {second.get(group)}" for group, a in first.items()
+                 if not same(a, second.get(group))]
+    if not differing:
+        return []
+    return [f"seed 0 gave a different {metric} when run again ({'; '.join(differing[:3])}): "
+            "some random choice does not use the seed. Pass random_state=seed (scikit-learn) or "
+            "a generator made from the seed (np.random.default_rng(seed), torch.manual_seed) "
+            "to everything random."]
 
 
 def _write_template(target: Path, topic: str, scaffold: Scaffold) -> None:

@@ -9,6 +9,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from agents.config.settings import ModelSettings
@@ -101,3 +102,19 @@ def test_only_the_top_level_main_guard_is_dropped_and_line_numbers_stay() -> Non
     kept = without_main_guard(code)
     assert kept.splitlines()[:6] == code.splitlines()[:6] and "    f()" not in kept
     assert kept.rstrip().endswith("X = 1")
+
+
+def test_the_global_generators_are_seeded_so_an_unpassed_seed_still_repeats(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    template = _scaffold(tmp_path, monkeypatch, _reply("np.random.rand()"))  # no seed passed
+    info = json.loads((template.parent / "scaffold" / "attempt_1" / "run_0" / "final_info.json")
+                      .read_text())
+    assert info["1"]["means"]["score"] == pytest.approx(np.random.RandomState(0).rand())
+
+
+def test_a_seed_that_gives_other_numbers_when_run_again_fails_the_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ScaffoldFailed):  # a generator from fresh entropy: not the seed
+        _scaffold(tmp_path, monkeypatch, _reply("np.random.default_rng().random()"))
+    [attempt] = json.loads(next(tmp_path.glob("*/scaffold/scaffold.json")).read_text())
+    assert "seed 0 gave a different score when run again" in "\n".join(attempt["problems"])

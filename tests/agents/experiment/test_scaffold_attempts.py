@@ -102,8 +102,8 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
     assert hint in "\n".join(attempts[0]["problems"])
     assert len(fixes) == 1 and hint in fixes[0]
     assert attempts[1]["repeats"] == 1, "the repeat was not recognised"
-    ran = [e for e in run.events() if e["type"] == "sandbox_run"]
-    assert len(ran) == 2, "the repeated code ran again"
+    ran = [e["run"] for e in run.events() if e["type"] == "sandbox_run"]
+    assert ran == ["scaffold_1", "scaffold_3", "scaffold_3_again"], "the repeated code ran again"
     assert len(drafts) == 2, "after a repeat, the next attempt is a new draft"
     assert temperatures[0] == temperatures[1] != REPEAT_TEMPERATURE
     assert temperatures[2] == REPEAT_TEMPERATURE  # the draft after a repeat is sampled hotter
