@@ -194,7 +194,8 @@ def _hotter(settings: ModelSettings) -> ModelSettings:
 
 
 def _hints(problems: list[str]) -> list[str]:
-    """A plain next step for errors whose cause is the results contract, not the science."""
+    """A plain next step for errors whose cause is the results contract (the command line, the
+    loop over GROUPS), not the science."""
     text = "\n".join(problems)
     hints = []
     if "unrecognized arguments" in text:
@@ -203,6 +204,12 @@ def _hints(problems: list[str]) -> list[str]:
     for name in dict.fromkeys(re.findall(r"NameError: name '(\w+)' is not defined", text)):
         hints.append(f"experiment.py uses {name} without defining or importing it: add its "
                      "import (or definition) near the top of the file.")
+    unbound = re.findall(r"UnboundLocalError: (?:cannot access local variable '(\w+)'|"
+                         r"local variable '(\w+)' referenced before assignment)", text)
+    for name in dict.fromkeys(a or b for a, b in unbound):
+        hints.append(f"experiment.py reads {name} on a path that never set it (for example, "
+                     "it is set only under `if group == ...` and the group has another name): set it "
+                     "before the `if`, or in a branch for every name in GROUPS.")
     if "the following arguments are required" in text:
         hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
                      "a module-level UPPER_CASE constant at the top of the file, not a required "

@@ -168,6 +168,10 @@ def test_the_metric_is_taken_as_final_info_spells_it(
      "not a required command-line argument"),
     ("    X = datasets.load_digits()\nNameError: name 'datasets' is not defined",
      "uses datasets without defining or importing it"),
+    ("UnboundLocalError: cannot access local variable 'X' where it is not associated with a "
+     "value", "experiment.py reads X on a path that never set it"),
+    ("UnboundLocalError: local variable 'model' referenced before assignment",
+     "experiment.py reads model on a path that never set it"),
 ])
 def test_contract_errors_get_a_next_step(stderr: str, hint: str) -> None:
     [given] = _hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
