@@ -171,15 +171,32 @@ class TreeSearch:
         if op.kind == "debug":  # a fix: the variant is still the parent's, now working
             description = f"{parent.run.description} (fixed: {description})"
         edit = apply_edits(code, reply.edits)
+        same = self._same_code_as(code) if edit.ok else None
         if not edit.ok:
             run = ExperimentRun(index=node_id, description=description, verdict="error",
                                 feedback=f"edit rejected: {edit.reason}")
+        elif same is not None:  # a repeat costs a node, not a sandbox job
+            run = ExperimentRun(index=node_id, description=description, verdict="error",
+                                feedback=f"edit rejected: the code is the same as node {same}'s")
         else:
             run = await self._run(node_id, code, description)
         node = SearchNode(id=node_id, parent=parent.id, kind=op.kind, run=run,
                           reasoning=reply.reasoning, debug_depth=depth, draft=op.draft)
         self._save(node)
         return node
+
+    def _same_code_as(self, code: Path) -> int | None:
+        """The node of the search (not an ablation or replication) whose code ``code`` repeats."""
+        def text(folder: Path) -> dict[str, str]:
+            return {name: (folder / name).read_text(encoding="utf-8") for name in code_files(folder)}
+
+        mine = text(code)
+        for node in self.tree.nodes:
+            folder = self.code_dir(node.id)
+            if node.kind not in ("ablation", "replication") and folder.is_dir() \
+                    and text(folder) == mine:
+                return node.id
+        return None
 
     async def _run(self, node_id: int, code: Path, description: str,
                    seeds: list[int] | None = None) -> ExperimentRun:

@@ -41,7 +41,10 @@ class Knob:
 
     def with_value(self, value: Any) -> str:
         """The line with ``value`` in place of the current one."""
-        new = fmt(value)
+        return self.with_source(fmt(value))
+
+    def with_source(self, new: str) -> str:
+        """The line with the source text ``new`` in place of the current value."""
         if self.kind == "constant":
             head, _, tail = self.line.partition("=")
             comment = tail[tail.index("#"):] if "#" in tail else ""

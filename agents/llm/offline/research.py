@@ -306,9 +306,11 @@ def tree_draft(prompt: str) -> str:
     value = values[(k - 1) % len(values)] if values else knob.value
     why = f"draft {k} tries {knob.name} = {fmt(value)}, one of the values the idea names"
     base = _baseline_value(experiment, knob)
-    if k == 2 and isinstance(value, float) and isinstance(base, float) and base:
+    # The slip needs a name to forget, so only a module constant makes it.
+    if k == 2 and knob.kind == "constant" and isinstance(value, float) and isinstance(base, float) \
+            and base:
         scale = f"{knob.name}{SCALE_SUFFIX}"
-        line = knob.line.replace(f"= {fmt(knob.value)}", f"= {fmt(base)} * {scale}", 1)
+        line = knob.with_source(f"{fmt(base)} * {scale}")
         return _edit(knob, line, why, f"{knob.name} = {fmt(value)} via a scale factor")
     return _edit(knob, knob.with_value(value), why, f"{knob.name} = {fmt(value)}")
 
@@ -349,9 +351,17 @@ def tree_improve(prompt: str) -> str:
     base = _baseline_value(experiment, knob)
     if not isinstance(base, int | float) or isinstance(base, bool) or base == knob.value:
         return "The best variant is the baseline itself: there is no direction to follow."
+    tried = " ".join(row.get("change", "") for table in reading.markdown_tables(
+        reading.between(prompt, r"The variants tried so far form a tree", r"\n\n")) for row in table)
     step = knob.value - base
-    value = type(knob.value)(knob.value + step)
-    if isinstance(value, float):
-        value = float(f"{value:.3g}")
+    for factor in (1, 0.5, 1.5, 0.25, 2, 3):  # the same step first; others once it was tried
+        value = type(knob.value)(knob.value + step * factor)
+        if isinstance(value, float):
+            value = float(f"{value:.3g}")
+        crosses = isinstance(value, float) and value * knob.value <= 0
+        if value != knob.value and not crosses and f"{knob.name} = {fmt(value)}" not in tried:
+            break
+    else:
+        return f"Every step from {knob.name} = {fmt(knob.value)} I would take has been tried."
     return _edit(knob, knob.with_value(value), f"the best variant moved {knob.name} away from the "
                  f"baseline: going further the same way", f"{knob.name} = {fmt(value)}")
