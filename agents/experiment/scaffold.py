@@ -210,6 +210,9 @@ def _hints(problems: list[str]) -> list[str]:
         hints.append(f"experiment.py reads {name} on a path that never set it (for example, "
                      "it is set only under `if group == ...` and the group has another name): set it "
                      "before the `if`, or in a branch for every name in GROUPS.")
+    for name in dict.fromkeys(re.findall(r"\b(load_\w+)\(\)\s*[,)]", text)):  # a Bunch as an array
+        hints.append(f"{name}() returns a Bunch (a dict of data, target and more), not an array: "
+                     f"write `X, y = {name}(return_X_y=True)` once and pass X and y.")
     if "the following arguments are required" in text:
         hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
                      "a module-level UPPER_CASE constant at the top of the file, not a required "

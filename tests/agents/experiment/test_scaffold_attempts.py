@@ -172,6 +172,11 @@ def test_the_metric_is_taken_as_final_info_spells_it(
      "value", "experiment.py reads X on a path that never set it"),
     ("UnboundLocalError: local variable 'model' referenced before assignment",
      "experiment.py reads model on a path that never set it"),
+    ("    X_train, X_val, y_train, y_val = train_test_split(load_digits(), load_digits().target)\n"
+     "ValueError: Found input variables with inconsistent numbers of samples: [7, 1797]",
+     "write `X, y = load_digits(return_X_y=True)`"),
+    ("    X = np.concatenate((load_iris(), load_iris()))\n"
+     "ValueError: zero-dimensional arrays cannot be concatenated", "load_iris() returns a Bunch"),
 ])
 def test_contract_errors_get_a_next_step(stderr: str, hint: str) -> None:
     [given] = _hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
