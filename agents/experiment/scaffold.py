@@ -213,6 +213,14 @@ def _hints(problems: list[str]) -> list[str]:
     for name in dict.fromkeys(re.findall(r"\b(load_\w+)\(\)\s*[,)]", text)):  # a Bunch as an array
         hints.append(f"{name}() returns a Bunch (a dict of data, target and more), not an array: "
                      f"write `X, y = {name}(return_X_y=True)` once and pass X and y.")
+    for name, module in dict.fromkeys(re.findall(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'",
+                                                 text)):
+        hint = f"{module} has no {name}: import only names that exist there."
+        if module.startswith("sklearn.datasets"):
+            hint += (" scikit-learn generates synthetic data with make_* (make_moons, make_circles, "
+                     "make_blobs, make_classification) and ships small real data sets as load_* "
+                     "(load_digits, load_iris, load_wine, load_breast_cancer).")
+        hints.append(hint)
     if "the following arguments are required" in text:
         hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
                      "a module-level UPPER_CASE constant at the top of the file, not a required "

@@ -177,6 +177,12 @@ def test_the_metric_is_taken_as_final_info_spells_it(
      "write `X, y = load_digits(return_X_y=True)`"),
     ("    X = np.concatenate((load_iris(), load_iris()))\n"
      "ValueError: zero-dimensional arrays cannot be concatenated", "load_iris() returns a Bunch"),
+    ("ImportError: cannot import name 'load_moons' from 'sklearn.datasets' "
+     "(/opt/venv/lib/python3.11/site-packages/sklearn/datasets/__init__.py)",
+     "sklearn.datasets has no load_moons: import only names that exist there. scikit-learn "
+     "generates synthetic data with make_* (make_moons"),
+    ("ImportError: cannot import name 'AdamClassifier' from 'sklearn.linear_model' (/opt/x.py)",
+     "sklearn.linear_model has no AdamClassifier: import only names that exist there."),
 ])
 def test_contract_errors_get_a_next_step(stderr: str, hint: str) -> None:
     [given] = _hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
