@@ -351,15 +351,17 @@ def tree_improve(prompt: str) -> str:
     base = _baseline_value(experiment, knob)
     if not isinstance(base, int | float) or isinstance(base, bool) or base == knob.value:
         return "The best variant is the baseline itself: there is no direction to follow."
-    tried = " ".join(row.get("change", "") for table in reading.markdown_tables(
+    changes = " ".join(row.get("change", "") for table in reading.markdown_tables(
         reading.between(prompt, r"The variants tried so far form a tree", r"\n\n")) for row in table)
+    tried = {raw.rstrip(".,;") for raw in re.findall(rf"(?<![A-Za-z0-9_]){re.escape(knob.name)} = (\S+)",
+                                                    changes)}
     step = knob.value - base
     for factor in (1, 0.5, 1.5, 0.25, 2, 3):  # the same step first; others once it was tried
         value = type(knob.value)(knob.value + step * factor)
         if isinstance(value, float):
             value = float(f"{value:.3g}")
         crosses = isinstance(value, float) and value * knob.value <= 0
-        if value != knob.value and not crosses and f"{knob.name} = {fmt(value)}" not in tried:
+        if value != knob.value and not crosses and fmt(value) not in tried:
             break
     else:
         return f"Every step from {knob.name} = {fmt(knob.value)} I would take has been tried."

@@ -99,3 +99,13 @@ def test_improving_the_same_node_again_tries_a_new_value(tmp_path: Path) -> None
     second, _ = _tree_reply(tmp_path / "b", best, "improve the best variant", request, tree)
     assert second.description not in ("LEARNING_RATE = 0.1", "LEARNING_RATE = 0.15")
     assert second.description == "LEARNING_RATE = 0.125"
+
+
+def test_a_tried_value_is_matched_whole_not_as_a_prefix(tmp_path: Path) -> None:
+    source = (templates_dir() / "tiny_mlp" / "experiment.py").read_text()
+    best = source.replace("LEARNING_RATE = 0.05", "LEARNING_RATE = 0.1")
+    request = "Node 1 (LEARNING_RATE = 0.1) is the best so far. Change its code to do better still."
+    tree = SearchTree(nodes=[_node(0, "baseline", "", 0.8), _node(1, "draft", "LEARNING_RATE = 0.1", 0.9),
+                             _node(2, "draft", "LEARNING_RATE = 0.155", 0.7)])
+    reply, _ = _tree_reply(tmp_path, best, "improve the best variant", request, tree)
+    assert reply.description == "LEARNING_RATE = 0.15"  # 0.155 was tried, 0.15 was not
