@@ -44,6 +44,16 @@ def exit_code_for(exc: BaseException) -> int:
     return ExitCode.failed
 
 
+def _resume_flags(run_dir: Path) -> str:
+    from agents.run.folder import RunFolder
+    from agents.run.record import try_read_run_record
+    from agents.run.resume_guard import resume_flags
+
+    record = try_read_run_record(RunFolder(run_dir))
+    flags = resume_flags(record.run_settings) if record is not None else ""
+    return f" {flags}" if flags else ""
+
+
 def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     """Run a command body: known errors become one line; unknown ones are logged to the run."""
     from sandbox.base import SandboxError
@@ -53,7 +63,7 @@ def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     except (AisciError, SandboxError) as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     except KeyboardInterrupt:
-        hint = f" Continue with: aisci resume {run_dir.name}" if run_dir else ""
+        hint = f" Continue with: aisci resume {run_dir.name}{_resume_flags(run_dir)}" if run_dir else ""
         raise fail(f"interrupted.{hint}", ExitCode.interrupted) from None
     except typer.Exit:
         raise
