@@ -56,8 +56,11 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     checks = report.checks
     if settings.executor == Executor.ray:
         from agents.run.cluster_check import check_cluster
+        from agents.run.exposure_check import check_ray_exposure
 
-        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host)]
+        exposure = check_ray_exposure(settings.ray_address)
+        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host),
+                  *([exposure] if exposure else [])]
     failures = blocking_failures(checks)
     if failures:
         first = failures[0]

@@ -41,6 +41,7 @@ from agents.config.secrets import is_secret_name
 from agents.config.settings import (
     ROLES,
     Executor,
+    LimitCaps,
     LiteratureChoice,
     ModelFields,
     ModelSettings,
@@ -94,6 +95,8 @@ class AisciConfig(BaseSettings, ModelFields):
     vision: bool | None = Field(default=None, description="show figures to the writer's model "
                                 "(None: when litellm says it supports images)")
     figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
+    max_limits: LimitCaps = Field(default_factory=LimitCaps, description=(
+        "the most a template's [limits] may ask of one sandbox job"))
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agents.run.safe_files import copy_tree
 from sandbox.base import SandboxJob, SandboxResult
 from sandbox.tex import host_tex_env, latex_job, latexmk_command, pdf_review_job
 
@@ -143,8 +144,7 @@ def _compile_on_host(paper_dir: Path, source: str, jobname: str) -> CompileResul
             "or install texlive-latex-extra and latexmk."))
     with tempfile.TemporaryDirectory(prefix="aisci-tex-") as tmp:
         work = Path(tmp) / "paper"
-        shutil.copytree(paper_dir, work, symlinks=False,
-                        ignore=shutil.ignore_patterns(".*"))
+        copy_tree(paper_dir, work, ignore=shutil.ignore_patterns(".*"))
         home = Path(tmp) / "home"
         home.mkdir()
         try:

@@ -99,10 +99,10 @@ async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
     if record.is_file():
         return ReviewOutcome.model_validate_json(record.read_text(encoding="utf-8"))
     begin(ctx, "review", idea=paper.idea_name, version=paper.version)
-    pdf = ctx.run.path / paper.pdf_path if paper.pdf_path else None
+    pdf = ctx.run.file(paper.pdf_path) if paper.pdf_path else None
     text = await ctx.tex.pdf_text(pdf) if pdf is not None and pdf.is_file() else ""
-    text = reviewer.paper_text(text, ctx.run.path / paper.tex_path)
-    figures = sorted((ctx.run.path / paper.tex_path).parent.glob("*.png"))
+    text = reviewer.paper_text(text, ctx.run.file(paper.tex_path))
+    figures = sorted(ctx.run.file(paper.tex_path).parent.glob("*.png"))
     outcome = await reviewer.review_text(
         ctx.llm, text, num_reviewers=ctx.settings.num_reviewers, idea_name=paper.idea_name,
         version=paper.version, title=title, figures=figures,
