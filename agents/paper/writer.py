@@ -41,6 +41,7 @@ from agents.prompts.format import bullets
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
 from agents.run.safe_files import copy_file, copy_tree
+from agents.tex import tex_file_name
 
 # Room for one section, about twice what its guidance asks for (one paragraph is 150-250
 # tokens): a reply that runs past it, most often a small model repeating itself, is kept up to
@@ -75,12 +76,13 @@ def figures_for(paper_dir: Path, idea_dir: Path, outcome: IdeaOutcome) -> list[F
     runs = len(outcome.successful_runs)
     for rel in outcome.plots:
         src = idea_dir / rel
-        if not copy_file(src, paper_dir / src.name):  # a regular file only, never a link
+        name = tex_file_name(src.name)  # the sandbox named it: TeX gets a plain name
+        if not copy_file(src, paper_dir / name):  # a regular file only, never a link
             continue
         words = src.stem.replace("_", " ")
         caption = (f"{words[:1].upper() + words[1:]}, as drawn by the template's plot script for "
                    f"the baseline and {runs} run{'s' if runs != 1 else ''}.")
-        figures.append(Figure(file=src.name, caption=caption,
+        figures.append(Figure(file=name, caption=caption,
                               label=figure_label(src.stem)))
     return figures
 
