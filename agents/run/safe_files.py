@@ -96,3 +96,13 @@ def read_for_prompt(path: Path, *, limit: int = PROMPT_FILE_BYTES) -> str | None
     if len(data) > limit:
         return None
     return data.decode("utf-8", errors="replace")
+
+
+#: The largest file a report or reader takes in (run records are far smaller).
+READ_FILE_BYTES = 50_000_000
+
+
+def read_regular(path: Path, *, limit: int = READ_FILE_BYTES) -> str | None:
+    """The text of ``path`` when it is a regular file (never through a link) of at most
+    ``limit`` bytes; None otherwise (a run folder's report never shows a linked host file)."""
+    return read_for_prompt(path, limit=limit)
