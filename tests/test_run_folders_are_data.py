@@ -21,6 +21,7 @@ environment:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -67,10 +68,8 @@ class Listener:
                 continue
             self.connections += 1
             conn.settimeout(1)
-            try:
+            with contextlib.suppress(OSError):
                 self.received += conn.recv(65536)
-            except OSError:
-                pass
             conn.close()
 
     def close(self) -> None:
