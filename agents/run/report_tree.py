@@ -44,7 +44,8 @@ def tree_section(tree: dict[str, Any]) -> str:
         if id(node) in drawn or depth > MAX_DEPTH:
             return ""
         drawn.add(id(node))
-        run = node.get("run") if isinstance(node.get("run"), dict) else {}
+        found = node.get("run")
+        run: dict[str, Any] = found if isinstance(found, dict) else {}
         ok = run.get("verdict") == "ok"
         classes = ["node", "ok" if ok else "bad", *(["best"] if node.get("id") == best else []),
                    *(["path"] if node.get("id") in path else [])]
