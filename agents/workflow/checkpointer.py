@@ -100,9 +100,23 @@ async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Ch
 
 async def verify_checkpoints(run: RunFolder, dsn: str | None) -> None:
     """Load the run's latest state and its pending tasks once, strictly: a checkpoint aisci
-    did not write ends a resume here (``CheckpointError``), before anything runs."""
+    did not write ends a resume here (``CheckpointError``), before anything runs. Beyond each
+    record's own validation (``StrictSerializer``), the state must have the graph's types
+    exactly (a plain mapping where an ``Idea`` belongs is refused too)."""
+    from pydantic import TypeAdapter, ValidationError
+
     from agents.workflow.graph import build_graph
+    from agents.workflow.state import ResearchState
+    from agents.workflow.strict_serde import CheckpointError
 
     async with open_checkpointer(run, dsn) as (saver, thread_id):
         graph = build_graph().compile(checkpointer=saver)
-        await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    try:
+        TypeAdapter(ResearchState).validate_python(dict(snapshot.values), strict=True)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise CheckpointError(f"the run's checkpointed state is not what aisci writes "
+                              f"({where}: {error['msg']}): it was changed outside aisci; "
+                              f"nothing was run") from None
