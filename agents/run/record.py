@@ -63,8 +63,15 @@ class RunRecord(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _drop_derived(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in DERIVED}
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in data.items() if k not in DERIVED}
+        failures = data.get("failures")
+        if isinstance(failures, list):  # older runs: a scaffold failure said "error"
+            data["failures"] = [{**{k: v for k, v in f.items() if k != "error"},
+                                 "reason": f["error"]}
+                                if isinstance(f, dict) and "error" in f and "reason" not in f
+                                else f for f in failures]
         return data
 
     def to_json(self) -> dict[str, Any]:
