@@ -266,3 +266,15 @@ def test_a_crafted_checkpoint_stops_the_resume_and_writes_nothing_outside(
     outside_after = sorted(p for p in tmp_path.rglob("*") if run not in p.parents and p != run)
     assert outside_after == outside_before, "the resume wrote outside the run folder"
     assert not (run / "ideas").exists(), "nothing of the crafted idea may be written"
+
+
+def test_a_link_in_the_run_folder_is_never_written_through(paused: Path, tmp_path: Path) -> None:
+    run = _copy(paused, tmp_path)
+    bashrc = tmp_path / "home" / ".bashrc"
+    bashrc.parent.mkdir()
+    bashrc.write_text("# the user's shell start-up\n")
+    (run / "events.jsonl").unlink()
+    (run / "events.jsonl").symlink_to(bashrc)
+    line = _one_error_line(_resume(run, "--sandbox", "local", cwd=tmp_path))
+    assert "events.jsonl" in line and "link" in line, line
+    assert bashrc.read_text() == "# the user's shell start-up\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +71,9 @@ def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     except Exception as exc:
         where = ""
         if run_dir is not None and run_dir.exists():
-            (run_dir / "error.log").write_text(redact(traceback.format_exc()), encoding="utf-8")
+            from agents.run.folder import write_no_follow
+
+            with contextlib.suppress(OSError):  # a link (a tampered folder): not written through
+                write_no_follow(run_dir / "error.log", redact(traceback.format_exc()))
             where = f" Details: {run_dir / 'error.log'}."
         raise fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]}.{where}") from None

@@ -329,6 +329,7 @@ def resume(
         from agents.workflow.runner import make_sandbox
 
         run_folder = find_run(run_id, runs_dir)
+        run_folder.check_no_links()
         record = read_run_record(run_folder)
         cfg = load_config(config, implicit_file=False, model=model, api_base=api_base,
                           sandbox=sandbox, tex=tex, executor=executor, ray_address=ray_address,

@@ -63,6 +63,40 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def append_no_follow(path: Path, text: str) -> None:
+    """Append ``text`` to ``path`` (created if missing), never through a link: a run folder
+    from elsewhere may hold ``events.jsonl -> ~/.bashrc``."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def write_no_follow(path: Path, text: str) -> None:
+    """Write ``path`` whole, never through a link (``error.log``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+#: Folders aisci empties before it writes into them (job folders, half-made copies, the
+#: from-scratch attempts): a link in one is removed, never followed.
+SCRATCH = (".jobs", "scaffold")
+
+
+def links_in(root: Path) -> list[str]:
+    """Every link in the run folder (scratch folders aside), as ``name -> target``: a run
+    folder aisci wrote holds none, and writing or reading through one would leave it."""
+    found: list[str] = []
+    for base, dirs, files in os.walk(root, followlinks=False):
+        for name in [*dirs, *files]:
+            full = Path(base) / name
+            if full.is_symlink():
+                found.append(f"{full.relative_to(root)} -> {os.readlink(full)[:80]}")
+        dirs[:] = [d for d in dirs if d not in SCRATCH and not d.endswith(".partial")
+                   and not (Path(base) / d).is_symlink()]
+    return found
+
+
 def to_jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
@@ -129,12 +163,21 @@ class RunFolder:
         target = self.file(rel)
         return read_json(target) if target.is_file() else default
 
+    def check_no_links(self) -> None:
+        """``OutsideRunFolder`` when the folder holds a link (see ``links_in``)."""
+        found = links_in(self.path)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise OutsideRunFolder(f"the run folder holds a link, {found[0]}{more}: a run folder "
+                                   f"aisci wrote holds none, and aisci never writes or reads "
+                                   f"through one; remove it to resume")
+
     def event(self, kind: str, **fields: Any) -> None:
         """Append one line to events.jsonl (thread-safe; each line is one complete write)."""
         record = {"ts": round(time.time(), 3), "type": kind, **fields}
         line = json.dumps(to_jsonable(record), default=str) + "\n"
-        with self._events_lock, (self.path / "events.jsonl").open("a", encoding="utf-8") as f:
-            f.write(line)
+        with self._events_lock:
+            append_no_follow(self.path / "events.jsonl", line)
         for listener in self.listeners:
             listener(record)
 

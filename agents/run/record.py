@@ -25,6 +25,7 @@ from agents.config.settings import RunSettings
 from agents.domain.status import Failure, RunStatus
 from agents.errors import ConfigError
 from agents.run.folder import RunFolder, atomic_write_json
+from agents.run.safe_files import read_regular
 
 RUN_JSON = "run.json"
 #: Written for readers (the README's layout), recomputed from ``run_settings`` on every write.
@@ -151,13 +152,14 @@ def read_typed(run: RunFolder, rel: str, kind: Any, default: Any) -> Any:
     from pydantic import TypeAdapter
 
     path = run.file(rel)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return default
+    text = read_regular(path, limit=50 * MAX_BYTES)
+    if text is None:
+        raise RunRecordError(f"{path} is not a regular file aisci wrote (a link, or too large)")
     try:
-        if path.stat().st_size > 50 * MAX_BYTES:
-            raise RunRecordError(f"{path} is too large to be a record aisci wrote")
-        return TypeAdapter(kind).validate_json(path.read_bytes())
+        return TypeAdapter(kind).validate_json(text)
     except ValidationError as exc:
         raise RunRecordError(f"{path} is not a valid record: {_first_problem(exc)}") from None
-    except (OSError, RecursionError) as exc:
-        raise RunRecordError(f"{path} cannot be read: {type(exc).__name__}") from None
+    except RecursionError:
+        raise RunRecordError(f"{path} is nested too deeply to be a record aisci wrote") from None

@@ -135,7 +135,7 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     on from that folder. A failure is recorded in run.json before it ends the run."""
     from agents.experiment.scaffold import ScaffoldFailed, scaffold_template
 
-    jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=1, run_id=run.id,
+    jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=1, run_id=run.id,
                      event=run.event)
     write_run_json(run, settings, RunStatus.running, sandbox=sandbox.describe())
     try:
@@ -176,7 +176,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     template = load_template(settings.template)
     parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
                 else effective_parallel(settings.parallel, template.limits))
-    jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=parallel, run_id=run.id,
+    jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=parallel, run_id=run.id,
                      event=run.event)
     ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
                      tex=make_tex(settings, jobs),
