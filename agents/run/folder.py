@@ -22,13 +22,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.domain.names import slugify
-from agents.errors import AisciError
+from agents.errors import ConfigError
 
 #: What an idea's folder may be called (``agents.domain.names.slugify`` makes such names).
 _IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
 
 
-class OutsideRunFolder(AisciError):
+class OutsideRunFolder(ConfigError):
     """A recorded name would put a file outside the run folder: the folder was tampered with."""
 
 
