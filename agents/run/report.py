@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
+from agents.run.report_guard import guard as _guard
+from agents.run.report_guard import run_record as _run_record
 from agents.run.report_tree import TREE_CSS, tree_of
 from agents.run.safe_files import read_regular
 
@@ -351,29 +353,6 @@ def _index(stem: str) -> int:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _run_record(run_dir: Path) -> tuple[dict[str, Any], str]:
-    """run.json through its one reader (``RunRecord``): the record as written, or {} and a line
-    that says what is wrong with it."""
-    from agents.run.record import RunRecordError, parse_run_record
-
-    if not (run_dir / "run.json").exists():
-        return {}, ""
-    try:
-        return parse_run_record(run_dir / "run.json").to_json(), ""
-    except RunRecordError as exc:
-        return {}, f'<p class="bad">{_e(exc)}</p>'
-
-
-def _guard(section: Any, *args: Any) -> str:
-    """One section of the page; a section the run's files cannot draw (they are read back and
-    may be anything) becomes a line that says so, and the page goes on."""
-    try:
-        return str(section(*args))
-    except (RecursionError, ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
-        return (f'<p class="bad">This part of the run could not be drawn from its files '
-                f'({_e(type(exc).__name__)}).</p>')
 
 
 def _json(path: Path) -> Any:
