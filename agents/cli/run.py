@@ -311,7 +311,8 @@ def resume(
     template: Annotated[str | None, typer.Option(help="The template folder of a run that "
                         "used one outside aisci's templates/ (never taken from run.json).")] = None,
     runs_dir: RunsDirOption = Path("runs"),
-    config: ConfigOption = None,
+    config: Annotated[Path | None, typer.Option(help="A config file (TOML) whose settings "
+                      "you state for this resume (resume reads no file you do not name).")] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
