@@ -49,7 +49,7 @@ class VariantResult(NamedTuple):
 
 def code_files(code_dir: Path) -> list[str]:
     """The code's Python files (regular files reached without following a link)."""
-    return [str(p.relative_to(code_dir)) for p in regular_files(code_dir, "*.py")]
+    return sorted(str(p.relative_to(code_dir)) for p in regular_files(code_dir, "*.py"))
 
 
 def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
