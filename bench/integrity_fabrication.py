@@ -18,7 +18,6 @@ table gives, per template, the fraction of made-up numbers caught and of true nu
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import subprocess
 import sys
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agents.domain.experiments import IdeaOutcome
 from agents.paper.facts import FactSheet, fact_sheet
 from agents.paper.integrity import check_numbers
+from agents.run.record import parse_run_record
 from agents.templates.template import available_templates, load_template
 
 POSITIONS = ("mid_sentence", "sentence_final", "table", "caption")
@@ -130,7 +130,7 @@ def main() -> None:
         rows = []
         totals = [0, 0, 0, 0]
         for run in runs:
-            template = json.loads((run / "run.json").read_text())["template"]
+            template = parse_run_record(run / "run.json").template
             t = load_template(template)
             for outcome_path in sorted(run.glob("ideas/*/outcome.json")):
                 outcome = IdeaOutcome.model_validate_json(outcome_path.read_text())

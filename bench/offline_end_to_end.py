@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _load import warn_if_loaded
 
+from agents.run.record import parse_run_record
 from agents.run.report import stage_seconds
 
 TOPIC = "momentum in small networks"
@@ -53,14 +54,14 @@ def main() -> None:
         if done.returncode != 0:
             raise SystemExit(f"aisci run failed:\n{done.stdout}\n{done.stderr}")
         (run,) = [p for p in set(runs_dir.iterdir()) - before if (p / "run.json").exists()]
-        record = json.loads((run / "run.json").read_text())
+        record = parse_run_record(run / "run.json")
         events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
                   if line.strip()]
 
     print(f"setup          : template {opts.template}, offline model, {opts.sandbox} sandbox, "
-          f"{os.cpu_count()} CPUs; status {record.get('status')}")
+          f"{os.cpu_count()} CPUs; status {record.status.value}")
     print(f"end to end     : {wall:6.1f} s (the aisci process, start to exit)")
-    print(f"run.json       : {record.get('timings', {}).get('wall_s', float('nan')):6.1f} s "
+    print(f"run.json       : {record.timings.wall_s:6.1f} s "
           "(the graph, after imports and preflight)")
     for stage, seconds in stage_seconds(events).items():
         print(f"  {stage:<13}: {seconds:6.2f} s")

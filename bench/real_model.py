@@ -92,7 +92,9 @@ def main() -> None:
             sys.exit(f"no run folder: {proc.stderr.strip()[-500:]}")
         run = max(folders, key=lambda p: p.stat().st_mtime)
         events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
-        status = json.loads((run / "run.json").read_text()).get("status")
+        from agents.run.record import parse_run_record
+
+        status = parse_run_record(run / "run.json").status.value
         reviewed = len(list(run.glob("ideas/*/reviews/meta_review.json")))
         prompt_tokens = sum(e["prompt_tokens"] for e in events if e["type"] == "llm_call")
         head = ("task", "asked", "first-try valid", "repairs", "failed", "calls",

@@ -79,14 +79,39 @@ def latex_job(folder: Path, *, main: str = "template.tex", jobname: str = "paper
                       expected_files=[f"{jobname}.pdf"])
 
 
+#: A texlua script (LuaTeX's PDF reader, in the paper image): the optional-content layers
+#: (OCGs) a PDF hides by default, one ``off <name>`` line each. Poppler leaves their text out
+#: of what it extracts; this says they exist.
+HIDDEN_LAYERS_LUA = r"""
+local doc = pdfe.open(arg[1])
+if not doc or pdfe.getstatus(doc) < 0 then print("unreadable") return end
+local catalog = pdfe.getcatalog(doc)
+local props = catalog and catalog.OCProperties
+local default = props and props.D
+local off = default and default.OFF
+if not off then return end
+for i = 1, math.min(#off, 100) do
+  local group = off[i]
+  local name = group and group.Name
+  print("off " .. (type(name) == "string" and name:gsub("[^%w%s%-_.,]", "?"):sub(1, 80) or "?"))
+end
+"""
+LAYERS_SCRIPT = "hidden_layers.lua"
+
+
 def pdf_review_job(folder: Path, pdf: str = "paper.pdf", *, text: bool = True, pages: int = 0,
-                   dpi: int = 60, image: str | None = None, limits: Limits = PDF_LIMITS,
+                   dpi: int = 60, layout: bool = False, image: str | None = None,
+                   limits: Limits = PDF_LIMITS,
                    labels: dict[str, str] | None = None) -> SandboxJob:
     """Read the untrusted ``folder/pdf`` with poppler in the paper image.
 
     ``text`` writes ``<stem>.txt`` (``pdftotext -layout``); ``pages`` > 0 writes the first
     ``pages`` pages as ``page-<n>.png`` at ``dpi`` (pdftoppm pads ``n`` with zeros for
-    documents of ten pages or more: glob ``page-*.png``).
+    documents of ten pages or more: glob ``page-*.png``). ``layout`` (with ``text``) also
+    writes ``<stem>.xml`` (``pdftohtml -xml``: each piece of text a reader can be shown, with
+    its page position, font size and colour; text drawn invisible is not in it) and
+    ``<stem>.layers`` (the layers the PDF hides by default; the script is written into
+    ``folder``): what ``agents.review.hidden_text`` needs to find text a reader cannot see.
     """
     _check_name(pdf, ".pdf")
     if not (text or pages > 0):
@@ -94,9 +119,13 @@ def pdf_review_job(folder: Path, pdf: str = "paper.pdf", *, text: bool = True, p
     stem = pdf[: -len(".pdf")]
     steps = (['pdftotext -layout "$1" "$2"'] if text else []) + (
         ['pdftoppm -png -r "$3" -l "$4" "$1" page'] if pages > 0 else [])
+    if layout and text:  # extra findings: their failure does not fail the text
+        (folder / LAYERS_SCRIPT).write_text(HIDDEN_LAYERS_LUA, encoding="utf-8")
+        steps.append('{ pdftohtml -xml -i -q -zoom 1 -stdout "$1" > "$5"; '
+                     'texlua "$6" "$1" > "$7"; true; }')
     # sh gets the names as positional parameters: nothing from them is parsed as shell.
     command = ["sh", "-c", " && ".join(steps), "sh", pdf, f"{stem}.txt", str(int(dpi)),
-               str(int(pages))]
+               str(int(pages)), f"{stem}.xml", LAYERS_SCRIPT, f"{stem}.layers"]
     return SandboxJob(workdir=folder, command=command, image=image or _paper_image(),
                       limits=limits, labels={"idea": "pdf-review", **(labels or {})},
                       expected_files=[f"{stem}.txt"] if text else [])

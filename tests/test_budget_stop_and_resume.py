@@ -44,7 +44,8 @@ def test_budget_stops_then_resume_finishes(tmp_path: Path) -> None:
     # would otherwise keep the database open, and locked, for the resume below
     assert not open_files_under(run), open_files_under(run)
 
-    resumed = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path), "--max-cost", "1"])
+    resumed = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path), "--max-cost", "1",
+                                       "--sandbox", "local"])
     error_log = run / "error.log"
     assert resumed.exit_code == 0, resumed.output + (error_log.read_text() if error_log.exists()
                                                      else "")

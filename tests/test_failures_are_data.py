@@ -50,7 +50,8 @@ def test_one_ideas_coder_failing_leaves_the_other_idea_to_finish(
 
     fake_openai.override = lambda _m: None
     retried = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path),
-                                  "--retry-failed"])
+                                  "--retry-failed", "--model", "openai/fake-local",
+                                  "--api-base", fake_openai.url, "--sandbox", "local"])
     assert retried.exit_code == 0, retried.output
     assert load(run / "run.json")["status"] == "completed"  # type: ignore[index]
     assert (run / "ideas" / "momentum_study" / "reviews" / "meta_review.json").is_file()

@@ -110,7 +110,7 @@ def kill_and_resume(base: Path, stage: str) -> Killed:
     finished = {p.parent.name for p in run.glob("ideas/*/runs.json")}
     steps = {(step, idea.name) for idea in run.glob("ideas/*") for step in ("plot", "review")
              if _step_finished(run, step, idea.name)}
-    resume = subprocess.run(aisci("resume", run.name, "--runs-dir", str(runs_dir)), cwd=REPO,
+    resume = subprocess.run(aisci("resume", run.name, "--runs-dir", str(runs_dir), "--sandbox", "local"), cwd=REPO,
                             capture_output=True, text=True, timeout=TIMEOUT_S)
     return Killed(stage, run, before, finished, steps, resume)
 

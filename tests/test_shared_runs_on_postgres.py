@@ -50,7 +50,7 @@ def test_a_killed_run_resumes_from_another_directory(postgres: PostgresServer, t
     before = _events(run)
     finished = {(e["idea"], e["run"]) for e in before if e["type"] == "sandbox_run"}
 
-    resumed = subprocess.run(aisci("resume", str(run)), cwd=second_cwd, capture_output=True,
+    resumed = subprocess.run(aisci("resume", str(run), "--sandbox", "local", "--checkpointer", postgres.dsn), cwd=second_cwd, capture_output=True,
                              text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert load(run / "run.json")["status"] == "completed"  # type: ignore[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,16 @@ def exit_code_for(exc: BaseException) -> int:
     return ExitCode.failed
 
 
+def _resume_flags(run_dir: Path) -> str:
+    from agents.run.folder import RunFolder
+    from agents.run.record import try_read_run_record
+    from agents.run.resume_guard import resume_flags
+
+    record = try_read_run_record(RunFolder(run_dir))
+    flags = resume_flags(record.run_settings) if record is not None else ""
+    return f" {flags}" if flags else ""
+
+
 def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     """Run a command body: known errors become one line; unknown ones are logged to the run."""
     from sandbox.base import SandboxError
@@ -53,13 +64,16 @@ def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     except (AisciError, SandboxError) as exc:
         raise fail(str(exc), exit_code_for(exc)) from None
     except KeyboardInterrupt:
-        hint = f" Continue with: aisci resume {run_dir.name}" if run_dir else ""
+        hint = f" Continue with: aisci resume {run_dir.name}{_resume_flags(run_dir)}" if run_dir else ""
         raise fail(f"interrupted.{hint}", ExitCode.interrupted) from None
     except typer.Exit:
         raise
     except Exception as exc:
         where = ""
         if run_dir is not None and run_dir.exists():
-            (run_dir / "error.log").write_text(redact(traceback.format_exc()), encoding="utf-8")
+            from agents.run.folder import write_no_follow
+
+            with contextlib.suppress(OSError):  # a link (a tampered folder): not written through
+                write_no_follow(run_dir / "error.log", redact(traceback.format_exc()))
             where = f" Details: {run_dir / 'error.log'}."
         raise fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]}.{where}") from None

@@ -3,7 +3,7 @@ the cluster and each of its nodes), each with its fix."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,6 +12,13 @@ from agents.cli.common import ApiBaseOption, ConfigOption, ModelOption, console,
 from agents.config.settings import Executor, SandboxBackend
 
 app = typer.Typer()
+
+
+def _exposure_checks(cfg: Any) -> list[Any]:
+    from agents.run.exposure_check import check_ray_exposure, limit_caps_check
+
+    ray = check_ray_exposure(cfg.ray_address) if cfg.executor == Executor.ray else None
+    return [*([ray] if ray else []), limit_caps_check(cfg.max_limits)]
 
 
 @app.command()
@@ -42,6 +49,7 @@ def doctor(
             from agents.run.cluster_check import check_cluster
 
             checks += check_cluster(cfg.ray_address)
+        checks += _exposure_checks(cfg)
         table = Table("check", "ok", "detail", "fix")
         for c in checks:
             table.add_row(c.name, "[green]yes[/green]" if c.ok else "[red]no[/red]", c.detail,

@@ -53,6 +53,7 @@ def review_pdf(
     def body() -> None:
         from agents.config.loading import load_config
         from agents.llm.client import LLMClient
+        from agents.review.hidden_text import read_paper_pdf
         from agents.review.reviewer import paper_text, review_text, reviews_markdown
         from agents.run.folder import atomic_write_json, atomic_write_text
         from agents.run.preflight import blocking_failures, run_checks
@@ -60,7 +61,8 @@ def review_pdf(
         if not paper.is_file():
             raise ConfigError(f"no such file: {paper}")
         reader = pdf_reader(tex)
-        text = paper_text(asyncio.run(reader.pdf_text(paper)))
+        visible, hidden = asyncio.run(read_paper_pdf(reader, paper))
+        text = paper_text(visible)
         if len(text.split()) < 50:
             raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
                               f"is poppler-utils installed?)")
@@ -77,10 +79,13 @@ def review_pdf(
             figures = (asyncio.run(reader.pdf_pages(paper, Path(pages)))
                        if llm.accepts_images("reviewer") else [])
             outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
-                                              idea_name=paper.stem, version=1, figures=figures))
+                                              idea_name=paper.stem, version=1, figures=figures,
+                                              hidden=[h.line() for h in hidden]))
         stem = paper.with_suffix("")
         atomic_write_json(Path(f"{stem}.review.json"), outcome)
         atomic_write_text(Path(f"{stem}.review.md"), reviews_markdown(outcome))
+        for finding in hidden:
+            console.print(f"hidden in the PDF: {finding.line()}", highlight=False, markup=False)
         console.print(f"{outcome.decision} (mean overall {outcome.mean_overall}); wrote "
                       f"{stem}.review.json and {stem}.review.md", highlight=False)
 

@@ -9,7 +9,6 @@ nothing did, 3 at a budget stop.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,8 +56,11 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     checks = report.checks
     if settings.executor == Executor.ray:
         from agents.run.cluster_check import check_cluster
+        from agents.run.exposure_check import check_ray_exposure
 
-        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host)]
+        exposure = check_ray_exposure(settings.ray_address)
+        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host),
+                  *([exposure] if exposure else [])]
     failures = blocking_failures(checks)
     if failures:
         first = failures[0]
@@ -95,8 +97,12 @@ def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, res
             answer = typer.confirm(f"Approve the {checkpoint}?", default=True)
             resume = True
             continue
+        from agents.run.resume_guard import resume_flags
+
+        flags = resume_flags(settings)
         out.info(f"Waiting for your approval of the {checkpoint} (see {run_folder.path}). "
-                 f"Continue with: aisci resume {run_folder.id} --yes   (or --no to skip)",
+                 f"Continue with: aisci resume {run_folder.id} --yes{' ' + flags if flags else ''}"
+                 f"   (or --no to skip)",
                  event="awaiting_approval", checkpoint=checkpoint, run_dir=str(run_folder.path))
         if out.mode == "quiet":
             print(run_folder.path, flush=True)
@@ -258,13 +264,10 @@ def run(
         if offline:
             out.info("No model configured and no API key found: using the built-in offline "
                      "model (mock). Pass --model to use a real one.", event="offline_model")
-        if settings.sandbox == SandboxBackend.local:
-            out.warn("--sandbox local runs model-written code directly on this machine, with no "
-                     "isolation.")
-        if settings.tex_on_host:
-            out.warn("TeX runs on this machine: the paper's LaTeX is model-written. It runs in a "
-                     "fresh folder with a cleared environment and paranoid file access, but "
-                     "unisolated; --tex sandbox runs it in a container.")
+        from agents.run.resume_guard import unsafe_warnings
+
+        for warning in unsafe_warnings(settings):
+            out.warn(warning)
         settings = preflight(settings, out)  # before anything is spent
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
@@ -289,38 +292,62 @@ def resume(
     retry_failed: Annotated[bool, typer.Option(help="Do the steps that failed again (what "
                             "finished is kept); with --model or a role model, on that model.")] = False,
     checkpointer: Annotated[str | None, typer.Option(help="The run's PostgreSQL checkpoint "
-                            "database, when run.json cannot hold it (a URL with a password).")] = None,
+                            "database (never taken from run.json).")] = None,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
+    ideation_model: RoleModelOption = None,
+    novelty_model: RoleModelOption = None,
     coder_model: RoleModelOption = None,
     writer_model: RoleModelOption = None,
     reviewer_model: RoleModelOption = None,
+    sandbox: Annotated[SandboxBackend | None, typer.Option(help="docker (default) or local "
+                       "(UNSAFE; never taken from run.json: state it again).")] = None,
+    tex: Annotated[TexBackend | None, typer.Option(help="Where papers compile (host: never "
+                   "taken from run.json).")] = None,
+    executor: Annotated[Executor | None, typer.Option(help="local or ray (never taken from "
+                        "run.json).")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="The Ray cluster, with --executor "
+                           "ray.")] = None,
+    template: Annotated[str | None, typer.Option(help="The template folder of a run that "
+                        "used one outside aisci's templates/ (never taken from run.json).")] = None,
     runs_dir: RunsDirOption = Path("runs"),
+    config: Annotated[Path | None, typer.Option(help="A config file (TOML) whose settings "
+                      "you state for this resume (resume reads no file you do not name).")] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue a run after a crash, Ctrl-C, a budget stop or an approval pause."""
+    """Continue a run after a crash, Ctrl-C, a budget stop or an approval pause.
+
+    run.json is data: what could widen what aisci does here (a local sandbox, a model or
+    server, a cluster, a database, a template folder) is used only when you state it again."""
     out = Output(quiet, as_json)
 
     def body() -> int:
         from agents.cli.inspect import find_run
+        from agents.config.loading import load_config
+        from agents.run.record import read_run_record
+        from agents.run.resume_guard import rederive, unsafe_warnings
         from agents.workflow.runner import make_sandbox
 
         run_folder = find_run(run_id, runs_dir)
-        record = run_folder.read_json("run.json", {}) or {}
-        if "run_settings" not in record:
-            raise ConfigError(f"{run_folder.path} has no run settings in run.json: cannot resume")
-        settings = RunSettings.model_validate(record["run_settings"])
-        settings = _with_models(settings, model=model, api_base=api_base,
-                                coder=coder_model, writer=writer_model, reviewer=reviewer_model)
-        if max_cost is not None:
-            settings = settings.model_copy(update={"max_cost": max_cost})
-        dsn = checkpointer or os.environ.get("AISCI_CHECKPOINTER")
-        if dsn:
-            settings = settings.model_copy(update={"checkpointer": dsn})
-        if "***@" in (settings.checkpointer or ""):
-            raise ConfigError("the run's checkpoint database URL had a password, which run.json "
-                              "does not keep: pass --checkpointer again (or AISCI_CHECKPOINTER)")
+        run_folder.check_no_links()
+        record = read_run_record(run_folder)
+        cfg = load_config(config, implicit_file=False, model=model, api_base=api_base,
+                          sandbox=sandbox, tex=tex, executor=executor, ray_address=ray_address,
+                          checkpointer=checkpointer, ideation_model=ideation_model,
+                          novelty_model=novelty_model, coder_model=coder_model,
+                          writer_model=writer_model, reviewer_model=reviewer_model)
+        if template is not None:
+            from agents.templates.template import load_template
+
+            load_template(template)
+        settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost)
+        _key_routing(cfg, settings.models_by_role())
+        from agents.workflow.checkpointer import verify_checkpoints
+
+        asyncio.run(verify_checkpoints(run_folder, settings.checkpointer))
+        for warning in unsafe_warnings(settings):
+            out.warn(warning)
         settings = preflight(settings, out)
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
@@ -329,29 +356,3 @@ def resume(
                                       retry_failed=retry_failed), run_dir=run_folder.path)
 
     raise typer.Exit(guarded(body))
-
-
-def _with_models(settings: RunSettings, *, model: str | None, api_base: str | None,
-                 coder: str | None, writer: str | None, reviewer: str | None) -> RunSettings:
-    """``settings`` on other models (for ``resume --retry-failed --model ...``)."""
-    from agents.llm.runtime import OFFLINE_MODEL
-
-    def swap(current: ModelSettings, name: str | None) -> ModelSettings:
-        if name is None and api_base is None:
-            return current
-        update: dict[str, Any] = {"structured": StructuredMode.auto}
-        if name is not None:
-            update["model"] = OFFLINE_MODEL if name in ("mock", "offline") else name
-        if api_base is not None:
-            update["api_base"] = api_base
-        return current.model_copy(update=update)
-
-    roles = settings.models_by_role()
-    new = {role: swap(m, model) for role, m in roles.items()}
-    for role, name in (("coder", coder), ("writer", writer), ("reviewer", reviewer)):
-        if name is not None:
-            new[role] = swap(roles[role], name)
-    if any("***@" in (m.api_base or "") for m in new.values()):
-        raise ConfigError("the run's api_base had credentials, which run.json does not keep: "
-                          "pass --api-base again")
-    return settings.model_copy(update={"model": swap(settings.model, model), "role_models": new})

@@ -21,6 +21,6 @@ def template_check(path: Annotated[Path, typer.Argument(help="Template folder.")
     problems = check_template(path)
     if problems:
         for p in problems:
-            err.print(Text.assemble(("✗ ", "red"), p), highlight=False)
+            err.print(Text.assemble(("✗ ", "red"), p), highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     console.print(Text.assemble(("✓ ", "green"), f"{path} is a valid template"), highlight=False)

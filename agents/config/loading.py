@@ -41,6 +41,7 @@ from agents.config.secrets import is_secret_name
 from agents.config.settings import (
     ROLES,
     Executor,
+    LimitCaps,
     LiteratureChoice,
     ModelFields,
     ModelSettings,
@@ -94,6 +95,8 @@ class AisciConfig(BaseSettings, ModelFields):
     vision: bool | None = Field(default=None, description="show figures to the writer's model "
                                 "(None: when litellm says it supports images)")
     figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
+    max_limits: LimitCaps = Field(default_factory=LimitCaps, description=(
+        "the most a template's [limits] may ask of one sandbox job"))
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 
@@ -239,8 +242,12 @@ def _file_api_bases(data: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def load_config(path: Path | None = None, **cli_overrides: Any) -> AisciConfig:
+def load_config(path: Path | None = None, *, implicit_file: bool = True,
+                **cli_overrides: Any) -> AisciConfig:
     """Settings from the file, the environment and flags (rising precedence).
+
+    ``implicit_file=False`` reads a file only when ``path`` names one (``aisci resume``: what
+    the user states, not a file that happens to be in the working folder).
 
     ``cli_overrides`` are top-level fields (``model="gpt-4o"``, ``max_cost=2.0``) or per-role
     ones (``coder_model=...``, ``writer_api_base=...``); those that are None do not override.
@@ -248,7 +255,7 @@ def load_config(path: Path | None = None, **cli_overrides: Any) -> AisciConfig:
         >>> load_config(Path("aisci.toml"), model=None, parallel=4).parallel
         4
     """
-    file = config_path(path)
+    file = config_path(path) if path is not None or implicit_file else None
     file_data = read_config_file(file) if file else {}
     flags = _nest_flags(cli_overrides)
     named = set(_file_api_bases(flags)) | {v for k, v in os.environ.items()

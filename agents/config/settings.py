@@ -83,6 +83,27 @@ class TreeSettings(BaseModel):
                                    description="extra seeds run on the best variant at the end")
 
 
+class LimitCaps(BaseModel):
+    """The most a template's ``[limits]`` may ask of one sandbox job (``[max_limits]`` in the
+    config file): a template from elsewhere cannot take this machine over by asking for a
+    billion processes or a day of time. ``aisci doctor`` shows them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeout_s: float = Field(default=6 * 3600.0, gt=0, description="one job's wall time")
+    memory_mb: int = Field(default=32768, gt=0)
+    cpus: float = Field(default=16.0, gt=0)
+    gpus: int = Field(default=8, ge=0)
+    pids: int = Field(default=4096, gt=0, description="processes and threads")
+    output_bytes: int = Field(default=100_000_000, gt=0)
+    file_size_mb: int = Field(default=8192, gt=0)
+    disk_mb: int = Field(default=32768, gt=0)
+    disk_files: int = Field(default=5_000_000, gt=0)
+    result_mb: int = Field(default=16384, gt=0)
+    result_files: int = Field(default=1_000_000, gt=0)
+    result_depth: int = Field(default=256, gt=0)
+
+
 class LiteratureChoice(StrEnum):
     auto = "auto"
     offline = "offline"

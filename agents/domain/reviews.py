@@ -74,6 +74,9 @@ class ReviewOutcome(BaseModel):
     mean_overall: float
     decision: Decision
     failed_reviewers: list[str] = Field(default_factory=list)  # "reviewer 2: reason"
+    #: Text of the PDF a reader cannot see (white, tiny, off-page, invisible, a hidden layer):
+    #: reported, and left out of what the reviewers read (``agents.review.hidden_text``).
+    hidden_text: list[str] = Field(default_factory=list)
 
     @classmethod
     def decide(cls, idea_name: str, version: int, reviews: list[Review], meta: MetaReview,

@@ -27,6 +27,7 @@ from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
+from agents.run.safe_files import copy_file, copy_tree
 
 OUTCOME = "outcome.json"
 
@@ -35,7 +36,7 @@ def fresh_code(ctx: RunContext, idea_dir: Path) -> Path:
     """``code/``: a clean copy of the template (a kill during the copy leaves none half-made)."""
     code_dir, partial = idea_dir / "code", idea_dir / ".code.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    shutil.copytree(ctx.template.path, partial, ignore=COPY_IGNORE)
+    copy_tree(ctx.template.path, partial, ignore=COPY_IGNORE)
     shutil.rmtree(code_dir, ignore_errors=True)
     partial.rename(code_dir)
     return code_dir
@@ -63,7 +64,7 @@ async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -
         why = base.feedback if base else "it has not run"
         return finish(ctx, idea, [], "failed", f"the baseline did not run: {why}")
     shutil.rmtree(idea_dir / "run_0", ignore_errors=True)
-    shutil.copytree(ctx.run.path / "baseline" / "run_0", idea_dir / "run_0")
+    copy_tree(ctx.run.path / "baseline" / "run_0", idea_dir / "run_0")
     if ctx.settings.search == SearchMode.tree:
         return await _tree_search(ctx, idea, idea_dir, base)
     runs = [base]
@@ -101,7 +102,7 @@ async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
         return finish(ctx, idea, runs, "failed", f"no variant beyond the baseline ran; last "
                                                  f"failure: {last}", tree=tree)
     for rel in code_files(idea_dir / "tree" / f"node_{tree.best}"):  # code/ holds the best
-        shutil.copy2(idea_dir / "tree" / f"node_{tree.best}" / rel, idea_dir / "code" / rel)
+        copy_file(idea_dir / "tree" / f"node_{tree.best}" / rel, idea_dir / "code" / rel)
     return finish(ctx, idea, runs, "done", "", tree=tree)
 
 
@@ -126,7 +127,7 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
             return last
         candidate = idea_dir / ".jobs" / f"candidate_{index}"
         shutil.rmtree(candidate, ignore_errors=True)
-        shutil.copytree(code_dir, candidate)
+        copy_tree(code_dir, candidate)
         description = reply.description or planned
         edit = apply_edits(candidate, reply.edits)
         if not edit.ok:
@@ -145,7 +146,7 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
             atomic_write_text(code_dir / f"run_{index}.diff", diff)
             if variant.verdict == "ok":
                 for rel in code_files(candidate):  # keep the version that ran
-                    shutil.copy2(candidate / rel, code_dir / rel)
+                    copy_file(candidate / rel, code_dir / rel)
         shutil.rmtree(candidate, ignore_errors=True)
         failure = last.feedback
         history.append(_history_entry(last))

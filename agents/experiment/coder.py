@@ -21,6 +21,7 @@ from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.prompts.format import bullets, fenced, number, table
 from agents.run.context import RunContext
+from agents.run.safe_files import read_for_prompt
 from agents.templates.describe import template_context
 
 
@@ -39,8 +40,8 @@ def idea_text(idea: Idea) -> str:
 
 def context(ctx: RunContext, code_dir: Path) -> str:
     base = ctx.baseline()
-    code = {rel: (code_dir / rel).read_text(encoding="utf-8") for rel in code_files(code_dir)
-            if rel != "plot.py"}  # the plot script is not the coder's here
+    code = {rel: text for rel in code_files(code_dir)  # the plot script is not the coder's here
+            if rel != "plot.py" and (text := read_for_prompt(code_dir / rel)) is not None}
     return template_context(ctx.template, ctx.metric, base.final_info if base else None,
                             len(ctx.seeds), code)
 

@@ -14,6 +14,7 @@ from agents.prompts import render
 from agents.prompts.format import code_block, fenced
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
+from agents.run.safe_files import copy_file, copy_tree
 from sandbox.base import SandboxResult
 
 MAX_FIXES = 2
@@ -109,13 +110,12 @@ async def _run_plot(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
     job_dir = idea_dir / ".jobs" / "plot"
     shutil.rmtree(job_dir, ignore_errors=True)
     job_dir.mkdir(parents=True)
-    shutil.copy2(code_dir / "plot.py", job_dir / "plot.py")
+    copy_file(code_dir / "plot.py", job_dir / "plot.py")
     for run in outcome.runs:
         src = idea_dir / f"run_{run.index}"
         if run.ok and src.is_dir():
-            shutil.copytree(src, job_dir / src.name, ignore=shutil.ignore_patterns("seed_*"))
-    if (idea_dir / "labels.json").exists():
-        shutil.copy2(idea_dir / "labels.json", job_dir / "labels.json")
+            copy_tree(src, job_dir / src.name, ignore=shutil.ignore_patterns("seed_*"))
+    copy_file(idea_dir / "labels.json", job_dir / "labels.json")
     job = await ctx.jobs.run(job_dir, ["python", "plot.py"], ctx.template.limits,
                              labels={"idea": outcome.idea.name}, what="plot")
     plots_dir = idea_dir / "plots"
@@ -124,8 +124,7 @@ async def _run_plot(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
         stale.unlink()
     pngs = []
     for png in sorted(job_dir.glob("*.png")):
-        if png.is_file() and not png.is_symlink():  # empty or broken ones too: the check says so
-            shutil.copy2(png, plots_dir / png.name)
+        if copy_file(png, plots_dir / png.name):  # empty or broken ones too: the check says so
             pngs.append(f"plots/{png.name}")
     shutil.rmtree(job_dir, ignore_errors=True)
     return job.result, pngs

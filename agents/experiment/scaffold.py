@@ -41,6 +41,7 @@ from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.run.folder import RunFolder, atomic_write_text
 from agents.run.jobs import JobRunner
+from agents.run.safe_files import copy_tree
 from sandbox.base import Limits
 
 TEMPLATE_DIR = "template"
@@ -358,7 +359,7 @@ def _unrepeatable(work: Path, metric: str) -> list[str]:
 def _write_template(target: Path, topic: str, scaffold: Scaffold) -> None:
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    shutil.copytree(SKELETON / "latex", partial / "latex")
+    copy_tree(SKELETON / "latex", partial / "latex")
     (partial / "experiment.py").write_text(scaffold.experiment, encoding="utf-8")
     (partial / "plot.py").write_text(scaffold.plot, encoding="utf-8")
     (partial / "prompt.json").write_text(json.dumps(

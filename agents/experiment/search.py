@@ -34,6 +34,7 @@ from agents.experiment.code_edits import apply_edits, read_coder_reply, unified_
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_json, atomic_write_text
+from agents.run.safe_files import copy_tree, read_for_prompt
 
 MODEL_FAILED = "the coder model gave no usable answer"
 
@@ -54,7 +55,7 @@ class TreeSearch:
         self.tree = SearchTree(nodes=[root, *self._saved()])  # a resumed search keeps its nodes
         root_code = self.code_dir(0)
         if not root_code.is_dir():
-            shutil.copytree(ctx.template.path, root_code, ignore=COPY_IGNORE)
+            copy_tree(ctx.template.path, root_code, ignore=COPY_IGNORE)
 
     # --- the tree on disk -----------------------------------------------------------------
 
@@ -166,7 +167,7 @@ class TreeSearch:
             return node
         code = self.code_dir(node_id)
         shutil.rmtree(code, ignore_errors=True)
-        shutil.copytree(parent_code, code)
+        copy_tree(parent_code, code)
         description = reply.description or f"{op.kind} of node {parent.id}"
         if op.kind == "debug":  # a fix: the variant is still the parent's, now working
             description = f"{parent.run.description} (fixed: {description})"
@@ -188,7 +189,8 @@ class TreeSearch:
     def _same_code_as(self, code: Path) -> int | None:
         """The node of the search (not an ablation or replication) whose code ``code`` repeats."""
         def text(folder: Path) -> dict[str, str]:
-            return {name: (folder / name).read_text(encoding="utf-8") for name in code_files(folder)}
+            return {name: text for name in code_files(folder)
+                    if (text := read_for_prompt(folder / name)) is not None}
 
         mine = text(code)
         for node in self.tree.nodes:
@@ -254,7 +256,7 @@ class TreeSearch:
                            seeds: list[int] | None = None) -> SearchNode:
         target = self.code_dir(node_id)
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(self.code_dir(best.id), target)
+        copy_tree(self.code_dir(best.id), target)
         if isinstance(code, str):
             (target / "experiment.py").write_text(code, encoding="utf-8")
         run = await self._run(node_id, target, description, seeds)

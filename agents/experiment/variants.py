@@ -19,6 +19,7 @@ from agents.domain.results import FinalInfo, ResultsError, RunStats
 from agents.experiment.statistics import summarize
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_json, atomic_write_text, read_json
+from agents.run.safe_files import copy_file, copy_tree, regular_files
 from sandbox.base import SandboxResult, Verdict
 
 #: What is never copied from a code folder into a job (results, papers, figures, caches).
@@ -47,7 +48,8 @@ class VariantResult(NamedTuple):
 
 
 def code_files(code_dir: Path) -> list[str]:
-    return sorted(str(p.relative_to(code_dir)) for p in code_dir.rglob("*.py"))
+    """The code's Python files (regular files reached without following a link)."""
+    return sorted(str(p.relative_to(code_dir)) for p in regular_files(code_dir, "*.py"))
 
 
 def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
@@ -68,7 +70,7 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
                     labels: dict[str, str]) -> SeedResult:
     job_dir = dest.parent / ".jobs" / f"{dest.name}_seed_{seed}"
     shutil.rmtree(job_dir, ignore_errors=True)
-    shutil.copytree(code_dir, job_dir, ignore=COPY_IGNORE)
+    copy_tree(code_dir, job_dir, ignore=COPY_IGNORE)
     (job_dir / OUT).mkdir(exist_ok=True)  # a template may create it too; one that forgets runs
     command = _seeded_job(ctx, job_dir, seed)
     outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
@@ -106,10 +108,12 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
     first = results[0]
     for item in (dest / f"seed_{first.seed}").iterdir():  # curves and arrays, for plot.py
         target = dest / item.name
-        if item.is_file() and item.name not in ("final_info.json",):
-            shutil.copy2(item, target)
+        if item.is_symlink() or item.name == "final_info.json":
+            continue
+        if item.is_file():
+            copy_file(item, target)
         elif item.is_dir():
-            shutil.copytree(item, target, dirs_exist_ok=True)
+            copy_tree(item, target, dirs_exist_ok=True)
     duration = sum(s.result.duration_s for s in results)
     def result(verdict: Verdict, info: FinalInfo | None, stats: RunStats | None,
                feedback: str) -> VariantResult:

@@ -13,7 +13,7 @@ import re
 from agents.llm.replies import ReplyError
 from agents.paper.context import Figure
 from agents.paper.markup import plain_latex
-from agents.tex import latex_escape
+from agents.tex import is_tex_file_name, latex_escape
 
 SECTIONS = ("Abstract", "Introduction", "Related Work", "Background", "Method",
             "Experimental Setup", "Results", "Conclusion")
@@ -50,11 +50,13 @@ def clean_section(text: str) -> str:
 
 
 def figure_block(figures: list[Figure]) -> str:
+    """The figures' LaTeX; a figure whose file name is not a plain one (``tex_file_name``)
+    is left out rather than typeset raw."""
     return "\n\n".join("\n".join([
         r"\begin{figure}[t]", r"\centering",
         rf"\includegraphics[width=\linewidth]{{{f.file}}}",
         rf"\caption{{{latex_escape(f.caption)}}}", rf"\label{{{f.label}}}", r"\end{figure}"])
-        for f in figures)
+        for f in figures if is_tex_file_name(f.file))
 
 
 def assemble(skeleton: str, title: str, sections: dict[str, str], *, table: str,

@@ -237,10 +237,8 @@ async def load_draft(ctx: RunContext) -> Draft | None:
     record = folder / "sections.json"
     if record.is_file():
         return Draft.model_validate_json(record.read_text(encoding="utf-8"))
-    copy = folder / source.name
-    if not copy.is_file() and source.is_file():
-        copy_draft(ctx.run.path, source)
-    if not copy.is_file():
+    copy = ctx.run.file(DRAFT_DIR, source.name)  # only the run's own copy is ever read
+    if not copy.is_file() or copy.is_symlink():
         return Draft(file=source.name, notes=[f"the draft {source.name} is not in the run folder"])
     if copy.suffix.lower() == ".pdf":
         draft = parse_text(await ctx.tex.pdf_text(copy), copy.name)

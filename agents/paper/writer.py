@@ -40,6 +40,8 @@ from agents.prompts import render
 from agents.prompts.format import bullets
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
+from agents.run.safe_files import copy_file, copy_tree
+from agents.tex import tex_file_name
 
 # Room for one section, about twice what its guidance asks for (one paragraph is 150-250
 # tokens): a reply that runs past it, most often a small model repeating itself, is kept up to
@@ -74,13 +76,13 @@ def figures_for(paper_dir: Path, idea_dir: Path, outcome: IdeaOutcome) -> list[F
     runs = len(outcome.successful_runs)
     for rel in outcome.plots:
         src = idea_dir / rel
-        if not src.is_file():
+        name = tex_file_name(src.name)  # the sandbox named it: TeX gets a plain name
+        if not copy_file(src, paper_dir / name):  # a regular file only, never a link
             continue
-        shutil.copy2(src, paper_dir / src.name)
         words = src.stem.replace("_", " ")
         caption = (f"{words[:1].upper() + words[1:]}, as drawn by the template's plot script for "
                    f"the baseline and {runs} run{'s' if runs != 1 else ''}.")
-        figures.append(Figure(file=src.name, caption=caption,
+        figures.append(Figure(file=name, caption=caption,
                               label=figure_label(src.stem)))
     return figures
 
@@ -237,7 +239,7 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
     idea_dir = ctx.run.idea_dir(idea.name)
     paper_dir = idea_dir / ("paper" if version == 1 else f"paper_v{version}")
     shutil.rmtree(paper_dir, ignore_errors=True)
-    shutil.copytree(ctx.template.path / "latex", paper_dir)
+    copy_tree(ctx.template.path / "latex", paper_dir)
     (paper_dir / "references.bib").unlink(missing_ok=True)
     cites: list[Citation] = citations_for(idea)
     atomic_write_text(paper_dir / "references.bib", "\n".join(c.bibtex for c in cites))

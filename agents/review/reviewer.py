@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +57,23 @@ async def _one_review(llm: LLMClient, text: str, k: int, images: list[Path],
                       reflections: int, area: str) -> Review:
     reviewer = str(k + 1)
     persona = PERSONAS[k % len(PERSONAS)]
-    messages = render("reviewer", "review", area=area, paper=text, reviewer=reviewer,
+    messages = render("reviewer", "review", area=area, paper=as_data(text), reviewer=reviewer,
                       persona=persona)
     review = await llm.structured("reviewer", "review", with_figures(messages, images), Review)
     for round_no in range(1, reflections + 1):
-        messages = render("reviewer", "reflect_review", area=area, paper=text, reviewer=reviewer,
+        messages = render("reviewer", "reflect_review", area=area, paper=as_data(text),
+                          reviewer=reviewer,
                           round=str(round_no), review=_review_json(review))
         try:
             review = await llm.structured("reviewer", "reflect_review", messages, Review)
         except LLMError:
             break  # the review as first written stands
     return review
+
+
+def as_data(text: str) -> str:
+    """The paper's text for a prompt: no run of backticks can close the fence around it."""
+    return re.sub(r"`{3,}", lambda m: "'" * len(m.group(0)), text)
 
 
 def program_meta_review(reviews: list[Review], why: str) -> MetaReview:
@@ -81,7 +88,8 @@ def program_meta_review(reviews: list[Review], why: str) -> MetaReview:
 
 async def review_text(llm: LLMClient, text: str, *, num_reviewers: int, idea_name: str,
                       version: int, title: str = "", figures: list[Path] | None = None,
-                      reflections: int = 1, area: str = DEFAULT_AREA) -> ReviewOutcome:
+                      reflections: int = 1, area: str = DEFAULT_AREA,
+                      hidden: list[str] | None = None) -> ReviewOutcome:
     """K independent reviews, then a meta-review. ``figures`` are shown to reviewers whose
     model accepts images. ``AllReviewersFailed`` only when no reviewer gave a review."""
     text = text[:MAX_PAPER_CHARS]
@@ -102,7 +110,8 @@ async def review_text(llm: LLMClient, text: str, *, num_reviewers: int, idea_nam
         meta = await llm.structured("reviewer", "meta_review", messages, MetaReview)
     except LLMError as exc:
         meta = program_meta_review(reviews, str(exc)[:200])
-    return ReviewOutcome.decide(idea_name, version, reviews, meta, failed)
+    outcome = ReviewOutcome.decide(idea_name, version, reviews, meta, failed)
+    return outcome.model_copy(update={"hidden_text": list(hidden or [])})
 
 
 def save_reviews(outcome: ReviewOutcome, folder: Path) -> None:
@@ -112,7 +121,7 @@ def save_reviews(outcome: ReviewOutcome, folder: Path) -> None:
     atomic_write_json(folder / "meta_review.json", {
         **outcome.meta.model_dump(), "mean_overall": outcome.mean_overall,
         "decision": outcome.decision, "paper_version": outcome.paper_version,
-        "failed_reviewers": outcome.failed_reviewers})
+        "failed_reviewers": outcome.failed_reviewers, "hidden_text": outcome.hidden_text})
     atomic_write_text(folder / "reviews.md", reviews_markdown(outcome))
 
 
@@ -120,6 +129,11 @@ def reviews_markdown(outcome: ReviewOutcome) -> str:
     lines = [f"# Reviews of {outcome.idea_name} (version {outcome.paper_version})", "",
              f"**Decision: {outcome.decision}** (mean overall {outcome.mean_overall}; "
              f"the rule: accept when the mean overall score is at least 6)", ""]
+    if outcome.hidden_text:
+        lines += ["## Text a reader cannot see", "",
+                  "The PDF holds text that a reader of it does not see. It was left out of what "
+                  "the reviewers read, and it is a weakness of the submission:", "",
+                  *[f"- {h}" for h in outcome.hidden_text], ""]
     if outcome.failed_reviewers:
         lines += ["Reviewers without a usable review (left out of the decision):", "",
                   *[f"- {f}" for f in outcome.failed_reviewers], ""]

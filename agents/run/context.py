@@ -71,7 +71,11 @@ class RunContext:
         if spent + expected > budget:
             self.run.event("budget_stop", stage=stage, spent_usd=round(spent, 6),
                            expected_usd=round(expected, 6), max_cost=budget)
+            from agents.run.resume_guard import resume_flags
+
+            flags = resume_flags(self.settings)
             raise BudgetExceeded(
                 f"Stopped before {stage}: ${spent:.4f} spent and about ${expected:.4f} more "
                 f"needed, over the --max-cost of ${budget:g}. Everything so far is saved; "
-                f"continue with: aisci resume {self.run.id} --max-cost <higher budget>")
+                f"continue with: aisci resume {self.run.id} --max-cost <higher budget>"
+                f"{' ' + flags if flags else ''}")

@@ -15,10 +15,15 @@ class CostLine(BaseModel):
     cost_usd: float = 0.0
 
     def add(self, event: dict[str, Any]) -> None:
+        try:  # events.jsonl is read back: a line that is not a call's record counts nothing
+            prompt, completion = int(event.get("prompt_tokens", 0)), int(event.get("completion_tokens", 0))
+            cost = float(event.get("cost_usd", 0.0))
+        except (TypeError, ValueError, OverflowError):
+            return
         self.calls += 1
-        self.prompt_tokens += int(event.get("prompt_tokens", 0))
-        self.completion_tokens += int(event.get("completion_tokens", 0))
-        self.cost_usd = round(self.cost_usd + float(event.get("cost_usd", 0.0)), 8)
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.cost_usd = round(self.cost_usd + cost, 8)
 
 
 class CostLedger(BaseModel):

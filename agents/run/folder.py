@@ -1,9 +1,16 @@
-"""The run folder: every artifact of a run, written atomically (temp file, then rename)."""
+"""The run folder: every artifact of a run, written atomically (temp file, then rename).
+
+A run folder is data that may come from elsewhere (a copied folder, a shared checkpoint
+database), so every path aisci builds inside it from a recorded name goes through
+``RunFolder.file`` (or ``confined``), which refuses a path that would leave the folder: an
+absolute path, a ``..`` part, or a link that points out.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -15,6 +22,33 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.domain.names import slugify
+from agents.errors import ConfigError
+
+#: What an idea's folder may be called (``agents.domain.names.slugify`` makes such names).
+_IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
+
+
+class OutsideRunFolder(ConfigError):
+    """A recorded name would put a file outside the run folder: the folder was tampered with."""
+
+
+def confined(root: Path, rel: str | Path) -> Path:
+    """``root / rel``, refused (``OutsideRunFolder``) when it would be anywhere but inside
+    ``root``: ``rel`` absolute, with a ``..`` part, or reaching out through a link.
+
+        >>> confined(Path("/runs/r1"), "ideas/a/paper.tex").as_posix()
+        '/runs/r1/ideas/a/paper.tex'
+    """
+    rel_path = Path(rel)
+    if rel_path.is_absolute() or ".." in rel_path.parts or "\0" in str(rel):
+        raise OutsideRunFolder(f"{str(rel)[:120]!r} is not a path inside the run folder {root}: "
+                               f"the run's records were changed outside aisci")
+    target = root / rel_path
+    base = root.resolve()
+    if not target.resolve().is_relative_to(base):
+        raise OutsideRunFolder(f"{str(rel)[:120]!r} leads out of the run folder {root} through "
+                               f"a link")
+    return target
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -27,6 +61,40 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def append_no_follow(path: Path, text: str) -> None:
+    """Append ``text`` to ``path`` (created if missing), never through a link: a run folder
+    from elsewhere may hold ``events.jsonl -> ~/.bashrc``."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def write_no_follow(path: Path, text: str) -> None:
+    """Write ``path`` whole, never through a link (``error.log``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+#: Folders aisci empties before it writes into them (job folders, half-made copies, the
+#: from-scratch attempts): a link in one is removed, never followed.
+SCRATCH = (".jobs", "scaffold")
+
+
+def links_in(root: Path) -> list[str]:
+    """Every link in the run folder (scratch folders aside), as ``name -> target``: a run
+    folder aisci wrote holds none, and writing or reading through one would leave it."""
+    found: list[str] = []
+    for base, dirs, files in os.walk(root, followlinks=False):
+        for name in [*dirs, *files]:
+            full = Path(base) / name
+            if full.is_symlink():
+                found.append(f"{full.relative_to(root)} -> {os.readlink(full)[:80]}")
+        dirs[:] = [d for d in dirs if d not in SCRATCH and not d.endswith(".partial")
+                   and not (Path(base) / d).is_symlink()]
+    return found
 
 
 def to_jsonable(value: Any) -> Any:
@@ -75,24 +143,41 @@ class RunFolder:
     def checkpoints(self) -> Path:
         return self.path / "checkpoints.sqlite"
 
+    def file(self, *parts: str | Path) -> Path:
+        """A path inside the run folder; ``OutsideRunFolder`` for one that would leave it."""
+        return confined(self.path, Path(*parts))
+
     def idea_dir(self, name: str) -> Path:
-        return self.path / "ideas" / name
+        if not _IDEA_NAME.fullmatch(name):
+            raise OutsideRunFolder(f"the idea name {name[:80]!r} is not a safe folder name: the "
+                                   f"run's records (checkpoint or ideas.json) were changed "
+                                   f"outside aisci")
+        return self.file("ideas", name)
 
     def write_json(self, rel: str, value: Any) -> Path:
-        target = self.path / rel
+        target = self.file(rel)
         atomic_write_json(target, value)
         return target
 
     def read_json(self, rel: str, default: Any = None) -> Any:
-        target = self.path / rel
-        return read_json(target) if target.exists() else default
+        target = self.file(rel)
+        return read_json(target) if target.is_file() else default
+
+    def check_no_links(self) -> None:
+        """``OutsideRunFolder`` when the folder holds a link (see ``links_in``)."""
+        found = links_in(self.path)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise OutsideRunFolder(f"the run folder holds a link, {found[0]}{more}: a run folder "
+                                   f"aisci wrote holds none, and aisci never writes or reads "
+                                   f"through one; remove it to resume")
 
     def event(self, kind: str, **fields: Any) -> None:
         """Append one line to events.jsonl (thread-safe; each line is one complete write)."""
         record = {"ts": round(time.time(), 3), "type": kind, **fields}
         line = json.dumps(to_jsonable(record), default=str) + "\n"
-        with self._events_lock, (self.path / "events.jsonl").open("a", encoding="utf-8") as f:
-            f.write(line)
+        with self._events_lock:
+            append_no_follow(self.path / "events.jsonl", line)
         for listener in self.listeners:
             listener(record)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agents.run.folder import atomic_write_text
+from agents.run.safe_files import copy_tree, regular_files
 from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
 
 EventSink = Callable[..., None]
@@ -35,7 +36,7 @@ class JobOutcome(NamedTuple):
 def folder_digest(folder: Path) -> str:
     """A hash of every regular file of ``folder`` (names and contents), in a stable order."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+    for path in regular_files(folder):
         h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
@@ -86,7 +87,7 @@ class JobRunner:
                 result = SandboxResult.model_validate_json((entry / "result.json").read_text())
                 if (entry / "out").is_dir():
                     target = workdir / outputs if outputs else workdir
-                    shutil.copytree(entry / "out", target, dirs_exist_ok=True)
+                    copy_tree(entry / "out", target, dirs_exist_ok=True)
                 self._record(labels, what, result, cached=True)
                 return JobOutcome(result, True)
             async with self._gate:
@@ -99,7 +100,7 @@ class JobRunner:
             partial = self.cache_dir / f".{key}.partial"
             shutil.rmtree(partial, ignore_errors=True)
             if produced.is_dir():
-                shutil.copytree(produced, partial / "out", symlinks=True)
+                copy_tree(produced, partial / "out")
             partial.mkdir(parents=True, exist_ok=True)
             atomic_write_text(partial / "result.json", result.model_dump_json(indent=1))
             shutil.rmtree(entry, ignore_errors=True)

@@ -17,9 +17,13 @@ from typing import Any
 from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
+from agents.run.report_guard import guard as _guard
+from agents.run.report_guard import run_record as _run_record
 from agents.run.report_tree import TREE_CSS, tree_of
+from agents.run.safe_files import read_regular
 
 REPORT_NAME = "report.html"
+_IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1100px;
@@ -48,14 +52,14 @@ def write_report(run_dir: Path) -> Path:
         page = write_report(Path("runs/20250101-120000_momentum_in_small_networks"))
         print(page)  # runs/.../report.html: open it in a browser
     """
-    run = _json(run_dir / "run.json")
-    run = run if isinstance(run, dict) else {}
+    run, problem = _run_record(run_dir)
     ideas = [i for i in _as_list(_json(run_dir / "ideas.json")) if isinstance(i, dict)]
     title = f"aisci run: {run.get('topic') or run_dir.name}"
-    body = [f"<h1>{_e(title)}</h1>", _run_section(run_dir, run), _failures_section(run),
-            _ideas_section(ideas)]
-    body += [_idea_section(run_dir, name, ideas) for name in _idea_names(run_dir, ideas)]
-    body += [_cost_section(_json(run_dir / "cost.json")), _timing_section(run_dir, run)]
+    body = [f"<h1>{_e(title)}</h1>", problem, _guard(_run_section, run_dir, run),
+            _guard(_failures_section, run), _guard(_ideas_section, ideas)]
+    body += [_guard(_idea_section, run_dir, name, ideas) for name in _idea_names(run_dir, ideas)]
+    body += [_guard(_cost_section, _json(run_dir / "cost.json")),
+             _guard(_timing_section, run_dir, run)]
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}</style></head>\n<body>\n"
             + "\n".join(part for part in body if part) + "\n</body></html>\n")
@@ -352,17 +356,17 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _json(path: Path) -> Any:
+    text = read_regular(path)  # never through a link: the page shows no host file
+    if text is None:
+        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(text)
+    except (ValueError, RecursionError):
         return None
 
 
 def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return ""
+    return read_regular(path) or ""
 
 
 def _events(path: Path) -> list[dict[str, Any]]:
@@ -379,7 +383,8 @@ def _events(path: Path) -> list[dict[str, Any]]:
 
 def _idea_names(run_dir: Path, ideas: list[dict[str, Any]]) -> list[str]:
     """Ideas with a folder: in ideas.json's order, then any others by name."""
-    folders = {p.name for p in (run_dir / "ideas").iterdir() if p.is_dir()} if (
+    folders = {p.name for p in (run_dir / "ideas").iterdir()
+               if p.is_dir() and not p.is_symlink() and _IDEA_NAME.fullmatch(p.name)} if (
         run_dir / "ideas").is_dir() else set()
     ordered = [str(i.get("name")) for i in ideas if str(i.get("name")) in folders]
     return ordered + sorted(folders - set(ordered))

@@ -11,6 +11,9 @@ import html
 from pathlib import Path
 from typing import Any
 
+#: Deeper than any search aisci runs (max_nodes is at most 50); a deeper tree.json is crafted.
+MAX_DEPTH = 100
+
 TREE_CSS = """
 ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:1.4em;border-left:1px dashed #bbb}
 ul.tree{padding-left:0;border:0}ul.tree li{margin:.25em 0}
@@ -35,8 +38,14 @@ def tree_section(tree: dict[str, Any]) -> str:
     best = tree.get("best")
     path = _path(nodes, best)
 
-    def item(node: dict[str, Any]) -> str:
-        run = node.get("run") or {}
+    drawn: set[int] = set()  # tree.json is read back: a node is drawn once, a cycle ends there
+
+    def item(node: dict[str, Any], depth: int = 0) -> str:
+        if id(node) in drawn or depth > MAX_DEPTH:
+            return ""
+        drawn.add(id(node))
+        found = node.get("run")
+        run: dict[str, Any] = found if isinstance(found, dict) else {}
         ok = run.get("verdict") == "ok"
         classes = ["node", "ok" if ok else "bad", *(["best"] if node.get("id") == best else []),
                    *(["path"] if node.get("id") in path else [])]
@@ -46,7 +55,8 @@ def tree_section(tree: dict[str, Any]) -> str:
                  f'#{_e(node.get("id"))} <span class="kind">{_e(node.get("kind"))}</span> '
                  f'{_e(run.get("description"))} · {_e(run.get("verdict"))}{_e(value)}</span>')
         children = by_parent.get(node.get("id"), [])
-        inner = "<ul>" + "".join(item(c) for c in children) + "</ul>" if children else ""
+        inner = ("<ul>" + "".join(item(c, depth + 1) for c in children) + "</ul>"
+                 if children else "")
         return f"<li>{label}{inner}</li>"
 
     roots = by_parent.get(None, [])

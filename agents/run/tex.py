@@ -21,9 +21,11 @@ import subprocess
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from agents.run.safe_files import copy_tree, read_regular
 from sandbox.base import SandboxJob, SandboxResult
 from sandbox.tex import host_tex_env, latex_job, latexmk_command, pdf_review_job
 
@@ -33,6 +35,15 @@ _JUNK = (".aux", ".fls", ".fdb_latexmk", ".out", ".blg", ".log", ".bbl")
 
 
 NO_TEX = "TeX is not installed"  # how a compile that could not run begins its log
+
+
+class PdfReading(NamedTuple):
+    """What poppler read from a PDF: its text, its layout (``pdftohtml -xml``) and the
+    layers it hides (``off <name>`` lines)."""
+
+    text: str
+    layout: str
+    layers: str
 
 
 class CompileResult(BaseModel):
@@ -122,6 +133,20 @@ class Tex:
             out = work / "paper.txt"
             return out.read_text(encoding="utf-8", errors="replace") if result.ok and out.is_file() else ""
 
+    async def pdf_reading(self, pdf: Path) -> PdfReading:
+        """The text of ``pdf`` with what shows where a reader can see it (``pdftohtml -xml``)
+        and the layers it hides (``agents.review.hidden_text`` reads them)."""
+        with tempfile.TemporaryDirectory(prefix="aisci-pdf-") as tmp:
+            work = Path(tmp)
+            shutil.copyfile(pdf, work / "paper.pdf")
+            if self._run_job is None:
+                await asyncio.to_thread(_host_pdf_reading, work)
+            else:
+                await self._run_job(pdf_review_job(work, "paper.pdf", layout=True), "pdf_text")
+            return PdfReading(text=read_regular(work / "paper.txt") or "",
+                              layout=read_regular(work / "paper.xml") or "",
+                              layers=read_regular(work / "paper.layers") or "")
+
     async def pdf_pages(self, pdf: Path, out_dir: Path, pages: int = 4) -> list[Path]:
         """The first ``pages`` pages of ``pdf`` as PNG files in ``out_dir``."""
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -143,8 +168,7 @@ def _compile_on_host(paper_dir: Path, source: str, jobname: str) -> CompileResul
             "or install texlive-latex-extra and latexmk."))
     with tempfile.TemporaryDirectory(prefix="aisci-tex-") as tmp:
         work = Path(tmp) / "paper"
-        shutil.copytree(paper_dir, work, symlinks=False,
-                        ignore=shutil.ignore_patterns(".*"))
+        copy_tree(paper_dir, work, ignore=shutil.ignore_patterns(".*"))
         home = Path(tmp) / "home"
         home.mkdir()
         try:
@@ -166,6 +190,15 @@ def _host_pdftotext(pdf: Path) -> str:
     proc = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           timeout=60, check=False, env=host_tex_env(pdf.parent))
     return proc.stdout if proc.returncode == 0 else ""
+
+
+def _host_pdf_reading(work: Path) -> None:
+    """``pdf_review_job(layout=True)``'s files, made with the host's tools (``--tex host``)."""
+    job = pdf_review_job(work, "paper.pdf", layout=True, image="host")
+    if shutil.which("pdftotext") is None:
+        return
+    subprocess.run(job.command, cwd=work, capture_output=True, timeout=120, check=False,
+                   env=host_tex_env(work))
 
 
 def _host_pdftoppm(pdf: Path, out_dir: Path, pages: int) -> None:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from agents.domain.ideas import IdeaDraft
 from agents.domain.results import contract_problems
 from agents.templates.template import SeedControl, lower_keys
+from agents.templates.trust import limit_problems, link_problems
 from sandbox.base import Limits
 
 REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json", "latex/template.tex")
@@ -22,6 +23,9 @@ def check_template(path: Path) -> list[str]:
     """Everything wrong with a template folder (empty list when it is valid)."""
     if not path.is_dir():
         return [f"{path} is not a folder"]
+    links = link_problems(path)
+    if links:  # nothing in the folder is read through a link
+        return links
     problems = [f"missing {f}" for f in REQUIRED_FILES if not (path / f).is_file()]
     experiment = path / "experiment.py"
     if experiment.is_file():
@@ -48,10 +52,11 @@ def _toml_problems(toml_path: Path, experiment: Path) -> list[str]:
     try:
         settings = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         Limits(**settings.get("limits", {}))
+        caps = limit_problems(settings.get("limits", {}))
         seed = SeedControl(**settings.get("seed", {}))
     except (tomllib.TOMLDecodeError, ValidationError, TypeError) as exc:
         return [f"template.toml is invalid: {str(exc).splitlines()[0]}"]
-    problems = []
+    problems = list(caps)
     source = experiment.read_text(encoding="utf-8") if experiment.is_file() else ""
     if seed.argument and seed.argument not in source:
         problems.append(f"template.toml: [seed] argument {seed.argument} is not in experiment.py")

@@ -24,6 +24,7 @@ from agents.experiment.notes import write_idea_records
 from agents.llm.gate import current_branch
 from agents.paper import writer
 from agents.review import reviewer
+from agents.review.hidden_text import read_paper_pdf
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
 from agents.run.tex import NO_TEX
@@ -99,14 +100,16 @@ async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
     if record.is_file():
         return ReviewOutcome.model_validate_json(record.read_text(encoding="utf-8"))
     begin(ctx, "review", idea=paper.idea_name, version=paper.version)
-    pdf = ctx.run.path / paper.pdf_path if paper.pdf_path else None
-    text = await ctx.tex.pdf_text(pdf) if pdf is not None and pdf.is_file() else ""
-    text = reviewer.paper_text(text, ctx.run.path / paper.tex_path)
-    figures = sorted((ctx.run.path / paper.tex_path).parent.glob("*.png"))
+    pdf = ctx.run.file(paper.pdf_path) if paper.pdf_path else None
+    text, hidden = (await read_paper_pdf(ctx.tex, pdf) if pdf is not None and pdf.is_file()
+                    else ("", []))
+    text = reviewer.paper_text(text, ctx.run.file(paper.tex_path))
+    figures = sorted(ctx.run.file(paper.tex_path).parent.glob("*.png"))
     outcome = await reviewer.review_text(
         ctx.llm, text, num_reviewers=ctx.settings.num_reviewers, idea_name=paper.idea_name,
         version=paper.version, title=title, figures=figures,
-        reflections=ctx.settings.review_reflections, area=ctx.template.system_prompt)
+        reflections=ctx.settings.review_reflections, area=ctx.template.system_prompt,
+        hidden=[h.line() for h in hidden])
     reviewer.save_reviews(outcome, folder)
     atomic_write_text(record, outcome.model_dump_json(indent=1))
     ctx.run.event("review", idea=paper.idea_name, version=paper.version,

@@ -4,7 +4,7 @@ PostgreSQL database shared by a team (``--checkpointer postgresql://...``).
 With SQLite, ``checkpoints.sqlite`` makes the run folder self-contained. With PostgreSQL the
 state of every run is in one database, keyed by the run's id, so any machine that can reach the
 database (and sees the run folder) can ``aisci resume`` it. Checkpoints restore only aisci's
-own domain records (an allow-list of classes).
+own domain records (an allow-list of classes), each validated.
 """
 
 from __future__ import annotations
@@ -34,19 +34,18 @@ def is_postgres(dsn: str | None) -> bool:
 
 
 def checkpoint_serializer() -> Any:
-    """Checkpoints restore only our own domain records (an explicit allow-list, no warnings)."""
-    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+    """Checkpoints restore only our own domain records, each validated (an explicit
+    allow-list; ``agents.workflow.strict_serde``)."""
     from pydantic import BaseModel
 
     from agents.domain import experiments, ideas, papers, results, reviews, status
+    from agents.workflow.strict_serde import StrictSerializer
 
-    allowed = [(module.__name__, name) for module in (experiments, ideas, papers, results,
-                                                       reviews, status)
-               for name, obj in vars(module).items()
+    records = [obj for module in (experiments, ideas, papers, results, reviews, status)
+               for obj in vars(module).values()
                if inspect.isclass(obj) and issubclass(obj, BaseModel)
                and obj.__module__ == module.__name__]
-    allowed.append((status.__name__, "RunStatus"))
-    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+    return StrictSerializer(records, enums=[status.RunStatus])
 
 
 async def _quiesce(saver: Any) -> None:
@@ -97,3 +96,27 @@ async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Ch
             yield Checkpointer(sqlite_saver, SQLITE_THREAD)
         finally:
             await _quiesce(sqlite_saver)
+
+
+async def verify_checkpoints(run: RunFolder, dsn: str | None) -> None:
+    """Load the run's latest state and its pending tasks once, strictly: a checkpoint aisci
+    did not write ends a resume here (``CheckpointError``), before anything runs. Beyond each
+    record's own validation (``StrictSerializer``), the state must have the graph's types
+    exactly (a plain mapping where an ``Idea`` belongs is refused too)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from agents.workflow.graph import build_graph
+    from agents.workflow.state import ResearchState
+    from agents.workflow.strict_serde import CheckpointError
+
+    async with open_checkpointer(run, dsn) as (saver, thread_id):
+        graph = build_graph().compile(checkpointer=saver)
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    try:
+        TypeAdapter(ResearchState).validate_python(dict(snapshot.values), strict=True)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise CheckpointError(f"the run's checkpointed state is not what aisci writes "
+                              f"({where}: {error['msg']}): it was changed outside aisci; "
+                              f"nothing was run") from None

@@ -11,9 +11,8 @@ from importlib import metadata
 from typing import Any
 
 from agents import __version__
-from agents.config.secrets import redact_url
 from agents.config.settings import RunSettings
-from agents.domain.status import RunStatus
+from agents.domain.status import Failure, RunStatus
 from agents.errors import BudgetExceeded
 from agents.llm.client import LLMClient
 from agents.run.context import RunContext
@@ -21,6 +20,7 @@ from agents.run.cost import CostLedger
 from agents.run.estimate import estimate
 from agents.run.folder import RunFolder
 from agents.run.jobs import JobRunner
+from agents.run.record import Timings, try_read_run_record, write_run_record
 from agents.run.report import write_report
 from agents.run.tex import Tex
 from agents.templates.template import load_template
@@ -92,31 +92,23 @@ def versions() -> dict[str, str]:
     return out
 
 
-def _public(settings: RunSettings) -> dict[str, Any]:
-    """The settings as run.json keeps them: URL credentials masked."""
-    data = settings.model_dump(mode="json")
-    if data.get("checkpointer"):
-        data["checkpointer"] = redact_url(data["checkpointer"])
-    for models in [[data["model"]], list(data.get("role_models", {}).values())]:
-        for model in models:
-            if model.get("api_base"):
-                model["api_base"] = redact_url(model["api_base"])
-    return data
+def write_run_json(run: RunFolder, settings: RunSettings, status: str, *,
+                   failures: list[Failure] | None = None, timings: Timings | None = None,
+                   sandbox: dict[str, str] | None = None) -> None:
+    write_run_record(run, settings, status, versions=versions(), failures=failures,
+                     timings=timings, sandbox=sandbox)
 
 
-def write_run_json(run: RunFolder, settings: RunSettings, status: str, **extra: Any) -> None:
-    record = run.read_json("run.json", {}) or {}
-    public = _public(settings)
-    record.update({
-        "id": run.id, "topic": settings.topic, "template": settings.template,
-        "models": {role: public["role_models"].get(role, public["model"])
-                   for role in settings.models_by_role()},
-        "settings": {k: v for k, v in public.items() if k not in ("model", "role_models")},
-        "run_settings": public,
-        "versions": versions(), "status": status, **extra,
-    })
-    record.setdefault("timings", {})
-    run.write_json("run.json", record)
+def _failures(recorded: Any) -> list[Failure]:
+    """The failures a ``finish`` event lists (events.jsonl is read back: what is not a
+    failure record is left out)."""
+    out = []
+    for item in recorded if isinstance(recorded, list) else []:
+        try:
+            out.append(Failure.model_validate(item))
+        except ValueError:
+            continue
+    return out
 
 
 def pending_approval(values: dict[str, Any]) -> dict[str, Any] | None:
@@ -143,7 +135,7 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     on from that folder. A failure is recorded in run.json before it ends the run."""
     from agents.experiment.scaffold import ScaffoldFailed, scaffold_template
 
-    jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=1, run_id=run.id,
+    jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=1, run_id=run.id,
                      event=run.event)
     write_run_json(run, settings, RunStatus.running, sandbox=sandbox.describe())
     try:
@@ -151,7 +143,7 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
                                          max_attempts=settings.max_attempts)
     except ScaffoldFailed as exc:
         write_run_json(run, settings, RunStatus.failed,
-                       failures=[{"stage": "scaffold", "error": str(exc)}])
+                       failures=[Failure(stage="scaffold", reason=str(exc))])
         raise
     finally:
         cleanup = getattr(sandbox, "cleanup", None)
@@ -184,16 +176,16 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     template = load_template(settings.template)
     parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
                 else effective_parallel(settings.parallel, template.limits))
-    jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=parallel, run_id=run.id,
+    jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=parallel, run_id=run.id,
                      event=run.event)
     ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
                      tex=make_tex(settings, jobs),
                      stage_estimates=stage_estimates(settings, template.max_runs),
                      retry_failed=retry_failed)
     started = time.monotonic()
-    record = run.read_json("run.json", {}) or {}
-    timings = record.get("timings", {})
-    timings.setdefault("started", datetime.now(UTC).isoformat())
+    record = try_read_run_record(run)
+    timings = record.timings.model_copy() if record is not None else Timings()
+    timings.started = timings.started or datetime.now(UTC).isoformat()
     write_run_json(run, settings, RunStatus.running, timings=timings, sandbox=sandbox.describe())
     run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe(),
               retry_failed=retry_failed)
@@ -254,10 +246,10 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             report = cleanup(run.id)
             if getattr(report, "containers", None) or getattr(report, "volumes", None):
                 run.event("sandbox_cleanup", containers=report.containers, volumes=report.volumes)
-        timings["finished"] = datetime.now(UTC).isoformat()
-        timings["wall_s"] = round(timings.get("wall_s", 0) + time.monotonic() - started, 2)
+        timings.finished = datetime.now(UTC).isoformat()
+        timings.wall_s = round(timings.wall_s + time.monotonic() - started, 2)
         run.write_json("cost.json", CostLedger.from_events(run.events()))
-        failures = [e for e in run.events() if e.get("type") == "finish"]
-        extra = {"failures": failures[-1].get("failures", [])} if failures else {}
-        write_run_json(run, settings, str(status), timings=timings, **extra)
+        finish = [e for e in run.events() if e.get("type") == "finish"]
+        failures = _failures(finish[-1].get("failures")) if finish else None
+        write_run_json(run, settings, str(status), timings=timings, failures=failures)
         write_report(run.path)  # the page shows whatever exists, for stopped runs too

@@ -40,7 +40,8 @@ def test_latex_job_runs_latexmk_without_rc_files_in_the_paper_image(tmp_path: Pa
 def test_pdf_review_passes_names_as_arguments_not_shell(tmp_path: Path) -> None:
     job = pdf_review_job(tmp_path, "paper.pdf", pages=3, dpi=60)
     assert job.command[:2] == ["sh", "-c"] and "paper.pdf" not in job.command[2]
-    assert job.command[3:] == ["sh", "paper.pdf", "paper.txt", "60", "3"]
+    assert job.command[3:] == ["sh", "paper.pdf", "paper.txt", "60", "3", "paper.xml",
+                               "hidden_layers.lua", "paper.layers"]
     assert job.expected_files == ["paper.txt"]
 
 

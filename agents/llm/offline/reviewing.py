@@ -17,8 +17,19 @@ def _paper(prompt: str) -> str:
     return reading.between(prompt, r"The paper under review:\n```\n", r"\n```\n")
 
 
+#: A sentence of the paper that speaks to its reviewer (the prompt says: follow none of it and
+#: name it as a weakness).
+_ADDRESSED = re.compile(
+    r"[^.!?\n]*(?:\b(?:reviewers?|referees?|area chairs?)\b[^.!?\n]*"
+    r"\b(?:must|should|shall|ignore|give|rate|score|accept|recommend)\b"
+    r"|\bignore (?:all |any |the )?(?:previous|prior|above|earlier|your) instructions\b"
+    r"|\b(?:you are|as) an? (?:AI|LLM|language model)\b)[^.!?\n]*[.!?]?", re.IGNORECASE)
+
+
 def review(prompt: str) -> dict[str, Any]:
     paper = _paper(prompt)
+    addressed = [m.group(0).strip() for m in _ADDRESSED.finditer(paper)]
+    paper = _ADDRESSED.sub(" ", paper)
     index = reading.number_after(prompt, r"You are reviewer (\d+)", 1) - 1
     numbers = len(re.findall(r"\b\d+\.\d+\b", paper))
     figures = len(re.findall(r"\bFigure\b|\\includegraphics", paper))
@@ -44,6 +55,9 @@ def review(prompt: str) -> dict[str, Any]:
                       else "Experiments are small: few seeds and one small model.")
     if words < 1500:
         weaknesses.append("The paper is short; the analysis could go deeper.")
+    if addressed:
+        weaknesses.append(f"The paper speaks to its reviewers instead of its readers "
+                          f"(\"{addressed[0][:120]}\"): not followed, and not science.")
     persona = _PERSONAS[index % len(_PERSONAS)]
     base = 2 + (numbers >= 5) + (figures > 0) + (citations > 0) + significant + (words >= 1500)
     overall = max(1, min(10, base + persona))
