@@ -4,9 +4,10 @@
 
 Starts llama-cpp-python's server (PYTHON -m llama_cpp.server) on a free port of 127.0.0.1,
 asks one chat completion, and prints the prompt and generation speed the server measured
-(its llama_perf lines in LOG), or the wall-clock rate where those are missing. Exits 1, with
-the end of the log, when the server crashes, does not come up, or answers with an error: a
-build with an instruction this machine does not allow fails here, at setup, not in a test.
+(its llama_perf lines in LOG), or the wall-clock rate where those are missing. Exits 3, with
+the end of the log, when the server crashes (is killed by a signal: SIGILL, SIGSEGV), and 1
+when it does not come up or answers with an error: a build with an instruction this machine
+does not allow fails here, at setup, not in a test, and only a crash asks for a rebuild.
 Standard library only: it runs before any virtual environment is trusted.
 """
 
@@ -44,10 +45,24 @@ def tail(log: Path, lines: int = 25) -> str:
         return "(no log)"
 
 
-def fail(message: str, log: Path) -> int:
+CRASHED = 3
+
+
+def fail(message: str, log: Path, code: int = 1) -> int:
     print(f"model server check: {message}", file=sys.stderr)
     print(f"--- last lines of {log} ---\n{tail(log)}", file=sys.stderr)
-    return 1
+    return code
+
+
+def crashed(proc: subprocess.Popen[bytes]) -> str | None:
+    """How the server died, when a signal killed it (None while it runs or after an exit)."""
+    code = proc.poll()
+    if code is None or code >= 0:
+        return None
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
 
 
 def get(url: str, timeout: float) -> int:
@@ -77,6 +92,8 @@ def main(python: str, model: str, log: Path) -> int:
         deadline = time.monotonic() + STARTUP_S
         while True:
             if proc.poll() is not None:
+                if (how := crashed(proc)) is not None:
+                    return fail(f"the server crashed while starting ({how})", log, CRASHED)
                 return fail(f"the server exited with {proc.returncode} while starting", log)
             try:
                 if get(f"http://127.0.0.1:{port}/v1/models", 2) == 200:
@@ -95,9 +112,14 @@ def main(python: str, model: str, log: Path) -> int:
             with urllib.request.urlopen(request, timeout=REQUEST_S) as response:  # noqa: S310
                 reply = json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            time.sleep(1)
-            state = "crashed" if proc.poll() is not None else "failed"
-            return fail(f"the completion {state} ({exc}; exit {proc.returncode})", log)
+            for _ in range(10):  # a dying server closes its socket a moment before it is reaped
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.5)
+            if (how := crashed(proc)) is not None:
+                return fail(f"the server crashed on a completion ({how}; {exc})", log, CRASHED)
+            state = f"exited with {proc.returncode}" if proc.poll() is not None else "failed"
+            return fail(f"the completion {state} ({exc})", log)
         seconds = time.monotonic() - started
         text = reply["choices"][0]["message"]["content"] or ""
         usage = reply.get("usage", {})

@@ -47,6 +47,8 @@ def test_a_real_model_takes_an_idea_to_a_reviewed_pdf(server: LlamaServer, tmp_p
         "--novelty-rounds", "2", "--review-reflections", "0", "--refine-rounds", "0",
         "--include-not-novel"])
     elapsed = time.monotonic() - started
+    died = server.died()  # a crashed server fails the test with its own log, not the run's words
+    assert died is None, f"{died}\n(the run said: {result.output[-2000:]})"
     assert any(tmp_path.iterdir()), f"no run folder was made (exit {result.exit_code}): {result.output}"
     run = only_run(tmp_path)
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
