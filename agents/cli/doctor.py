@@ -37,7 +37,8 @@ def doctor(
         roles = cfg.role_settings()
         routing = [c for s in roles.values()
                    if (c := check_key_routing(s, confirmed=cfg.api_base_confirmed(s.api_base)))]
-        checks = routing + (run_checks(roles, cfg.sandbox.value).checks if not routing else [])
+        checks = routing + (run_checks(roles, cfg.sandbox.value, notify=console.print).checks
+                            if not routing else [])
         if cfg.executor == Executor.ray:
             from agents.run.cluster_check import check_cluster
 

@@ -53,7 +53,8 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     from agents.run.preflight import blocking_failures, run_checks
 
     report = run_checks(settings.models_by_role(), settings.sandbox.value,
-                        tex_on_host=settings.tex_on_host)
+                        tex_on_host=settings.tex_on_host,
+                        notify=lambda line: out.info(line, event="model_loading"))
     checks = report.checks
     if settings.executor == Executor.ray:
         from agents.run.cluster_check import check_cluster
