@@ -118,6 +118,8 @@ class FakeOpenAIServer:
         self.last_headers: dict[str, str] = {}
         self.last_body: dict[str, Any] = {}
         self.models_requests = 0
+        #: What ``GET /v1/models`` lists.
+        self.models: list[str] = ["fake-local"]
         self.accepts: set[str] = {"json_schema", "json_object"}
         #: Answers instead of the offline model's when it returns text (for one idea, say).
         self.override: Callable[[list[dict[str, Any]]], str | None] = lambda _messages: None
@@ -251,10 +253,11 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.rstrip("/") == "/v1/models":
                 server.models_requests += 1
                 self._send(200, {"object": "list", "data": [
-                    {"id": "fake-local", "object": "model", "created": 0, "owned_by": "aisci-tests"}]})
+                    {"id": name, "object": "model", "created": 0, "owned_by": "aisci-tests"}
+                    for name in server.models]})
             else:
                 self._send(404, _error(f"no route {self.path}", "invalid_request_error", "not_found"))
 

@@ -306,8 +306,9 @@ def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, t
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     calls = _of(events, "llm_call")
     assert calls and {c["model"] for c in calls} == {"openai/fake-local"}
-    # every model call went over HTTP, plus the preflight's one probe (the schema was taken)
-    assert fake_openai.requests == len(calls) + 1
+    # every model call went over HTTP, plus the preflight's plain request and one probe (the
+    # schema was taken)
+    assert fake_openai.requests == len(calls) + 2
     structured = {"ideate", "reflect_idea", "novelty_step", "plan_runs", "check_figure_code",
                   "check_paper", "review", "reflect_review", "meta_review"}
     assert {c["task"] for c in calls} & structured

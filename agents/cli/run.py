@@ -215,6 +215,7 @@ def run(
     def body() -> int:
         from agents.config.loading import load_config
         from agents.literature.registry import resolve_name
+        from agents.llm.server_models import with_server_model
         from agents.paper.draft import check_draft, copy_draft
         from agents.run.folder import RunFolder
         from agents.templates.template import load_template
@@ -234,6 +235,7 @@ def run(
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
                           reviewer_model=reviewer_model)
+        cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
         roles = cfg.role_settings()
         _key_routing(cfg, roles)
         resolve_name(cfg.literature.value)
@@ -259,6 +261,9 @@ def run(
         if offline:
             out.info("No model configured and no API key found: using the built-in offline "
                      "model (mock). Pass --model to use a real one.", event="offline_model")
+        if found:
+            out.info(f"Using {found}, the model the server at --api-base serves.",
+                     event="server_model", model=found)
         if settings.sandbox == SandboxBackend.local:
             out.warn("--sandbox local runs model-written code directly on this machine, with no "
                      "isolation.")
