@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
+from agents.run.report_calls import CALLS_CSS, calls_link, calls_section
 from agents.run.report_tree import TREE_CSS, tree_of
 
 REPORT_NAME = "report.html"
@@ -52,12 +53,13 @@ def write_report(run_dir: Path) -> Path:
     run = run if isinstance(run, dict) else {}
     ideas = [i for i in _as_list(_json(run_dir / "ideas.json")) if isinstance(i, dict)]
     title = f"aisci run: {run.get('topic') or run_dir.name}"
-    body = [f"<h1>{_e(title)}</h1>", _run_section(run_dir, run), _failures_section(run),
-            _ideas_section(ideas)]
+    body = [f"<h1>{_e(title)}</h1>", _run_section(run_dir, run), calls_link(run_dir),
+            _failures_section(run), _ideas_section(ideas)]
     body += [_idea_section(run_dir, name, ideas) for name in _idea_names(run_dir, ideas)]
-    body += [_cost_section(_json(run_dir / "cost.json")), _timing_section(run_dir, run)]
+    body += [_cost_section(_json(run_dir / "cost.json")), _timing_section(run_dir, run),
+             calls_section(run_dir)]
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}</style></head>\n<body>\n"
+            f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}{CALLS_CSS}</style></head>\n<body>\n"
             + "\n".join(part for part in body if part) + "\n</body></html>\n")
     target = run_dir / REPORT_NAME
     atomic_write_text(target, page)
