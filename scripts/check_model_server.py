@@ -3,8 +3,8 @@
     python3 scripts/check_model_server.py PYTHON MODEL LOG
 
 Starts llama-cpp-python's server (PYTHON -m llama_cpp.server) on a free port of 127.0.0.1,
-asks one chat completion, and prints the prompt and generation speed the server measured
-(its llama_perf lines in LOG), or the wall-clock rate where those are missing. Exits 3, with
+asks for chat completions, and prints the prompt-evaluation and generation speeds it measured
+(wall clock; llama-cpp-python's own llama_perf lines count prompt tokens wrongly). Exits 3, with
 the end of the log, when the server crashes (is killed by a signal: SIGILL, SIGSEGV), and 1
 when it does not come up or answers with an error: a build with an instruction this machine
 does not allow fails here, at setup, not in a test, and only a crash asks for a rebuild.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 STARTUP_S = 240
 REQUEST_S = 300
@@ -70,16 +70,6 @@ def get(url: str, timeout: float) -> int:
         return int(response.status)
 
 
-def speeds(log_text: str) -> tuple[str, str] | None:
-    """The server's own prompt and generation rates (llama_perf_context_print), if printed."""
-    prompt = re.findall(r"prompt eval time =.*?/\s*(\d+) tokens.*?([\d.]+) tokens per second", log_text)
-    gen = re.findall(r"\beval time =.*?/\s*(\d+) runs.*?([\d.]+) tokens per second", log_text)
-    if not prompt or not gen:
-        return None
-    return (f"{prompt[-1][1]} tokens/s over {prompt[-1][0]} prompt tokens",
-            f"{gen[-1][1]} tokens/s over {gen[-1][0]} generated tokens")
-
-
 def main(python: str, model: str, log: Path) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -103,26 +93,17 @@ def main(python: str, model: str, log: Path) -> int:
             if time.monotonic() > deadline:
                 return fail(f"the server did not answer within {STARTUP_S} s", log)
             time.sleep(0.5)
-        body = json.dumps({"model": "check", "max_tokens": 48, "temperature": 0,
-                           "messages": [{"role": "user", "content": PROMPT}]}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body,
-                                         headers={"Content-Type": "application/json"})
-        started = time.monotonic()
-        try:
-            with urllib.request.urlopen(request, timeout=REQUEST_S) as response:  # noqa: S310
-                reply = json.loads(response.read())
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            for _ in range(10):  # a dying server closes its socket a moment before it is reaped
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.5)
-            if (how := crashed(proc)) is not None:
-                return fail(f"the server crashed on a completion ({how}; {exc})", log, CRASHED)
-            state = f"exited with {proc.returncode}" if proc.poll() is not None else "failed"
-            return fail(f"the completion {state} ({exc})", log)
-        seconds = time.monotonic() - started
+        # Prompt speed: a cold request that generates one token. Generation speed: the same
+        # request with room for 48 tokens, less the time of a warm one-token request (whether
+        # the server's prefix cache kept the prompt or not, that difference is generation).
+        timed = []
+        for max_tokens in (1, 1, 48):
+            answer = complete(port, max_tokens, proc, log)
+            if isinstance(answer, int):
+                return answer
+            timed.append(answer)
+        (cold, cold_s), (_warm, warm_s), (reply, full_s) = timed
         text = reply["choices"][0]["message"]["content"] or ""
-        usage = reply.get("usage", {})
         if not text.strip():
             return fail("the completion was empty", log)
     finally:
@@ -133,14 +114,37 @@ def main(python: str, model: str, log: Path) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-    measured = speeds(log.read_text(errors="replace"))
-    if measured:
-        rate = f"prompt {measured[0]}; generation {measured[1]}"
-    else:
-        total = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
-        rate = f"{total / seconds:.1f} tokens/s (prompt and generation together, wall clock)"
-    print(f"model server: a real completion in {seconds:.1f} s: {rate}")
+    prompt_tokens = int(cold.get("usage", {}).get("prompt_tokens", 0))
+    generated = int(reply.get("usage", {}).get("completion_tokens", 0))
+    gen_s = max(full_s - warm_s, 1e-3)
+    print(f"model server: a real completion works; measured: prompt evaluation "
+          f"{prompt_tokens / cold_s:.1f} tokens/s ({prompt_tokens} tokens in {cold_s:.1f} s), "
+          f"generation {max(generated - 1, 0) / gen_s:.1f} tokens/s ({generated} tokens in "
+          f"{full_s:.1f} s)")
     return 0
+
+
+def complete(port: int, max_tokens: int, proc: subprocess.Popen[bytes],
+             log: Path) -> tuple[dict[str, Any], float] | int:
+    """One chat completion of PROMPT and its wall time, or the exit code of a failure."""
+    body = json.dumps({"model": "check", "max_tokens": max_tokens, "temperature": 0,
+                       "messages": [{"role": "user", "content": PROMPT}]}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body,
+                                     headers={"Content-Type": "application/json"})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_S) as response:  # noqa: S310
+            reply = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        for _ in range(10):  # a dying server closes its socket a moment before it is reaped
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        if (how := crashed(proc)) is not None:
+            return fail(f"the server crashed on a completion ({how}; {exc})", log, CRASHED)
+        state = f"exited with {proc.returncode}" if proc.poll() is not None else "failed"
+        return fail(f"the completion {state} ({exc})", log)
+    return reply, time.monotonic() - started
 
 
 if __name__ == "__main__":
