@@ -68,3 +68,12 @@ def test_a_server_with_several_models_asks_which(fake_openai: FakeOpenAIServer,
     [line] = _lines(result.output)
     assert "serves 2 models: small-1b, large-70b; pick one with --model openai/<name>" in line
     assert fake_openai.requests == 0 and not (tmp_path / "runs").exists()
+
+
+def test_doctor_checks_the_model_its_server_serves(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.models = ["qwen-local-7b"]
+    result = CliRunner().invoke(app, ["doctor", "--api-base", fake_openai.url, "--sandbox", "local"],
+                                env={"COLUMNS": "250"})
+    assert "Checking openai/qwen-local-7b, the model the server at --api-base serves." in result.output
+    assert "model openai/qwen-local-7b" in result.output and "answered at" in result.output
+    assert fake_openai.last_body["model"] == "qwen-local-7b"

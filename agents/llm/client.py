@@ -29,10 +29,11 @@ from typing import Any, NamedTuple, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from agents.config.secrets import redact
+from agents.config.secrets import redact, redact_url
 from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
+from agents.llm.faults import classify
 from agents.llm.gate import HOLD_S, AffinityGate, current_branch
 from agents.llm.replies import ReplyError, cut_off_prose, example_json, read_fenced, read_json
 from agents.llm.runtime import is_offline_model, litellm
@@ -332,12 +333,19 @@ class LLMClient:
         link = self._transcribe(call.model_copy(update={
             "error": f"{type(exc).__name__}: {str(exc)[:500]}",
             "duration_s": round(time.time() - call.ts, 3)})) if call is not None else {}
-        self.on_event({"type": "llm_error", "role": role, "task": task,
-                       "model": settings.model, "error": type(exc).__name__, **link})
-        first_line = redact(str(exc).splitlines()[0][:200]) if str(exc) else ""
+        fault = classify(exc)
+        self.on_event({"type": "llm_error", "role": role, "task": task, "model": settings.model,
+                       "error": type(exc).__name__, "fault": fault.kind, **link})
+        first_line = redact(str(exc).splitlines()[0][:200]).rstrip(".") if str(exc) else ""
+        where = redact_url(settings.api_base) if settings.api_base else "its provider"
+        told = {"refused": f" Nothing listens at {where} now: is the server still running?",
+                "dropped": f" The server at {where} closed the connection without answering: "
+                           f"did it crash? (Read its log.)",
+                "timeout": f" No answer within {settings.timeout_s:.0f} s (timeout_s)."}
         return LLMError(
-            f"The {role} model ({settings.model}) failed: {type(exc).__name__}: {first_line}. "
-            f"Check the model name, its API key and --api-base, or run `aisci doctor`.")
+            f"The {role} model ({settings.model}) failed: {type(exc).__name__}: {first_line}."
+            f"{told.get(fault.kind, '')} Check the model name, its API key and --api-base, or "
+            f"run `aisci doctor`.")
 
 
 def _repair_conversation(messages: list[dict[str, Any]], bad: str, error: str,
