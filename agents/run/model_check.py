@@ -30,8 +30,10 @@ from agents.llm.replies import ReplyError, read_json
 from agents.llm.runtime import is_offline_model, litellm
 
 #: The longest a model check waits for an answer after the first, whatever the run's timeout
-#: (the first may take ``load_timeout_s``: a local server may load its model first).
-PING_TIMEOUT_S = 20.0
+#: (the first may take ``load_timeout_s``: a local server may load its model first). A small
+#: model on a busy CPU can take tens of seconds for a probe; a probe that times out only moves
+#: down the capability ladder.
+PING_TIMEOUT_S = 60.0
 #: After this long without a first answer, the wait is announced.
 WAIT_NOTICE_S = 5.0
 #: A server that failed a request (a 5xx, a dropped connection) is asked again after this long.
