@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.domain.reviews import Review
+from agents.llm.transcripts import read_calls
 from tests.llm_server import LlamaServer, missing
 from tests.support import IN_CI, load, only_run
 
@@ -56,6 +57,8 @@ def test_a_real_model_takes_an_idea_to_a_reviewed_pdf(server: LlamaServer, tmp_p
     print(f"real model: {len(calls)} calls in {elapsed:.0f} s; exit {result.exit_code}")
     assert result.exit_code in (0, 4), result.output
     assert {c["model"] for c in calls} == {server.model}
+    records = read_calls(run)  # every call's prompt and reply is on the record
+    assert all(records[c["call_id"]].reply for c in calls)
     run_json = load(run / "run.json")
     assert isinstance(run_json, dict)
     reviewed = []
