@@ -75,6 +75,9 @@ def test_every_call_is_kept_linked_shown_and_masked(fake_openai: FakeOpenAIServe
 
     page = (run / "report.html").read_text()
     assert 'href="#calls"' in page and f"Model calls: {len(events)}" in page
+    idea = next(i for i in ideas if i)
+    assert f'<a href="#calls-{idea}">This idea\'s model calls</a>' in page
+    assert f'<h3 id="calls-{idea}">' in page
     for record in records.values():
         assert f'data-call="{record.call_id}"' in page
         assert html.escape(record.reply or "", quote=True) in page

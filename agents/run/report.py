@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
-from agents.run.report_calls import CALLS_CSS, calls_link, calls_section
+from agents.run.report_calls import CALLS_CSS, calls_link, calls_section, idea_calls_link
 from agents.run.report_tree import TREE_CSS, tree_of
 
 REPORT_NAME = "report.html"
@@ -141,7 +141,7 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     folder = run_dir / "ideas" / name
     idea = next((i for i in ideas if i.get("name") == name), {})
     parts = [f'<h2 id="{_e(name)}">{_e(idea.get("title") or name)} '
-             f'<span class="muted">({_e(name)})</span></h2>']
+             f'<span class="muted">({_e(name)})</span></h2>', idea_calls_link(run_dir, name)]
     runs = [r for r in _as_list(_json(folder / "runs.json")) if isinstance(r, dict)]
     if runs:
         parts += ["<h3>Runs</h3>", _runs_table(folder, runs)]

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agents.llm.transcripts import CallRecord, read_calls
+from agents.llm.transcripts import CallRecord, file_for, read_calls
 
 CALLS_ID = "calls"
 CALLS_CSS = """
@@ -68,6 +68,14 @@ def calls_link(run_dir: Path) -> str:
     return (f'<p><a href="#{CALLS_ID}">Model calls: {len(events)}</a> '
             f'<span class="muted">({kept} with their prompts and replies kept in '
             f'<code>transcripts/</code>)</span></p>')
+
+
+def idea_calls_link(run_dir: Path, idea: str) -> str:
+    """A link from an idea's part of the report to its model calls, or "" when none was kept."""
+    if not (run_dir / file_for(idea)).is_file():
+        return ""
+    return (f'<p><a href="#{_e(anchor(idea))}">This idea\'s model calls</a> '
+            f'<span class="muted">(every prompt and reply)</span></p>')
 
 
 def calls_section(run_dir: Path) -> str:
