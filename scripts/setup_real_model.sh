@@ -18,6 +18,7 @@ SIZE=1117320768
 SHA256=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 PARTS=22
 LEVEL_FILE=.venv-llm/.aisci-cpu-level
+CHECKED_FILE=.venv-llm/.aisci-checked  # the CPU flags the check passed on, and what it printed
 t0=$(date +%s)
 elapsed() { echo "$(( $(date +%s) - t0 )) s"; }
 
@@ -120,27 +121,30 @@ PY
 fi
 
 # 3. A real completion: the server must answer, not crash, and say how fast it is. A crash
-# (e.g. an instruction this CPU or its hypervisor does not allow) rebuilds one level down.
-# Only a crash (the server killed by a signal: SIGILL, SIGSEGV) rebuilds: a slow or busy
-# machine, or a server that answers with an error, fails here with the server's log instead of
-# costing a 15-minute rebuild that cannot help.
+# (the server process dies: an instruction this CPU or its hypervisor does not allow) rebuilds
+# one level down; any other failure stops the setup with the server's log. Done once per build
+# and CPU: a .venv-llm that meets another CPU is checked again.
+cpu_key="$(echo "$flags" | sha256sum | cut -c1-16) $(cat "$LEVEL_FILE")"
+if [[ -f "$CHECKED_FILE" && "$(head -n 1 "$CHECKED_FILE")" == "$cpu_key" ]]; then
+  echo "model server: checked on this CPU before: $(tail -n 1 "$CHECKED_FILE" | sed 's/^model server: //')"
+  exit 0
+fi
 while true; do
   built=$(cat "$LEVEL_FILE")
   status=0
-  python3 scripts/check_model_server.py .venv-llm/bin/python "$MODEL" .cache/check_model_server.log \
-    || status=$?
+  result=$(python3 scripts/check_model_server.py .venv-llm/bin/python "$MODEL" \
+    .cache/check_model_server.log) || status=$?
   if [[ $status == 0 ]]; then
+    echo "$result"
+    printf '%s\n%s\n' "$(echo "$flags" | sha256sum | cut -c1-16) $built" "$result" > "$CHECKED_FILE"
     break
-  elif [[ $status != 3 ]]; then
-    echo "model server: the check failed (not a crash); see .cache/check_model_server.log" >&2
-    exit 1
   fi
   next=$(lower_level "$built")
-  if [[ "$next" == none ]]; then
-    echo "model server: the check failed at every level; see .cache/check_model_server.log" >&2
+  if [[ $status != 3 || "$next" == none ]]; then
+    echo "model server: the check failed (built for $built); see .cache/check_model_server.log" >&2
     exit 1
   fi
-  echo "model server: the $built build failed its check; rebuilding for $next" >&2
+  echo "model server: the $built build crashed on a completion; rebuilding for $next" >&2
   build_server "$next"
 done
 echo "model server: done ($(elapsed))"
