@@ -143,7 +143,8 @@ async def check_model(settings: ModelSettings, *, roles: tuple[str, ...] = (),
     how = {StructuredMode.schema: f"constrained to a JSON schema ({resolved.schema_via})",
            StructuredMode.json: "constrained to JSON", StructuredMode.prompt:
            "not constrained (an example in the prompt, read leniently)"}[resolved.structured]
-    loading = " (the first answer: the model was loading)" if first_s > WAIT_NOTICE_S else ""
+    loading = (" (a slow first answer: a model loading, or a busy server)"
+               if first_s > WAIT_NOTICE_S else "")
     final = resolved.model_copy(update={"timeout_s": settings.timeout_s,
                                         "num_retries": settings.num_retries,
                                         "max_tokens": settings.max_tokens})

@@ -112,7 +112,7 @@ def test_a_slow_first_answer_is_waited_for_visibly_and_passes(
     assert time.monotonic() - started >= 2.0
     assert len(said) == 1 and said[0].startswith("Waiting for the model to load at ")
     assert "up to 10 s" in said[0]
-    assert "the model was loading" in result.check.detail
+    assert "a slow first answer" in result.check.detail
     assert result.settings.structured == StructuredMode.schema
     assert result.settings.timeout_s == 1  # the run's own timeout is kept
 
