@@ -26,27 +26,36 @@ flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
 has() { [[ "$flags" == *" $1 "* ]]; }
 # The highest level this CPU can run: avx512 (with the extensions it has), avx2, avx, or base.
 best_level() {
-  if has avx512f && has avx512bw && has avx512dq && has avx512vl && has avx2 && has fma; then echo avx512
+  # GGML_AVX512 compiles with -mavx512f -mavx512cd -mavx512vl -mavx512dq -mavx512bw: all five.
+  if has avx512f && has avx512cd && has avx512bw && has avx512dq && has avx512vl && has avx2 \
+     && has fma && has f16c; then echo avx512
   elif has avx2 && has fma && has f16c; then echo avx2
   elif has avx; then echo avx
   else echo base; fi
 }
 lower_level() { case "$1" in avx512) echo avx2 ;; avx2) echo avx ;; avx) echo base ;; *) echo none ;; esac; }
-# llama.cpp's CMake switches for a level: each instruction set named, AMX always off.
+# llama.cpp's CMake switches for a level (ggml/CMakeLists.txt and ggml/src/ggml-cpu/CMakeLists.txt
+# of the llama.cpp that llama-cpp-python 0.3.36 vendors): with GGML_NATIVE=OFF each GGML_<SET>=ON
+# adds its -m<set> flag. Every switch is named, ON or OFF, because their defaults change with the
+# environment (SOURCE_DATE_EPOCH turns the SSE4.2/AVX/AVX2/BMI2/FMA/F16C defaults off). The
+# /proc/cpuinfo names are the kernel's: avx512vbmi has no underscore, avx512_vnni and
+# avx512_bf16 do. AMX is always off.
 cmake_args() {
   local a="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND_DL=OFF"
   a+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
   local on=() off=()
+  has sse4_2 && on+=(SSE42) || off+=(SSE42)
   case "$1" in
     avx512) on+=(AVX AVX2 FMA F16C AVX512)
             has bmi2 && on+=(BMI2) || off+=(BMI2)
-            has avx512_vbmi && on+=(AVX512_VBMI) || off+=(AVX512_VBMI)
+            has avx512vbmi && on+=(AVX512_VBMI) || off+=(AVX512_VBMI)
             has avx512_vnni && on+=(AVX512_VNNI) || off+=(AVX512_VNNI)
             has avx512_bf16 && on+=(AVX512_BF16) || off+=(AVX512_BF16)
             off+=(AVX_VNNI) ;;
     avx2) on+=(AVX AVX2 FMA F16C)
           has bmi2 && on+=(BMI2) || off+=(BMI2)
-          off+=(AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AVX_VNNI) ;;
+          has avx_vnni && on+=(AVX_VNNI) || off+=(AVX_VNNI)
+          off+=(AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16) ;;
     avx) on+=(AVX); has f16c && on+=(F16C) || off+=(F16C)
          off+=(AVX2 FMA BMI2 AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AVX_VNNI) ;;
     base) off+=(AVX AVX2 FMA F16C BMI2 AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AVX_VNNI) ;;

@@ -24,7 +24,9 @@ PYTEST_DONT_REWRITE (test modules import it before pytest loads it as the fixtur
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -41,7 +43,7 @@ litellm()  # configure litellm before offline_model imports it
 from agents.llm.offline import model as offline_model  # noqa: E402
 
 Kind = Literal["good", "bad_http_json", "bad_content", "rate_limit", "server_error", "slow",
-               "unauthorized", "truncated"]
+               "unauthorized", "truncated", "drop", "die"]
 #: OpenAI's strict structured outputs: the keywords a schema may use.
 STRICT_ALLOWED = {"type", "properties", "required", "additionalProperties", "items", "enum",
                   "const", "anyOf", "description", "$defs", "$ref", "pattern", "format",
@@ -81,6 +83,17 @@ class Step:
         return cls("server_error")
 
     @classmethod
+    def drop(cls) -> Step:
+        """The connection closed without an answer (what a client sees when a server crashes
+        mid-request); the server goes on listening."""
+        return cls("drop")
+
+    @classmethod
+    def die(cls) -> Step:
+        """HTTP 500, then the server stops listening (a server that dies after an error)."""
+        return cls("die")
+
+    @classmethod
     def slow(cls, delay_s: float) -> Step:
         return cls("slow", delay_s=delay_s)
 
@@ -98,13 +111,15 @@ class Step:
 class FakeOpenAIServer:
     """An OpenAI-compatible server in a background thread (``with FakeOpenAIServer() as s``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
         self.default = Step.good()
         self.requests = 0
         self.request_times: list[float] = []
         self.last_headers: dict[str, str] = {}
         self.last_body: dict[str, Any] = {}
         self.models_requests = 0
+        #: What ``GET /v1/models`` lists.
+        self.models: list[str] = ["fake-local"]
         self.accepts: set[str] = {"json_schema", "json_object"}
         #: Answers instead of the offline model's when it returns text (for one idea, say).
         self.override: Callable[[list[dict[str, Any]]], str | None] = lambda _messages: None
@@ -112,7 +127,7 @@ class FakeOpenAIServer:
         self._queue: deque[Step] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler(self))
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
 
@@ -154,6 +169,14 @@ class FakeOpenAIServer:
 
     def wait(self, seconds: float) -> None:
         self._stopping.wait(seconds)
+
+    def stop_listening(self) -> None:
+        """Close the listening socket: from now on a connection is refused."""
+        def close() -> None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+        threading.Thread(target=close, daemon=True).start()
 
     def __enter__(self) -> FakeOpenAIServer:
         return self.start()
@@ -230,10 +253,11 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.rstrip("/") == "/v1/models":
                 server.models_requests += 1
                 self._send(200, {"object": "list", "data": [
-                    {"id": "fake-local", "object": "model", "created": 0, "owned_by": "aisci-tests"}]})
+                    {"id": name, "object": "model", "created": 0, "owned_by": "aisci-tests"}
+                    for name in server.models]})
             else:
                 self._send(404, _error(f"no route {self.path}", "invalid_request_error", "not_found"))
 
@@ -260,8 +284,16 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._send(401, _error(f"Incorrect API key provided: {sent}", "invalid_request_error",
                                        "invalid_api_key"))
                 return
-            if step.kind == "server_error":
+            if step.kind in ("server_error", "die"):
                 self._send(500, _error("The server had an error", "server_error", "internal_error"))
+                if step.kind == "die":
+                    self.close_connection = True
+                    server.stop_listening()
+                return
+            if step.kind == "drop":
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
                 return
             if step.kind == "bad_http_json":
                 self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "mess')
@@ -334,3 +366,26 @@ def fake_openai() -> Iterator[FakeOpenAIServer]:
     """A running fake server; scripted steps and counters start empty."""
     with FakeOpenAIServer() as server:
         yield server
+
+
+def main() -> None:
+    """A server to try aisci against by hand (``aisci doctor --api-base ...``):
+
+        python -m tests.fake_openai_server --port 8099 --first-delay 90
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--first-delay", type=float, default=0.0,
+                        help="seconds before the first chat answer (a model that loads)")
+    args = parser.parse_args()
+    server = FakeOpenAIServer(port=args.port)
+    if args.first_delay:
+        server.script(Step.slow(args.first_delay))
+    print(f"serving at {server.url}", flush=True)
+    server._httpd.serve_forever(poll_interval=0.05)
+
+
+if __name__ == "__main__":
+    main()

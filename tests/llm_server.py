@@ -9,6 +9,12 @@ past 20 GB in a long run here.)
 
     with LlamaServer() as server:
         print(server.api_base, server.model)   # http://127.0.0.1:<port>/v1 openai/qwen2.5-coder-1.5b
+        ...
+        assert server.died() is None, server.died()   # how it died, and the end of its log
+
+A server that dies (a build with an instruction this CPU does not allow dies with SIGILL or
+SIGSEGV on its first completion) is reported with the last lines of its log, at start and
+after use, so a test fails with the server's own words instead of "connection refused".
 
 PYTEST_DONT_REWRITE
 """
@@ -31,6 +37,7 @@ MODEL_FILE = REPO / ".cache" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gg
 ALIAS = "qwen2.5-coder-1.5b"
 STARTUP_S = 180
 SEED = 1234
+LOG_LINES = 30
 
 
 def missing() -> str | None:
@@ -48,8 +55,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def log_tail(log: Path, lines: int = LOG_LINES) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return f"(no log at {log})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
 class LlamaServer:
-    def __init__(self, *, threads: int | None = None, log: Path | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, log: Path | None = None,
+                 python: Path = PYTHON, model_file: Path = MODEL_FILE) -> None:
+        self.python, self.model_file = python, model_file
         self.port = free_port()
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.log = log or REPO / ".cache" / "llama_server.log"
@@ -64,11 +81,11 @@ class LlamaServer:
         return f"openai/{ALIAS}"
 
     def start(self) -> LlamaServer:
-        reason = missing()
+        reason = missing() if (self.python, self.model_file) == (PYTHON, MODEL_FILE) else None
         if reason:
             raise RuntimeError(reason)
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        command = [str(PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL_FILE),
+        command = [str(self.python), "-m", "llama_cpp.server", "--model", str(self.model_file),
                    "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(self.port),
                    "--n_ctx", "32768", "--n_threads", str(self.threads),
                    "--n_threads_batch", str(self.threads),
@@ -78,8 +95,8 @@ class LlamaServer:
                                          start_new_session=True)
         deadline = time.monotonic() + STARTUP_S
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the model server exited ({self.proc.returncode}); see {self.log}")
+            if (died := self.died()) is not None:
+                raise RuntimeError(f"while starting, {died}")
             try:
                 if httpx.get(f"{self.api_base}/models", timeout=2).status_code == 200:
                     return self
@@ -87,7 +104,21 @@ class LlamaServer:
                 pass
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError(f"the model server did not answer within {STARTUP_S} s; see {self.log}")
+        raise RuntimeError(f"the model server did not answer within {STARTUP_S} s; the last lines "
+                           f"of {self.log}:\n{log_tail(self.log)}")
+
+    def died(self) -> str | None:
+        """How the server ended, with the last lines of its log; None while it runs."""
+        code = None if self.proc is None else self.proc.poll()
+        if code is None:
+            return None
+        how = f"exit code {code}"
+        if code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        return f"the model server died ({how}); the last lines of {self.log}:\n{log_tail(self.log)}"
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from agents.cli import app
+from agents.llm.transcripts import read_calls
 from tests.support import load, only_run
 
 
@@ -40,6 +41,8 @@ def test_budget_stops_then_resume_finishes(tmp_path: Path) -> None:
     stop = next(e for e in events if e["type"] == "budget_stop")
     assert not (run / "ideas" / "momentum_study" / "paper").exists() or stop["stage"] != "write_paper"
     done_before = {e["node"] for e in events if e["type"] == "node_end"}
+    kept_before = {e["call_id"] for e in events if e["type"] == "llm_call"}
+    assert kept_before and kept_before <= set(read_calls(run))
     # a stopped run lets go of its checkpoints: a write still in flight when the stop came
     # would otherwise keep the database open, and locked, for the resume below
     assert not open_files_under(run), open_files_under(run)
@@ -56,6 +59,10 @@ def test_budget_stops_then_resume_finishes(tmp_path: Path) -> None:
     redone = {e["node"] for e in after if e["type"] == "node_end"} & done_before
     assert redone <= {"experiment"} - done_before, f"finished stages were redone: {redone}"
     assert list(run.glob("ideas/*/reviews/meta_review.json"))
+    # the transcripts survive the resume: the calls of both sessions, each linked from its event
+    records = read_calls(run)
+    calls_after = {e["call_id"] for e in after if e["type"] == "llm_call"}
+    assert calls_after and kept_before | calls_after == set(records)
 
 
 def test_dry_run_estimates_and_creates_nothing(tmp_path: Path) -> None:

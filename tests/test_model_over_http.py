@@ -306,8 +306,9 @@ def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, t
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     calls = _of(events, "llm_call")
     assert calls and {c["model"] for c in calls} == {"openai/fake-local"}
-    # every model call went over HTTP, plus the preflight's one probe (the schema was taken)
-    assert fake_openai.requests == len(calls) + 1
+    # every model call went over HTTP, plus the preflight's plain request and one probe (the
+    # schema was taken)
+    assert fake_openai.requests == len(calls) + 2
     structured = {"ideate", "reflect_idea", "novelty_step", "plan_runs", "check_figure_code",
                   "check_paper", "review", "reflect_review", "meta_review"}
     assert {c["task"] for c in calls} & structured
@@ -317,3 +318,14 @@ def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, t
         if path.is_file():
             assert KEY not in path.read_text(errors="ignore"), path
     assert KEY not in result.output
+
+
+def test_a_server_that_crashes_mid_run_is_named_as_such(fake_openai: FakeOpenAIServer) -> None:
+    events: list[dict[str, Any]] = []
+    fake_openai.default = Step.drop()
+    with pytest.raises(LLMError) as caught:
+        _ping(_client(fake_openai, events, num_retries=1))
+    assert "closed the connection without answering: did it crash?" in str(caught.value)
+    assert fake_openai.requests == 2  # a dropped connection is retried like any transient fault
+    [error] = _of(events, "llm_error")
+    assert error["fault"] == "dropped"

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.domain.reviews import Review
+from agents.llm.transcripts import read_calls
 from tests.llm_server import LlamaServer, missing
 from tests.support import IN_CI, load, only_run
 
@@ -47,6 +48,8 @@ def test_a_real_model_takes_an_idea_to_a_reviewed_pdf(server: LlamaServer, tmp_p
         "--novelty-rounds", "2", "--review-reflections", "0", "--refine-rounds", "0",
         "--include-not-novel"])
     elapsed = time.monotonic() - started
+    died = server.died()  # a crashed server fails the test with its own log, not the run's words
+    assert died is None, f"{died}\n(the run said: {result.output[-2000:]})"
     assert any(tmp_path.iterdir()), f"no run folder was made (exit {result.exit_code}): {result.output}"
     run = only_run(tmp_path)
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
@@ -54,6 +57,8 @@ def test_a_real_model_takes_an_idea_to_a_reviewed_pdf(server: LlamaServer, tmp_p
     print(f"real model: {len(calls)} calls in {elapsed:.0f} s; exit {result.exit_code}")
     assert result.exit_code in (0, 4), result.output
     assert {c["model"] for c in calls} == {server.model}
+    records = read_calls(run)  # every call's prompt and reply is on the record
+    assert all(records[c["call_id"]].reply is not None for c in calls)
     run_json = load(run / "run.json")
     assert isinstance(run_json, dict)
     reviewed = []

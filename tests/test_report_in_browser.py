@@ -37,6 +37,18 @@ window.addEventListener("load", () => {
 });
 </script>"""
 MATPLOTLIB_BLUE = (31, 119, 180)  # the first colour of every plot of the run
+#: Opens every model call and puts the text the browser renders for each into the DOM.
+CALLS_PROBE = """<script>
+window.addEventListener("load", () => {
+  const calls = Array.from(document.querySelectorAll("details.call"));
+  calls.forEach((d) => { d.open = true; });
+  const out = document.createElement("pre");
+  out.id = "calls-probe";
+  out.textContent = JSON.stringify(calls.map((d) => (
+    {id: d.dataset.call || null, text: d.innerText, height: d.getBoundingClientRect().height})));
+  document.body.appendChild(out);
+});
+</script>"""
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +138,37 @@ def test_report_of_a_partial_run_shows_what_there_is(report: Path, tmp_path: Pat
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
     assert "<h2>Cost</h2>" not in page and "<img" not in page and "Reviews" not in page
     assert idea.name in page and "Notes" in page
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_model_calls_prompt_and_reply_show_in_the_browser(browser: str, report: Path,
+                                                                tmp_path: Path) -> None:
+    from agents.llm.transcripts import read_calls
+
+    run = report.parent
+    probe = run / "report_calls_probe.html"
+    probe.write_text(report.read_text(encoding="utf-8").replace("</body>", CALLS_PROBE + "</body>"),
+                     encoding="utf-8")
+    dom = chromium(browser, tmp_path / "profile", probe, "--dump-dom",
+                   "--virtual-time-budget=10000")
+    found = re.search(r'<pre id="calls-probe">(.*?)</pre>', dom, re.S)
+    assert found, f"the page did not finish loading: {dom[-1000:]}"
+    shown = {c["id"]: c for c in json.loads(html.unescape(found.group(1)))}
+    records = read_calls(run)
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    calls = [e for e in events if e["type"] in ("llm_call", "llm_error")]
+    assert calls and len(shown) == len(calls) == len(records)
+    for call_id, record in records.items():
+        rendered = _words(shown[call_id]["text"])
+        assert shown[call_id]["height"] > 50, f"call {call_id} is not laid out open"
+        assert _words(record.reply or "") in rendered, f"the reply of {record.task} is not shown"
+        for message in record.messages:
+            if message["role"] != "system":  # shown once, then referred to
+                content = message["content"]
+                text = content if isinstance(content, str) else "\n".join(
+                    str(part.get("text", "")) for part in content)
+                assert _words(text) in rendered, (
+                    f"a {message['role']} message of {record.task} is not shown")

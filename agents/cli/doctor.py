@@ -36,15 +36,21 @@ def doctor(
 
     def body() -> None:
         from agents.config.loading import load_config
+        from agents.llm.server_models import with_server_model
         from agents.run.model_check import check_key_routing
         from agents.run.preflight import blocking_failures, run_checks
 
         cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox,
                           executor=executor, ray_address=ray_address)
+        cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
+        if found:
+            console.print(f"Checking {found}, the model the server at --api-base serves.",
+                          highlight=False)
         roles = cfg.role_settings()
         routing = [c for s in roles.values()
                    if (c := check_key_routing(s, confirmed=cfg.api_base_confirmed(s.api_base)))]
-        checks = routing + (run_checks(roles, cfg.sandbox.value).checks if not routing else [])
+        checks = routing + (run_checks(roles, cfg.sandbox.value, notify=console.print).checks
+                            if not routing else [])
         if cfg.executor == Executor.ray:
             from agents.run.cluster_check import check_cluster
 

@@ -59,9 +59,20 @@ def list_runs(runs_dir: RunsDirOption = Path("runs")) -> None:
 
 @app.command()
 def show(run_id: Annotated[str, typer.Argument(help="Run folder name (or a unique prefix) or path.")],
-         runs_dir: RunsDirOption = Path("runs")) -> None:
-    """Show one run: ideas, runs, papers, reviews, failures, cost."""
-    guarded(lambda: _show(find_run(run_id, runs_dir)))
+         runs_dir: RunsDirOption = Path("runs"),
+         calls: Annotated[bool, typer.Option("--calls", help="List every model call (stage, "
+                          "idea, role, task, tokens, where its transcript is).")] = False,
+         call: Annotated[int | None, typer.Option("--call", help="Show one call's messages and "
+                         "reply (its number in --calls).")] = None) -> None:
+    """Show one run: ideas, runs, papers, reviews, failures, cost (or its model calls)."""
+    from agents.cli.calls import show_call, show_calls
+
+    if call is not None:
+        guarded(lambda: show_call(find_run(run_id, runs_dir), call))
+    elif calls:
+        guarded(lambda: show_calls(find_run(run_id, runs_dir)))
+    else:
+        guarded(lambda: _show(find_run(run_id, runs_dir)))
 
 
 def _show(run_folder: RunFolder) -> None:

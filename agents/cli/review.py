@@ -53,6 +53,7 @@ def review_pdf(
     def body() -> None:
         from agents.config.loading import load_config
         from agents.llm.client import LLMClient
+        from agents.llm.server_models import with_server_model
         from agents.review.hidden_text import read_paper_pdf
         from agents.review.reviewer import paper_text, review_text, reviews_markdown
         from agents.run.folder import atomic_write_json, atomic_write_text
@@ -66,7 +67,10 @@ def review_pdf(
         if len(text.split()) < 50:
             raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
                               f"is poppler-utils installed?)")
-        cfg = load_config(None, model=model, api_base=api_base)
+        cfg, found = with_server_model(load_config(None, model=model, api_base=api_base))
+        if found:
+            console.print(f"Using {found}, the model the server at --api-base serves.",
+                          highlight=False)
         if cfg.resolved_model()[1]:
             console.print("No model configured and no API key found: using the built-in offline "
                           "model (mock).", highlight=False)

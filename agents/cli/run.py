@@ -52,7 +52,8 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     from agents.run.preflight import blocking_failures, run_checks
 
     report = run_checks(settings.models_by_role(), settings.sandbox.value,
-                        tex_on_host=settings.tex_on_host)
+                        tex_on_host=settings.tex_on_host,
+                        notify=lambda line: out.info(line, event="model_loading"))
     checks = report.checks
     if settings.executor == Executor.ray:
         from agents.run.cluster_check import check_cluster
@@ -220,6 +221,7 @@ def run(
     def body() -> int:
         from agents.config.loading import load_config
         from agents.literature.registry import resolve_name
+        from agents.llm.server_models import with_server_model
         from agents.paper.draft import check_draft, copy_draft
         from agents.run.folder import RunFolder
         from agents.templates.template import load_template
@@ -239,6 +241,7 @@ def run(
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
                           reviewer_model=reviewer_model)
+        cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
         roles = cfg.role_settings()
         _key_routing(cfg, roles)
         resolve_name(cfg.literature.value)
@@ -264,6 +267,9 @@ def run(
         if offline:
             out.info("No model configured and no API key found: using the built-in offline "
                      "model (mock). Pass --model to use a real one.", event="offline_model")
+        if found:
+            out.info(f"Using {found}, the model the server at --api-base serves.",
+                     event="server_model", model=found)
         from agents.run.resume_guard import unsafe_warnings
 
         for warning in unsafe_warnings(settings):

@@ -125,6 +125,8 @@ class ModelFields(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int = Field(default=4096, gt=0, description="longest reply, in tokens")
     timeout_s: float = Field(default=300.0, gt=0, description="one request, in seconds")
+    load_timeout_s: float = Field(default=600.0, gt=0, description=(
+        "the first answer at preflight, in seconds: a local server may load its model first"))
     num_retries: int = Field(default=3, ge=0, description="retries of transient faults")
     structured: StructuredMode = StructuredMode.auto
     schema_via: Literal["json_schema", "json_object"] = Field(default="json_schema", description=(

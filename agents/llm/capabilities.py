@@ -12,7 +12,9 @@ hello.") sent with a schema that allows exactly one answer, ``{"aisci_probe": "y
 4. Otherwise -> ``prompt``: an example in the prompt and lenient reading.
 
 A refusal (HTTP 4xx/5xx naming the parameter) or a reply that ignores the constraint moves to
-the next step. Connection faults are not capabilities: they raise ``LLMError``.
+the next step. So does any other fault of a probe (a timeout, a dropped connection): a probe
+never ends a run that a plain request would serve. Such faults are listed in ``notes``; the
+caller (``agents.run.model_check``) checks with a plain request that the server still answers.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from agents.config.settings import ModelSettings, StructuredMode
 from agents.errors import LLMError
 from agents.llm.client import LLMClient
+from agents.llm.faults import classify
 from agents.llm.runtime import is_offline_model
 
 PROBE_SCHEMA: dict[str, Any] = {
@@ -51,9 +54,10 @@ def _is_refusal(exc: LLMError) -> bool:
     return status in (400, 422) or (400 <= status < 600 and "response_format" in str(cause))
 
 
-async def resolve_structured(settings: ModelSettings,
-                             client: LLMClient | None = None) -> ModelSettings:
-    """``settings`` with ``structured`` resolved (unchanged unless it is ``auto``)."""
+async def resolve_structured(settings: ModelSettings, client: LLMClient | None = None, *,
+                             notes: list[str] | None = None) -> ModelSettings:
+    """``settings`` with ``structured`` resolved (unchanged unless it is ``auto``); a probe
+    that fails other than by a refusal is described in ``notes`` and moves down the ladder."""
     if settings.structured != StructuredMode.auto:
         return settings
     if is_offline_model(settings.model):
@@ -67,9 +71,11 @@ async def resolve_structured(settings: ModelSettings,
                                          settings=probe, response_format=response_format,
                                          num_retries=0, downgrade=False)
         except LLMError as exc:
-            if _is_refusal(exc):
-                continue
-            raise
+            if not _is_refusal(exc) and notes is not None:
+                fault = classify(exc)
+                notes.append(f"the {response_format['type']} probe got no answer "
+                             f"({fault.kind.replace('_', ' ')}: {fault.message})")
+            continue
         try:
             value = json.loads(done.text.strip())
         except json.JSONDecodeError:

@@ -14,7 +14,8 @@ One retry layer per kind of fault:
 Structured answers (``structured``) use constrained decoding where the server offers it (the
 role's resolved ``StructuredMode``, see ``agents.llm.capabilities``) and always show a filled
 example of the answer, never a raw JSON schema. Each request becomes an event with its role,
-stage, task, tokens and cost.
+stage, task, tokens and cost, and, given ``transcripts``, a record of its messages and reply
+that the event links to (``agents.llm.transcripts``).
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from typing import Any, NamedTuple, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from agents.config.secrets import redact
+from agents.config.secrets import redact, redact_url
 from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
-from agents.llm.gate import HOLD_S, AffinityGate
+from agents.llm.faults import classify
+from agents.llm.gate import HOLD_S, AffinityGate, current_branch
 from agents.llm.replies import ReplyError, cut_off_prose, example_json, read_fenced, read_json
 from agents.llm.runtime import is_offline_model, litellm
 from agents.llm.schemas import strict_schema
+from agents.llm.transcripts import CallRecord, Transcripts
 
 T = TypeVar("T")
 R = TypeVar("R", bound=ReplyModel)
@@ -82,8 +85,10 @@ class LLMClient:
     """Role-aware access to models, with repairs, constrained decoding and cost events."""
 
     def __init__(self, models: Mapping[str, ModelSettings], *, default: ModelSettings,
-                 on_event: EventSink | None = None, repair_attempts: int = 2) -> None:
+                 on_event: EventSink | None = None, repair_attempts: int = 2,
+                 transcripts: Transcripts | None = None) -> None:
         self.models = dict(models)
+        self.transcripts = transcripts
         self.default = default
         self.on_event = on_event or (lambda _e: None)
         self.repair_attempts = repair_attempts
@@ -121,6 +126,7 @@ class LLMClient:
         convo = messages
         error = ""
         repairs = tries = 0
+        purpose = "first"
 
         def asked(ok: bool) -> None:  # one event per question: how many tries it took
             self.on_event({"type": "llm_ask", "role": role, "task": task, "tries": tries,
@@ -129,7 +135,8 @@ class LLMClient:
         while True:
             tries += 1
             done = await self.complete(role, task, convo, settings=settings,
-                                       response_format=response_format, max_tokens=max_tokens)
+                                       response_format=response_format, max_tokens=max_tokens,
+                                       purpose=purpose)
             if done.finish_reason == "length":
                 salvaged = salvage(done.text) if salvage else None
                 self.on_event({"type": "llm_truncated", "role": role, "task": task,
@@ -139,6 +146,7 @@ class LLMClient:
                     return salvaged[0]
                 if max_tokens < MAX_TOKENS_CAP:
                     max_tokens = min(MAX_TOKENS_CAP, max_tokens * 2)
+                    purpose = f"more room (cut off; max_tokens {max_tokens})"
                     continue
                 error = f"the reply was cut off at max_tokens={max_tokens}"
             else:
@@ -155,6 +163,7 @@ class LLMClient:
             if repairs >= self.repair_attempts:
                 break
             repairs += 1
+            purpose = f"repair {repairs}"
             convo = _repair_conversation(messages, done.text, error, repair_hint)
         asked(False)
         raise StructuredOutputError(
@@ -241,11 +250,12 @@ class LLMClient:
                        settings: ModelSettings | None = None,
                        response_format: dict[str, Any] | None = None,
                        max_tokens: int | None = None, num_retries: int | None = None,
-                       downgrade: bool = True) -> Completion:
+                       downgrade: bool = True, purpose: str = "first") -> Completion:
         """One chat completion (transient faults retried); ``LLMError`` when it fails for good.
 
         With ``downgrade``, a server that refuses ``response_format`` is asked again without
-        it, and never sent one again in this client.
+        it, and never sent one again in this client. ``purpose`` (a first try, a repair, more
+        room) goes into the call's transcript.
         """
         settings = settings or self.settings_for(role)
         llm = litellm()
@@ -266,23 +276,28 @@ class LLMClient:
             kwargs["response_format"] = response_format
         retries = settings.num_retries if num_retries is None else num_retries
         started = time.monotonic()
+        call = CallRecord(stage=current_stage.get(), idea=current_branch.get(), role=role,
+                          task=task, purpose=purpose, model=settings.model, messages=messages,
+                          constrained=response_format is not None)
         async with self._gate(settings).slot():
             try:
-                response = await _with_retries(llm, kwargs, retries)
+                response = await _with_retries(llm, kwargs, retries, call.retried)
             except llm.BadRequestError as exc:
                 if not downgrade or response_format is None or "response_format" not in str(exc):
-                    raise self._failure(role, task, settings, exc) from exc
+                    raise self._failure(role, task, settings, exc, call) from exc
                 # The server refuses the schema after all: carry on without constraints.
                 self._no_response_format.add((settings.model, settings.api_base))
                 self.on_event({"type": "structured_downgrade", "role": role, "task": task,
                                "model": settings.model, "error": redact(str(exc)[:200])})
                 kwargs.pop("response_format")
+                call.retried.append(f"refused response_format: {str(exc)[:200]}")
+                call.constrained = False
                 try:
-                    response = await _with_retries(llm, kwargs, retries)
+                    response = await _with_retries(llm, kwargs, retries, call.retried)
                 except Exception as again:
-                    raise self._failure(role, task, settings, again) from again
+                    raise self._failure(role, task, settings, again, call) from again
             except Exception as exc:  # what was retryable has been retried
-                raise self._failure(role, task, settings, exc) from exc
+                raise self._failure(role, task, settings, exc, call) from exc
         usage = getattr(response, "usage", None)
         try:
             cost = float(llm.completion_cost(completion_response=response) or 0.0)
@@ -294,24 +309,43 @@ class LLMClient:
                           finish_reason=str(getattr(choice, "finish_reason", "") or "stop"),
                           prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
                           completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0))
+        duration = round(time.monotonic() - started, 3)
+        link = self._transcribe(call.model_copy(update={
+            "reply": done.text, "finish_reason": done.finish_reason,
+            "prompt_tokens": done.prompt_tokens, "completion_tokens": done.completion_tokens,
+            "duration_s": duration}))
         self.on_event({
             "type": "llm_call", "stage": current_stage.get(), "role": role, "task": task,
             "model": settings.model, "prompt_tokens": done.prompt_tokens,
             "completion_tokens": done.completion_tokens, "cost_usd": cost,
-            "duration_s": round(time.monotonic() - started, 3),
+            "duration_s": duration,
             "finish_reason": done.finish_reason, "constrained": response_format is not None
-            and "response_format" in kwargs,
+            and "response_format" in kwargs, **link,
         })
         return done
 
+    def _transcribe(self, call: CallRecord) -> dict[str, str]:
+        """Record the call when this client keeps transcripts; the event's link to it."""
+        return self.transcripts.record(call) if self.transcripts is not None else {}
+
     def _failure(self, role: str, task: str, settings: ModelSettings,
-                 exc: BaseException) -> LLMError:
-        self.on_event({"type": "llm_error", "role": role, "task": task,
-                       "model": settings.model, "error": type(exc).__name__})
-        first_line = redact(str(exc).splitlines()[0][:200]) if str(exc) else ""
+                 exc: BaseException, call: CallRecord | None = None) -> LLMError:
+        link = self._transcribe(call.model_copy(update={
+            "error": f"{type(exc).__name__}: {str(exc)[:500]}",
+            "duration_s": round(time.time() - call.ts, 3)})) if call is not None else {}
+        fault = classify(exc)
+        self.on_event({"type": "llm_error", "role": role, "task": task, "model": settings.model,
+                       "error": type(exc).__name__, "fault": fault.kind, **link})
+        first_line = redact(str(exc).splitlines()[0][:200]).rstrip(".") if str(exc) else ""
+        where = redact_url(settings.api_base) if settings.api_base else "its provider"
+        told = {"refused": f" Nothing listens at {where} now: is the server still running?",
+                "dropped": f" The server at {where} closed the connection without answering: "
+                           f"did it crash? (Read its log.)",
+                "timeout": f" No answer within {settings.timeout_s:.0f} s (timeout_s)."}
         return LLMError(
-            f"The {role} model ({settings.model}) failed: {type(exc).__name__}: {first_line}. "
-            f"Check the model name, its API key and --api-base, or run `aisci doctor`.")
+            f"The {role} model ({settings.model}) failed: {type(exc).__name__}: {first_line}."
+            f"{told.get(fault.kind, '')} Check the model name, its API key and --api-base, or "
+            f"run `aisci doctor`.")
 
 
 def _repair_conversation(messages: list[dict[str, Any]], bad: str, error: str,
@@ -347,7 +381,14 @@ def retry_after_s(exc: BaseException) -> float | None:
     return None
 
 
-async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int) -> Any:
+async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int,
+                        retried: list[str] | None = None) -> Any:
+    """The completion, transient faults retried; each retried fault is added to ``retried``."""
+    def note(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if retried is not None and exc is not None:
+            retried.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
+
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         told = retry_after_s(exc) if exc else None
@@ -357,7 +398,7 @@ async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int) -> A
 
     async for attempt in AsyncRetrying(retry=retry_if_exception_type(_retryable(llm)),
                                        stop=stop_after_attempt(num_retries + 1), wait=wait,
-                                       reraise=True):
+                                       before_sleep=note, reraise=True):
         with attempt:
             return await llm.acompletion(**kwargs)
     raise AssertionError("unreachable: tenacity either returns or re-raises")

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from agents.config.settings import ModelSettings
-from agents.run.model_check import Check, check_model
+from agents.run.model_check import Check, Notify, check_model
 
 TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
                 "texlive-fonts-recommended")
@@ -113,11 +113,11 @@ def check_pdftotext() -> Check:
 
 
 async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings],
-                      sandbox_backend: str = "docker", *, tex_on_host: bool | None = None
-                      ) -> PreflightReport:
+                      sandbox_backend: str = "docker", *, tex_on_host: bool | None = None,
+                      notify: Notify | None = None) -> PreflightReport:
     """Every check: each distinct model (and server) is asked once; the models, the sandbox
     and the paper image are checked at the same time. ``tex_on_host`` None: TeX goes where the
-    sandbox goes (host for ``local``)."""
+    sandbox goes (host for ``local``). ``notify`` hears of a long wait (a model loading)."""
     roles_of: dict[tuple[Any, ...], tuple[ModelSettings, list[str]]] = {}
     if isinstance(model_settings, ModelSettings):
         roles_of[(model_settings.model, model_settings.api_base)] = (model_settings, [])
@@ -128,7 +128,8 @@ async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings
     on_host = sandbox_backend == "local" if tex_on_host is None else tex_on_host
     machine = asyncio.gather(asyncio.to_thread(check_sandbox, sandbox_backend),
                              *([] if on_host else [asyncio.to_thread(check_paper_image)]))
-    models = asyncio.gather(*(check_model(settings, roles=tuple(roles) if many else ())
+    models = asyncio.gather(*(check_model(settings, roles=tuple(roles) if many else (),
+                                          notify=notify)
                               for settings, roles in roles_of.values()))
     (sandbox, *image), results = await asyncio.gather(machine, models)
     resolved: dict[str, ModelSettings] = {}
@@ -144,6 +145,8 @@ async def arun_checks(model_settings: ModelSettings | Mapping[str, ModelSettings
 
 
 def run_checks(model_settings: ModelSettings | Mapping[str, ModelSettings],
-               sandbox_backend: str = "docker", *, tex_on_host: bool | None = None) -> PreflightReport:
+               sandbox_backend: str = "docker", *, tex_on_host: bool | None = None,
+               notify: Notify | None = None) -> PreflightReport:
     """``arun_checks`` for synchronous callers (not from inside a running event loop)."""
-    return asyncio.run(arun_checks(model_settings, sandbox_backend, tex_on_host=tex_on_host))
+    return asyncio.run(arun_checks(model_settings, sandbox_backend, tex_on_host=tex_on_host,
+                                   notify=notify))

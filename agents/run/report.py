@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
+from agents.run.report_calls import CALLS_CSS, calls_link, calls_section, idea_calls_link
 from agents.run.report_guard import guard as _guard
 from agents.run.report_guard import run_record as _run_record
 from agents.run.report_tree import TREE_CSS, tree_of
@@ -56,12 +57,13 @@ def write_report(run_dir: Path) -> Path:
     ideas = [i for i in _as_list(_json(run_dir / "ideas.json")) if isinstance(i, dict)]
     title = f"aisci run: {run.get('topic') or run_dir.name}"
     body = [f"<h1>{_e(title)}</h1>", problem, _guard(_run_section, run_dir, run),
-            _guard(_failures_section, run), _guard(_ideas_section, ideas)]
+            _guard(calls_link, run_dir), _guard(_failures_section, run),
+            _guard(_ideas_section, ideas)]
     body += [_guard(_idea_section, run_dir, name, ideas) for name in _idea_names(run_dir, ideas)]
     body += [_guard(_cost_section, _json(run_dir / "cost.json")),
-             _guard(_timing_section, run_dir, run)]
+             _guard(_timing_section, run_dir, run), _guard(calls_section, run_dir)]
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}</style></head>\n<body>\n"
+            f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}{CALLS_CSS}</style></head>\n<body>\n"
             + "\n".join(part for part in body if part) + "\n</body></html>\n")
     target = run_dir / REPORT_NAME
     atomic_write_text(target, page)
@@ -143,7 +145,7 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     folder = run_dir / "ideas" / name
     idea = next((i for i in ideas if i.get("name") == name), {})
     parts = [f'<h2 id="{_e(name)}">{_e(idea.get("title") or name)} '
-             f'<span class="muted">({_e(name)})</span></h2>']
+             f'<span class="muted">({_e(name)})</span></h2>', idea_calls_link(run_dir, name)]
     runs = [r for r in _as_list(_json(folder / "runs.json")) if isinstance(r, dict)]
     if runs:
         parts += ["<h3>Runs</h3>", _runs_table(folder, runs)]

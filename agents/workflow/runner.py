@@ -15,6 +15,7 @@ from agents.config.settings import RunSettings
 from agents.domain.status import Failure, RunStatus
 from agents.errors import BudgetExceeded
 from agents.llm.client import LLMClient
+from agents.llm.transcripts import Transcripts
 from agents.run.context import RunContext
 from agents.run.cost import CostLedger
 from agents.run.estimate import estimate
@@ -169,7 +170,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         event = dict(event)
         run.event(event.pop("type"), **event)
 
-    llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=on_event)
+    llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=on_event,
+                    transcripts=Transcripts(run.path))
     llm.spent_usd = CostLedger.from_events(run.events()).total.cost_usd  # resume: spent so far
     if settings.from_scratch:
         settings = await _from_scratch(run, settings, sandbox, llm)

@@ -74,7 +74,8 @@ def test_a_model_on_a_local_server_passes(fake_openai: FakeOpenAIServer,
     result = asyncio.run(check_model(ModelSettings(model="openai/fake-local",
                                                    api_base=fake_openai.url)))
     assert result.check.ok, result.check
-    assert fake_openai.url in result.check.detail and fake_openai.requests == 1
+    assert fake_openai.url in result.check.detail
+    assert fake_openai.requests == 2  # a plain request, then the first probe that is honoured
     assert fake_openai.last_headers["authorization"] == f"Bearer {KEY}"
     assert result.settings.structured == StructuredMode.schema
     assert "constrained to a JSON schema" in result.check.detail
@@ -84,7 +85,8 @@ def test_the_check_does_not_retry(fake_openai: FakeOpenAIServer, monkeypatch: py
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     fake_openai.default = Step.server_error()
     check = _check(ModelSettings(model="openai/fake-local", api_base=fake_openai.url, num_retries=5))
-    assert not check.ok and fake_openai.requests == 1
+    assert not check.ok
+    assert fake_openai.requests == 2  # one more after a 5xx, to tell a crash apart: no retries
 
 
 def test_a_closed_port_fails_fast_and_points_at_api_base(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,14 +101,15 @@ def test_a_closed_port_fails_fast_and_points_at_api_base(monkeypatch: pytest.Mon
     assert not check.ok and "--api-base" in check.fix and base in check.fix
 
 
-def test_a_slow_server_fails_within_the_ping_timeout(fake_openai: FakeOpenAIServer,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_that_never_answers_fails_at_the_load_limit(fake_openai: FakeOpenAIServer,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     fake_openai.default = Step.slow(30)
     started = time.monotonic()
-    check = _check(ModelSettings(model="openai/fake-local", api_base=fake_openai.url), timeout_s=0.5)
+    check = _check(ModelSettings(model="openai/fake-local", api_base=fake_openai.url,
+                                 load_timeout_s=0.5))
     assert time.monotonic() - started < 3
-    assert not check.ok and "did not answer within" in check.fix
+    assert not check.ok and "no answer within" in check.detail and "load_timeout_s" in check.fix
 
 
 def test_a_rejected_key_names_the_variable_and_is_never_shown(
@@ -125,7 +128,8 @@ def test_a_model_that_cannot_answer_json_is_told_to_use_a_stronger_one(
     fake_openai.default = Step.good("Sure! pong")
     check = _check(ModelSettings(model="openai/fake-local", api_base=fake_openai.url))
     assert not check.ok and "stronger model" in check.fix
-    assert fake_openai.requests == 3 + 2  # three refused probes, a ping and its repair
+    assert fake_openai.requests == 1 + 3 + 2  # a plain request, three refused probes, a ping
+    # and its repair
 
 
 def test_a_key_is_never_sent_to_a_server_the_user_did_not_name(monkeypatch: pytest.MonkeyPatch,
