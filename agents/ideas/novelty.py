@@ -20,6 +20,7 @@ from agents.domain.ideas import Idea, NoveltyVerdict
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError
 from agents.literature.base import LiteratureError, LiteratureSource
+from agents.llm.gate import current_branch
 from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.prompts.format import json_block
@@ -155,6 +156,8 @@ async def check_all(ctx: RunContext, ideas: list[Idea], source: LiteratureSource
     limit = asyncio.Semaphore(max(1, ctx.settings.parallel))
 
     async def one(idea: Idea) -> Idea:
+        # one idea's steps in a row: a local server's prefix cache holds its searches so far
+        current_branch.set(f"novelty:{idea.name}")
         async with limit:
             return await check_idea(ctx, idea, source)
 

@@ -259,5 +259,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         run.write_json("cost.json", CostLedger.from_events(run.events()))
         failures = [e for e in run.events() if e.get("type") == "finish"]
         extra = {"failures": failures[-1].get("failures", [])} if failures else {}
+        rounds = [e["round"] for e in run.events() if e.get("type") == "idea_round"]
+        if rounds:  # how many rounds of ideas it took to find a novel one (or to give up)
+            extra["idea_rounds"] = max(rounds)
         write_run_json(run, settings, str(status), timings=timings, **extra)
         write_report(run.path)  # the page shows whatever exists, for stopped runs too
