@@ -63,7 +63,8 @@ async def _one_review(llm: LLMClient, text: str, k: int, images: list[Path],
         messages = render("reviewer", "reflect_review", area=area, paper=text, reviewer=reviewer,
                           round=str(round_no), review=_review_json(review))
         try:
-            review = await llm.structured("reviewer", "reflect_review", messages, Review)
+            review = await llm.structured("reviewer", "reflect_review", messages, Review,
+                                          shown=True)
         except LLMError:
             break  # the review as first written stands
     return review
