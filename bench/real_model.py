@@ -120,6 +120,64 @@ def table(events: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return rows
 
 
+_REFUSED = ("example", "instructions", "repeats the")
+
+
+def refused_copies(events: list[dict[str, Any]]) -> dict[str, int]:
+    """Per task, the replies refused as copies (of the example, the instructions, a section)."""
+    counts: dict[str, int] = defaultdict(int)
+    for e in events:
+        if e["type"] == "llm_invalid" and any(w in e.get("errors", "") for w in _REFUSED):
+            counts[e["task"]] += 1
+    return dict(counts)
+
+
+def paper_sections(tex: str) -> dict[str, str]:
+    """The abstract and each \\section of an assembled paper, as text."""
+    found = {}
+    abstract = re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", tex, re.DOTALL)
+    if abstract:
+        found["Abstract"] = abstract.group(1)
+    for name, body in re.findall(r"\\section\{([^}]*)\}(.*?)(?=\\section\{|\\bibliography|"
+                                 r"\\end\{document\}|\Z)", tex, re.DOTALL):
+        found[name] = body
+    return found
+
+
+def kept_copies(run: Path) -> list[str]:
+    """What the run kept that is not the model's own: an idea, a section or a review that
+    copies its example or the prompts' instructions, two sections that share a paragraph."""
+    from agents.domain.ideas import IdeaDraft
+    from agents.domain.reviews import MetaReview, Review
+    from agents.llm.copies import copied_answer, copied_text
+    from agents.paper.repeats import repeated
+
+    found = []
+    ideas = json.loads((run / "ideas.json").read_text()) if (run / "ideas.json").is_file() else []
+    for idea in ideas:
+        draft = IdeaDraft.model_validate(idea)
+        why = copied_answer(draft, IdeaDraft.example())
+        if why:
+            found.append(f"idea {idea['name']}: {why}")
+    for tex in run.glob("ideas/*/paper/template.tex"):
+        sections = paper_sections(tex.read_text(errors="replace"))
+        for name, body in sections.items():
+            why = copied_text(body)
+            if why:
+                found.append(f"{tex.parent.parent.name} {name}: copies {why}")
+            for paragraph, other in repeated(body, {n: t for n, t in sections.items() if n != name}):
+                found.append(f"{tex.parent.parent.name} {name} repeats {other}: {paragraph[:80]}")
+    for path in run.glob("ideas/*/reviews/review_*.json"):
+        why = copied_answer(Review.model_validate_json(path.read_text()), Review.example())
+        if why:
+            found.append(f"{path.parent.parent.name} {path.name}: {why}")
+    for path in run.glob("ideas/*/reviews/meta_review.json"):
+        why = copied_answer(MetaReview.model_validate_json(path.read_text()), MetaReview.example())
+        if why:
+            found.append(f"{path.parent.parent.name} meta-review: {why}")
+    return found
+
+
 def warm_up(api_base: str) -> None:
     """One short completion before the run: a server's first answer (the model paged in from
     disk) can take longer than the preflight waits on a busy machine."""
@@ -189,6 +247,12 @@ def main() -> None:
         print(f"wall time: {wall:.0f} s; status: {status} (exit {proc.returncode}); reviewed "
               f"papers: {reviewed}; model calls: {len(calls)}; prompt tokens: {prompt_tokens} "
               f"({uncached if lined_up else '-'} uncached)")
+        record = json.loads((run / "run.json").read_text())
+        print(f"rounds of ideas: {record.get('idea_rounds', '-')}; replies refused as copies: "
+              f"{refused_copies(events) or 'none'}")
+        kept = kept_copies(run)
+        print(f"kept copies or repeated paragraphs: {len(kept)}"
+              + "".join(f"\n  - {k}" for k in kept))
         if reviewed:
             print(f"per reviewed paper: {prompt_tokens // reviewed} prompt tokens, "
                   f"{uncached // reviewed if lined_up else '-'} uncached, "
