@@ -250,7 +250,10 @@ def main() -> None:
         record = json.loads((run / "run.json").read_text())
         print(f"rounds of ideas: {record.get('idea_rounds', '-')}; replies refused as copies: "
               f"{refused_copies(events) or 'none'}")
-        kept = kept_copies(run)
+        try:
+            kept = kept_copies(run)
+        except ImportError:  # an older aisci (a "before" measurement) has no copy checks
+            kept = []
         print(f"kept copies or repeated paragraphs: {len(kept)}"
               + "".join(f"\n  - {k}" for k in kept))
         if reviewed:
