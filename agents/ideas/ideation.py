@@ -150,7 +150,10 @@ async def ideate(ctx: RunContext, topic: str, source: LiteratureSource | None = 
             "ideation", "ideate", messages, IdeasReply,
             check=lambda reply: _not_repeated(reply, shown))).ideas
     except LLMError as exc:
-        if not t.seed_ideas or earlier:
+        if earlier:  # a later round without new ideas: the run ends with the ones it has
+            ctx.run.event("ideation_failed", round=round_no, reason=str(exc)[:500])
+            return []
+        if not t.seed_ideas:
             raise
         ctx.run.event("ideation_fallback", reason=str(exc)[:500], using="seed ideas")
         drafts = list(t.seed_ideas)
