@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -178,6 +179,23 @@ def kept_copies(run: Path) -> list[str]:
     return found
 
 
+def run_for(command: list[str], timeout: float | None) -> subprocess.CompletedProcess[str]:
+    """Run ``command``; past ``timeout`` seconds it is interrupted (Ctrl-C: the run records
+    what it has, its status "interrupted") and the figures are of what it did so far."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"note: the run was interrupted after {timeout:.0f} s (--timeout)")
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
 def warm_up(api_base: str) -> None:
     """One short completion before the run: a server's first answer (the model paged in from
     disk) can take longer than the preflight waits on a busy machine."""
@@ -195,6 +213,7 @@ def main() -> None:
     parser.add_argument("--runs-dir", type=Path, help="keep the run here (default: a temporary folder)")
     parser.add_argument("--topic", default=TOPIC)
     parser.add_argument("--template", default="tiny_mlp")
+    parser.add_argument("--timeout", type=float, help="interrupt the run after this many seconds")
     parser.add_argument("--server-log", type=Path, help="the log of the server (with --serve: its own)")
     parser.add_argument("run_args", nargs="*", help="more `aisci run` options, after --")
     args = parser.parse_args()
@@ -217,7 +236,7 @@ def main() -> None:
             command += ["--api-base", args.api_base]
         started = time.monotonic()
         try:
-            proc = subprocess.run(command, capture_output=True, text=True, check=False)
+            proc = run_for(command, args.timeout)
         finally:
             if server is not None:
                 server.stop()
