@@ -14,6 +14,7 @@ back through the repair turn.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 from collections.abc import Sequence
 from typing import Any, Self
@@ -24,7 +25,7 @@ from agents.domain.ideas import Idea, IdeaDraft
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError
 from agents.literature.base import LiteratureError, LiteratureSource
-from agents.llm.copies import copied_answer
+from agents.llm.copies import NEAR, words
 from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.prompts.format import json_block
@@ -124,12 +125,22 @@ def ideate_messages(ctx: RunContext, topic: str, *, literature: Sequence[dict[st
                   num_ideas=str(ctx.settings.num_ideas), max_runs=str(ctx.max_runs))
 
 
+def _same_idea(new: IdeaDraft, shown: IdeaDraft) -> str:
+    """Why ``new`` is ``shown`` again (its name, or its title or experiment as a whole, near
+    enough), or "". A phrase in common is no repeat: the seed ideas show the level of detail."""
+    if new.name == shown.name:
+        return f"the name \"{new.name}\" is taken by an idea shown above"
+    for field in ("title", "experiment"):
+        mine, theirs = " ".join(words(getattr(new, field))), " ".join(words(getattr(shown, field)))
+        if mine and difflib.SequenceMatcher(None, mine, theirs).ratio() >= NEAR:
+            return f"its {field} is that of the idea \"{shown.title}\" shown above"
+    return ""
+
+
 def _not_repeated(reply: IdeasReply, shown: Sequence[IdeaDraft]) -> None:
     """An idea that repeats a seed idea or an earlier one (the prompt's examples) is a copy."""
     for draft in reply.ideas:
-        same = next((s for s in shown if s.name == draft.name), None)
-        copied = (f"the name \"{draft.name}\" is taken by an idea shown above" if same
-                  else copied_answer(draft.model_copy(update={"name": ""}), *shown))
+        copied = next((why for s in shown if (why := _same_idea(draft, s))), "")
         if copied:
             raise ReplyError(f"an idea repeats one shown in the prompt ({copied}); propose new "
                              f"ideas, each with its own name, title and experiment")
