@@ -65,15 +65,18 @@ def match_title(title: str, returned: list[str]) -> str | None:
 
 
 #: Words that name no subject: a paper and an idea that share only these share nothing.
-_GENERIC = frozenset(w.rstrip("s") for w in ("about", "above", "accuracy", "adding", "after",
-    "again", "against", "also", "among", "analysis", "approach", "based", "baseline", "before",
-    "being", "better", "between", "both", "change", "compare", "data", "dataset", "deep", "does",
-    "during", "each", "effect", "experiment", "from", "have", "improve", "improved", "improving",
-    "into", "learning", "machine", "method", "model", "more", "most", "network", "neural", "over",
-    "performance", "result", "same", "show", "small", "some", "study", "such", "than", "that",
+_GENERIC = frozenset(w.rstrip("s") for w in ("about", "above", "accuracy", "achieve", "across",
+    "adding", "after", "again", "against", "also", "among", "analysis", "approach", "based",
+    "baseline", "before", "being", "better", "between", "both", "change", "compare", "data",
+    "dataset", "deep", "demonstrate", "different", "does", "during", "each", "effect", "existing",
+    "experiment", "find", "first", "from", "general", "have", "help", "high", "improve",
+    "improved", "improving", "into", "large", "learning", "machine", "many", "method", "model",
+    "more", "most", "network", "neural", "novel", "other", "over", "paper", "performance",
+    "problem", "propose", "present", "provide", "result", "same", "several", "show", "significant",
+    "simple", "small", "some", "standard", "state", "study", "such", "task", "than", "that",
     "their", "them", "then", "there", "these", "they", "this", "through", "train", "training",
-    "under", "using", "validation", "value", "very", "what", "when", "where", "which", "while",
-    "with", "without"))
+    "under", "using", "validation", "value", "very", "well", "what", "when", "where", "which",
+    "while", "with", "without", "work"))
 
 
 def subject_terms(text: str) -> set[str]:
