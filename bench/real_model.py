@@ -215,6 +215,8 @@ def main() -> None:
     parser.add_argument("--runs-dir", type=Path, help="keep the run here (default: a temporary folder)")
     parser.add_argument("--topic", default=TOPIC)
     parser.add_argument("--template", default="tiny_mlp")
+    parser.add_argument("--threads", type=int, help="the served model's threads (default: all "
+                        "cores; 1 keeps a busy machine's other work from stalling every step)")
     parser.add_argument("--timeout", type=float, help="interrupt the run after this many seconds")
     parser.add_argument("--server-log", type=Path, help="the log of the server (with --serve: its own)")
     parser.add_argument("run_args", nargs="*", help="more `aisci run` options, after --")
@@ -224,7 +226,8 @@ def main() -> None:
         from tests.llm_server import LlamaServer
 
         args.server_log = Path(tempfile.mkdtemp(prefix="aisci-bench-log-")) / "server.log"
-        server = LlamaServer(log=args.server_log).start()
+        server = LlamaServer(log=args.server_log, threads=args.threads).start()
+        print(f"server threads: {server.threads}")
         args.model, args.api_base = args.model or server.model, server.api_base
         warm_up(server.api_base)
     if not args.model:
