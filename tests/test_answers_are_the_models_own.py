@@ -29,7 +29,8 @@ from tests.fake_openai_server import FakeOpenAIServer
 from tests.support import load, only_run
 
 TOPIC = "initial weight scale in tiny networks"
-EXAMPLE = re.compile(r"in this form.*?```json\n(.*?)\n```", re.DOTALL)
+EXAMPLE = re.compile(r"(?:in this form|The form filled in for another paper).*?```json\n(.*?)\n```",
+                     re.DOTALL)
 WRITTEN = re.compile(r"### Abstract\n```latex\n(.*?)\n```", re.DOTALL)
 
 
