@@ -218,6 +218,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="the served model's threads (default: all "
                         "cores; 1 keeps a busy machine's other work from stalling every step)")
     parser.add_argument("--timeout", type=float, help="interrupt the run after this many seconds")
+    parser.add_argument("--resume", type=Path, help="continue this interrupted run (aisci "
+                        "resume) instead of starting one: a run longer than --timeout in parts")
+    parser.add_argument("--earlier-log", type=Path, help="with --resume: the server log of the "
+                        "part before (its cached share)")
     parser.add_argument("--server-log", type=Path, help="the log of the server (with --serve: its own)")
     parser.add_argument("run_args", nargs="*", help="more `aisci run` options, after --")
     args = parser.parse_args()
@@ -234,12 +238,14 @@ def main() -> None:
         parser.error("--model (or --serve) is required")
     warn_if_loaded()
     with tempfile.TemporaryDirectory(prefix="aisci-bench-") as tmp:
-        runs_dir = args.runs_dir or Path(tmp)
+        runs_dir = args.resume.parent if args.resume else args.runs_dir or Path(tmp)
         command = [*aisci(), "run", args.topic, "--template", args.template, "--model", args.model,
                    "--runs-dir", str(runs_dir), "--quiet", *args.run_args]
+        if args.resume:
+            command = [*aisci(), "resume", str(args.resume), "--model", args.model, "--quiet"]
         if args.api_base:
             command += ["--api-base", args.api_base]
-        started = time.monotonic()
+        started, since = time.monotonic(), time.time()
         try:
             for attempt in range(1, PREFLIGHT_TRIES + 1):
                 proc = run_for(command, args.timeout)
@@ -255,14 +261,20 @@ def main() -> None:
         folders = [p.parent for p in runs_dir.glob("*/run.json")]
         if not folders:
             sys.exit(f"no run folder: {proc.stderr.strip()[-500:]}")
-        run = max(folders, key=lambda p: p.stat().st_mtime)
+        run = args.resume or max(folders, key=lambda p: p.stat().st_mtime)
         events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
         status = json.loads((run / "run.json").read_text()).get("status")
         reviewed = len(list(run.glob("ideas/*/reviews/meta_review.json")))
         calls = sorted((e for e in events if e["type"] == "llm_call"), key=lambda e: e["ts"])
         log = args.server_log.read_text(errors="replace") if args.server_log and \
             args.server_log.is_file() else ""
-        lined_up = attach_cached(calls, log) if log else False
+        # this server served the calls made since it started (a resumed run's earlier parts
+        # were served by another, whose log has their share)
+        lined_up = attach_cached([c for c in calls if c["ts"] >= since], log) if log else False
+        earlier = [c for c in calls if c["ts"] < since]
+        if earlier and lined_up:
+            lined_up = bool(args.earlier_log) and attach_cached(
+                earlier, args.earlier_log.read_text(errors="replace"))
         print(f"model: {args.model}  run: {run}  template: {args.template}  server log: "
               f"{args.server_log or '-'}")
         print_table(("stage", "calls", "prompt tokens", "cached", "uncached", "generated tokens",
@@ -286,10 +298,13 @@ def main() -> None:
             kept = []
         print(f"kept copies or repeated paragraphs: {len(kept)}"
               + "".join(f"\n  - {k}" for k in kept))
+        total_wall = float(record.get("timings", {}).get("wall_s") or wall)  # all parts
+        if args.resume:
+            print(f"the run's wall time, all parts: {total_wall:.0f} s")
         if reviewed:
             print(f"per reviewed paper: {prompt_tokens // reviewed} prompt tokens, "
                   f"{uncached // reviewed if lined_up else '-'} uncached, "
-                  f"{wall / reviewed / 60:.1f} min")
+                  f"{total_wall / reviewed / 60:.1f} min")
 
 if __name__ == "__main__":
     main()
