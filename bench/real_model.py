@@ -298,7 +298,9 @@ def main() -> None:
             kept = []
         print(f"kept copies or repeated paragraphs: {len(kept)}"
               + "".join(f"\n  - {k}" for k in kept))
-        total_wall = float(record.get("timings", {}).get("wall_s") or wall)  # all parts
+        total_wall = wall  # a resumed run: the graph's time in all parts (run.json)
+        if args.resume:
+            total_wall = float(record.get("timings", {}).get("wall_s") or wall)
         if args.resume:
             print(f"the run's wall time, all parts: {total_wall:.0f} s")
         if reviewed:
