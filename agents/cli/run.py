@@ -158,6 +158,9 @@ def run(
     reflections: Annotated[int, typer.Option(min=0, max=5, help="Refinement rounds per idea.")] = 1,
     novelty_rounds: Annotated[int, typer.Option(min=1, max=10, help="Literature search rounds "
                               "per idea.")] = 3,
+    idea_rounds: Annotated[int, typer.Option(min=1, max=10, help="Rounds of ideation: when no "
+                           "idea is judged novel, propose new ones that avoid the closest "
+                           "papers, up to this many rounds in all.")] = 3,
     max_runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs per idea "
                         "beyond the baseline (default: the template's).")] = None,
     max_attempts: Annotated[int, typer.Option(min=1, max=10, help="Tries per run, fixes "
@@ -250,7 +253,8 @@ def run(
             topic=topic.strip(), template="none" if scratch else template,
             from_scratch=scratch, model=cfg.default_settings(),
             role_models=roles, num_ideas=num_ideas, reflections=reflections,
-            novelty_rounds=novelty_rounds, max_runs=max_runs, max_attempts=max_attempts,
+            novelty_rounds=novelty_rounds, idea_rounds=idea_rounds, max_runs=max_runs,
+            max_attempts=max_attempts,
             seeds=cfg.seeds, parallel=cfg.parallel, num_reviewers=reviewers,
             review_reflections=review_reflections, refine_rounds=refine_rounds, revise=revise,
             literature=cfg.literature,

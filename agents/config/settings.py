@@ -162,6 +162,9 @@ class RunSettings(BaseModel):
     num_ideas: int = Field(default=2, ge=1, le=20)
     reflections: int = Field(default=1, ge=0, le=5)
     novelty_rounds: int = Field(default=3, ge=1, le=10)
+    idea_rounds: int = Field(default=3, ge=1, le=10, description=(
+        "rounds of ideation: when no idea of a round is judged novel, new ideas that avoid the "
+        "closest papers are proposed and judged, up to this many rounds in all"))
     include_not_novel: bool = False
     literature: LiteratureChoice = LiteratureChoice.auto
     max_runs: int | None = Field(default=None, ge=1, le=20)

@@ -55,3 +55,5 @@ class Idea(IdeaDraft):
     literature: list[dict[str, object]] = Field(default_factory=list)
     literature_note: str = ""
     selected: bool = False
+    #: The round of ideation that proposed it (a new round when no idea was judged novel).
+    round: int = 1

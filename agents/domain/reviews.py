@@ -35,19 +35,26 @@ class Review(ReplyModel):
 
     @classmethod
     def example(cls) -> Self:
-        """A complete review of another paper (a learning-rate warmup study), as a model."""
+        """A complete review of another paper (a learning-rate warmup study on CIFAR-10), as a
+        model. Every sentence is about that study, so a review that copies one is a copy
+        (``agents.llm.copies``), not a judgement of the paper at hand."""
         return cls(
             summary="The paper asks whether a linear learning-rate warmup stabilises Adam on a "
                     "small CNN for CIFAR-10. It compares 0, 500 and 2000 warmup steps over 3 "
                     "seeds and reports that 500 steps lowers the final loss.",
-            strengths=["A clear, narrow question with a controlled comparison (Section 4).",
-                       "Results are reported as means over seeds with confidence intervals."],
-            weaknesses=["The improvement in Table 1 is within the confidence intervals, yet "
-                        "the abstract calls it an improvement.",
-                        "Only one architecture and one dataset are studied."],
-            questions=["Does the effect remain with a larger learning rate, where warmup is "
-                       "usually needed?"],
-            limitations=["Three seeds give little power to detect small differences."],
+            strengths=["The warmup lengths of Section 4 (0, 500 and 2000 steps) are compared "
+                       "against one fixed Adam baseline, one knob at a time.",
+                       "Figure 2 shows the CIFAR-10 loss curves of all three warmup lengths "
+                       "with shaded intervals over the 3 seeds."],
+            weaknesses=["The 500-step warmup's lower loss in Table 1 lies inside the confidence "
+                        "intervals of the no-warmup baseline, yet the abstract calls it an "
+                        "improvement.",
+                        "Only the small CNN on CIFAR-10 is trained, so the warmup effect may "
+                        "not carry over to ResNets or to ImageNet."],
+            questions=["Does the 500-step warmup still help at an Adam learning rate of 0.01, "
+                       "where training without warmup is said to diverge?"],
+            limitations=["Three seeds per warmup length give little power to detect a "
+                         "difference in CIFAR-10 loss this small."],
             originality=2, quality=2, clarity=3, significance=2, soundness=2, presentation=3,
             contribution=2, overall=4, confidence=4, ethical_concerns=False, decision="reject")
 

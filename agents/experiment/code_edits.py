@@ -29,6 +29,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agents.experiment.edit_forms import HUNK, definition_edits, diff_edits, redefined
+from agents.llm.copies import copied_line
 from agents.llm.replies import ReplyError, fenced_blocks, strip_thinking
 
 _BLOCK = re.compile(
@@ -86,6 +87,10 @@ def read_coder_reply(text: str, default_path: str = "experiment.py",
     description = found.group("text") if found else _first_line(body)
     why = _WHY.search(body)
     reasoning = why.group("text")[:300] if why else ""
+    copied = copied_line(description) or copied_line(reasoning)
+    if copied:  # the prompt's placeholder line: the run would be labelled with it
+        raise ReplyError(f"the line that says what this run changes copies {copied}; say in "
+                         f"your own words what this run changes")
     if edits:
         return CoderReply(description=description[:200], reasoning=reasoning, edits=edits)
     other = _other_forms(body, default_path, current)

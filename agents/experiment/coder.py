@@ -15,7 +15,7 @@ from pydantic import Field
 from agents.domain.experiments import SearchTree
 from agents.domain.ideas import Idea
 from agents.domain.reply import ReplyModel
-from agents.experiment.code_edits import CoderReply, read_coder_reply
+from agents.experiment.code_edits import CoderReply, read_coder_reply, unified_diff
 from agents.experiment.variants import code_files
 from agents.llm.replies import ReplyError
 from agents.prompts import render
@@ -38,12 +38,30 @@ def idea_text(idea: Idea) -> str:
     return f"**{idea.title}** (`{idea.name}`)\n\n{idea.experiment}"
 
 
+def _code(code_dir: Path) -> list[str]:
+    return [rel for rel in code_files(code_dir) if rel != "plot.py"]  # not the coder's here
+
+
 def context(ctx: RunContext, code_dir: Path) -> str:
     base = ctx.baseline()
-    code = {rel: text for rel in code_files(code_dir)  # the plot script is not the coder's here
-            if rel != "plot.py" and (text := read_for_prompt(code_dir / rel)) is not None}
+    code = {rel: text for rel in _code(code_dir)
+            if (text := read_for_prompt(code_dir / rel)) is not None}
     return template_context(ctx.template, ctx.metric, base.final_info if base else None,
                             len(ctx.seeds), code)
+
+
+def current_code(ctx: RunContext, code_dir: Path) -> str:
+    """How the edit prompt states the current code, which it shows as the unmodified template
+    (the opening it shares with the plan's prompt and every other edit's, evaluated once by a
+    local server) followed by the earlier runs' edits as a diff; a whole file shown anew after
+    each run would be evaluated anew, since the settings it changes sit at its top."""
+    changes = unified_diff(ctx.template.path, code_dir, _code(code_dir))
+    if not changes:
+        return "The code shown above is the current code."
+    return ("The code shown above is the unmodified template. The current code also holds the "
+            "edits of the earlier runs that worked, as this diff against it:\n"
+            + fenced(changes, "diff") + "\nSEARCH parts match the current code: the code "
+            "above with this diff applied (a changed line as the diff's + line).")
 
 
 def plan_messages(ctx: RunContext, idea: Idea, code_dir: Path) -> list[dict[str, Any]]:
@@ -74,10 +92,11 @@ def edit_messages(ctx: RunContext, idea: Idea, code_dir: Path, *, plan: list[str
         feedback = (f"\nThe last attempt at run {run} failed:\n{fenced(failure[-2500:])}\n")
     request = (f"Fix the code so that run {run} works (the same change, done correctly)."
                if failure else f"Now make run {run} of at most {ctx.max_runs}.")
-    return render("coder", "edit_code", area=ctx.template.system_prompt, template=context(ctx, code_dir),
-                  idea=idea_text(idea), plan=bullets(plan) if plan else "(no plan)",
-                  history=history_table(ctx, history), feedback=feedback, request=request,
-                  run=str(run))
+    return render("coder", "edit_code", area=ctx.template.system_prompt,
+                  template=context(ctx, ctx.template.path), idea=idea_text(idea),
+                  plan=bullets(plan) if plan else "(no plan)",
+                  history=history_table(ctx, history), feedback=feedback,
+                  current=current_code(ctx, code_dir), request=request, run=str(run))
 
 
 def tree_table(ctx: RunContext, tree: SearchTree) -> str:

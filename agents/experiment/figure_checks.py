@@ -12,7 +12,9 @@ writer's model, one figure at a time, and each answer is a ``FigureCheck``:
   pixel dimensions from the PNG header, identical files, and labels.json.
 
 A model that gives no usable answer leaves the figure ``unchecked``: that is recorded, not
-fixed. Problems go back to the coder (``agents.experiment.plotting``).
+fixed. The program adds what it can see in plot.py itself: a script that never reads
+labels.json cannot label its legends (they would say run_1). Problems go back to the coder
+(``agents.experiment.plotting``), who redraws the figures.
 
     >>> read_png(Path("plots/train_loss.png"))            # doctest: +SKIP
     PngFile(name='train_loss.png', size=35210, width=1440, height=384, problem='')
@@ -86,8 +88,9 @@ class FigureCheck(ReplyModel):
 
     @classmethod
     def example(cls) -> Self:
-        return cls(ok=False, problems=["The legend shows the folder name run_1 instead of the "
-                                       "run's label."])
+        # About a figure of another study: a check that copies it is a copy (agents.llm.copies)
+        return cls(ok=False, problems=["In warmup_curves.png the y axis of the CIFAR-10 panel "
+                                       "has no label: add plt.ylabel(\"validation loss\")."])
 
 
 class FigureVerdict(BaseModel):
@@ -154,6 +157,7 @@ async def check_figures(ctx: RunContext, idea_dir: Path, pngs: list[str]) -> lis
     files = describe([h for _, _, h in valid], digests)
     vision = sees_images(ctx)
     code = (idea_dir / "code" / "plot.py").read_text(encoding="utf-8")
+    unlabelled = legend_problem(code, labels)
     area = ctx.template.system_prompt
     for rel, path, header in valid:
         task = "check_figure" if vision else "check_figure_code"
@@ -167,13 +171,26 @@ async def check_figures(ctx: RunContext, idea_dir: Path, pngs: list[str]) -> lis
         try:
             check = await ctx.llm.structured("writer", task, messages, FigureCheck)
         except LLMError as exc:
-            verdicts[rel] = FigureVerdict(file=rel, status="unchecked", problems=[str(exc)[:300]],
-                                          checked_by="vision" if vision else "text")
+            verdicts[rel] = FigureVerdict(
+                file=rel, status="problems" if unlabelled else "unchecked",
+                problems=[unlabelled] if unlabelled else [str(exc)[:300]],
+                checked_by="vision" if vision else "text")
             continue
         problems = [p.strip() for p in check.problems if p.strip()]
+        if unlabelled:
+            problems.append(unlabelled)
         verdicts[rel] = FigureVerdict(file=rel, status="problems" if problems else "ok",
                                       problems=problems, checked_by="vision" if vision else "text")
     return [verdicts[rel] for rel in pngs]
+
+
+def legend_problem(code: str, labels: dict[str, str]) -> str:
+    """The program's own check of plot.py: a script that never reads labels.json cannot put
+    the runs' labels in its legends (they would say run_1). Empty when there is no problem."""
+    if not labels or "labels.json" in code:
+        return ""
+    return ("plot.py never reads labels.json, so its legends show folder names (run_1) instead "
+            "of the runs' labels: load labels.json and label every run with its entry")
 
 
 def figure_feedback(verdicts: list[FigureVerdict]) -> str:

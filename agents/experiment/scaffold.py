@@ -37,6 +37,7 @@ from agents.errors import AisciError, StructuredOutputError
 from agents.experiment.harness import defines_entry, with_harness, without_main_guard
 from agents.experiment.imports import missing_imports, with_imports
 from agents.llm.client import LLMClient, current_stage
+from agents.llm.copies import copied_line
 from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.run.folder import RunFolder, atomic_write_text
@@ -102,6 +103,11 @@ def _parses(code: str) -> str | None:
 def read_scaffold(text: str) -> Scaffold:
     """The coder's reply; ``ReplyError`` says precisely what is missing."""
     metric_line = _line(text, "metric")
+    for label in ("metric", "data", "description"):
+        copied = copied_line(_line(text, label))
+        if copied:  # the prompt's placeholder: it would name the metric or describe the data
+            raise ReplyError(f"the line '{label.title()}: ...' copies {copied}; write this "
+                             f"experiment's own {label}")
     name = re.match(r"`?([A-Za-z_]\w*)`?", metric_line)
     if not name:
         raise ReplyError("there is no line 'Metric: <name> (higher is better)' naming the "

@@ -1,13 +1,22 @@
 """The ideation agent: propose ideas for the topic from the template and its baseline, then
-refine each in reflection rounds.
+refine each in reflection rounds. It sees the literature while it generates (as AI-Scientist
+v2's ideation does): the papers a search for the topic returns before it proposes, and the
+papers a search for each idea returns before that idea is refined. In a later round (after
+every idea of the round before was judged not novel) it is shown those ideas and the papers
+that already cover them, and proposes ideas that differ.
 
 A model failure is data: ideation that gives no usable answer falls back to the template's
-seed ideas, a failed reflection keeps the idea as proposed; both are recorded as events.
+seed ideas, a failed reflection keeps the idea as proposed; both are recorded as events. A
+reply that repeats a seed idea (the prompt's example) or an idea of an earlier round is sent
+back through the repair turn.
 """
 
 from __future__ import annotations
 
+import asyncio
+import difflib
 import json
+from collections.abc import Sequence
 from typing import Any, Self
 
 from pydantic import Field
@@ -15,8 +24,12 @@ from pydantic import Field
 from agents.domain.ideas import Idea, IdeaDraft
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError
+from agents.literature.base import LiteratureError, LiteratureSource
+from agents.llm.copies import NEAR, words
+from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.prompts.format import json_block
+from agents.prompts.outline import outline
 from agents.run.context import RunContext
 from agents.templates.describe import template_context
 
@@ -32,17 +45,73 @@ class IdeasReply(ReplyModel):
         return cls(ideas=[first, second])
 
 
+#: Papers shown per search: the topic's before ideation, each idea's before its reflection.
+PAPERS_SHOWN = 5
+ABSTRACT_CHARS = 160
+
+
+async def search(ctx: RunContext, source: LiteratureSource | None, query: str,
+                 purpose: str) -> list[dict[str, Any]]:
+    """What ``source`` returns for ``query`` (none on an error, which is recorded)."""
+    if source is None or not query.strip():
+        return []
+    try:
+        records = await asyncio.to_thread(source.search, query, PAPERS_SHOWN)
+    except LiteratureError as exc:
+        ctx.run.event("literature_error", purpose=purpose, query=query, error=str(exc)[:300])
+        return []
+    ctx.run.event("literature_search", purpose=purpose, query=query,
+                  source=getattr(source, "name", "none"), results=len(records))
+    found = []
+    for rec in records:
+        data = rec.model_dump(mode="json") if hasattr(rec, "model_dump") else dict(rec)
+        found.append({k: v for k, v in data.items() if k in ("title", "year", "abstract") and v})
+    return found
+
+
+def papers_text(papers: Sequence[dict[str, Any]]) -> str:
+    lines = []
+    for p in papers:
+        year = f" ({p['year']})" if p.get("year") else ""
+        abstract = " ".join(str(p.get("abstract", "")).split())[:ABSTRACT_CHARS]
+        lines.append(f"- {p.get('title', '')}{year}" + (f": {abstract}" if abstract else ""))
+    return "\n".join(lines)
+
+
+def literature_paragraph(papers: Sequence[dict[str, Any]]) -> str:
+    if not papers:
+        return ""
+    return ("A search of the literature for the topic returned these papers; an idea that one "
+            "of them already covers is not novel:\n" + papers_text(papers))
+
+
+def rejected_paragraph(earlier: Sequence[Idea]) -> str:
+    """The ideas of earlier rounds that were judged not novel, and the papers that cover them."""
+    if not earlier:
+        return ""
+    lines = []
+    for idea in earlier:
+        verdict = idea.novelty_verdict
+        closest = "; ".join(verdict.closest[:3]) if verdict and verdict.closest else ""
+        lines.append(f"- {idea.title}" + (f" (already covered by: {closest})" if closest else ""))
+    return ("These ideas were proposed before and judged not novel. Do not propose them again, "
+            "nor a variant of them: propose ideas that test something those papers do not.\n"
+            + "\n".join(lines))
+
+
 def _template(ctx: RunContext) -> str:
     base = ctx.baseline()
+    # in outline: ideas name what to change; the coder, who changes it, sees the whole file
     return template_context(ctx.template, ctx.metric, base.final_info if base else None,
-                            len(ctx.seeds), {"experiment.py": ctx.template.code()})
+                            len(ctx.seeds), {"experiment.py": outline(ctx.template.code())})
 
 
 def _draft_json(draft: IdeaDraft) -> str:
     return json_block(json.loads(draft.model_dump_json()))
 
 
-def ideate_messages(ctx: RunContext, topic: str) -> list[dict[str, Any]]:
+def ideate_messages(ctx: RunContext, topic: str, *, literature: Sequence[dict[str, Any]] = (),
+                    earlier: Sequence[Idea] = ()) -> list[dict[str, Any]]:
     t = ctx.template
     # A template without seed ideas (one written from scratch) gets no such paragraph: shown
     # "(none)", a small model answered with no ideas at all.
@@ -51,16 +120,50 @@ def ideate_messages(ctx: RunContext, topic: str) -> list[dict[str, Any]]:
              + "\n\n".join(_draft_json(s) for s in t.seed_ideas)) if t.seed_ideas else ""
     return render("ideation", "ideate", area=t.system_prompt,
                   template=_template(ctx), topic=topic, seed_ideas=seeds,
+                  literature=literature_paragraph(literature),
+                  rejected=rejected_paragraph(earlier),
                   num_ideas=str(ctx.settings.num_ideas), max_runs=str(ctx.max_runs))
 
 
-async def ideate(ctx: RunContext, topic: str) -> list[Idea]:
-    """``num_ideas`` refined ideas with unique names."""
+def _same_idea(new: IdeaDraft, shown: IdeaDraft) -> str:
+    """Why ``new`` is ``shown`` again (its name, or its title or experiment as a whole, near
+    enough), or "". A phrase in common is no repeat: the seed ideas show the level of detail."""
+    if new.name == shown.name:
+        return f"the name \"{new.name}\" is taken by an idea shown above"
+    for field in ("title", "experiment"):
+        mine, theirs = " ".join(words(getattr(new, field))), " ".join(words(getattr(shown, field)))
+        if mine and difflib.SequenceMatcher(None, mine, theirs).ratio() >= NEAR:
+            return f"its {field} is that of the idea \"{shown.title}\" shown above"
+    return ""
+
+
+def _not_repeated(reply: IdeasReply, shown: Sequence[IdeaDraft]) -> None:
+    """An idea that repeats a seed idea or an earlier one (the prompt's examples) is a copy."""
+    for draft in reply.ideas:
+        copied = next((why for s in shown if (why := _same_idea(draft, s))), "")
+        if copied:
+            raise ReplyError(f"an idea repeats one shown in the prompt ({copied}); propose new "
+                             f"ideas, each with its own name, title and experiment")
+
+
+async def ideate(ctx: RunContext, topic: str, source: LiteratureSource | None = None, *,
+                 earlier: Sequence[Idea] = (), round_no: int = 1) -> list[Idea]:
+    """``num_ideas`` refined ideas with names unique among themselves and ``earlier`` (the
+    ideas of earlier rounds, all judged not novel, which the new ones must differ from)."""
     t = ctx.template
-    messages = ideate_messages(ctx, topic)
+    query = topic if not earlier else f"{topic} {earlier[-1].title}"
+    literature = await search(ctx, source, query, "ideation")
+    messages = ideate_messages(ctx, topic, literature=literature, earlier=earlier)
+    shown = [*t.seed_ideas, *(IdeaDraft.model_validate(i.model_dump(include=set(
+        IdeaDraft.model_fields))) for i in earlier)]
     try:
-        drafts = (await ctx.llm.structured("ideation", "ideate", messages, IdeasReply)).ideas
+        drafts = (await ctx.llm.structured(
+            "ideation", "ideate", messages, IdeasReply,
+            check=lambda reply: _not_repeated(reply, shown))).ideas
     except LLMError as exc:
+        if earlier:  # a later round without new ideas: the run ends with the ones it has
+            ctx.run.event("ideation_failed", round=round_no, reason=str(exc)[:500])
+            return []
         if not t.seed_ideas:
             raise
         ctx.run.event("ideation_fallback", reason=str(exc)[:500], using="seed ideas")
@@ -68,27 +171,33 @@ async def ideate(ctx: RunContext, topic: str) -> list[Idea]:
     taken = {s.name for s in t.seed_ideas} if drafts is not t.seed_ideas else set()
     fresh = [d for d in drafts if d.name not in taken] or drafts
     ideas: list[Idea] = []
-    seen: set[str] = set()
+    seen: set[str] = {i.name for i in earlier}
     for draft in fresh[: ctx.settings.num_ideas]:
-        for round_no in range(1, ctx.settings.reflections + 1):
-            draft = await _reflect(ctx, topic, draft, round_no)
+        for reflection in range(1, ctx.settings.reflections + 1):
+            near = await search(ctx, source, draft.title, "reflection")
+            draft = await _reflect(ctx, topic, draft, reflection, near)
         name, n = draft.name, 1
         while name in seen:
             n += 1
             name = f"{draft.name}_{n}"
         seen.add(name)
-        ideas.append(Idea(**{**draft.model_dump(), "name": name}))
+        ideas.append(Idea(**{**draft.model_dump(), "name": name, "round": round_no}))
     return ideas
 
 
-async def _reflect(ctx: RunContext, topic: str, draft: IdeaDraft, round_no: int) -> IdeaDraft:
+async def _reflect(ctx: RunContext, topic: str, draft: IdeaDraft, round_no: int,
+                   near: Sequence[dict[str, Any]] = ()) -> IdeaDraft:
+    literature = ("A search of the literature for this idea returned these papers; if one "
+                  "already does this experiment, change the idea so that it tests something "
+                  "new:\n" + papers_text(near)) if near else ""
     messages = render("ideation", "reflect_idea",
                       area=ctx.template.system_prompt,
                       template=_template(ctx), topic=topic, idea=_draft_json(draft),
-                      round=str(round_no), rounds=str(ctx.settings.reflections),
-                      max_runs=str(ctx.max_runs))
+                      literature=literature, round=str(round_no),
+                      rounds=str(ctx.settings.reflections), max_runs=str(ctx.max_runs))
     try:
-        refined = await ctx.llm.structured("ideation", "reflect_idea", messages, IdeaDraft)
+        refined = await ctx.llm.structured("ideation", "reflect_idea", messages, IdeaDraft,
+                                           shown=True)
     except LLMError as exc:
         ctx.run.event("reflection_failed", idea=draft.name, reason=str(exc)[:500])
         return draft

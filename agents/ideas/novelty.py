@@ -20,6 +20,7 @@ from agents.domain.ideas import Idea, NoveltyVerdict
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError
 from agents.literature.base import LiteratureError, LiteratureSource
+from agents.llm.gate import current_branch
 from agents.llm.replies import ReplyError
 from agents.prompts import render
 from agents.prompts.format import json_block
@@ -63,14 +64,47 @@ def match_title(title: str, returned: list[str]) -> str | None:
     return None
 
 
-def _backed(step: NoveltyStep, returned: list[str]) -> None:
-    """A "not novel" verdict names a returned paper that covers the idea: the evidence."""
-    if step.action == "decide" and not step.novel \
-            and not any(match_title(t, returned) for t in step.closest):
+#: Words that name no subject: a paper and an idea that share only these share nothing.
+_GENERIC = frozenset(w.rstrip("s") for w in ("about", "above", "accuracy", "achieve", "across",
+    "adding", "after", "again", "against", "also", "among", "analysis", "approach", "based",
+    "baseline", "before", "being", "better", "between", "both", "change", "compare", "data",
+    "dataset", "deep", "demonstrate", "different", "does", "during", "each", "effect", "existing",
+    "experiment", "find", "first", "from", "general", "have", "help", "high", "improve",
+    "improved", "improving", "into", "large", "learning", "machine", "many", "method", "model",
+    "more", "most", "network", "neural", "novel", "other", "over", "paper", "performance",
+    "problem", "propose", "present", "provide", "result", "same", "several", "show", "significant",
+    "simple", "small", "some", "standard", "state", "study", "such", "task", "than", "that",
+    "their", "them", "then", "there", "these", "they", "this", "through", "train", "training",
+    "under", "using", "validation", "value", "very", "well", "what", "when", "where", "which",
+    "while", "with", "without", "work"))
+
+
+def subject_terms(text: str) -> set[str]:
+    """The words of ``text`` that say what it is about (4 letters or more, not generic)."""
+    found = {w.rstrip("s") for w in re.findall(r"[a-z][a-z0-9-]{3,}", text.lower())}
+    return {w for w in found if w not in _GENERIC and len(w) >= 4}  # plurals as singulars
+
+
+def _backed(step: NoveltyStep, returned: list[dict[str, Any]], idea_terms: set[str]) -> None:
+    """A "not novel" verdict names a returned paper that covers the idea: the evidence. A
+    paper that shares no subject with the idea (no word of the idea's title or experiment in
+    its title or abstract) covers nothing of it: a small model names whatever came back."""
+    if step.action != "decide" or step.novel:
+        return
+    titles = [str(p.get("title", "")) for p in returned]
+    named = [m for t in step.closest if (m := match_title(t, titles))]
+    if not named:
         raise ReplyError(
             "an idea is not novel only if a paper the searches returned already covers it: "
             "name that paper in \"closest\", its title copied exactly; if no returned paper "
             "covers the idea, it is novel (\"novel\": true)")
+    by_title = {str(p.get("title", "")): p for p in returned}
+    if not any(idea_terms & subject_terms(f"{t} {by_title[t].get('abstract', '')}") for t in named):
+        raise ReplyError(
+            f"\"{named[0]}\" is about something else: no word of the idea's title or experiment "
+            f"is in its title or abstract, so it does not cover the idea; name a returned paper "
+            f"that studies what the idea studies, or, if none does, the idea is novel "
+            f"(\"novel\": true)")
 
 
 def record_dict(record: Any) -> dict[str, Any]:
@@ -100,6 +134,7 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
     papers: dict[str, dict[str, Any]] = {}
     verdict: NoveltyVerdict | None = None
     idea_json = json_block(idea.model_dump(include={"name", "title", "experiment"}))
+    terms = subject_terms(f"{idea.title} {idea.experiment} {idea.name.replace('_', ' ')}")
     undecided = ""
     for round_no in range(1, rounds + 2):  # the extra round only to decide on the last results
         last = round_no >= rounds
@@ -111,10 +146,11 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
         messages = render("novelty", "novelty_step", area=ctx.template.system_prompt, idea=idea_json,
                           searches=searches_text(queries, found), round=str(min(round_no, rounds)),
                           rounds=str(rounds), closing=closing)
-        seen = [str(p.get("title", "")) for p in papers.values()]
         try:
             step = await ctx.llm.structured("novelty", "novelty_step", messages, NoveltyStep,
-                                            check=functools.partial(_backed, returned=seen))
+                                            check=functools.partial(
+                                                _backed, returned=list(papers.values()),
+                                                idea_terms=terms))
         except LLMError as exc:
             undecided = f"the novelty model failed: {str(exc)[:300]}"
             break
@@ -155,6 +191,8 @@ async def check_all(ctx: RunContext, ideas: list[Idea], source: LiteratureSource
     limit = asyncio.Semaphore(max(1, ctx.settings.parallel))
 
     async def one(idea: Idea) -> Idea:
+        # one idea's steps in a row: a local server's prefix cache holds its searches so far
+        current_branch.set(f"novelty:{idea.name}")
         async with limit:
             return await check_idea(ctx, idea, source)
 

@@ -33,6 +33,7 @@ from agents.config.secrets import redact, redact_url
 from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
+from agents.llm.copies import copied_answer, copied_text
 from agents.llm.faults import classify
 from agents.llm.gate import HOLD_S, AffinityGate, current_branch
 from agents.llm.replies import ReplyError, cut_off_prose, example_json, read_fenced, read_json
@@ -71,6 +72,10 @@ class Completion(NamedTuple):
 def json_instruction(model: type[ReplyModel]) -> str:
     return ("\n\nReply with one JSON object in this form, with your own values (the values "
             "below only show the form):\n```json\n" + example_json(model) + "\n```")
+
+
+#: What a prompt that already shows an answer in the form asks for (no second example).
+SAME_FORM = "\n\nReply with one JSON object in the same form as the one above."
 
 
 def _append_text(message: dict[str, Any], text: str) -> dict[str, Any]:
@@ -172,15 +177,22 @@ class LLMClient:
             f"larger --max-tokens if replies are cut off.", problem=error)
 
     async def structured(self, role: str, task: str, messages: list[dict[str, Any]],
-                         schema: type[R], *, check: Callable[[R], None] | None = None) -> R:
+                         schema: type[R], *, check: Callable[[R], None] | None = None,
+                         shown: bool = False) -> R:
         """An answer that validates as ``schema``: constrained where the server can, an
-        example in the prompt always, lenient reading, bounded repair. ``check`` may reject a
-        valid answer for what the schema cannot say (``ReplyError``, read by the model)."""
+        example in the prompt (unless ``shown``: the prompt already holds an answer in this
+        form, the one to check or refine), lenient reading, bounded repair. ``check`` may
+        reject a valid answer for what the schema cannot say (``ReplyError``, read by the
+        model). An answer that copies the example is refused (``agents.llm.copies``)."""
         settings = self.settings_for(role)
-        convo = [*messages[:-1], _append_text(messages[-1], json_instruction(schema))]
+        ask = SAME_FORM if shown else json_instruction(schema)
+        convo = [*messages[:-1], _append_text(messages[-1], ask)]
 
         def parse(text: str) -> R:
             answer = read_json(text, schema)
+            copied = copied_answer(answer, schema.example())
+            if copied:  # well formed, but not the model's own answer
+                raise ReplyError(copied)
             if check is not None:
                 check(answer)
             return answer
@@ -202,11 +214,14 @@ class LLMClient:
 
         def parse(text: str) -> str:
             body = read_fenced(text, languages)
+            copied = copied_text(body)
+            if copied:
+                raise ReplyError(f"the text copies {copied}; write your own text for this task")
             return check(body) if check else body
 
         def salvage(text: str) -> tuple[str] | None:
             body = cut_off_prose(text, languages)
-            if body is None:
+            if body is None or copied_text(body):
                 return None
             try:
                 return (check(body) if check else body,)

@@ -35,6 +35,7 @@ from agents.paper.draft import load_draft
 from agents.paper.facts import FactSheet, fact_sheet
 from agents.paper.integrity import authored_units, check_numbers, check_references, check_table
 from agents.paper.markup import balanced_environments
+from agents.paper.repeats import own_section
 from agents.paper.results_table import results_table
 from agents.prompts import render
 from agents.prompts.format import bullets
@@ -138,7 +139,8 @@ class Writer:
                                section=name, guidance=section_guidance().get(name, ""))
         try:
             text = await self.ctx.llm.prose("writer", "write_section", messages,
-                                            languages=("latex", "tex"), check=clean_section,
+                                            languages=("latex", "tex"),
+                                            check=own_section(clean_section, name, written),
                                             max_tokens=room(name),
                                             what=f"{name} section")
         except LLMError as exc:
@@ -172,7 +174,8 @@ class Writer:
                                    problems=bullets(problems))
             try:
                 text = await self.ctx.llm.prose("writer", "refine_section", messages,
-                                                languages=("latex", "tex"), check=clean_section,
+                                                languages=("latex", "tex"),
+                                                check=own_section(clean_section, name, written),
                                                 max_tokens=room(name, text),
                                                 what=f"revised {name} section")
             except LLMError:

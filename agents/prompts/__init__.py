@@ -35,3 +35,8 @@ def render(role: str, task: str, *, area: str = DEFAULT_AREA, **values: Any) -> 
         {"role": "system", "content": _load("system.md").substitute(template_system=area).strip()},
         {"role": "user", "content": _load(f"{role}/{task}.md").substitute(values).strip()},
     ]
+
+
+def fill(role: str, part: str, **values: Any) -> str:
+    """A part of a prompt (``prompts/<role>/<part>.md``) filled in, for a ``$placeholder``."""
+    return _load(f"{role}/{part}.md").substitute(values).strip()

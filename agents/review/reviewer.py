@@ -19,7 +19,8 @@ from typing import Any
 from agents.domain.reviews import MetaReview, Review, ReviewOutcome
 from agents.errors import LLMError
 from agents.llm.client import LLMClient
-from agents.prompts import DEFAULT_AREA, render
+from agents.llm.replies import example_json
+from agents.prompts import DEFAULT_AREA, fill, render
 from agents.prompts.format import json_block
 from agents.run.folder import atomic_write_json, atomic_write_text
 
@@ -57,15 +58,20 @@ async def _one_review(llm: LLMClient, text: str, k: int, images: list[Path],
                       reflections: int, area: str) -> Review:
     reviewer = str(k + 1)
     persona = PERSONAS[k % len(PERSONAS)]
-    messages = render("reviewer", "review", area=area, paper=as_data(text), reviewer=reviewer,
-                      persona=persona)
-    review = await llm.structured("reviewer", "review", with_figures(messages, images), Review)
+    # The form and its example follow the paper in every reviewer's prompts, before what is
+    # this reviewer's: a local server evaluates them once for the whole ensemble.
+    form = fill("reviewer", "form", example=example_json(Review))
+    messages = render("reviewer", "review", area=area, paper=as_data(text), form=form,
+                      reviewer=reviewer, persona=persona)
+    review = await llm.structured("reviewer", "review", with_figures(messages, images), Review,
+                                  shown=True)
     for round_no in range(1, reflections + 1):
         messages = render("reviewer", "reflect_review", area=area, paper=as_data(text),
-                          reviewer=reviewer,
-                          round=str(round_no), review=_review_json(review))
+                          form=form, reviewer=reviewer, round=str(round_no),
+                          review=_review_json(review))
         try:
-            review = await llm.structured("reviewer", "reflect_review", messages, Review)
+            review = await llm.structured("reviewer", "reflect_review", messages, Review,
+                                          shown=True)
         except LLMError:
             break  # the review as first written stands
     return review

@@ -60,6 +60,7 @@ class RunRecord(BaseModel):
     sandbox: dict[str, str] | None = None
     failures: list[Failure] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
+    idea_rounds: int | None = Field(default=None, ge=1, le=10)
 
     @model_validator(mode="before")
     @classmethod
@@ -86,7 +87,7 @@ class RunRecord(BaseModel):
         record["settings"] = {k: v for k, v in settings.items()
                               if k not in ("model", "role_models")}
         order = ("id", "topic", "template", "models", "settings", "run_settings", "versions",
-                 "status", "sandbox", "failures", "timings")
+                 "status", "sandbox", "failures", "timings", "idea_rounds")
         return {k: record[k] for k in order if k in record}
 
 
@@ -130,7 +131,8 @@ def try_read_run_record(run: RunFolder) -> RunRecord | None:
 def write_run_record(run: RunFolder, settings: RunSettings, status: str, *,
                      versions: dict[str, str] | None = None, sandbox: dict[str, str] | None = None,
                      failures: list[Failure] | None = None,
-                     timings: Timings | None = None) -> RunRecord:
+                     timings: Timings | None = None,
+                     idea_rounds: int | None = None) -> RunRecord:
     """Write run.json: ``settings`` and ``status`` now, the other parts as given or as the
     current record has them."""
     current = try_read_run_record(run) if (run.path / RUN_JSON).is_file() else None
@@ -140,7 +142,9 @@ def write_run_record(run: RunFolder, settings: RunSettings, status: str, *,
         versions=versions if versions is not None else (current.versions if current else {}),
         sandbox=sandbox if sandbox is not None else (current.sandbox if current else None),
         failures=failures if failures is not None else (current.failures if current else []),
-        timings=timings if timings is not None else (current.timings if current else Timings()))
+        timings=timings if timings is not None else (current.timings if current else Timings()),
+        idea_rounds=idea_rounds if idea_rounds is not None
+        else (current.idea_rounds if current else None))
     atomic_write_json(run.file(RUN_JSON), record.to_json())
     return record
 

@@ -138,7 +138,10 @@ def _ideas_section(ideas: list[dict[str, Any]]) -> str:
                                 if verdict.get("reason") else "")))
     head = ["idea", "interest", "feasibility", "novelty", "score", "novel", "selected",
             "closest papers"]
-    return "<h2>Ideas</h2>" + _table(head, rows)
+    rounds = max((r for i in ideas if isinstance(r := i.get("round", 1), int)), default=1)
+    said = (f'<p class="muted">{rounds} rounds of ideas: a new round is proposed when no idea '
+            f'of the earlier ones is judged novel.</p>') if rounds > 1 else ""
+    return "<h2>Ideas</h2>" + said + _table(head, rows)
 
 
 def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:

@@ -1,6 +1,7 @@
 """The research workflow: one LangGraph StateGraph, checkpointed into the run folder.
 
-    baseline -> ideate -> check_novelty -> [approve_ideas]
+    baseline -> ideate -> check_novelty (-> ideate again while no idea is novel, up to
+      --idea-rounds) -> [approve_ideas]
       -> (Send per selected idea) research_idea: experiment -> plots -> paper
       -> [approve_paper] -> (Send per paper) review_paper: reviews (-> revise -> reviews)*
       -> finish
@@ -23,6 +24,7 @@ from langgraph.types import Send, interrupt
 from agents.domain.status import Failure, RunStatus
 from agents.experiment.baseline import run_baseline
 from agents.ideas import ideation, novelty
+from agents.literature.base import LiteratureSource
 from agents.literature.registry import literature_for_run
 from agents.llm.runtime import is_offline_model
 from agents.run.context import RunContext
@@ -55,23 +57,48 @@ def after_baseline(state: ResearchState) -> str:
     return "ideate" if state["baseline"].ok else "finish"
 
 
+async def _literature(ctx: RunContext, role: str) -> tuple[LiteratureSource | None, str]:
+    real_model = not is_offline_model(ctx.settings.model_for(role).model)
+    return await asyncio.to_thread(literature_for_run, ctx.settings.literature.value,
+                                   real_model=real_model)
+
+
 async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One round of ideas; a later round (none of the earlier ideas was novel) is shown the
+    earlier ideas and the papers that cover them."""
     ctx = _node(runtime, "ideate")
-    ideas = await ideation.ideate(ctx, state["topic"])
+    earlier = state.get("ideas", [])
+    round_no = state.get("idea_round", 0) + 1
+    source, _ = await _literature(ctx, "ideation")
+    ctx.run.event("idea_round", round=round_no, of=ctx.settings.idea_rounds,
+                  earlier_ideas=len(earlier))
+    new = await ideation.ideate(ctx, state["topic"], source, earlier=earlier, round_no=round_no)
+    ideas = [*earlier, *new]
     ctx.run.write_json("ideas.json", ideas)
-    return {"ideas": ideas}
+    return {"ideas": ideas, "idea_round": round_no}
 
 
 async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """The verdicts on this round's ideas (the earlier rounds' keep theirs)."""
     ctx = _node(runtime, "check_novelty")
-    real_model = not is_offline_model(ctx.settings.model_for("novelty").model)
-    source, note = await asyncio.to_thread(literature_for_run, ctx.settings.literature.value,
-                                           real_model=real_model)
+    source, note = await _literature(ctx, "novelty")
     if note:
         ctx.run.event("literature_note", note=note)
-    ideas = await novelty.check_all(ctx, state["ideas"], source, note)
+    ideas = state["ideas"]
+    done = [i for i in ideas if i.novelty_verdict is not None]
+    ideas = [*done, *await novelty.check_all(ctx, [i for i in ideas if i.novelty_verdict is None],
+                                             source, note)]
     ctx.run.write_json("ideas.json", ideas)
-    return {"ideas": ideas}
+    round_no = state.get("idea_round", 1)
+    another = not any(i.selected for i in ideas) and round_no < ctx.settings.idea_rounds
+    ctx.run.event("idea_round_done", round=round_no, of=ctx.settings.idea_rounds,
+                  selected=sum(i.selected for i in ideas), another_round=another)
+    return {"ideas": ideas, "another_round": another}
+
+
+def after_novelty(state: ResearchState) -> str:
+    """Another round of ideas when none so far is selected and rounds are left."""
+    return "ideate" if state.get("another_round") else "approve_ideas"
 
 
 async def approve_ideas_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -135,8 +162,9 @@ async def finish_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
     ideas = state.get("ideas", [])
     if ideas and not any(i.selected for i in ideas) and not state.get("declined"):
         new.append(Failure(stage="check_novelty", reason=(
-            "no idea was selected: none was judged novel (--include-not-novel runs them "
-            "anyway)")))
+            f"no idea was selected: none was judged novel in {state.get('idea_round', 1)} "
+            f"round(s) of ideas (--idea-rounds allows more; --include-not-novel runs them "
+            f"anyway)")))
     status = run_status({**state, "failures": [*state.get("failures", []), *new]})
     if state.get("declined") and not state.get("failures"):
         status = RunStatus.declined  # a person chose to stop at a checkpoint
@@ -158,7 +186,7 @@ def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, Resear
     graph.add_edge(START, "baseline")
     graph.add_conditional_edges("baseline", after_baseline, ["ideate", "finish"])
     graph.add_edge("ideate", "check_novelty")
-    graph.add_edge("check_novelty", "approve_ideas")
+    graph.add_conditional_edges("check_novelty", after_novelty, ["ideate", "approve_ideas"])
     graph.add_conditional_edges("approve_ideas", fan_out_ideas, ["research_idea", "finish"])
     graph.add_edge("research_idea", "approve_paper")
     graph.add_conditional_edges("approve_paper", fan_out_papers, ["review_paper", "finish"])

@@ -95,9 +95,10 @@ def versions() -> dict[str, str]:
 
 def write_run_json(run: RunFolder, settings: RunSettings, status: str, *,
                    failures: list[Failure] | None = None, timings: Timings | None = None,
-                   sandbox: dict[str, str] | None = None) -> None:
+                   sandbox: dict[str, str] | None = None,
+                   idea_rounds: int | None = None) -> None:
     write_run_record(run, settings, status, versions=versions(), failures=failures,
-                     timings=timings, sandbox=sandbox)
+                     timings=timings, sandbox=sandbox, idea_rounds=idea_rounds)
 
 
 def _failures(recorded: Any) -> list[Failure]:
@@ -253,5 +254,9 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         run.write_json("cost.json", CostLedger.from_events(run.events()))
         finish = [e for e in run.events() if e.get("type") == "finish"]
         failures = _failures(finish[-1].get("failures")) if finish else None
-        write_run_json(run, settings, str(status), timings=timings, failures=failures)
+        rounds = [e["round"] for e in run.events()
+                  if e.get("type") == "idea_round" and isinstance(e.get("round"), int)]
+        # how many rounds of ideas it took to find a novel one (or to give up)
+        write_run_json(run, settings, str(status), timings=timings, failures=failures,
+                       idea_rounds=max(rounds) if rounds else None)
         write_report(run.path)  # the page shows whatever exists, for stopped runs too

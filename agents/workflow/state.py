@@ -17,7 +17,9 @@ from agents.domain.status import Failure, RunStatus
 class ResearchState(TypedDict, total=False):
     topic: str
     baseline: ExperimentRun
-    ideas: list[Idea]
+    ideas: list[Idea]  # every round's ideas (``Idea.round``)
+    idea_round: int  # the rounds of ideation so far (a new one when none was novel)
+    another_round: bool  # no idea so far is novel, and --idea-rounds allows one more
     # Fan-in from the parallel per-idea branches:
     outcomes: Annotated[list[IdeaOutcome], operator.add]
     papers: Annotated[list[Paper], operator.add]

@@ -58,6 +58,10 @@ def ideate(prompt: str) -> dict[str, Any]:
     seeds = [s for s in reading.json_values(reading.between(
         prompt, r"ideas that come with the template", r"Propose \d+")) if isinstance(s, dict)]
     taken = {str(s.get("name")) for s in seeds}
+    # ideas of earlier rounds, judged not novel: listed by title, not to be proposed again
+    rejected = {normalize_title(m) for m in re.findall(
+        r"^- (.+?)(?: \(already covered by: .*\))?$",
+        reading.between(prompt, r"judged not novel", r"Propose \d+"), re.MULTILINE)}
     topic_words = content_words(topic)
 
     def relevance(k: Knob) -> tuple[int, int, int]:
@@ -71,13 +75,14 @@ def ideate(prompt: str) -> dict[str, Any]:
     for knob in sorted(knobs(_code(prompt)), key=relevance):
         values = variants(knob, max_runs)
         name = f"{knob.words.replace(' ', '_')}_study"
-        if not values or name in taken:
+        title = f"Tuning {knob.words.title()} for {topic[:1].upper() + topic[1:]}"
+        if not values or name in taken or normalize_title(title) in rejected:
             continue
         steps = ", then to ".join(fmt(x) for x in values)
         h = _digest(topic, knob.name)
         ideas.append({
             "name": name,
-            "title": f"Tuning {knob.words.title()} for {topic[:1].upper() + topic[1:]}",
+            "title": title,
             "experiment": (
                 f"Change {knob.name} from {fmt(knob.value)} to {steps}, one run each, keeping "
                 f"every other setting fixed; compare {metric} with the baseline on every group."),

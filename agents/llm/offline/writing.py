@@ -126,8 +126,11 @@ def _section(prompt: str, name: str) -> str:
     base = next((r for r in c.primary if r.get("run") == "baseline"), None)
     verdict = _verdict(c, best)
     idea = tex(c.idea)
-    if name == "Abstract":
-        text = f"We study {tex(c.topic)} with a controlled experiment on a small template task. {idea} "
+    if name == "Abstract":  # what changed in a few words: the Method section states the idea
+        changes = [tex(r["change"]) for r in c.primary if r.get("run") != "baseline" and r.get("change")]
+        text = (f"We study {tex(c.topic)} with a controlled experiment on a small template task, "
+                f"changing one setting of the baseline at a time"
+                + (f" ({'; '.join(changes)})" if changes else "") + ". ")
         if best is not None and base is not None:
             text += (f"Averaged over groups, the baseline reaches a mean {m} of "
                      f"{base['mean over groups']}, and the best variant, {best['run']} "

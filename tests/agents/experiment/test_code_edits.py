@@ -150,3 +150,25 @@ def test_only_the_first_run_of_a_reply_that_plans_two_is_taken() -> None:
     assert reply.description == "0.5" and [e.replace for e in reply.edits] == ["LR = 0.5  # step"]
     alternatives = read_coder_reply(f"Run 1: try\n{block.format(0.5)}\n{block.format(0.9)}")
     assert [e.replace for e in alternatives.edits] == ["LR = 0.5  # step"]
+
+
+@pytest.mark.parametrize("line", ["Run 2: says what this run changes",
+                                  "Why: gives your reasoning in one sentence\nChange: set X to 2"])
+def test_a_run_line_that_copies_the_prompts_placeholder_is_refused(line: str) -> None:
+    reply = f"{line}\n\nexperiment.py\n<<<<<<< SEARCH\nX = 1\n=======\nX = 2\n>>>>>>> REPLACE\n"
+    with pytest.raises(ReplyError, match="copies a piece of the prompt's instructions"):
+        read_coder_reply(reply)
+    assert read_coder_reply(reply.replace(line, "Run 2: set X to 2")).edits
+
+
+def test_the_scaffolds_placeholder_lines_are_refused() -> None:
+    from agents.experiment.scaffold import read_scaffold
+
+    reply = ("Metric: val_accuracy (higher is better)\nData: one line saying what data the "
+             "experiment uses and where it comes from\nDescription: An MLP.\n\nexperiment.py\n"
+             "```python\nSEEDS = [0]\nGROUPS = ['a']\ndef run_one(group, seed):\n"
+             "    return {'val_accuracy': 1.0}\n```\n")
+    with pytest.raises(ReplyError, match=r"'Data: \.\.\.' copies"):
+        read_scaffold(reply)
+    assert read_scaffold(reply.replace("one line saying what data the experiment uses and where "
+                                       "it comes from", "moons from scikit-learn")).metric == "val_accuracy"

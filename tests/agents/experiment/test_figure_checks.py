@@ -118,6 +118,22 @@ def test_a_model_that_sees_gets_the_image(tmp_path: Path, monkeypatch: pytest.Mo
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
 
 
+def test_a_plot_script_that_never_reads_the_labels_is_a_problem_whatever_the_model_says(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    careless = ("import matplotlib.pyplot as plt\nplt.plot([1, 2], label='run_1')\nplt.legend()\n"
+                "plt.savefig('curves.png')\n")
+    ctx, idea_dir = _idea(tmp_path, careless, {"curves.png": png_bytes(640, 480)})
+
+    async def satisfied(role: str, task: str, messages: Any, schema: Any) -> Any:
+        return FigureCheck(ok=True, problems=[])
+
+    monkeypatch.setattr(ctx.llm, "structured", satisfied)
+    verdict = _check(ctx, idea_dir, ["curves.png"])["curves.png"]
+    assert verdict.status == "problems" and "never reads labels.json" in verdict.problems[0]
+    (idea_dir / "code" / "plot.py").write_text(PNG_WRITER + "png('curves.png', 640, 480)\n")
+    assert _check(ctx, idea_dir, ["curves.png"])["curves.png"].status == "ok"
+
+
 def _plotting(tmp_path: Path, plot_py: str, **settings: Any) -> tuple[Any, Path, IdeaOutcome]:
     ctx, idea_dir = _idea(tmp_path, plot_py, {}, **settings)
     (idea_dir / "run_0").mkdir()

@@ -47,3 +47,32 @@ def test_a_not_novel_verdict_without_a_returned_paper_is_asked_again(
     assert verdict is not None and len(prompts) == 3
     assert "already covers it" in prompts[2]  # the repair says what was missing
     assert verdict.novel is not named and verdict.closest == (returned[:1] if named else [])
+
+
+def test_a_paper_about_something_else_is_no_evidence(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small model names whatever the search returned: a paper that shares no subject with
+    the idea (no word of its title or experiment) covers nothing of it."""
+    ctx: Any = offline_context(tmp_path)
+    source = offline_source(tmp_path / "cache")
+    unrelated = source.search("machine translation", 8)[0].title
+    related = source.search("momentum", 8)[0].title
+    prompts: list[str] = []
+
+    def reply(prompt: str) -> dict[str, Any]:
+        prompts.append(prompt)
+        if "No search has been made yet." in prompt:
+            return {"action": "search", "query": "machine translation momentum", "novel": False,
+                    "closest": [], "reason": "search first"}
+        named = related if "That reply could not be used" in prompt else unrelated
+        return {"action": "decide", "query": "", "novel": False, "closest": [named],
+                "reason": "covered"}
+
+    monkeypatch.setattr(source, "search", lambda query, limit: [
+        r for q in ("machine translation", "momentum") for r in
+        offline_source(tmp_path / "cache").search(q, 4)])
+    monkeypatch.setitem(offline_model.HANDLERS, TASK, reply)
+    verdict = asyncio.run(check_idea(ctx, IDEA, source)).novelty_verdict
+    assert verdict is not None and len(prompts) == 3
+    assert "is about something else" in prompts[2] and unrelated in prompts[2]
+    assert verdict.novel is False and verdict.closest == [related]
