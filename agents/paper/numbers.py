@@ -74,6 +74,11 @@ def _math_sign(text: str, start: int) -> bool:
 
 
 def numbers(text: str) -> list[Number]:
+    return [n for n, _, _ in number_spans(text)]
+
+
+def number_spans(text: str) -> list[tuple[Number, int, int]]:
+    """Each number of ``text`` (as ``numbers`` finds them) with where it starts and ends."""
     masked = _mask(text)
     found = []
     for m in _NUMBER.finditer(masked):
@@ -84,9 +89,9 @@ def numbers(text: str) -> list[Number]:
         value = float(raw) * scale
         if m.group("sign") in ("-", "\u2212") or (not m.group("sign") and _math_sign(masked, m.start())):
             value = -value
-        found.append(Number(text=m.group(0).strip(), value=value,
-                            tolerance=0.5 * 10.0 ** (-decimals) * scale + 1e-12,
-                            percent=bool(m.group("pct"))))
+        found.append((Number(text=m.group(0).strip(), value=value,
+                             tolerance=0.5 * 10.0 ** (-decimals) * scale + 1e-12,
+                             percent=bool(m.group("pct"))), m.start(), m.end()))
     return found
 
 

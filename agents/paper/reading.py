@@ -1,0 +1,468 @@
+"""The claim reader: what one sentence, caption or table row says about the results.
+
+A unit is cleaned of its LaTeX (``plain_text``: numbers in words become digits, ``\\pm`` a
+``±``) and cut into clauses (at ";", "while", "whereas", "but", and where a new run starts a
+clause). In each clause the reader finds its mentions: runs (named "run 2", "the baseline",
+by their description "MOMENTUM = 0.9", or by their settings "the variant with a momentum of
+0.5"), groups and metrics; the comparison word and its direction; whether it claims
+significance (words, p-values, stars) and whether that is negated. Each number becomes a
+``Quote`` with its role and what it is tied to:
+
+- a value (a mean, one seed, a bound) of the run the clause ties it to: a run named just after
+  it ("0.95 for run 2"), the runs of a "respectively" or of a pair "(0.95 vs. 0.87)" in the
+  order they were named, else the nearest run named before it in its clause, else the clause's
+  subject (carried over from the clause before); its group likewise ("0.57 on moons");
+- an uncertainty with its label (standard error, standard deviation, 95 % CI);
+- a p-value, with its relation (=, <, >) and whether the sentence says adjusted or raw;
+- a count with its noun ("5 seeds", "n = 3", "ran 3 times");
+- a derived quantity: a difference, percentage points, a relative change or a ratio ("by
+  12.25 percentage points", "17.8 % higher", "3 times as accurate");
+- a setting of a run ("a momentum of 0.9"), which states nothing about results.
+
+``agents.paper.truth`` checks what is read here against the facts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agents.paper.facts import FactSheet
+from agents.paper.numbers import Number, Unit, number_spans
+from agents.paper.spelled import digits
+
+Role = Literal["value", "uncertainty", "p", "count", "derived", "setting"]
+Direction = Literal["up", "down", "better", "worse"]
+
+
+@dataclass
+class Quote:
+    number: Number
+    start: int
+    role: Role = "value"
+    run: int | None = None
+    groups: frozenset[str] = frozenset()
+    metrics: frozenset[str] = frozenset()
+    label: str = ""  # uncertainty: se|sd|ci; derived: pp|relative|ratio|difference; count: noun
+    op: str = "="  # p-values: = < >
+    adjusted: bool | None = None  # p-values: None when the sentence does not say
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    key: int | str
+
+
+@dataclass
+class Clause:
+    text: str
+    start: int
+    runs: list[Mention] = field(default_factory=list)
+    groups: list[Mention] = field(default_factory=list)
+    metrics: list[Mention] = field(default_factory=list)
+    subject: list[int] = field(default_factory=list)
+    against: int | None = None  # the run a comparison is made with ("than the baseline")
+    direction: Direction | None = None
+    direction_at: int = -1
+    significant: bool = False  # claims significance, not negated
+    negated: bool = False
+    quotes: list[Quote] = field(default_factory=list)
+
+
+@dataclass
+class Reading:
+    unit: Unit
+    text: str  # the cleaned text
+    clauses: list[Clause]
+    header: list[str] = field(default_factory=list)  # a row's column headers
+
+
+_MACROS = re.compile(r"\\(?:textbf|emph|textit|texttt|text|mathrm|mathit|mathbf|mbox|textsc"
+                     r"|underline|num|si|textnormal|textrm|ensuremath)\s*\{([^{}]*)\}")
+
+
+def plain_text(latex: str) -> str:
+    """A unit as plain lower-case text: formatting undone, references blanked, ``\\pm`` as
+    ``±``, stars as ``*``, numbers in words as digits."""
+    text = latex
+    for _ in range(3):
+        text = _MACROS.sub(r"\1", text)
+    text = re.sub(r"\\(?:ref|eqref|autoref|cref|label|cite[a-z]*\*?|url|href)\s*(?:\[[^\]]*\])*"
+                  r"\{[^}]*\}", " [ref] ", text)
+    text = re.sub(r"\$?\^\{?\s*(\*+)\s*\}?\$?|\\textsuperscript\{(\*+)\}", r"\1\2", text)
+    text = (text.replace("\\pm", " ± ").replace("\\approx", " ≈ ").replace("\\leq", " <= ")
+            .replace("\\geq", " >= ").replace("\\le ", " <= ").replace("\\ge ", " >= ")
+            .replace("\\textless", " < ").replace("\\textgreater", " > ").replace("\\%", "%")
+            .replace("\\_", "_").replace("~", " ").replace("\\,", "").replace("\\;", " ")
+            .replace("\\!", "").replace("\\&", "&").replace("\u2212", "-").replace("\\sim", "~"))
+    text = re.sub(r"\\times(?!\s*10\b)", " times ", text)
+    text = re.sub(r"\\(?:left|right|big|Big)\b", "", text)
+    text = text.replace("$", " ").replace("{", "").replace("}", "")
+    text = text.replace("\\", " \\")  # a stray command stays a word of its own
+    return " ".join(digits(text).lower().split())
+
+
+# ---- words ----------------------------------------------------------------------------------
+
+_UP = r"higher|increas\w*|rais\w*|rises?|rose|risen|more|greater|larger|exceed\w*|grows?|grew|climbs?"
+_DOWN = (r"lower(?:s|ed|ing)?|decreas\w*|reduc\w*|drops?|dropped|falls?|fell|fallen|less|smaller"
+         r"|declin\w*|shrinks?|cuts?")
+_BETTER = (r"improv\w*|outperform\w*|better|best|beats?|surpass\w*|superior|boosts?|boosted"
+           r"|gains?|helps?|helped|benefits?")
+_WORSE = r"worse|worst|hurts?|degrad\w*|underperform\w*|inferior|harms?|harmed|impairs?"
+_DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN})|(?P<better>{_BETTER})"
+                        rf"|(?P<worse>{_WORSE}))\b")
+_DEFINITION = re.compile(r"\b(?:lower|higher|larger|smaller|more|less)\s+(?:values?\s+)?"
+                         r"(?:is|are)\s+better\b|\(\s*(?:lower|higher) is better\s*\)")
+NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|fails? to|failed to|without|cannot|none"
+                      r"|nothing|n't)\b|n't\b|\bnon-?significant|\binsignificant|\bunlikely")
+_SIGNIFICANT = re.compile(r"\bsignifican\w*|\bstatistically\b")
+_NOT_SIGNIFICANT = re.compile(
+    r"\b(?:not|no|never|nor|none|neither|without|fails? to (?:be|reach)|failed to (?:be|reach)"
+    r"|did not reach|does not reach|do not reach|short of|lack of|n't)\b[^.;]{0,40}?"
+    r"(?:significan|statistically)|\bnon-?significant|\binsignificant"
+    r"|significan\w*[^.;]{0,30}?\b(?:not|none)\b")
+_P_VALUE = re.compile(
+    r"(?P<adj>(?:holm[- ]?)?(?:adjusted|corrected|raw|unadjusted|uncorrected|nominal)\s+)?"
+    r"\bp(?:[- ]?values?)?(?:_?\(?(?:adj|holm|corrected|raw)\)?)?\s*(?:of|is|was|were|:)?\s*"
+    r"(?P<op>=|<=|>=|<|>|≤|≥|≈|~)?\s*(?P<num>\d*\.\d+|\d+(?:[eE][-+]?\d+)?)(?:\s*times\s*10\^-?\d+)?")
+_ADJ_AFTER = re.compile(r"^\s*,?\s*\(?(?:holm[- ]?)?(adjusted|corrected|raw|unadjusted|uncorrected"
+                        r"|nominal|before correction|after correction|holm)")
+_COUNT = re.compile(
+    r"^\s*(?:-\s*)?(?:random\s+|independent\s+|different\s+|training\s+|separate\s+|distinct\s+"
+    r"|synthetic\s+|toy\s+|2-?d\s+|experimental\s+|full\s+|complete\s+|total\s+)*"
+    r"(?P<noun>seeds?|runs?|epochs?|steps?|iterations?|groups?|datasets?|tasks?|samples?|points?"
+    r"|examples?|variants?|configurations?|comparisons?|metrics?|repetitions?|trials?|repeats?"
+    r"|distributions?|optimi[sz]ers?|operations?|layers?|classes|replicates?|problems?"
+    r"|benchmarks?)\b")
+_N_EQUALS = re.compile(r"\bn\s*=\s*$")
+_RAN_TIMES = re.compile(r"\b(?:ran|run|runs|repeated|trained|evaluated|executed)\b[^.;]{0,30}$")
+_TIMES = re.compile(r"^\s*(?:times\b|x\b|-?\s*fold\b|×)")
+_PP = re.compile(r"^\s*(?:percentage[- ]points?|pp\b|p\.p\.|points?\b|%\s*points?|% pts)")
+_RELATIVE = re.compile(r"relative|per ?cent(?:age)? (?:change|increase|decrease|gain|drop)")
+_DIFF_BEFORE = re.compile(
+    r"\b(?:by|difference\s+(?:of|is|was)?|gap\s+(?:of)?|margin\s+(?:of)?|gain\s+(?:of)?|improvement\s+"
+    r"(?:of)?|increase\s+(?:of)?|decrease\s+(?:of)?|reduction\s+(?:of)?|drop\s+(?:of)?|lead\s+(?:of)?"
+    r"|delta\s+(?:of)?|change\s+(?:of)?|Δ\s*=?)\s*(?:about|roughly|approximately|around|only|just"
+    r"|nearly|almost|of)?\s*[+-]?$")
+_SE = re.compile(r"standard errors?|std\.? errors?|\bs\.?e\.?m?\b|\bsem\b|\bse\b")
+_SD = re.compile(r"standard deviations?|\bstd\.?\b|\bs\.?d\.?\b|\bsd\b|\bσ")
+_CI = re.compile(r"confidence intervals?|\bci\b|\bc\.i\.|credible")
+_SPLIT = re.compile(r";|\s(?=(?:while|whereas|but|although|though|however|in contrast)\b)")
+
+
+def _forms(name: str) -> set[str]:
+    low = name.lower()
+    spaced = low.replace("_", " ")
+    forms = {low, spaced}
+    symbolic = (spaced.replace(" plus ", " + ").replace(" minus ", " - ")
+                .replace(" div ", " / ").replace(" times ", " * "))
+    if symbolic != spaced:
+        forms |= {symbolic, symbolic.replace(" ", "")}
+    if low.startswith("sf_"):
+        forms |= {"schedule-free " + low[3:], "schedule free " + low[3:], "sf-" + low[3:]}
+    if spaced.endswith("s") and len(spaced) > 4:
+        forms.add(spaced[:-1])
+    return {f for f in forms if f}
+
+
+def _find(text: str, form: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in
+            re.finditer(rf"(?<![a-z0-9_]){re.escape(form)}(?![a-z0-9_])", text)]
+
+
+def _spans_overlap(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+def run_mentions(text: str, sheet: FactSheet) -> list[Mention]:
+    """Where ``text`` names a run: "run 2", the baseline, its description, its settings."""
+    found: list[Mention] = []
+    for m in re.finditer(r"\bruns?\s*_?\s*(\d+)((?:\s*(?:,|and|&)\s*\d+)*)", text):
+        for k in re.findall(r"\d+", m.group(0)):
+            if int(k) in sheet.run_aliases:
+                found.append(Mention(m.start(), m.end(), int(k)))
+    for index, aliases in sheet.run_aliases.items():
+        for alias in aliases:
+            if alias and not alias.startswith("run"):
+                found += [Mention(s, e, index) for s, e in _find(text, plain_text(alias))]
+    for index, settings in sheet.settings.items():
+        for name, value in settings.items():
+            for s, _ in _find(text, name):
+                after = text[s:s + len(name) + 40]
+                for n, ns, ne in number_spans(after):
+                    if ns - len(name) > 28:
+                        break
+                    if abs(n.value - value) <= n.tolerance:
+                        found.append(Mention(s, s + ne, index))
+                        break
+            for n, ns, ne in number_spans(text):  # "the 0.9-momentum run"
+                if abs(n.value - value) <= n.tolerance and re.match(
+                        rf"\s*-?\s*{re.escape(name)}\b", text[ne:]):
+                    found.append(Mention(ns, ne + len(name) + 2, index))
+    found.sort(key=lambda m: (m.start, -m.end))
+    return found
+
+
+def _named(text: str, names: list[str], forms: dict[str, set[str]]) -> list[Mention]:
+    out = []
+    for name in names:
+        for form in forms[name]:
+            out += [Mention(s, e, name) for s, e in _find(text, form)]
+    return sorted(out, key=lambda m: m.start)
+
+
+def metric_forms(metric: str) -> set[str]:
+    low = metric.lower()
+    words = [w for w in low.split("_") if len(w) >= 3 and w not in ("mean", "final", "val", "avg")]
+    forms = {low, low.replace("_", " ")}
+    forms |= {w for w in words if len(w) >= 4}
+    forms |= {w + "es" for w in words if len(w) >= 4} | {w + "s" for w in words if len(w) >= 4}
+    forms -= {"times"}  # "3 times as accurate" is no time
+    if "acc" in words or "accuracy" in words:
+        forms |= {"accuracy", "accuracies"}
+    if "kl" in words:
+        forms |= {"kl divergence", "kl"}
+    return forms
+
+
+def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
+    text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), clause)
+    settings = {name for s in sheet.settings.values() for name in s} | {
+        w for words in sheet.config.values() for w in words if len(w) >= 4}
+    for m in _DIRECTION.finditer(text):
+        after = text[m.end():m.end() + 30].strip()
+        if any(after.startswith(name) for name in settings if name):
+            continue  # "a lower learning rate": about a setting, not a result
+        kind = next(k for k in ("up", "down", "better", "worse") if m.group(k))
+        return kind, m.start()  # type: ignore[return-value]
+    return None, -1
+
+
+def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
+    out = []
+    for m in _P_VALUE.finditer(text):
+        raw = m.group("num")
+        if not m.group("op") and not re.search(r"value|of|is|was|:", m.group(0)):
+            continue  # "p 3" is not a p-value
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        decimals = len(raw.split(".")[1]) if "." in raw and "e" not in raw.lower() else 0
+        op = {"<=": "<", "≤": "<", ">=": ">", "≥": ">", "≈": "=", "~": "="}.get(
+            m.group("op") or "=", m.group("op") or "=")
+        words = (m.group("adj") or "") + m.group(0) + text[m.end():m.end() + 30]
+        after = _ADJ_AFTER.match(text[m.end():])
+        said = (m.group("adj") or "") + (after.group(1) if after else "") + (
+            "adjusted" if re.search(r"p_?\(?(?:adj|holm|corrected)", m.group(0)) else "")
+        adjusted: bool | None = None
+        if re.search(r"raw|unadjusted|uncorrected|nominal|before", said):
+            adjusted = False
+        elif re.search(r"adjusted|corrected|holm|after", said):
+            adjusted = True
+        del words
+        q = Quote(Number(text=raw, value=value, tolerance=0.5 * 10.0 ** -decimals + 1e-12,
+                         percent=False), m.start("num"), role="p", op=op, adjusted=adjusted)
+        out.append((q, m.start(), m.end()))
+    return out
+
+
+def _clauses(text: str, runs: list[Mention]) -> list[tuple[int, int]]:
+    """Where clauses start: at ";", "while", "but" ..., and before a run that follows a number
+    ("..., and run 2 reaches 0.95"), unless it is what a comparison is made with ("than")."""
+    cuts = {0, len(text)} | {m.start() for m in _SPLIT.finditer(text)}
+    numbers = [s for _, s, _ in number_spans(text)]
+    previous: Mention | None = None
+    for r in runs:
+        if previous is not None and r.key != previous.key and r.start >= previous.end:
+            between = text[previous.end:r.start]
+            inside = [s for s in numbers if previous.end <= s < r.start]
+            if inside and not re.search(r"\b(?:than|over|to|with|against|versus|vs\.?|and|of|from|as"
+                                        r"|beyond|behind|outperforms?|beats?|surpass\w*|exceeds?)"
+                                        r"\s+(?:that of\s+)?(?:the\s+)?$", between):
+                connector = re.search(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?$", between)
+                cuts.add(previous.end + connector.start() if connector else r.start)
+        previous = r
+    ordered = sorted(c for c in cuts if 0 <= c <= len(text))
+    return [(a, b) for a, b in itertools.pairwise(ordered) if b > a]
+
+
+def _near_after(text: str, end: int, mentions: list[Mention], limit: int = 14) -> Mention | None:
+    """A mention that follows a number closely ("0.95 for run 2", "0.57 on moons")."""
+    for m in mentions:
+        gap = text[end:m.start]
+        if 0 <= m.start - end <= limit and re.fullmatch(
+                r"[\s,(]*(?:\)\s*)?(?:for|of|by|from|on|in|with|at|under|using|\()?\s*(?:the\s+)?", gap):
+            return m
+    return None
+
+
+def _nearest_before(start: int, mentions: list[Mention], lower: int) -> Mention | None:
+    before = [m for m in mentions if lower <= m.end <= start]
+    return before[-1] if before else None
+
+
+def read(unit: Unit, sheet: FactSheet) -> Reading:
+    """The claims of one unit (a sentence, a caption, or a table row with its header)."""
+    text = plain_text(unit.text)
+    header: list[str] = []
+    if unit.kind == "row":
+        header = [plain_text(c) for c in re.split(r"(?<!\\)&", unit.context)]
+    runs = run_mentions(text, sheet)
+    groups = _named(text, sheet.groups, {g: _forms(g) for g in sheet.groups})
+    metrics = _named(text, sheet.metrics, {m: metric_forms(m) for m in sheet.metrics})
+    setting_spans = [(m.start, m.end) for m in runs if m.end - m.start > 0]
+    p_quotes = _p_quotes(text)
+    p_spans = [(s, e) for _, s, e in p_quotes]
+    reading = Reading(unit=unit, text=text, clauses=[], header=header)
+    subject: list[int] = []
+    group_frame: list[str] = []
+    for a, b in _clauses(text, runs):
+        clause = Clause(text=text[a:b], start=a)
+        clause.runs = [m for m in runs if a <= m.start < b]
+        clause.groups = [m for m in groups if a <= m.start < b]
+        clause.metrics = [m for m in metrics if a <= m.start < b]
+        body = text[a:b]
+        clause.negated = bool(NEGATION.search(body))
+        clause.significant = bool(_SIGNIFICANT.search(body) or re.search(r"\d\*|\*\s*\)", body)) \
+            and not _NOT_SIGNIFICANT.search(body)
+        clause.direction, at = _direction(body, sheet)
+        clause.direction_at = a + at if at >= 0 else -1
+        own = list(dict.fromkeys(int(m.key) for m in clause.runs))
+        against_m = re.search(r"\b(?:than|over|against|versus|vs\.?|compared (?:to|with)|relative to"
+                              r"|as accurate as|as (?:high|low|good|large|fast) as|as much as"
+                              r"|from|in comparison (?:to|with)|with respect to)\s+(?:that of\s+)?"
+                              r"(?:the\s+)?", body)
+        if against_m:
+            later = [int(m.key) for m in clause.runs if m.start >= a + against_m.end() - 1]
+            clause.against = later[0] if later else None
+        clause.subject = [k for k in own if k != clause.against] or (own if own else subject)
+        if clause.against is None and clause.subject and 0 not in clause.subject:
+            clause.against = 0
+        elif clause.against is None and clause.subject == [0] and len(own) > 1:
+            clause.against = next(k for k in own if k != 0)
+        elif clause.against is None and clause.subject == [0] and subject and subject != [0]:
+            clause.against = subject[0]  # "run 2 reaches x, while the baseline reaches y"
+        subject = clause.subject or subject
+        frame = list(dict.fromkeys(str(m.key) for m in clause.groups))
+        group_frame = frame or group_frame
+        _quotes(clause, text, a, b, runs, groups, metrics, setting_spans, p_quotes, p_spans,
+                group_frame, sheet)
+        reading.clauses.append(clause)
+    return reading
+
+
+def _quotes(clause: Clause, text: str, a: int, b: int, runs: list[Mention],
+            groups: list[Mention], metrics: list[Mention], setting_spans: list[tuple[int, int]],
+            p_quotes: list[tuple[Quote, int, int]], p_spans: list[tuple[int, int]],
+            group_frame: list[str], sheet: FactSheet) -> None:
+    body = text[a:b]
+    clause.quotes += [q for q, s, _ in p_quotes if a <= s < b]
+    spans = [(n, s, e) for n, s, e in number_spans(text) if a <= s < b
+             and not _spans_overlap((s, e), p_spans)]
+    respectively = "respectively" in body
+    values = []
+    for n, s, e in spans:
+        q = Quote(number=n, start=s)
+        before, after = text[max(a, s - 60):s], text[e:min(b, e + 60)]
+        count = _COUNT.match(after)
+        if any(ss <= s and e <= se for ss, se in setting_spans) and not count:
+            q.role = "setting"
+        elif count:
+            q.role, q.label = "count", count.group("noun").rstrip("s") if not count.group(
+                "noun").endswith("classes") else "class"
+        elif _N_EQUALS.search(before) or (
+                re.match(r"^\s*times\b", after) and _RAN_TIMES.search(before) and not re.match(
+                    r"^\s*times\s+(?:as|more|higher|lower|larger|smaller|better|worse|faster"
+                    r"|slower|greater|less)", after)):
+            q.role, q.label = "count", "seed"
+        elif _TIMES.match(after) or re.search(r"(?:ratio|factor)\s+(?:of\s+)?(?:about\s+)?$", before):
+            q.role, q.label = "derived", "ratio"
+        elif _PP.match(after):
+            q.role, q.label = "derived", "pp"
+        elif n.percent and (_DIFF_BEFORE.search(before) or re.match(
+                rf"^\s*(?:%\s*)?(?:{_UP}|{_DOWN}|{_BETTER}|{_WORSE}|relative)", after)
+                or _RELATIVE.search(before + after[:20])):
+            q.role, q.label = "derived", "relative"
+        elif _DIFF_BEFORE.search(before) and (clause.direction or re.search(
+                r"difference|gap|margin|gain|improvement|increase|decrease|reduction|drop|lead|delta"
+                r"|change|Δ", before)):
+            q.role, q.label = "derived", "difference"
+        elif re.search(r"±\s*$", before) or re.search(r"(?:standard (?:error|deviation)|std|sem?|sd"
+                                                     r"|spread)\s*(?:of|is|was|=|:)?\s*$", before):
+            q.role = "uncertainty"
+            window = text[max(a, s - 40):min(b, e + 40)]
+            q.label = ("se" if _SE.search(window) else "sd" if _SD.search(window)
+                       else "ci" if _CI.search(window) else "")
+        elif re.search(r"(?:\[|ci\s*(?:of|=|:)?\s*\[?|interval\s*(?:of|is|was)?\s*\[?)\s*$", before) \
+                or (re.match(r"^\s*(?:,|–|--|-|to)\s*-?\d", after) and re.search(r"\[\s*$|ci|interval",
+                                                                              before)):
+            q.role, q.label = "uncertainty", "ci"
+        if q.role in ("value", "uncertainty", "derived"):
+            values.append(q)
+        clause.quotes.append(q)
+    _attribute(clause, text, a, values, runs, groups, metrics, respectively, group_frame)
+
+
+def _attribute(clause: Clause, text: str, a: int, values: list[Quote], runs: list[Mention],
+               groups: list[Mention], metrics: list[Mention], respectively: bool,
+               group_frame: list[str]) -> None:
+    own_runs = [m for m in runs if a <= m.start < a + len(clause.text)]
+    own_groups = [m for m in groups if a <= m.start < a + len(clause.text)]
+    own_metrics = [m for m in metrics if a <= m.start < a + len(clause.text)]
+    primary = [q for q in values if q.role == "value"]
+    run_order = list(dict.fromkeys(int(m.key) for m in own_runs))
+    group_order = list(dict.fromkeys(str(m.key) for m in own_groups))
+    if respectively and len(primary) >= 2:
+        if len(run_order) == len(primary):
+            for q, k in zip(primary, run_order, strict=True):
+                q.run = k
+        if len(group_order) == len(primary):
+            for q, g in zip(primary, group_order, strict=True):
+                q.groups = frozenset({g})
+    pair = re.compile(r"\(\s*[^()]*?(?:vs\.?|versus|against|compared (?:to|with)|to|and|over)\s*[^()]*\)")
+    for m in pair.finditer(clause.text):
+        inside = [q for q in primary if a + m.start() <= q.start < a + m.end() and q.run is None]
+        if len(inside) != 2 or any(a + m.start() <= r.start < a + m.end() for r in own_runs):
+            continue
+        ordered = list(dict.fromkeys(int(r.key) for r in own_runs if r.start < a + m.start()))
+        if len(ordered) < 2 and clause.subject and clause.against is not None:
+            ordered = [clause.subject[0], clause.against]  # "run 1 is higher (x against y)"
+        if len(ordered) >= 2:
+            inside[0].run, inside[1].run = ordered[0], ordered[1]
+    for q in values:
+        end = q.start + len(q.number.text)
+        if q.run is None:
+            close = _near_after(text, end, own_runs)
+            if close is not None:
+                q.run = int(close.key)
+            else:
+                prior = _nearest_before(q.start, own_runs, a)
+                q.run = int(prior.key) if prior is not None else (
+                    clause.subject[0] if len(clause.subject) == 1 else None)
+        if not q.groups:
+            close = _near_after(text, end, own_groups)
+            if close is not None:
+                q.groups = frozenset({str(close.key)})
+            else:
+                prior = _nearest_before(q.start, own_groups, a)
+                if prior is not None and len(group_order) > 1 and not respectively:
+                    q.groups = frozenset(group_order)
+                elif prior is not None:
+                    q.groups = frozenset({str(prior.key)})
+                elif group_order:
+                    q.groups = frozenset(group_order)
+                elif group_frame:
+                    q.groups = frozenset(group_frame)
+        near = [m for m in own_metrics if abs(m.start - q.start) <= 40]
+        if near:
+            best = min(near, key=lambda m: abs(m.start - q.start))
+            q.metrics = frozenset(str(m.key) for m in own_metrics
+                                  if (m.start, m.end) == (best.start, best.end))
+        elif own_metrics:
+            q.metrics = frozenset(str(m.key) for m in own_metrics)

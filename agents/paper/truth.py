@@ -1,0 +1,503 @@
+"""The claim check: what each sentence, caption and table row says is checked against the runs.
+
+``agents.paper.reading`` reads a unit as clauses and quotes; this module asks of each:
+
+- attribution: a value must be one of the run's (and group's) the clause ties it to, not a
+  value of another run or group that happens to be in the sentence;
+- direction: "higher", "reduces", "improves", "outperforms" must agree with the sign of the
+  difference between the runs compared (better and worse follow lower-is-better metrics);
+- significance: "significant", "statistically", a p-value below a threshold or a star only
+  where the Holm-corrected test of that run, group and metric is significant; without a
+  group the claim is about every group (the mean over groups was never tested); a stated
+  p-value must be the one computed (adjusted or not, as the sentence says);
+- counts: a number with a noun ("5 seeds", "n = 3", "three datasets") must be that count;
+- uncertainty: a value labelled standard error, standard deviation or confidence interval
+  must be that quantity;
+- derived quantities: a difference, percentage points, a relative change or a ratio must be
+  computed from the same group of the runs compared, and be what its words call it;
+- names: a dataset, model or method named in the Abstract, the Setup or the Results must be
+  one the run used (``agents.paper.vocabulary``);
+- table rows: each row with results must name a run, each cell must be that run's value in
+  the column's group.
+
+What the number check already reports (a number in no result) is not reported again here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from agents.domain.results import Comparison
+from agents.paper.facts import FactSheet
+from agents.paper.integrity import unit_key
+from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
+from agents.paper.reading import Clause, Quote, Reading, metric_forms, plain_text, read, run_mentions
+from agents.paper.vocabulary import unknown_names
+
+NAME_SECTIONS = ("Abstract", "Experimental Setup", "Results")
+FindingKind = str  # attribution|direction|significance|p_value|count|uncertainty|derived|name|table_row
+
+
+class ClaimFinding(BaseModel):
+    kind: FindingKind
+    unit: str
+    message: str
+    #: the unit is a sentence of the author's draft, word for word (``--from-draft``)
+    from_draft: bool = False
+
+    def text(self) -> str:
+        who = "the author's draft: " if self.from_draft else ""
+        return f"{who}{self.kind}: {self.message}"
+
+
+_LOWER = ("loss", "error", "time", "kl", "divergence", "wasserstein", "step", "perplexity", "mse",
+          "mae", "rmse", "nll", "regret", "latency", "distance", "fid")
+_HIGHER = ("acc", "f1", "precision", "recall", "score", "reward", "grokked", "auroc", "bleu")
+
+
+def lower_is_better(sheet: FactSheet, metric: str) -> bool:
+    if metric == sheet.primary_metric:
+        return sheet.lower_is_better
+    words = re.split(r"[_\W]+", metric.lower())
+    if any(w.startswith(_LOWER) for w in words):
+        return True
+    if any(w.startswith(_HIGHER) for w in words):
+        return False
+    return sheet.lower_is_better
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _match(n: Number, value: float, *, signed: bool = False) -> bool:
+    x = n.value
+    if signed and (x < 0) != (value < 0) and abs(x) > n.tolerance:
+        return False
+    if abs(abs(x) - abs(value)) <= n.tolerance:
+        return True
+    return n.percent and abs(abs(x) - abs(value) * 100) <= n.tolerance
+
+
+@dataclass
+class Facts:
+    """The typed results of a sheet, asked by run, group and metric."""
+
+    sheet: FactSheet
+
+    def groups(self) -> list[str]:
+        return self.sheet.groups
+
+    def mean(self, run: int, group: str | None, metric: str) -> float | None:
+        if group is None:
+            if metric == self.sheet.primary_metric and run in self.sheet.primary_by_run:
+                return self.sheet.primary_by_run[run]
+            values = [s.mean for (r, _, m), s in self.sheet.stats.items() if r == run and m == metric]
+            return sum(values) / len(values) if values else None
+        s = self.sheet.stats.get((run, group, metric))
+        return s.mean if s is not None else None
+
+    def values(self, run: int, groups: Iterable[str | None], metrics: Iterable[str],
+               kinds: set[str]) -> list[float]:
+        """The values of ``run`` in ``groups`` (None: over groups) and ``metrics``."""
+        out: list[float] = []
+        for metric in metrics:
+            for group in groups:
+                mean = self.mean(run, group, metric)
+                if mean is not None and "mean" in kinds:
+                    out.append(mean)
+                if group is None:
+                    continue
+                s = self.sheet.stats.get((run, group, metric))
+                if s is None:
+                    continue
+                if "seed" in kinds:
+                    out += s.values
+                if "ci" in kinds:
+                    out += [v for v in (s.ci_low, s.ci_high, s.half_width) if v is not None]
+                if "sd" in kinds and s.std is not None:
+                    out.append(s.std)
+                if "se" in kinds and s.std is not None:
+                    out.append(s.std / s.n ** 0.5)
+                c = self.sheet.comparisons.get((run, group))
+                if "difference" in kinds and c is not None and c.metric == metric:
+                    out.append(c.difference)
+        return out
+
+    def any_run_values(self, metrics: Iterable[str]) -> list[tuple[int, str | None, float]]:
+        out = []
+        for run in self.sheet.run_aliases:
+            for group in [None, *self.sheet.groups]:
+                for v in self.values(run, [group], metrics, {"mean", "seed", "ci"}):
+                    out.append((run, group, v))
+        return out
+
+
+def _metrics(q: Quote | None, clause: Clause | None, sheet: FactSheet) -> list[str]:
+    if q is not None and q.metrics:
+        return sorted(q.metrics)
+    if clause is not None and clause.metrics:
+        return sorted({str(m.key) for m in clause.metrics})
+    return [sheet.primary_metric]
+
+
+def _groups(q: Quote) -> list[str | None]:
+    return [*sorted(q.groups)] if q.groups else [None]
+
+
+# ---- the checks, one per kind ----------------------------------------------------------------
+
+
+def _attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[str],
+                 who: str) -> str | None:
+    if q.run is None or q.run not in facts.sheet.run_aliases:
+        return None
+    search: list[str | None] = list(_groups(q)) if q.groups else [None, *facts.sheet.groups]
+    mine = facts.values(q.run, search, metrics, {"mean", "seed", "ci", "sd", "se", "difference"})
+    if any(_match(q.number, v) for v in mine):
+        return None
+    others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if _match(q.number, v)]
+    if not others:
+        return None  # no result at all: the number check's finding
+    r, g, _ = others[0]
+    owner = facts.sheet.descriptions.get(r, "")
+    owner = "the baseline" if r == 0 else f"run {r} ({owner})"
+    where = f" on {g}" if g else " over the groups"
+    said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
+    return (f"{q.number.text} is the value of {owner}{where}, not of {who}{said}")
+
+
+def _who(run: int, sheet: FactSheet) -> str:
+    return "the baseline" if run == 0 else f"run {run} ({sheet.descriptions.get(run, '')})"
+
+
+def _uncertainty(q: Quote, facts: Facts, metrics: list[str]) -> str | None:
+    if q.run is None or not q.label:
+        return None
+    groups = _groups(q) if q.groups else list(facts.sheet.groups)
+    quantities = {label: facts.values(q.run, groups, metrics, {label}) for label in ("se", "sd", "ci")}
+    if any(_match(q.number, v) for v in quantities[q.label]):
+        return None
+    names = {"se": "standard error", "sd": "standard deviation", "ci": "95% confidence interval"}
+    actual = next((label for label, vs in quantities.items() if any(_match(q.number, v) for v in vs)),
+                  None)
+    if actual is None:
+        return None
+    return f"{q.number.text} is the {names[actual]}, labelled as the {names[q.label]}"
+
+
+def _count(q: Quote, sheet: FactSheet) -> str | None:
+    if not q.number.value.is_integer() or q.number.percent:
+        return None
+    noun = q.label.rstrip("s")
+    noun = {"optimiser": "optimizer", "classe": "class"}.get(noun, noun)
+    expected = sheet.noun_counts.get(noun)
+    if expected is None or int(q.number.value) in expected:
+        return None
+    return (f"{int(q.number.value)} {q.label}s: the run has "
+            f"{' or '.join(str(v) for v in sorted(expected))}")
+
+
+def _pairs(facts: Facts, subject: int, against: int, groups: list[str | None],
+           metric: str) -> list[tuple[float, float]]:
+    out = []
+    for g in groups:
+        a, b = facts.mean(subject, g, metric), facts.mean(against, g, metric)
+        if a is not None and b is not None:
+            out.append((a, b))
+    return out
+
+
+def _derivations(a: float, b: float) -> dict[str, list[float]]:
+    diff = a - b
+    out: dict[str, list[float]] = {"difference": [diff], "pp": [diff * 100], "relative": [],
+                                   "ratio": []}
+    if b:
+        out["relative"].append(diff / abs(b) * 100)
+        out["ratio"].append(a / b)
+    if a:
+        out["ratio"].append(b / a)
+    return out
+
+
+def _matches_derived(n: Number, values: list[float], label: str) -> bool:
+    if label in ("pp", "relative"):  # printed in percent (12.25 or 12.25%)
+        return any(abs(abs(n.value) - abs(v)) <= n.tolerance for v in values)
+    return any(_match(n, v) for v in values)
+
+
+def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str | None:
+    subject = q.run if q.run is not None else (clause.subject[0] if clause.subject else None)
+    if subject is None:
+        return None
+    against = clause.against if clause.against is not None and clause.against != subject else (
+        0 if subject != 0 else None)
+    if against is None:
+        return None
+    groups: list[str | None] = [*sorted(q.groups)] if q.groups else [None, *facts.sheet.groups]
+    same: dict[str, list[float]] = {"difference": [], "pp": [], "relative": [], "ratio": []}
+    for metric in metrics:
+        for a, b in _pairs(facts, subject, against, groups, metric):
+            for label, vs in _derivations(a, b).items():
+                same[label] += vs
+    if _matches_derived(q.number, same[q.label], q.label):
+        return None
+    names = {"difference": "a difference", "pp": "percentage points", "relative": "a relative "
+             "change (%)", "ratio": "a ratio"}
+    other = next((label for label, vs in same.items() if label != q.label
+                  and _matches_derived(q.number, vs, label)), None)
+    if other is not None:
+        return f"{q.number.text} is {names[other]} between the runs, stated as {names[q.label]}"
+    for metric in metrics:  # across two rows: one group of one run, another of the other
+        for g1 in facts.sheet.groups:
+            for g2 in facts.sheet.groups:
+                if g1 == g2:
+                    continue
+                for run1, run2 in ((subject, against), (against, subject), (subject, subject),
+                                   (against, against)):
+                    x, y = facts.mean(run1, g1, metric), facts.mean(run2, g2, metric)
+                    if x is None or y is None:
+                        continue
+                    if _matches_derived(q.number, _derivations(x, y)[q.label], q.label):
+                        return (f"{q.number.text} is computed across two rows ({g1} against "
+                                f"{g2}), not between {_who(subject, facts.sheet)} and "
+                                f"{_who(against, facts.sheet)} in one group")
+    for run in facts.sheet.run_aliases:  # the difference of another pair of runs
+        for other_run in facts.sheet.run_aliases:
+            if {run, other_run} == {subject, against} or run == other_run:
+                continue
+            for metric in metrics:
+                for a, b in _pairs(facts, run, other_run, groups, metric):
+                    if _matches_derived(q.number, _derivations(a, b)[q.label], q.label):
+                        return (f"{q.number.text} is the {names[q.label]} between "
+                                f"{_who(run, facts.sheet)} and {_who(other_run, facts.sheet)}, "
+                                f"not between {_who(subject, facts.sheet)} and "
+                                f"{_who(against, facts.sheet)}")
+    true = same[q.label][:1] if q.groups else []
+    shown = f" (it is {_fmt(true[0])})" if true else ""
+    return (f"{q.number.text} is not {names[q.label]} between {_who(subject, facts.sheet)} and "
+            f"{_who(against, facts.sheet)}{' on ' + ', '.join(sorted(q.groups)) if q.groups else ''}"
+            f"{shown}")
+
+
+def _direction_metric(clause: Clause, sheet: FactSheet) -> str:
+    after = [m for m in clause.metrics if m.start >= clause.direction_at]
+    if after and after[0].start - clause.direction_at <= 40:
+        return str(after[0].key)
+    before = [m for m in clause.metrics if m.start < clause.direction_at]
+    if before:
+        return str(before[-1].key)
+    return str(after[0].key) if after else sheet.primary_metric
+
+
+def _clause_groups(clause: Clause, quotes: list[Quote]) -> list[str | None]:
+    named = list(dict.fromkeys(str(m.key) for m in clause.groups))
+    if named:
+        return [*named]
+    framed = {g for q in quotes for g in q.groups}
+    return [*sorted(framed)] if framed else [None]
+
+
+def _direction(clause: Clause, facts: Facts) -> str | None:
+    if clause.direction is None or clause.negated or clause.against is None:
+        return None
+    metric = _direction_metric(clause, facts.sheet)
+    lower = lower_is_better(facts.sheet, metric)
+    groups = _clause_groups(clause, clause.quotes)
+    derived_groups = {g for q in clause.quotes if q.role == "derived" for g in q.groups}
+    if groups == [None] and derived_groups:
+        groups = [*sorted(derived_groups)]
+    for subject in clause.subject:
+        if subject == clause.against:
+            continue
+        for g in groups:
+            a, b = facts.mean(subject, g, metric), facts.mean(clause.against, g, metric)
+            if a is None or b is None:
+                continue
+            diff = a - b
+            up = diff > 0
+            want = {"up": up, "down": diff < 0, "better": diff < 0 if lower else up,
+                    "worse": up if lower else diff < 0}[clause.direction]
+            if not want:
+                where = f" on {g}" if g else " (mean over groups)"
+                return (f"the wording says {clause.direction} but {metric} of "
+                        f"{_who(subject, facts.sheet)} is {_fmt(a)} against {_fmt(b)} for "
+                        f"{_who(clause.against, facts.sheet)}{where}")
+    return None
+
+
+def _tested(facts: Facts, run: int, group: str | None) -> list[Comparison]:
+    if group is None:
+        return [c for (r, _), c in facts.sheet.comparisons.items() if r == run]
+    c = facts.sheet.comparisons.get((run, group))
+    return [c] if c is not None else []
+
+
+def _significance(clause: Clause, facts: Facts) -> str | None:
+    if not clause.significant or (clause.negated and not re.search(r"\bsignifican", clause.text)):
+        return None
+    sheet = facts.sheet
+    subjects = [s for s in clause.subject if s != 0]
+    if clause.subject == [0] and clause.against not in (None, 0):
+        subjects = [clause.against]  # "the baseline is significantly worse than run 2"
+    elif clause.against not in (None, 0) and subjects:
+        return (f"no test compares {_who(subjects[0], sheet)} with "
+                f"{_who(clause.against, sheet)}: the tests are against the baseline")
+    metrics = {str(m.key) for m in clause.metrics}
+    if metrics and sheet.primary_metric not in metrics:
+        return (f"significance is claimed on {', '.join(sorted(metrics))}, which was not tested "
+                f"(only {sheet.primary_metric} was)")
+    if not sheet.comparisons or all(c.p_adjusted is None for c in sheet.comparisons.values()):
+        return "significance is claimed, but no test was possible (one seed per variant)"
+    if not subjects:
+        if any(c.significant for c in sheet.comparisons.values()):
+            return None
+        return "significance is claimed, but no difference is significant after the Holm correction"
+    groups = _clause_groups(clause, [q for q in clause.quotes if q.role == "value"])
+    for run in subjects:
+        for g in groups:
+            tested = _tested(facts, run, g)
+            bad = [c for c in tested if not c.significant]
+            if g is None and bad:
+                return (f"{_who(run, sheet)} is called significant without a group, but the mean "
+                        f"over groups was not tested and {len(bad)} of {len(tested)} groups are "
+                        f"not significant (Holm)")
+            if bad:
+                return (f"{_who(run, sheet)} on {g}: corrected p = {_fmt(bad[0].p_adjusted or 1)}, "
+                        f"not significant")
+            if clause.direction in ("better", "worse") and not clause.negated:
+                wrong = [c for c in tested if c.better != (clause.direction == "better")]
+                if wrong:
+                    return (f"{_who(run, sheet)} is significantly "
+                            f"{'worse' if clause.direction == 'better' else 'better'} on "
+                            f"{wrong[0].group}, not {clause.direction}")
+    return None
+
+
+def _p_value(q: Quote, clause: Clause, facts: Facts) -> str | None:
+    sheet = facts.sheet
+    subjects = [s for s in clause.subject if s != 0] or (
+        [clause.against] if clause.against not in (None, 0) else [])
+    groups = _clause_groups(clause, [])
+    tested = [c for run in (subjects or list(sheet.run_aliases)) for g in groups
+              for c in _tested(facts, run, g)]
+    tested = [c for c in tested if c.p_value is not None]
+    if not tested:
+        return f"p {q.op} {q.number.text}, but no test was possible (one seed per variant)"
+
+    def p_of(c: Comparison) -> list[float | None]:
+        raw, adj = c.p_value, c.p_adjusted
+        return [raw] if q.adjusted is False else [adj] if q.adjusted is True else [adj, raw]
+
+    if q.op == "=":
+        if any(abs(p - q.number.value) <= q.number.tolerance for c in tested for p in p_of(c)
+               if p is not None):
+            return None
+        return (f"p = {q.number.text} is not a computed p-value of this comparison (corrected p = "
+                f"{', '.join(_fmt(c.p_adjusted or 1.0) for c in tested[:3])})")
+    which = [p for c in tested for p in p_of(c)[:1] if p is not None]
+    named = bool(subjects) and groups != [None]
+    holds = [(p < q.number.value) if q.op == "<" else (p > q.number.value) for p in which]
+    if (any(holds) if named or not subjects else all(holds)) and holds:
+        return None
+    kind = "raw" if q.adjusted is False else "Holm-corrected"
+    return (f"p {q.op} {q.number.text} does not hold: the {kind} p-values are "
+            f"{', '.join(_fmt(p) for p in which[:4])}")
+
+
+# ---- units -----------------------------------------------------------------------------------
+
+
+def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list[tuple[str, str]]:
+    """(kind, message) for each false claim of one unit."""
+    facts = Facts(sheet)
+    found: list[tuple[str, str]] = []
+    if reading.unit.kind == "row":
+        return _row(reading, facts)
+    for clause in reading.clauses:
+        for q in clause.quotes:
+            metrics = _metrics(q, clause, sheet)
+            problem = None
+            if q.role == "value" and q.run is not None:
+                kind, problem = "attribution", _attribution(q, clause, facts, metrics,
+                                                            _who(q.run, sheet))
+            elif q.role == "uncertainty":
+                kind, problem = "uncertainty", _uncertainty(q, facts, metrics)
+            elif q.role == "count":
+                kind, problem = "count", _count(q, sheet)
+            elif q.role == "derived":
+                kind, problem = "derived", _derived(q, clause, facts, metrics)
+            elif q.role == "p":
+                kind, problem = "p_value", _p_value(q, clause, facts)
+            if problem:
+                found.append((kind, problem))
+        for kind, check in (("direction", _direction), ("significance", _significance)):
+            problem = check(clause, facts)
+            if problem:
+                found.append((kind, problem))
+    if section in NAME_SECTIONS or not section:
+        found += [("name", m) for m in unknown_names(reading.unit.text, sheet.vocabulary)]
+    return found
+
+
+def _row(reading: Reading, facts: Facts) -> list[tuple[str, str]]:
+    sheet = facts.sheet
+    cells = re.split(r"(?<!\\)&", reading.unit.text)
+    label = plain_text(cells[0])
+    runs = run_mentions(label, sheet) or run_mentions(reading.text, sheet)
+    found: list[tuple[str, str]] = []
+    results = []
+    for j, cell in enumerate(cells[1:], start=1):
+        head = reading.header[j] if j < len(reading.header) else ""
+        text = plain_text(cell)
+        groups = frozenset(g for g in sheet.groups if _in(head, g))
+        metrics = frozenset(m for m in sheet.metrics if any(_in(head, f) for f in metric_forms(m)))
+        for n, s, _ in number_spans(text):
+            if sheet.config and any(abs(n.value - v) <= 1e-9 for v in sheet.config) and not groups:
+                continue
+            results.append((n, groups, metrics or frozenset({sheet.primary_metric}),
+                            "±" in text[:s] or "[" in text[:s], "*" in text))
+    real = [r for r in results if any(_match(r[0], v) for _, _, v in facts.any_run_values(r[2]))]
+    if not runs:
+        if real:
+            found.append(("table_row", f"the row \"{label[:40]}\" names no run of this paper, but "
+                                       f"its cells hold the runs' values"))
+        return found
+    run = int(runs[0].key)
+    for n, groups, metrics, spread, star in results:
+        q = Quote(number=n, start=0, run=run, groups=groups, metrics=metrics)
+        problem = _attribution(q, None, facts, sorted(metrics), _who(run, sheet))
+        if problem and not spread:
+            found.append(("attribution", problem))
+        if star and run != 0 and not spread:
+            for g in ([*sorted(groups)] if groups else [None]):
+                tested = _tested(facts, run, g)
+                if not tested or not all(c.significant for c in tested):
+                    found.append(("significance", f"a star marks {_who(run, sheet)}"
+                                  f"{' on ' + str(g) if g else ''} as significant; it is not"))
+    return found
+
+
+def _in(text: str, name: str) -> bool:
+    forms = {name.lower(), name.lower().replace("_", " ")}
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", text) for f in forms)
+
+
+def check_truth(latex: str, sheet: FactSheet, authored: frozenset[str] = frozenset(), *,
+                section: str = "") -> list[ClaimFinding]:
+    """The false claims of a LaTeX fragment (a section), each marked ``from_draft`` when its
+    unit is the author's draft word for word."""
+    out = []
+    for unit in units(strip_comments(latex)):
+        for kind, message in check_reading(read(unit, sheet), sheet, section):
+            out.append(ClaimFinding(kind=kind, unit=unit.text, message=message,
+                                    from_draft=unit_key(unit.text) in authored))
+    return out
+
+
+def check_unit_truth(unit: Unit, sheet: FactSheet, section: str = "") -> list[tuple[str, str]]:
+    return check_reading(read(unit, sheet), sheet, section)
