@@ -283,6 +283,7 @@ def _clauses(text: str, runs: list[Mention]) -> list[tuple[int, int]]:
             between = text[previous.end:r.start]
             inside = [s for s in numbers if previous.end <= s < r.start]
             if inside and not re.search(r"\b(?:than|over|to|with|against|versus|vs\.?|and|of|from|as"
+                                        r"|for|by"
                                         r"|beyond|behind|outperforms?|beats?|surpass\w*|exceeds?)"
                                         r"\s+(?:that of\s+)?(?:the\s+)?$", between):
                 connector = re.search(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?$", between)
@@ -300,6 +301,21 @@ def _near_after(text: str, end: int, mentions: list[Mention], limit: int = 14) -
                 r"[\s,(]*(?:\)\s*)?(?:for|of|by|from|on|in|with|at|under|using|\()?\s*(?:the\s+)?", gap):
             return m
     return None
+
+
+def _listed(text: str, last: Mention | None, mentions: list[Mention]) -> list[str]:
+    """The groups named in one list that ends with ``last`` ("moons, circles and spirals")."""
+    if last is None:
+        return []
+    out = [str(last.key)]
+    current = last
+    for m in reversed([m for m in mentions if m.end <= last.start]):
+        if re.fullmatch(r"\s*(?:,|and|&|or|,\s*and)\s*", text[m.end:current.start]):
+            out.insert(0, str(m.key))
+            current = m
+        else:
+            break
+    return out
 
 
 def _nearest_before(start: int, mentions: list[Mention], lower: int) -> Mention | None:
@@ -438,7 +454,7 @@ def _attribute(clause: Clause, text: str, a: int, values: list[Quote], runs: lis
     for q in values:
         end = q.start + len(q.number.text)
         if q.run is None:
-            close = _near_after(text, end, own_runs)
+            close = _near_after(text, end, runs)
             if close is not None:
                 q.run = int(close.key)
             else:
@@ -451,8 +467,9 @@ def _attribute(clause: Clause, text: str, a: int, values: list[Quote], runs: lis
                 q.groups = frozenset({str(close.key)})
             else:
                 prior = _nearest_before(q.start, own_groups, a)
-                if prior is not None and len(group_order) > 1 and not respectively:
-                    q.groups = frozenset(group_order)
+                listed = _listed(text, prior, own_groups)
+                if prior is not None and len(listed) > 1 and not respectively:
+                    q.groups = frozenset(listed)  # "on moons and circles, run 2 reaches x and y"
                 elif prior is not None:
                     q.groups = frozenset({str(prior.key)})
                 elif group_order:

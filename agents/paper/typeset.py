@@ -76,8 +76,10 @@ def check_typeset(pdf_text: str, source: str) -> list[str]:
     if not pdf_text.strip():
         return []
     body = _body(pdf_text)
+    late = sorted(set(re.findall(r"^\s*(Figure \d+):", pdf_text[len(body):], re.MULTILINE)))
+    found = [f"{', '.join(late)} {'is' if len(late) == 1 else 'are'} set after the references"
+             ] if late else []
     shown = _decimals(body)
-    found = []
     block = re.search(re.escape(LOCK_BEGIN) + r"(.*?)" + re.escape(LOCK_END), source, re.DOTALL)
     if block is not None:
         rows = re.findall(r"^(.*\\\\)\s*$", block.group(1), re.MULTILINE)
