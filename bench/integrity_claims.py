@@ -117,6 +117,9 @@ def attribution_group(p: Paper) -> Plant:
         "{R} reaches {x} on {g1} and {y} on {g2}.",
         "On {g1}, {r} reaches a {m} of {x}, and on {g2} it reaches {y}.",
         "{R} obtains {m} = {x} on {g1}, compared with {y} on {g2}.",
+        "For {r}, the final {m} is {x} ({g1}) and {y} ({g2}).",
+        "{R} achieves {x} and {y} on {g1} and {g2}, respectively.",
+        "The {m} of {r} is {x} on the {g1} task, whereas on {g2} it ends at {y}.",
     ])
     def say(x: float, y: float) -> str:
         return form.format(R=p.name(run, True), r=p.name(run), g1=g1, g2=g2, m=m, x=fmt(x), y=fmt(y))
@@ -132,6 +135,10 @@ def attribution_run(p: Paper) -> Plant:
         "On {g}, the baseline reaches {y}, while {r} reaches {x}.",
         "{R} reaches {x} on {g}, whereas the baseline reaches {y}.",
         "On {g}, {r} attains a {m} of {x} against {y} for the baseline.",
+        "Compared to the baseline ({y}), {r} obtains {x} on {g}.",
+        "On {g}, the {m} is {y} for the baseline and {x} for {r}.",
+        "{R} and the baseline reach {x} and {y} on {g}, respectively.",
+        "On {g}, {r} ends at {x} ({m}), the baseline at {y}.",
     ])
     def say(x: float, y: float) -> str:
         return form.format(R=p.name(run, True), r=p.name(run), g=g, m=tex(p.metric), x=fmt(x),
@@ -153,6 +160,8 @@ def attribution_described(p: Paper) -> Plant:
         "The variant with a {n} of {val} reaches {x} on {g}.",
         "With {n} set to {val}, the network reaches a {m} of {x} on {g}.",
         "On {g}, the model trained with {n} {val} attains {x}.",
+        "Setting the {n} to {val} yields a {m} of {x} on {g}.",
+        "On {g}, a {n} of {val} gives {x}.",
     ])
     def say(x: float) -> str:
         return form.format(n=name, val=f"{value:g}", g=g, m=tex(p.metric), x=fmt(x))
@@ -171,12 +180,14 @@ def direction(p: Paper) -> Plant:
     right, wrong = (pair[0], pair[1]) if up else (pair[1], pair[0])
     m = tex(p.metric)
     form = p.rng.choice(["{R} {verb} {m} on {g} by {d} relative to the baseline.",
-                         "On {g}, {r} {verb} {m} by {d} compared with the baseline."])
+                         "On {g}, {r} {verb} {m} by {d} compared with the baseline.",
+                         "Relative to the baseline, {r} {verb} the {m} on {g} (a change of {d}).",
+                         "On {g}, {r} {verb} {m} ({x} against {y} for the baseline)."])
     if "than" in right:
         form = "On {g}, the {m} of {r} {verb} the baseline's, by {d}."
     def say(verb: str) -> str:
         return form.format(R=p.name(run, True), r=p.name(run), verb=verb, m=m, g=g,
-                           d=fmt(abs(a - b)))
+                           d=fmt(abs(a - b)), x=fmt(a), y=fmt(b))
     return say(wrong), say(right)
 
 
@@ -198,6 +209,8 @@ def significance_words(p: Paper) -> Plant:
         "On {g}, {r} is significantly {w} than the baseline ({x} against {y}).",
         "{R} yields a statistically significant change in {m} on {g} ({x} vs.\\ {y}).",
         "The difference between {r} and the baseline on {g} is significant ({x} against {y}).",
+        "On {g}, {r} reaches {x}, a statistically significant difference from the baseline's {y}.",
+        "The change of {r} on {g} ({x} vs.\\ {y}) is significant after the Holm correction.",
     ])
     def say(run: int, g: str) -> str:
         x, y = p.v(run, g), p.v(0, g)
@@ -222,15 +235,17 @@ def significance_p(p: Paper) -> Plant:
         "On {g}, the difference between {r} and the baseline is statistically significant "
         "($p < {t}$).",
         "{R} differs from the baseline on {g} (p < {t}).",
+        "{R} changes the {m} on {g} ($p<{t}$, Welch's t-test, Holm-corrected).",
+        "On {g}, {r} and the baseline differ at $p < {t}$.",
     ])
     truth = _comparison(p, True)
     if truth is not None and (p.sheet.comparisons[truth].p_adjusted or 1) < float(threshold):
         tr, tg = truth
-        twin = form.format(R=p.name(tr, True), r=p.name(tr), g=tg, t=threshold)
+        twin = form.format(R=p.name(tr, True), r=p.name(tr), g=tg, t=threshold, m=tex(p.metric))
     else:
         twin = (f"On {g}, the difference between {p.name(run)} and the baseline is not "
                 f"statistically significant (corrected $p = {c.p_adjusted:.3f}$).")
-    return form.format(R=p.name(run, True), r=p.name(run), g=g, t=threshold), twin
+    return form.format(R=p.name(run, True), r=p.name(run), g=g, t=threshold, m=tex(p.metric)), twin
 
 
 def p_unadjusted(p: Paper) -> Plant:
@@ -243,9 +258,13 @@ def p_unadjusted(p: Paper) -> Plant:
     lie_p = c.p_value if c.p_value and abs(c.p_value - c.p_adjusted) > 0.002 else None
     if lie_p is None:  # no raw p to misuse: a p-value that was not computed
         lie_p = c.p_adjusted * p.rng.uniform(0.2, 0.6)
-    form = "On {g}, {r} differs from the baseline with a Holm-corrected $p = {pv}$."
-    return (form.format(g=g, r=p.name(run), pv=f"{lie_p:.3f}"),
-            form.format(g=g, r=p.name(run), pv=f"{c.p_adjusted:.3f}"))
+    form = p.rng.choice([
+        "On {g}, {r} differs from the baseline with a Holm-corrected $p = {pv}$.",
+        "The comparison of {r} with the baseline on {g} gives an adjusted p-value of {pv}.",
+        "On {g} (corrected p = {pv}), {r} moves the {m} away from the baseline.",
+    ])
+    return (form.format(g=g, r=p.name(run), pv=f"{lie_p:.3f}", m=tex(p.metric)),
+            form.format(g=g, r=p.name(run), pv=f"{c.p_adjusted:.3f}", m=tex(p.metric)))
 
 
 def average_significance(p: Paper) -> Plant:
@@ -279,7 +298,9 @@ def number_in_words(p: Paper) -> Plant:
     if not 0 < off < 100 or abs(off - p.v(run, g) * 100) < 1:
         return None
     form = p.rng.choice(["On {g}, {r} classifies {w} percent of the validation points correctly.",
-                         "{R} reaches {w} percent accuracy on {g}."])
+                         "{R} reaches {w} percent accuracy on {g}.",
+                         "On {g}, {r} gets roughly {w} per cent of the points right.",
+                         "With {r}, accuracy on {g} climbs to about {w} percent."])
     def say(n: int) -> str:
         return form.format(g=g, r=p.name(run), R=p.name(run, True), w=words(n))
     return say(off), say(true)
@@ -288,7 +309,9 @@ def number_in_words(p: Paper) -> Plant:
 def _count_in_words(p: Paper) -> Plant:
     n = p.sheet.n_seeds
     wrong = p.rng.choice([k for k in (1, 2, 3, 5, 8, 10) if k != n])
-    form = "Every variant was trained over {w} random seed{s}."
+    form = p.rng.choice(["Every variant was trained over {w} random seed{s}.",
+                         "Results are averaged over {w} independent seed{s}.",
+                         "We ran each configuration with {w} different seed{s}."])
     return (form.format(w=words(wrong), s="s" if wrong != 1 else ""),
             form.format(w=words(n), s="s" if n != 1 else ""))
 
@@ -299,7 +322,9 @@ def count(p: Paper) -> Plant:
     wrong = p.rng.choice(confusable)
     form = p.rng.choice(["All results are means over {k} seeds.",
                          "We repeat every configuration with {k} different seeds.",
-                         "Each number in Table~\\ref{{tab:results}} averages {k} seeds."])
+                         "Each number in Table~\\ref{{tab:results}} averages {k} seeds.",
+                         "All numbers are means over {k} random seeds (n = {k}).",
+                         "Each variant is trained with {k} independent random seeds."])
     if p.rng.random() < 0.3 and len(p.sheet.groups) > 1:
         g = len(p.sheet.groups)
         wrong_g = p.rng.choice([k for k in (2, 3, 4, 5, 6) if k != g])
@@ -375,7 +400,9 @@ def uncertainty_label(p: Paper) -> Plant:
     if not differ(se, s.std):
         return None
     form = p.rng.choice(["On {g}, {r} reaches {x} $\\pm$ {u} ({label}).",
-                         "{R} reaches {x} on {g}, with a {label} of {u}."])
+                         "{R} reaches {x} on {g}, with a {label} of {u}.",
+                         "On {g}, {r} obtains {x} $\\pm$ {u} (mean $\\pm$ {label} over seeds).",
+                         "{R} scores {x} on {g} ({label} {u})."])
     label, right, wrong = p.rng.choice([("standard error", se, s.std),
                                         ("standard deviation", s.std, se)])
     def say(u: float) -> str:

@@ -152,6 +152,10 @@ _DIFF_BEFORE = re.compile(
 _SE = re.compile(r"standard errors?|std\.? errors?|\bs\.?e\.?m?\b|\bsem\b|\bse\b")
 _SD = re.compile(r"standard deviations?|\bstd\.?\b|\bs\.?d\.?\b|\bsd\b|\bσ")
 _CI = re.compile(r"confidence intervals?|\bci\b|\bc\.i\.|credible")
+_AGAINST = re.compile(r"\b(?:than|over|against|versus|vs\.?|compared (?:to|with)|relative to"
+                      r"|as accurate as|as (?:high|low|good|large|fast) as|as much as|beyond"
+                      r"|from|in comparison (?:to|with)|with respect to)\s+(?:that of\s+)?"
+                      r"(?:the\s+)?")
 _SPLIT = re.compile(r";|\s(?=(?:while|whereas|but|although|though|however|in contrast)\b)")
 
 
@@ -181,6 +185,7 @@ def _spans_overlap(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
 
 def run_mentions(text: str, sheet: FactSheet) -> list[Mention]:
     """Where ``text`` names a run: "run 2", the baseline, its description, its settings."""
+    text = text.replace("_", " ")  # WEIGHT_DECAY is weight decay (positions kept)
     found: list[Mention] = []
     for m in re.finditer(r"\bruns?\s*_?\s*(\d+)((?:\s*(?:,|and|&)\s*\d+)*)", text):
         for k in re.findall(r"\d+", m.group(0)):
@@ -189,7 +194,8 @@ def run_mentions(text: str, sheet: FactSheet) -> list[Mention]:
     for index, aliases in sheet.run_aliases.items():
         for alias in aliases:
             if alias and not alias.startswith("run"):
-                found += [Mention(s, e, index) for s, e in _find(text, plain_text(alias))]
+                found += [Mention(s, e, index)
+                          for s, e in _find(text, plain_text(alias).replace("_", " "))]
     for index, settings in sheet.settings.items():
         for name, value in settings.items():
             for s, _ in _find(text, name):
@@ -238,6 +244,9 @@ def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
         after = text[m.end():m.end() + 30].strip()
         if any(after.startswith(name) for name in settings if name):
             continue  # "a lower learning rate": about a setting, not a result
+        if re.match(r"(?:to|at)\s+(?:about|roughly|approximately|around|nearly|almost|over|just)?"
+                    r"\s*[-+]?\.?\d", after):
+            continue  # "accuracy climbs to 0.82": a level reached, not a comparison
         kind = next(k for k in ("up", "down", "better", "worse") if m.group(k))
         return kind, m.start()  # type: ignore[return-value]
     return None, -1
@@ -350,14 +359,16 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
         clause.direction, at = _direction(body, sheet)
         clause.direction_at = a + at if at >= 0 else -1
         own = list(dict.fromkeys(int(m.key) for m in clause.runs))
-        against_m = re.search(r"\b(?:than|over|against|versus|vs\.?|compared (?:to|with)|relative to"
-                              r"|as accurate as|as (?:high|low|good|large|fast) as|as much as"
-                              r"|from|in comparison (?:to|with)|with respect to)\s+(?:that of\s+)?"
-                              r"(?:the\s+)?", body)
-        if against_m:
-            later = [int(m.key) for m in clause.runs if m.start >= a + against_m.end() - 1]
-            clause.against = later[0] if later else None
+        for against_m in _AGAINST.finditer(body):  # "than the baseline", "over run 2"
+            named = [int(m.key) for m in clause.runs
+                     if a + against_m.end() - 1 <= m.start <= a + against_m.end() + 1]
+            if named:
+                clause.against = named[0]
+                break
         clause.subject = [k for k in own if k != clause.against] or (own if own else subject)
+        if clause.against is None and len(clause.subject) > 1 and 0 in clause.subject:
+            clause.subject = [k for k in clause.subject if k != 0]  # "run 2 ... for the baseline"
+            clause.against = 0
         if clause.against is None and clause.subject and 0 not in clause.subject:
             clause.against = 0
         elif clause.against is None and clause.subject == [0] and len(own) > 1:
@@ -387,7 +398,9 @@ def _quotes(clause: Clause, text: str, a: int, b: int, runs: list[Mention],
         q = Quote(number=n, start=s)
         before, after = text[max(a, s - 60):s], text[e:min(b, e + 60)]
         count = _COUNT.match(after)
-        if any(ss <= s and e <= se for ss, se in setting_spans) and not count:
+        if count and re.match(r"\s*(?:each|per|apiece|at a time)\b", after[count.end():]):
+            q.role = "setting"  # "one run each": how a variant ran, not how many ran
+        elif any(ss <= s and e <= se for ss, se in setting_spans) and not count:
             q.role = "setting"
         elif count:
             q.role, q.label = "count", count.group("noun").rstrip("s") if not count.group(

@@ -62,6 +62,7 @@ def digits(text: str) -> str:
             return m.group(0)  # "one times" is not English; leave it
         return str(value)
 
+    text = re.sub(r"\bper\s+cent\b", "percent", text, flags=re.IGNORECASE)
     text = _NUMBER_WORDS.sub(swap, text)
     text = re.sub(r"\btwice\b(?=\s+(?:as|the|more|higher|lower|larger|smaller|faster|slower|better))",
                   "2 times", text, flags=re.IGNORECASE)

@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from agents.domain.results import Comparison
 from agents.paper.facts import FactSheet
-from agents.paper.integrity import unit_key
+from agents.paper.integrity import NumberProblem, _structural, plain, unit_key
 from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
 from agents.paper.reading import Clause, Quote, Reading, metric_forms, plain_text, read, run_mentions
 from agents.paper.vocabulary import unknown_names
@@ -162,7 +162,13 @@ def _attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[st
         return None
     others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if _match(q.number, v)]
     if not others:
-        return None  # no result at all: the number check's finding
+        every = facts.values(q.run, search, facts.sheet.metrics,
+                             {"mean", "seed", "ci", "sd", "se", "difference"})
+        if any(_match(q.number, v) for v in every) or _structural(
+                q.number, facts.sheet, plain(clause.text if clause else "")):
+            return None
+        said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
+        return f"{q.number.text} is no value of {who}{said}"
     r, g, _ = others[0]
     owner = facts.sheet.descriptions.get(r, "")
     owner = "the baseline" if r == 0 else f"run {r} ({owner})"
@@ -497,6 +503,15 @@ def check_truth(latex: str, sheet: FactSheet, authored: frozenset[str] = frozens
             out.append(ClaimFinding(kind=kind, unit=unit.text, message=message,
                                     from_draft=unit_key(unit.text) in authored))
     return out
+
+
+def beyond_numbers(findings: list[ClaimFinding],
+                   numbers: list[NumberProblem]) -> list[ClaimFinding]:
+    """``findings`` less those about a number the number check already reports in its unit."""
+    reported = {(unit_key(p.unit), p.number) for p in numbers}
+    return [f for f in findings
+            if not any(unit_key(f.unit) == unit and f.message.startswith(number + " ")
+                       for unit, number in reported)]
 
 
 def check_unit_truth(unit: Unit, sheet: FactSheet, section: str = "") -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from agents.paper.facts import FactSheet, fact_sheet
 from agents.paper.integrity import authored_units, check_numbers, check_references, check_table
 from agents.paper.markup import balanced_environments
 from agents.paper.results_table import results_table
-from agents.paper.truth import check_truth
+from agents.paper.truth import beyond_numbers, check_truth
 from agents.paper.typeset import check_typeset, hidden_text
 from agents.prompts import render
 from agents.prompts.format import bullets
@@ -105,10 +105,10 @@ class Writer:
     def problems(self, text: str, name: str = "") -> tuple[list[tuple[str, str]], list[str]]:
         """(number and claim problems as (unit, why), unsupported comparative wording), the
         author's sentences aside."""
-        numbers = [(p.unit, p.message()) for p in check_numbers(text, self.sheet, self.authored)[1]
-                   if not p.from_draft]
-        numbers += [(f.unit, f.text()) for f in check_truth(text, self.sheet, self.authored,
-                                                            section=name) if not f.from_draft]
+        found = check_numbers(text, self.sheet, self.authored)[1]
+        numbers = [(p.unit, p.message()) for p in found if not p.from_draft]
+        claims = beyond_numbers(check_truth(text, self.sheet, self.authored, section=name), found)
+        numbers += [(f.unit, f.text()) for f in claims if not f.from_draft]
         return numbers, check_claims(text, self.sheet, self.authored)
 
     @staticmethod
@@ -342,7 +342,7 @@ def final_report(source: str, sections: dict[str, str], table: str, sheet: FactS
         from_draft += [f"{name}: an improvement the author claims without a significant "
                        f"difference in these runs: {c[:160]}"
                        for c in check_claims(text, sheet, authored, from_draft=True)]
-        for f in check_truth(text, sheet, authored, section=name):
+        for f in beyond_numbers(check_truth(text, sheet, authored, section=name), problems):
             (from_draft if f.from_draft else findings).append(
                 f"{name}: {f.text()} (\"{f.unit[:120]}\")")
         typeset += [f"{name}: {h}" for h in hidden_text(text)]
