@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from agents.paper.facts import Fact, FactSheet
 from agents.paper.numbers import LOCK_BEGIN, LOCK_END, Number, Unit, numbers, strip_comments, units
+from agents.paper.reading import read
 from agents.paper.spelled import digits
 
 CI_WORDS = ("confidence", "interval", "ci ", "ci)", "ci,", "\\pm", "±", "[", "bound")
@@ -187,10 +188,15 @@ def check_unit(unit: Unit, sheet: FactSheet) -> tuple[int, list[NumberProblem]]:
     if not unmatched:
         return len(found), []
     derived = derivations(anchors)  # of values printed in the same unit
-    named = named_derivations(scope, sheet)  # and of the runs it names, group by group
+    # and, for a number its words call a difference, a ratio or a change ("by 12.25
+    # percentage points", "3 times"), of the runs the unit names, group by group
+    stated = [q.number.value for clause in read(unit, sheet).clauses
+              for q in clause.quotes if q.role == "derived"]
+    named = named_derivations(scope, sheet) if stated else []
     problems = [NumberProblem(number=n.text, unit=unit.text) for n in unmatched
                 if not any(matches(n, v) for v in derived)
-                and not any(abs(abs(n.value) - abs(v)) <= n.tolerance for v in named)]
+                and not (any(abs(n.value - x) < 1e-9 for x in stated)
+                         and any(abs(abs(n.value) - abs(v)) <= n.tolerance for v in named))]
     return len(found), problems
 
 
