@@ -241,7 +241,7 @@ def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
     settings = {name for s in sheet.settings.values() for name in s} | {
         w for words in sheet.config.values() for w in words if len(w) >= 4}
     for m in _DIRECTION.finditer(text):
-        after = text[m.end():m.end() + 30].strip()
+        after = re.sub(r"^(?:the|a|an|its|their)\s+", "", text[m.end():m.end() + 30].strip())
         if any(after.startswith(name) for name in settings if name):
             continue  # "a lower learning rate": about a setting, not a result
         if re.match(r"(?:to|at)\s+(?:about|roughly|approximately|around|nearly|almost|over|just)?"
@@ -250,6 +250,13 @@ def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
         kind = next(k for k in ("up", "down", "better", "worse") if m.group(k))
         return kind, m.start()  # type: ignore[return-value]
     return None, -1
+
+
+def _label(text: str, *, last: bool = False) -> str:
+    """The uncertainty ``text`` names (se, sd, ci): its first (or ``last``) label."""
+    found = sorted((m.start(), label) for label, pattern in (("se", _SE), ("sd", _SD), ("ci", _CI))
+                   for m in pattern.finditer(text))
+    return (found[-1] if last else found[0])[1] if found else ""
 
 
 def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
@@ -425,9 +432,8 @@ def _quotes(clause: Clause, text: str, a: int, b: int, runs: list[Mention],
         elif re.search(r"±\s*$", before) or re.search(r"(?:standard (?:error|deviation)|std|sem?|sd"
                                                      r"|spread)\s*(?:of|is|was|=|:)?\s*$", before):
             q.role = "uncertainty"
-            window = text[max(a, s - 40):min(b, e + 40)]
-            q.label = ("se" if _SE.search(window) else "sd" if _SD.search(window)
-                       else "ci" if _CI.search(window) else "")
+            q.label = _label(text[e:min(b, e + 30)].split(")")[0]) or _label(
+                text[max(a, s - 40):s], last=True)
         elif re.search(r"(?:\[|ci\s*(?:of|=|:)?\s*\[?|interval\s*(?:of|is|was)?\s*\[?)\s*$", before) \
                 or (re.match(r"^\s*(?:,|–|--|-|to)\s*-?\d", after) and re.search(r"\[\s*$|ci|interval",
                                                                               before)):
