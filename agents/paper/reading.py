@@ -31,7 +31,32 @@ from typing import Literal
 
 from agents.paper.facts import FactSheet
 from agents.paper.numbers import Number, Unit, number_spans
-from agents.paper.spelled import digits
+from agents.paper.wording import (
+    ADJ_AFTER,
+    AGAINST,
+    BETTER,
+    CI,
+    COUNT,
+    DEFINITION,
+    DIFF_BEFORE,
+    DIRECTION,
+    DOWN,
+    N_EQUALS,
+    NEGATION,
+    NOT_SIGNIFICANT,
+    P_VALUE,
+    PP,
+    RAN_TIMES,
+    RELATIVE,
+    SD,
+    SE,
+    SIGNIFICANT,
+    SPLIT,
+    TIMES,
+    UP,
+    WORSE,
+    plain_text,
+)
 
 Role = Literal["value", "uncertainty", "p", "count", "derived", "setting"]
 Direction = Literal["up", "down", "better", "worse"]
@@ -79,84 +104,6 @@ class Reading:
     text: str  # the cleaned text
     clauses: list[Clause]
     header: list[str] = field(default_factory=list)  # a row's column headers
-
-
-_MACROS = re.compile(r"\\(?:textbf|emph|textit|texttt|text|mathrm|mathit|mathbf|mbox|textsc"
-                     r"|underline|num|si|textnormal|textrm|ensuremath)\s*\{([^{}]*)\}")
-
-
-def plain_text(latex: str) -> str:
-    """A unit as plain lower-case text: formatting undone, references blanked, ``\\pm`` as
-    ``±``, stars as ``*``, numbers in words as digits."""
-    text = latex
-    for _ in range(3):
-        text = _MACROS.sub(r"\1", text)
-    text = re.sub(r"\\(?:ref|eqref|autoref|cref|label|cite[a-z]*\*?|url|href)\s*(?:\[[^\]]*\])*"
-                  r"\{[^}]*\}", " [ref] ", text)
-    text = re.sub(r"\$?\^\{?\s*(\*+)\s*\}?\$?|\\textsuperscript\{(\*+)\}", r"\1\2", text)
-    text = (text.replace("\\pm", " ± ").replace("\\approx", " ≈ ").replace("\\leq", " <= ")
-            .replace("\\geq", " >= ").replace("\\le ", " <= ").replace("\\ge ", " >= ")
-            .replace("\\textless", " < ").replace("\\textgreater", " > ").replace("\\%", "%")
-            .replace("\\_", "_").replace("~", " ").replace("\\,", "").replace("\\;", " ")
-            .replace("\\!", "").replace("\\&", "&").replace("\u2212", "-").replace("\\sim", "~"))
-    text = re.sub(r"\\times(?!\s*10\b)", " times ", text)
-    text = re.sub(r"\\(?:left|right|big|Big)\b", "", text)
-    text = text.replace("$", " ").replace("{", "").replace("}", "")
-    text = text.replace("\\", " \\")  # a stray command stays a word of its own
-    return " ".join(digits(text).lower().split())
-
-
-# ---- words ----------------------------------------------------------------------------------
-
-_UP = r"higher|increas\w*|rais\w*|rises?|rose|risen|more|greater|larger|exceed\w*|grows?|grew|climbs?"
-_DOWN = (r"lower(?:s|ed|ing)?|decreas\w*|reduc\w*|drops?|dropped|falls?|fell|fallen|less|smaller"
-         r"|declin\w*|shrinks?|cuts?")
-_BETTER = (r"improv\w*|outperform\w*|better|best|beats?|surpass\w*|superior|boosts?|boosted"
-           r"|gains?|helps?|helped|benefits?")
-_WORSE = r"worse|worst|hurts?|degrad\w*|underperform\w*|inferior|harms?|harmed|impairs?"
-_DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN})|(?P<better>{_BETTER})"
-                        rf"|(?P<worse>{_WORSE}))\b")
-_DEFINITION = re.compile(r"\b(?:lower|higher|larger|smaller|more|less)\s+(?:values?\s+)?"
-                         r"(?:is|are)\s+better\b|\(\s*(?:lower|higher) is better\s*\)")
-NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|fails? to|failed to|without|cannot|none"
-                      r"|nothing|n't)\b|n't\b|\bnon-?significant|\binsignificant|\bunlikely")
-_SIGNIFICANT = re.compile(r"\bsignifican\w*|\bstatistically\b")
-_NOT_SIGNIFICANT = re.compile(
-    r"\b(?:not|no|never|nor|none|neither|without|fails? to (?:be|reach)|failed to (?:be|reach)"
-    r"|did not reach|does not reach|do not reach|short of|lack of|n't)\b[^.;]{0,40}?"
-    r"(?:significan|statistically)|\bnon-?significant|\binsignificant"
-    r"|significan\w*[^.;]{0,30}?\b(?:not|none)\b")
-_P_VALUE = re.compile(
-    r"(?P<adj>(?:holm[- ]?)?(?:adjusted|corrected|raw|unadjusted|uncorrected|nominal)\s+)?"
-    r"\bp(?:[- ]?values?)?(?:_?\(?(?:adj|holm|corrected|raw)\)?)?\s*(?:of|is|was|were|:)?\s*"
-    r"(?P<op>=|<=|>=|<|>|≤|≥|≈|~)?\s*(?P<num>\d*\.\d+|\d+(?:[eE][-+]?\d+)?)(?:\s*times\s*10\^-?\d+)?")
-_ADJ_AFTER = re.compile(r"^\s*,?\s*\(?(?:holm[- ]?)?(adjusted|corrected|raw|unadjusted|uncorrected"
-                        r"|nominal|before correction|after correction|holm)")
-_COUNT = re.compile(
-    r"^\s*(?:-\s*)?(?:random\s+|independent\s+|different\s+|training\s+|separate\s+|distinct\s+"
-    r"|synthetic\s+|toy\s+|2-?d\s+|experimental\s+|full\s+|complete\s+|total\s+)*"
-    r"(?P<noun>seeds?|runs?|epochs?|steps?|iterations?|groups?|datasets?|tasks?|samples?|points?"
-    r"|examples?|variants?|configurations?|comparisons?|metrics?|repetitions?|trials?|repeats?"
-    r"|distributions?|optimi[sz]ers?|operations?|layers?|classes|replicates?|problems?"
-    r"|benchmarks?)\b")
-_N_EQUALS = re.compile(r"\bn\s*=\s*$")
-_RAN_TIMES = re.compile(r"\b(?:ran|run|runs|repeated|trained|evaluated|executed)\b[^.;]{0,30}$")
-_TIMES = re.compile(r"^\s*(?:times\b|x\b|-?\s*fold\b|×)")
-_PP = re.compile(r"^\s*(?:percentage[- ]points?|pp\b|p\.p\.|points?\b|%\s*points?|% pts)")
-_RELATIVE = re.compile(r"relative|per ?cent(?:age)? (?:change|increase|decrease|gain|drop)")
-_DIFF_BEFORE = re.compile(
-    r"\b(?:by|difference\s+(?:of|is|was)?|gap\s+(?:of)?|margin\s+(?:of)?|gain\s+(?:of)?|improvement\s+"
-    r"(?:of)?|increase\s+(?:of)?|decrease\s+(?:of)?|reduction\s+(?:of)?|drop\s+(?:of)?|lead\s+(?:of)?"
-    r"|delta\s+(?:of)?|change\s+(?:of)?|Δ\s*=?)\s*(?:about|roughly|approximately|around|only|just"
-    r"|nearly|almost|of)?\s*[+-]?$")
-_SE = re.compile(r"standard errors?|std\.? errors?|\bs\.?e\.?m?\b|\bsem\b|\bse\b")
-_SD = re.compile(r"standard deviations?|\bstd\.?\b|\bs\.?d\.?\b|\bsd\b|\bσ")
-_CI = re.compile(r"confidence intervals?|\bci\b|\bc\.i\.|credible")
-_AGAINST = re.compile(r"\b(?:than|over|against|versus|vs\.?|compared (?:to|with)|relative to"
-                      r"|as accurate as|as (?:high|low|good|large|fast) as|as much as|beyond"
-                      r"|from|in comparison (?:to|with)|with respect to)\s+(?:that of\s+)?"
-                      r"(?:the\s+)?")
-_SPLIT = re.compile(r";|\s(?=(?:while|whereas|but|although|though|however|in contrast)\b)")
 
 
 def _forms(name: str) -> set[str]:
@@ -237,10 +184,10 @@ def metric_forms(metric: str) -> set[str]:
 
 
 def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
-    text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), clause)
+    text = DEFINITION.sub(lambda m: " " * len(m.group(0)), clause)
     settings = {name for s in sheet.settings.values() for name in s} | {
         w for words in sheet.config.values() for w in words if len(w) >= 4}
-    for m in _DIRECTION.finditer(text):
+    for m in DIRECTION.finditer(text):
         after = re.sub(r"^(?:the|a|an|its|their)\s+", "", text[m.end():m.end() + 30].strip())
         if any(after.startswith(name) for name in settings if name):
             continue  # "a lower learning rate": about a setting, not a result
@@ -254,14 +201,14 @@ def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
 
 def _label(text: str, *, last: bool = False) -> str:
     """The uncertainty ``text`` names (se, sd, ci): its first (or ``last``) label."""
-    found = sorted((m.start(), label) for label, pattern in (("se", _SE), ("sd", _SD), ("ci", _CI))
+    found = sorted((m.start(), label) for label, pattern in (("se", SE), ("sd", SD), ("ci", CI))
                    for m in pattern.finditer(text))
     return (found[-1] if last else found[0])[1] if found else ""
 
 
 def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
     out = []
-    for m in _P_VALUE.finditer(text):
+    for m in P_VALUE.finditer(text):
         raw = m.group("num")
         if not m.group("op") and not re.search(r"value|of|is|was|:", m.group(0)):
             continue  # "p 3" is not a p-value
@@ -273,7 +220,7 @@ def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
         op = {"<=": "<", "≤": "<", ">=": ">", "≥": ">", "≈": "=", "~": "="}.get(
             m.group("op") or "=", m.group("op") or "=")
         words = (m.group("adj") or "") + m.group(0) + text[m.end():m.end() + 30]
-        after = _ADJ_AFTER.match(text[m.end():])
+        after = ADJ_AFTER.match(text[m.end():])
         said = (m.group("adj") or "") + (after.group(1) if after else "") + (
             "adjusted" if re.search(r"p_?\(?(?:adj|holm|corrected)", m.group(0)) else "")
         adjusted: bool | None = None
@@ -291,7 +238,7 @@ def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
 def _clauses(text: str, runs: list[Mention]) -> list[tuple[int, int]]:
     """Where clauses start: at ";", "while", "but" ..., and before a run that follows a number
     ("..., and run 2 reaches 0.95"), unless it is what a comparison is made with ("than")."""
-    cuts = {0, len(text)} | {m.start() for m in _SPLIT.finditer(text)}
+    cuts = {0, len(text)} | {m.start() for m in SPLIT.finditer(text)}
     numbers = [s for _, s, _ in number_spans(text)]
     previous: Mention | None = None
     for r in runs:
@@ -361,12 +308,12 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
         clause.metrics = [m for m in metrics if a <= m.start < b]
         body = text[a:b]
         clause.negated = bool(NEGATION.search(body))
-        clause.significant = bool(_SIGNIFICANT.search(body) or re.search(r"\d\*|\*\s*\)", body)) \
-            and not _NOT_SIGNIFICANT.search(body)
+        clause.significant = bool(SIGNIFICANT.search(body) or re.search(r"\d\*|\*\s*\)", body)) \
+            and not NOT_SIGNIFICANT.search(body)
         clause.direction, at = _direction(body, sheet)
         clause.direction_at = a + at if at >= 0 else -1
         own = list(dict.fromkeys(int(m.key) for m in clause.runs))
-        for against_m in _AGAINST.finditer(body):  # "than the baseline", "over run 2"
+        for against_m in AGAINST.finditer(body):  # "than the baseline", "over run 2"
             named = [int(m.key) for m in clause.runs
                      if a + against_m.end() - 1 <= m.start <= a + against_m.end() + 1]
             if named:
@@ -404,7 +351,7 @@ def _quotes(clause: Clause, text: str, a: int, b: int, runs: list[Mention],
     for n, s, e in spans:
         q = Quote(number=n, start=s)
         before, after = text[max(a, s - 60):s], text[e:min(b, e + 60)]
-        count = _COUNT.match(after)
+        count = COUNT.match(after)
         if count and re.match(r"\s*(?:each|per|apiece|at a time)\b", after[count.end():]):
             q.role = "setting"  # "one run each": how a variant ran, not how many ran
         elif any(ss <= s and e <= se for ss, se in setting_spans) and not count:
@@ -412,20 +359,20 @@ def _quotes(clause: Clause, text: str, a: int, b: int, runs: list[Mention],
         elif count:
             q.role, q.label = "count", count.group("noun").rstrip("s") if not count.group(
                 "noun").endswith("classes") else "class"
-        elif _N_EQUALS.search(before) or (
-                re.match(r"^\s*times\b", after) and _RAN_TIMES.search(before) and not re.match(
+        elif N_EQUALS.search(before) or (
+                re.match(r"^\s*times\b", after) and RAN_TIMES.search(before) and not re.match(
                     r"^\s*times\s+(?:as|more|higher|lower|larger|smaller|better|worse|faster"
                     r"|slower|greater|less)", after)):
             q.role, q.label = "count", "seed"
-        elif _TIMES.match(after) or re.search(r"(?:ratio|factor)\s+(?:of\s+)?(?:about\s+)?$", before):
+        elif TIMES.match(after) or re.search(r"(?:ratio|factor)\s+(?:of\s+)?(?:about\s+)?$", before):
             q.role, q.label = "derived", "ratio"
-        elif _PP.match(after):
+        elif PP.match(after):
             q.role, q.label = "derived", "pp"
-        elif n.percent and (_DIFF_BEFORE.search(before) or re.match(
-                rf"^\s*(?:%\s*)?(?:{_UP}|{_DOWN}|{_BETTER}|{_WORSE}|relative)", after)
-                or _RELATIVE.search(before + after[:20])):
+        elif n.percent and (DIFF_BEFORE.search(before) or re.match(
+                rf"^\s*(?:%\s*)?(?:{UP}|{DOWN}|{BETTER}|{WORSE}|relative)", after)
+                or RELATIVE.search(before + after[:20])):
             q.role, q.label = "derived", "relative"
-        elif _DIFF_BEFORE.search(before) and (clause.direction or re.search(
+        elif DIFF_BEFORE.search(before) and (clause.direction or re.search(
                 r"difference|gap|margin|gain|improvement|increase|decrease|reduction|drop|lead|delta"
                 r"|change|Δ", before)):
             q.role, q.label = "derived", "difference"

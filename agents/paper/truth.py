@@ -26,17 +26,17 @@ What the number check already reports (a number in no result) is not reported ag
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from agents.domain.results import Comparison
+from agents.paper.evidence import Facts, fmt, lower_is_better, match, tested, who
 from agents.paper.facts import FactSheet
 from agents.paper.integrity import NumberProblem, _structural, plain, unit_key
 from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
-from agents.paper.reading import Clause, Quote, Reading, metric_forms, plain_text, read, run_mentions
+from agents.paper.reading import Clause, Quote, Reading, metric_forms, read, run_mentions
 from agents.paper.vocabulary import unknown_names
+from agents.paper.wording import plain_text
 
 NAME_SECTIONS = ("Abstract", "Experimental Setup", "Results")
 FindingKind = str  # attribution|direction|significance|p_value|count|uncertainty|derived|name|table_row
@@ -52,89 +52,6 @@ class ClaimFinding(BaseModel):
     def text(self) -> str:
         who = "the author's draft: " if self.from_draft else ""
         return f"{who}{self.kind}: {self.message}"
-
-
-_LOWER = ("loss", "error", "time", "kl", "divergence", "wasserstein", "step", "perplexity", "mse",
-          "mae", "rmse", "nll", "regret", "latency", "distance", "fid")
-_HIGHER = ("acc", "f1", "precision", "recall", "score", "reward", "grokked", "auroc", "bleu")
-
-
-def lower_is_better(sheet: FactSheet, metric: str) -> bool:
-    if metric == sheet.primary_metric:
-        return sheet.lower_is_better
-    words = re.split(r"[_\W]+", metric.lower())
-    if any(w.startswith(_LOWER) for w in words):
-        return True
-    if any(w.startswith(_HIGHER) for w in words):
-        return False
-    return sheet.lower_is_better
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _match(n: Number, value: float, *, signed: bool = False) -> bool:
-    x = n.value
-    if signed and (x < 0) != (value < 0) and abs(x) > n.tolerance:
-        return False
-    if abs(abs(x) - abs(value)) <= n.tolerance:
-        return True
-    return n.percent and abs(abs(x) - abs(value) * 100) <= n.tolerance
-
-
-@dataclass
-class Facts:
-    """The typed results of a sheet, asked by run, group and metric."""
-
-    sheet: FactSheet
-
-    def groups(self) -> list[str]:
-        return self.sheet.groups
-
-    def mean(self, run: int, group: str | None, metric: str) -> float | None:
-        if group is None:
-            if metric == self.sheet.primary_metric and run in self.sheet.primary_by_run:
-                return self.sheet.primary_by_run[run]
-            values = [s.mean for (r, _, m), s in self.sheet.stats.items() if r == run and m == metric]
-            return sum(values) / len(values) if values else None
-        s = self.sheet.stats.get((run, group, metric))
-        return s.mean if s is not None else None
-
-    def values(self, run: int, groups: Iterable[str | None], metrics: Iterable[str],
-               kinds: set[str]) -> list[float]:
-        """The values of ``run`` in ``groups`` (None: over groups) and ``metrics``."""
-        out: list[float] = []
-        for metric in metrics:
-            for group in groups:
-                mean = self.mean(run, group, metric)
-                if mean is not None and "mean" in kinds:
-                    out.append(mean)
-                if group is None:
-                    continue
-                s = self.sheet.stats.get((run, group, metric))
-                if s is None:
-                    continue
-                if "seed" in kinds:
-                    out += s.values
-                if "ci" in kinds:
-                    out += [v for v in (s.ci_low, s.ci_high, s.half_width) if v is not None]
-                if "sd" in kinds and s.std is not None:
-                    out.append(s.std)
-                if "se" in kinds and s.std is not None:
-                    out.append(s.std / s.n ** 0.5)
-                c = self.sheet.comparisons.get((run, group))
-                if "difference" in kinds and c is not None and c.metric == metric:
-                    out.append(c.difference)
-        return out
-
-    def any_run_values(self, metrics: Iterable[str]) -> list[tuple[int, str | None, float]]:
-        out = []
-        for run in self.sheet.run_aliases:
-            for group in [None, *self.sheet.groups]:
-                for v in self.values(run, [group], metrics, {"mean", "seed", "ci"}):
-                    out.append((run, group, v))
-        return out
 
 
 def _metrics(q: Quote | None, clause: Clause | None, sheet: FactSheet) -> list[str]:
@@ -158,13 +75,13 @@ def _attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[st
         return None
     search: list[str | None] = list(_groups(q)) if q.groups else [None, *facts.sheet.groups]
     mine = facts.values(q.run, search, metrics, {"mean", "seed", "ci", "sd", "se", "difference"})
-    if any(_match(q.number, v) for v in mine):
+    if any(match(q.number, v) for v in mine):
         return None
-    others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if _match(q.number, v)]
+    others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if match(q.number, v)]
     if not others:
         every = facts.values(q.run, search, facts.sheet.metrics,
                              {"mean", "seed", "ci", "sd", "se", "difference"})
-        if any(_match(q.number, v) for v in every) or _structural(
+        if any(match(q.number, v) for v in every) or _structural(
                 q.number, facts.sheet, plain(clause.text if clause else "")):
             return None
         said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
@@ -177,19 +94,15 @@ def _attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[st
     return (f"{q.number.text} is the value of {owner}{where}, not of {who}{said}")
 
 
-def _who(run: int, sheet: FactSheet) -> str:
-    return "the baseline" if run == 0 else f"run {run} ({sheet.descriptions.get(run, '')})"
-
-
 def _uncertainty(q: Quote, facts: Facts, metrics: list[str]) -> str | None:
     if q.run is None or not q.label:
         return None
     groups = _groups(q) if q.groups else list(facts.sheet.groups)
     quantities = {label: facts.values(q.run, groups, metrics, {label}) for label in ("se", "sd", "ci")}
-    if any(_match(q.number, v) for v in quantities[q.label]):
+    if any(match(q.number, v) for v in quantities[q.label]):
         return None
     names = {"se": "standard error", "sd": "standard deviation", "ci": "95% confidence interval"}
-    actual = next((label for label, vs in quantities.items() if any(_match(q.number, v) for v in vs)),
+    actual = next((label for label, vs in quantities.items() if any(match(q.number, v) for v in vs)),
                   None)
     if actual is None:
         return None
@@ -233,7 +146,7 @@ def _derivations(a: float, b: float) -> dict[str, list[float]]:
 def _matches_derived(n: Number, values: list[float], label: str) -> bool:
     if label in ("pp", "relative"):  # printed in percent (12.25 or 12.25%)
         return any(abs(abs(n.value) - abs(v)) <= n.tolerance for v in values)
-    return any(_match(n, v) for v in values)
+    return any(match(n, v) for v in values)
 
 
 def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str | None:
@@ -270,8 +183,8 @@ def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str 
                         continue
                     if _matches_derived(q.number, _derivations(x, y)[q.label], q.label):
                         return (f"{q.number.text} is computed across two rows ({g1} against "
-                                f"{g2}), not between {_who(subject, facts.sheet)} and "
-                                f"{_who(against, facts.sheet)} in one group")
+                                f"{g2}), not between {who(subject, facts.sheet)} and "
+                                f"{who(against, facts.sheet)} in one group")
     for run in facts.sheet.run_aliases:  # the difference of another pair of runs
         for other_run in facts.sheet.run_aliases:
             if {run, other_run} == {subject, against} or run == other_run:
@@ -280,13 +193,13 @@ def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str 
                 for a, b in _pairs(facts, run, other_run, groups, metric):
                     if _matches_derived(q.number, _derivations(a, b)[q.label], q.label):
                         return (f"{q.number.text} is the {names[q.label]} between "
-                                f"{_who(run, facts.sheet)} and {_who(other_run, facts.sheet)}, "
-                                f"not between {_who(subject, facts.sheet)} and "
-                                f"{_who(against, facts.sheet)}")
+                                f"{who(run, facts.sheet)} and {who(other_run, facts.sheet)}, "
+                                f"not between {who(subject, facts.sheet)} and "
+                                f"{who(against, facts.sheet)}")
     true = same[q.label][:1] if q.groups else []
-    shown = f" (it is {_fmt(true[0])})" if true else ""
-    return (f"{q.number.text} is not {names[q.label]} between {_who(subject, facts.sheet)} and "
-            f"{_who(against, facts.sheet)}{' on ' + ', '.join(sorted(q.groups)) if q.groups else ''}"
+    shown = f" (it is {fmt(true[0])})" if true else ""
+    return (f"{q.number.text} is not {names[q.label]} between {who(subject, facts.sheet)} and "
+            f"{who(against, facts.sheet)}{' on ' + ', '.join(sorted(q.groups)) if q.groups else ''}"
             f"{shown}")
 
 
@@ -331,16 +244,9 @@ def _direction(clause: Clause, facts: Facts) -> str | None:
             if not want:
                 where = f" on {g}" if g else " (mean over groups)"
                 return (f"the wording says {clause.direction} but {metric} of "
-                        f"{_who(subject, facts.sheet)} is {_fmt(a)} against {_fmt(b)} for "
-                        f"{_who(clause.against, facts.sheet)}{where}")
+                        f"{who(subject, facts.sheet)} is {fmt(a)} against {fmt(b)} for "
+                        f"{who(clause.against, facts.sheet)}{where}")
     return None
-
-
-def _tested(facts: Facts, run: int, group: str | None) -> list[Comparison]:
-    if group is None:
-        return [c for (r, _), c in facts.sheet.comparisons.items() if r == run]
-    c = facts.sheet.comparisons.get((run, group))
-    return [c] if c is not None else []
 
 
 def _significance(clause: Clause, facts: Facts) -> str | None:
@@ -351,8 +257,8 @@ def _significance(clause: Clause, facts: Facts) -> str | None:
     if clause.subject == [0] and clause.against not in (None, 0):
         subjects = [clause.against]  # "the baseline is significantly worse than run 2"
     elif clause.against not in (None, 0) and subjects:
-        return (f"no test compares {_who(subjects[0], sheet)} with "
-                f"{_who(clause.against, sheet)}: the tests are against the baseline")
+        return (f"no test compares {who(subjects[0], sheet)} with "
+                f"{who(clause.against, sheet)}: the tests are against the baseline")
     metrics = {str(m.key) for m in clause.metrics}
     if metrics and sheet.primary_metric not in metrics:
         return (f"significance is claimed on {', '.join(sorted(metrics))}, which was not tested "
@@ -366,19 +272,19 @@ def _significance(clause: Clause, facts: Facts) -> str | None:
     groups = _clause_groups(clause, [q for q in clause.quotes if q.role == "value"])
     for run in subjects:
         for g in groups:
-            tested = _tested(facts, run, g)
-            bad = [c for c in tested if not c.significant]
+            done = tested(facts, run, g)
+            bad = [c for c in done if not c.significant]
             if g is None and bad:
-                return (f"{_who(run, sheet)} is called significant without a group, but the mean "
-                        f"over groups was not tested and {len(bad)} of {len(tested)} groups are "
+                return (f"{who(run, sheet)} is called significant without a group, but the mean "
+                        f"over groups was not tested and {len(bad)} of {len(done)} groups are "
                         f"not significant (Holm)")
             if bad:
-                return (f"{_who(run, sheet)} on {g}: corrected p = {_fmt(bad[0].p_adjusted or 1)}, "
+                return (f"{who(run, sheet)} on {g}: corrected p = {fmt(bad[0].p_adjusted or 1)}, "
                         f"not significant")
             if clause.direction in ("better", "worse") and not clause.negated:
-                wrong = [c for c in tested if c.better != (clause.direction == "better")]
+                wrong = [c for c in done if c.better != (clause.direction == "better")]
                 if wrong:
-                    return (f"{_who(run, sheet)} is significantly "
+                    return (f"{who(run, sheet)} is significantly "
                             f"{'worse' if clause.direction == 'better' else 'better'} on "
                             f"{wrong[0].group}, not {clause.direction}")
     return None
@@ -389,10 +295,10 @@ def _p_value(q: Quote, clause: Clause, facts: Facts) -> str | None:
     subjects = [s for s in clause.subject if s != 0] or (
         [clause.against] if clause.against not in (None, 0) else [])
     groups = _clause_groups(clause, [])
-    tested = [c for run in (subjects or list(sheet.run_aliases)) for g in groups
-              for c in _tested(facts, run, g)]
-    tested = [c for c in tested if c.p_value is not None]
-    if not tested:
+    done = [c for run in (subjects or list(sheet.run_aliases)) for g in groups
+              for c in tested(facts, run, g)]
+    done = [c for c in done if c.p_value is not None]
+    if not done:
         return f"p {q.op} {q.number.text}, but no test was possible (one seed per variant)"
 
     def p_of(c: Comparison) -> list[float | None]:
@@ -400,19 +306,19 @@ def _p_value(q: Quote, clause: Clause, facts: Facts) -> str | None:
         return [raw] if q.adjusted is False else [adj] if q.adjusted is True else [adj, raw]
 
     if q.op == "=":
-        if any(abs(p - q.number.value) <= q.number.tolerance for c in tested for p in p_of(c)
+        if any(abs(p - q.number.value) <= q.number.tolerance for c in done for p in p_of(c)
                if p is not None):
             return None
         return (f"p = {q.number.text} is not a computed p-value of this comparison (corrected p = "
-                f"{', '.join(_fmt(c.p_adjusted or 1.0) for c in tested[:3])})")
-    which = [p for c in tested for p in p_of(c)[:1] if p is not None]
+                f"{', '.join(fmt(c.p_adjusted or 1.0) for c in done[:3])})")
+    which = [p for c in done for p in p_of(c)[:1] if p is not None]
     named = bool(subjects) and groups != [None]
     holds = [(p < q.number.value) if q.op == "<" else (p > q.number.value) for p in which]
     if (any(holds) if named or not subjects else all(holds)) and holds:
         return None
     kind = "raw" if q.adjusted is False else "Holm-corrected"
     return (f"p {q.op} {q.number.text} does not hold: the {kind} p-values are "
-            f"{', '.join(_fmt(p) for p in which[:4])}")
+            f"{', '.join(fmt(p) for p in which[:4])}")
 
 
 # ---- units -----------------------------------------------------------------------------------
@@ -430,7 +336,7 @@ def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list
             problem = None
             if q.role == "value" and q.run is not None:
                 kind, problem = "attribution", _attribution(q, clause, facts, metrics,
-                                                            _who(q.run, sheet))
+                                                            who(q.run, sheet))
             elif q.role == "uncertainty":
                 kind, problem = "uncertainty", _uncertainty(q, facts, metrics)
             elif q.role == "count":
@@ -467,7 +373,7 @@ def _row(reading: Reading, facts: Facts) -> list[tuple[str, str]]:
                 continue
             results.append((n, groups, metrics or frozenset({sheet.primary_metric}),
                             "±" in text[:s] or "[" in text[:s], "*" in text))
-    real = [r for r in results if any(_match(r[0], v) for _, _, v in facts.any_run_values(r[2]))]
+    real = [r for r in results if any(match(r[0], v) for _, _, v in facts.any_run_values(r[2]))]
     if not runs:
         if real:
             found.append(("table_row", f"the row \"{label[:40]}\" names no run of this paper, but "
@@ -476,14 +382,14 @@ def _row(reading: Reading, facts: Facts) -> list[tuple[str, str]]:
     run = int(runs[0].key)
     for n, groups, metrics, spread, star in results:
         q = Quote(number=n, start=0, run=run, groups=groups, metrics=metrics)
-        problem = _attribution(q, None, facts, sorted(metrics), _who(run, sheet))
+        problem = _attribution(q, None, facts, sorted(metrics), who(run, sheet))
         if problem and not spread:
             found.append(("attribution", problem))
         if star and run != 0 and not spread:
             for g in ([*sorted(groups)] if groups else [None]):
-                tested = _tested(facts, run, g)
-                if not tested or not all(c.significant for c in tested):
-                    found.append(("significance", f"a star marks {_who(run, sheet)}"
+                done = tested(facts, run, g)
+                if not done or not all(c.significant for c in done):
+                    found.append(("significance", f"a star marks {who(run, sheet)}"
                                   f"{' on ' + str(g) if g else ''} as significant; it is not"))
     return found
 
