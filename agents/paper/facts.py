@@ -56,6 +56,8 @@ class FactSheet:
     #: the true count for each counted noun ("seeds": {3}); a noun not here is not checked
     noun_counts: dict[str, set[int]] = field(default_factory=dict)
     lower_is_better: bool = False
+    #: the names of the template's knobs and of the settings the runs changed ("momentum")
+    setting_names: set[str] = field(default_factory=set)
     #: what ran, in words (template description, data, code, idea, diffs): the names it uses
     vocabulary: str = ""
 
@@ -157,6 +159,7 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
             continue
     sheet.n_seeds = n_seeds
     sheet.settings = run_settings(outcome, knobs)
+    sheet.setting_names = set(knobs) | {n for s in sheet.settings.values() for n in s}
     sheet.noun_counts = _noun_counts(sheet, outcome, setup)
     sheet.vocabulary = "\n".join([template_code, *described, *diffs]).lower()
     return sheet

@@ -91,7 +91,8 @@ def number_spans(text: str) -> list[tuple[Number, int, int]]:
             value = -value
         found.append((Number(text=m.group(0).strip(), value=value,
                              tolerance=0.5 * 10.0 ** (-decimals) * scale + 1e-12,
-                             percent=bool(m.group("pct"))), m.start(), m.end()))
+                             percent=bool(m.group("pct"))),
+                      m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end()))
     return found
 
 

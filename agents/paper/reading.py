@@ -185,8 +185,8 @@ def metric_forms(metric: str) -> set[str]:
 
 def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
     text = DEFINITION.sub(lambda m: " " * len(m.group(0)), clause)
-    settings = {name for s in sheet.settings.values() for name in s} | {
-        w for words in sheet.config.values() for w in words if len(w) >= 4}
+    settings = sheet.setting_names | {w for name in sheet.setting_names for w in name.split()
+                                      if len(w) >= 4}
     for m in DIRECTION.finditer(text):
         after = re.sub(r"^(?:the|a|an|its|their)\s+", "", text[m.end():m.end() + 30].strip())
         if any(after.startswith(name) for name in settings if name):
@@ -261,8 +261,9 @@ def _near_after(text: str, end: int, mentions: list[Mention], limit: int = 14) -
     for m in mentions:
         gap = text[end:m.start]
         if 0 <= m.start - end <= limit and re.fullmatch(
-                r"[\s,(]*(?:\)\s*)?(?:for|of|by|from|on|in|with|at|under|using|\()?\s*(?:the\s+)?", gap):
-            return m
+                r"\s*(?:\(|,?\s*(?:for|of|by|from|on|in|with|at|under|using)\s|\)\s*(?:for|on|in)\s)"
+                r"\s*(?:the\s+)?", gap):
+            return m  # "moons 0.87, circles 0.81": a bare comma attaches nothing
     return None
 
 

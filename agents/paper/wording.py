@@ -39,8 +39,8 @@ def plain_text(latex: str) -> str:
 
 # ---- words ----------------------------------------------------------------------------------
 
-UP = r"higher|increas\w*|rais\w*|rises?|rose|risen|more|greater|larger|exceed\w*|grows?|grew|climbs?"
-DOWN = (r"lower(?:s|ed|ing)?|decreas\w*|reduc\w*|drops?|dropped|falls?|fell|fallen|less|smaller"
+UP = r"above(?=\s+(?:the\s+)?(?:baseline|run|that|those))|ahead|higher|increas\w*|rais\w*|rises?|rose|risen|more|greater|larger|exceed\w*|grows?|grew|climbs?"
+DOWN = (r"below(?=\s+(?:the\s+)?(?:baseline|run|that|those))|behind|lower(?:s|ed|ing)?|decreas\w*|reduc\w*|drops?|dropped|falls?|fell|fallen|less|smaller"
          r"|declin\w*|shrinks?|cuts?")
 BETTER = (r"improv\w*|outperform\w*|better|best|beats?|surpass\w*|superior|boosts?|boosted"
            r"|gains?|helps?|helped|benefits?")
@@ -84,6 +84,7 @@ SE = re.compile(r"standard errors?|std\.? errors?|\bs\.?e\.?m?\b|\bsem\b|\bse\b"
 SD = re.compile(r"standard deviations?|\bstd\.?\b|\bs\.?d\.?\b|\bsd\b|\bσ")
 CI = re.compile(r"confidence intervals?|\bci\b|\bc\.i\.|credible")
 AGAINST = re.compile(r"\b(?:than|over|against|versus|vs\.?|compared (?:to|with)|relative to"
+                     r"|above|below|behind|ahead of"
                       r"|as accurate as|as (?:high|low|good|large|fast) as|as much as|beyond"
                       r"|from|in comparison (?:to|with)|with respect to)\s+(?:that of\s+)?"
                       r"(?:the\s+)?")
