@@ -39,8 +39,10 @@ def plain_text(latex: str) -> str:
 
 # ---- words ----------------------------------------------------------------------------------
 
-UP = r"above(?=\s+(?:the\s+)?(?:baseline|run|that|those))|ahead|higher|increas\w*|rais\w*|rises?|rose|risen|more|greater|larger|exceed\w*|grows?|grew|climbs?"
-DOWN = (r"below(?=\s+(?:the\s+)?(?:baseline|run|that|those))|behind|lower(?:s|ed|ing)?|decreas\w*|reduc\w*|drops?|dropped|falls?|fell|fallen|less|smaller"
+UP = (r"above(?=\s+(?:the\s+)?(?:baseline|run|that|those))|ahead|higher|increas\w*|rais\w*"
+      r"|rises?|rose|risen|more|greater|larger|exceed\w*|grows?|grew|climbs?")
+DOWN = (r"below(?=\s+(?:the\s+)?(?:baseline|run|that|those))|behind|lower(?:s|ed|ing)?"
+        r"|decreas\w*|reduc\w*|drops?|dropped|falls?|fell|fallen|less|smaller"
          r"|declin\w*|shrinks?|cuts?")
 BETTER = (r"improv\w*|outperform\w*|better|best|beats?|surpass\w*|superior|boosts?|boosted"
            r"|gains?|helps?|helped|benefits?")
