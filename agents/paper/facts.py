@@ -58,6 +58,8 @@ class FactSheet:
     lower_is_better: bool = False
     #: the names of the template's knobs and of the settings the runs changed ("momentum")
     setting_names: set[str] = field(default_factory=set)
+    #: every value each setting had in what ran (the template's, and each run's)
+    setting_values: dict[str, set[float]] = field(default_factory=dict)
     #: what ran, in words (template description, data, code, idea, diffs): the names it uses
     vocabulary: str = ""
 
@@ -160,6 +162,9 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
     sheet.n_seeds = n_seeds
     sheet.settings = run_settings(outcome, knobs)
     sheet.setting_names = set(knobs) | {n for s in sheet.settings.values() for n in s}
+    for name, value in [*knobs.items(), *((n, v) for s in sheet.settings.values()
+                                          for n, v in s.items())]:
+        sheet.setting_values.setdefault(name, set()).add(value)
     sheet.noun_counts = _noun_counts(sheet, outcome, setup)
     sheet.vocabulary = "\n".join([template_code, *described, *diffs]).lower()
     return sheet

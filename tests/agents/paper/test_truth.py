@@ -119,6 +119,16 @@ def _pair(sheet: FactSheet, kind: str) -> tuple[str, str]:
                        f"Run 2 & {v(2, 'moons')}$^*$ & {v(2, 'circles')} \\\\\n\\end{{tabular}}",
                        "\\begin{tabular}{lcc}\nRun & moons & circles \\\\\n"
                        f"Run 1 & {v(1, 'moons')}$^*$ & {v(1, 'circles')} \\\\\n\\end{{tabular}}"),
+        "table_transposed": ("\\begin{tabular}{lccc}\nDataset & Baseline & Run 1 & Run 2 \\\\\n"
+                             f"moons & {v(1, 'moons')} & {v(0, 'moons')} & {v(2, 'moons')} \\\\\n"
+                             "\\end{tabular}",
+                             "\\begin{tabular}{lccc}\nDataset & Baseline & Run 1 & Run 2 \\\\\n"
+                             f"moons & {v(0, 'moons')} & {v(1, 'moons')} & {v(2, 'moons')} \\\\\n"
+                             "\\end{tabular}"),
+        "table_setting": ("\\begin{tabular}{ll}\nSetting & Value \\\\\nMomentum & 0.7 \\\\\n"
+                          "\\end{tabular}",
+                          "\\begin{tabular}{ll}\nSetting & Value \\\\\nMomentum & 0.5 \\\\\n"
+                          "\\end{tabular}"),
         "hidden": (f"\\iffalse On moons the baseline reaches {v(0, 'moons')}. \\fi",
                    f"\\emph{{On moons the baseline reaches {v(0, 'moons')}.}}"),
         "macro": ("\\newcommand{\\best}{0.99} The best run reaches \\best.",
@@ -130,7 +140,8 @@ KINDS = ["attribution_group", "attribution_run", "attribution_described", "direc
          "direction_lower_is_better", "significance", "significance_p", "p_value",
          "average_significance", "count", "count_in_words", "number_in_words", "uncertainty",
          "derived_label", "derived_relative", "derived_cross_row", "ratio_in_words", "name",
-         "table_row", "table_cell", "table_star", "hidden", "macro"]
+         "table_row", "table_cell", "table_star", "table_transposed", "table_setting", "hidden",
+         "macro"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -149,6 +160,7 @@ def test_a_false_claim_is_caught_and_its_true_twin_passes(sheet: FactSheet, kind
     ("derived_relative", "derived"), ("derived_cross_row", "derived"),
     ("ratio_in_words", "derived"), ("name", "name"), ("table_row", "table_row"),
     ("table_cell", "attribution"), ("table_star", "significance"),
+    ("table_transposed", "attribution"), ("table_setting", "setting"),
 ])
 def test_each_lie_is_named_by_its_kind(sheet: FactSheet, kind: str, finding: str) -> None:
     """The number check alone passes these (every number is a real value or a count): the
