@@ -122,9 +122,10 @@ def config_numbers(text: str) -> dict[float, set[str]]:
 
 
 def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
-               plan: list[str] | None = None) -> FactSheet:
+               plan: list[str] | None = None, *, data: str | None = None) -> FactSheet:
     """The facts of an idea's runs; ``template_code`` and ``setup`` (the template's own
-    description of itself and its data) give the configuration values."""
+    description of itself and its data) give the configuration values; ``data`` (the
+    template's description of its data) tells whether its groups are datasets."""
     runs = [r for r in outcome.runs if r.ok]
     sheet = FactSheet(primary_metric=outcome.primary_metric,
                       lower_is_better=outcome.lower_is_better)
@@ -165,7 +166,8 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
     for name, value in [*knobs.items(), *((n, v) for s in sheet.settings.values()
                                           for n, v in s.items())]:
         sheet.setting_values.setdefault(name, set()).add(value)
-    sheet.noun_counts = _noun_counts(sheet, outcome, setup)
+    sheet.noun_counts = _noun_counts(sheet, outcome, setup if data is None else data,
+                                     "\n".join([setup, *described]), knobs)
     sheet.vocabulary = "\n".join([template_code, *described, *diffs]).lower()
     return sheet
 
@@ -230,7 +232,16 @@ def run_settings(outcome: IdeaOutcome, knobs: dict[str, float]) -> dict[int, dic
 _SEED_NOUNS = ("seed", "repetition", "trial", "repeat", "replicate")
 
 
-def _noun_counts(sheet: FactSheet, outcome: IdeaOutcome, setup: str) -> dict[str, set[int]]:
+_COUNTED = ("epoch", "step", "iteration", "sample", "point", "example", "layer", "class",
+            "dataset", "task", "distribution", "optimizer", "optimiser", "operation")
+
+
+def _noun_counts(sheet: FactSheet, outcome: IdeaOutcome, data: str, described: str,
+                 knobs: dict[str, float]) -> dict[str, set[int]]:
+    """The true count for each counted noun: seeds, runs, variants, groups, comparisons and
+    metrics from the runs; datasets or tasks from the groups when the data description names
+    them; epochs, steps, samples ... from a number just before the noun in what ran ("1797
+    samples", "three tasks") or from a knob that names it (``EPOCHS = 40``)."""
     ok = [r for r in outcome.runs if r.ok]
     variants = {len(ok), len(ok) - 1, len(outcome.runs), len(outcome.runs) - 1}
     counts: dict[str, set[int]] = {noun: {sheet.n_seeds} for noun in _SEED_NOUNS}
@@ -240,16 +251,16 @@ def _noun_counts(sheet: FactSheet, outcome: IdeaOutcome, setup: str) -> dict[str
     counts["group"] = {len(sheet.groups)}
     counts["comparison"] = {len(sheet.comparisons)}
     counts["metric"] = {len(sheet.metrics)}
-    described = setup.lower()
-    if sheet.groups and sum(g.lower().replace("_", " ") in described
+    named = data.lower().replace("_", " ")
+    if sheet.groups and sum(g.lower().replace("_", " ") in named
                             for g in sheet.groups) * 2 >= len(sheet.groups):
         for noun in ("dataset", "task", "distribution", "problem", "benchmark"):
             counts[noun] = {len(sheet.groups)}
-    for value, words in sheet.config.items():  # "200 epochs", "1797 samples"
-        if value.is_integer() and value >= 0:
-            for noun in ("epoch", "step", "iteration", "sample", "point", "example", "layer",
-                         "class", "dataset", "task", "distribution", "optimizer", "optimiser",
-                         "operation"):
-                if any(w.startswith(noun) for w in words):
-                    counts.setdefault(noun, set()).add(int(value))
+    for m in re.finditer(r"\b(\d+)\s+(?:[a-z0-9-]+\s+){0,3}?(" + "|".join(_COUNTED) + r")",
+                         digits(described).lower()):
+        counts.setdefault(m.group(2), set()).add(int(m.group(1)))
+    for name, value in knobs.items():
+        for noun in _COUNTED:
+            if value.is_integer() and value >= 0 and noun in name:
+                counts.setdefault(noun, set()).add(int(value))
     return counts

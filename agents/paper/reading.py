@@ -185,11 +185,13 @@ def metric_forms(metric: str) -> set[str]:
 
 def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
     text = DEFINITION.sub(lambda m: " " * len(m.group(0)), clause)
+    metric_words = {w for m in sheet.metrics for w in m.lower().split("_")}
     settings = sheet.setting_names | {w for name in sheet.setting_names for w in name.split()
-                                      if len(w) >= 4}
+                                      if len(w) >= 4 and w not in metric_words}
     for m in DIRECTION.finditer(text):
         after = re.sub(r"^(?:the|a|an|its|their)\s+", "", text[m.end():m.end() + 30].strip())
-        if any(after.startswith(name) for name in settings if name):
+        if any(re.match(rf"{re.escape(name)}\b", after.replace("_", " ")) for name in settings
+               if name):
             continue  # "a lower learning rate": about a setting, not a result
         if re.match(r"(?:to|at)\s+(?:about|roughly|approximately|around|nearly|almost|over|just)?"
                     r"\s*[-+]?\.?\d", after):
@@ -301,6 +303,7 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
     p_spans = [(s, e) for _, s, e in p_quotes]
     reading = Reading(unit=unit, text=text, clauses=[], header=header)
     subject: list[int] = []
+    against: int | None = None
     group_frame: list[str] = []
     for a, b in _clauses(text, runs):
         clause = Clause(text=text[a:b], start=a)
@@ -321,6 +324,8 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
                 clause.against = named[0]
                 break
         clause.subject = [k for k in own if k != clause.against] or (own if own else subject)
+        if not own and clause.against is None:
+            clause.against = against  # "...; the difference is 0.08": the comparison before
         if clause.against is None and len(clause.subject) > 1 and 0 in clause.subject:
             clause.subject = [k for k in clause.subject if k != 0]  # "run 2 ... for the baseline"
             clause.against = 0
@@ -331,6 +336,7 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
         elif clause.against is None and clause.subject == [0] and subject and subject != [0]:
             clause.against = subject[0]  # "run 2 reaches x, while the baseline reaches y"
         subject = clause.subject or subject
+        against = clause.against if clause.against is not None else against
         frame = list(dict.fromkeys(str(m.key) for m in clause.groups))
         group_frame = frame or group_frame
         _quotes(clause, text, a, b, runs, groups, metrics, setting_spans, p_quotes, p_spans,

@@ -80,7 +80,8 @@ def _tokens(vocabulary: str) -> frozenset[str]:
 
 def _used(evidence: tuple[str, ...], vocabulary: str) -> bool:
     tokens = _tokens(vocabulary)
-    return any(t.startswith(e) for e in evidence for t in tokens)
+    return any(t == e or (len(e) >= 5 and t.startswith(e)) or (t.startswith(e) and t[len(e):].isdigit())
+               for e in evidence for t in tokens)  # "lamb" is no "lambda"
 
 
 def unknown_names(latex: str, vocabulary: str) -> list[str]:

@@ -250,7 +250,8 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
     figures = figures_for(paper_dir, idea_dir, outcome)
     notes = (idea_dir / "notes.md").read_text(encoding="utf-8") if (idea_dir / "notes.md").exists() else ""
     sheet = fact_sheet(outcome, ctx.template.code(),
-                       setup=f"{ctx.template.description}\n{ctx.template.data_source}")
+                       setup=f"{ctx.template.description}\n{ctx.template.data_source}",
+                       data=ctx.template.data_source)
     context = writer_context(topic=ctx.settings.topic, outcome=outcome, notes=notes,
                              figures=figures, citations=cites, revision_notes=revision_notes)
     writer = Writer(ctx, outcome, context, sheet, {c.key for c in cites})
