@@ -44,12 +44,14 @@ from agents.paper.wording import (
     N_EQUALS,
     NEGATION,
     NOT_SIGNIFICANT,
+    OVER_GROUPS,
     P_VALUE,
     PP,
     RAN_TIMES,
     RELATIVE,
     SD,
     SE,
+    SIGNIFICANCE_TALK,
     SIGNIFICANT,
     SPLIT,
     TIMES,
@@ -96,6 +98,7 @@ class Clause:
     significant: bool = False  # claims significance, not negated
     negated: bool = False
     quotes: list[Quote] = field(default_factory=list)
+    frame: list[str] = field(default_factory=list)  # the groups the unit is about here
 
 
 @dataclass
@@ -312,8 +315,9 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
         clause.metrics = [m for m in metrics if a <= m.start < b]
         body = text[a:b]
         clause.negated = bool(NEGATION.search(body))
-        clause.significant = bool(SIGNIFICANT.search(body) or re.search(r"\d\*|\*\s*\)", body)) \
-            and not NOT_SIGNIFICANT.search(body)
+        said = SIGNIFICANCE_TALK.sub(" ", body)  # "tested for significance" claims nothing
+        clause.significant = bool(SIGNIFICANT.search(said) or re.search(r"\d\*|\*\s*\)", said)) \
+            and not NOT_SIGNIFICANT.search(said)
         clause.direction, at = _direction(body, sheet)
         clause.direction_at = a + at if at >= 0 else -1
         own = list(dict.fromkeys(int(m.key) for m in clause.runs))
@@ -338,7 +342,10 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
         subject = clause.subject or subject
         against = clause.against if clause.against is not None else against
         frame = list(dict.fromkeys(str(m.key) for m in clause.groups))
+        if not frame and OVER_GROUPS.search(body):
+            group_frame = []  # "averaged over the groups": no group of the sentence before
         group_frame = frame or group_frame
+        clause.frame = list(group_frame)
         _quotes(clause, text, a, b, runs, groups, metrics, setting_spans, p_quotes, p_spans,
                 group_frame, sheet)
         reading.clauses.append(clause)

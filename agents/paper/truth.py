@@ -218,7 +218,7 @@ def _clause_groups(clause: Clause, quotes: list[Quote]) -> list[str | None]:
     named = list(dict.fromkeys(str(m.key) for m in clause.groups))
     if named:
         return [*named]
-    framed = {g for q in quotes for g in q.groups}
+    framed = {g for q in quotes for g in q.groups} or set(clause.frame)
     return [*sorted(framed)] if framed else [None]
 
 
@@ -429,11 +429,13 @@ def check_truth(latex: str, sheet: FactSheet, authored: frozenset[str] = frozens
 
 def beyond_numbers(findings: list[ClaimFinding],
                    numbers: list[NumberProblem]) -> list[ClaimFinding]:
-    """``findings`` less those about a number the number check already reports in its unit."""
+    """``findings`` less the attributions of a number the number check already reports in
+    its unit (a count, a derived quantity or a p-value says more than "not a result")."""
     reported = {(unit_key(p.unit), p.number) for p in numbers}
     return [f for f in findings
-            if not any(unit_key(f.unit) == unit and f.message.startswith(number + " ")
-                       for unit, number in reported)]
+            if f.kind != "attribution" or not any(
+                unit_key(f.unit) == unit and f.message.startswith(number + " ")
+                for unit, number in reported)]
 
 
 def check_unit_truth(unit: Unit, sheet: FactSheet, section: str = "") -> list[tuple[str, str]]:
