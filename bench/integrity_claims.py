@@ -444,6 +444,26 @@ def hidden(p: Paper) -> Plant:
     return lie, twin
 
 
+def unseeded_significance(p: Paper) -> Plant:
+    """With one seed per variant no test ran: any significance is a lie; the twin says so."""
+    run, g = p.other_run(), p.group()
+    a, b = p.v(run, g), p.v(0, g)
+    if not differ(a, b):
+        return None
+    word = "higher" if a > b else "lower"
+    claim, twin = p.rng.choice([
+        ("is significantly {w} than the baseline", "is {w} than the baseline, untested"),
+        ("differs significantly from the baseline ($p < 0.05$)",
+         "differs from the baseline (no test: one seed per variant)"),
+        ("is {w} than the baseline with $p = 0.03$", "is {w} than the baseline (no p-value: n = 1)"),
+        ("is {w} than the baseline, a statistically significant gap",
+         "is {w} than the baseline, a gap no test could assess"),
+    ])
+    form = "On {g}, {r} {c} ({x} against {y})."
+    return (form.format(g=g, r=p.name(run), c=claim.format(w=word), x=fmt(a), y=fmt(b)),
+            form.format(g=g, r=p.name(run), c=twin.format(w=word), x=fmt(a), y=fmt(b)))
+
+
 KINDS: dict[str, tuple[Callable[[Paper], Plant], bool]] = {  # kind: (plant, needs seeds)
     "value of another group": (attribution_group, False),
     "value of another run": (attribution_run, False),
@@ -461,6 +481,7 @@ KINDS: dict[str, tuple[Callable[[Paper], Plant], bool]] = {  # kind: (plant, nee
     "uncertainty label": (uncertainty_label, True),
     "invented table row": (table_invented, False),
     "hidden or macro text": (hidden, False),
+    "significance with one seed": (unseeded_significance, False),
 }
 
 
@@ -471,7 +492,7 @@ def flagged(text: str, sheet: FactSheet) -> bool:
 
 def measure(paper: Paper, counts: dict[str, list[int]], examples: dict[str, list[str]]) -> None:
     for kind, (plant, needs_seeds) in KINDS.items():
-        if needs_seeds and not paper.seeded:
+        if (needs_seeds and not paper.seeded) or (plant is unseeded_significance and paper.seeded):
             continue
         planted = 0
         for _ in range(PER_KIND * 5):
