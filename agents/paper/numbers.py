@@ -47,7 +47,7 @@ _STRUCTURE = [re.compile(p) for p in (
     r"\b[Rr]uns?\s*(?:~|\\_|_|\s)\s*\d+(?:\s*(?:,|and|or|--|-|to)\s*\d+)*",
     r"\bseeds?\s*~?\s*\d+(?:\s*(?:,|and|--|-|to)\s*\d+)*",
     r"\b\d+\s*-?\s*[Dd]\b",
-    r"\b95\s*\\?%\s*(?=(?:confidence|CI|interval|c\.i\.))",
+    r"\b95\s*\\?%\s*(?=(?:confidence|CI|ci\b|interval|c\.i\.))",
     r"(?:\\alpha|\balpha|significance level(?: of)?)\s*[=:]?\s*\$?\s*0\.05",
     r"\bp\s*\$?\s*[<>]\s*\$?\s*0\.0[15]",
     r"\(\s*(?:19|20)\d\d[a-z]?\s*\)", r"\b(?:in|In|since|Since)\s+(?:19|20)\d\d\b",

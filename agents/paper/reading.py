@@ -366,7 +366,9 @@ def _quotes(clause: Clause, text: str, a: int, b: int, runs: list[Mention],
         q = Quote(number=n, start=s)
         before, after = text[max(a, s - 60):s], text[e:min(b, e + 60)]
         count = COUNT.match(after)
-        if count and re.match(r"\s*(?:each|per|apiece|at a time)\b", after[count.end():]):
+        if re.search(r"[a-z]-$", text[max(0, s - 2):s]):
+            q.role = "setting"  # part of a name: ResNet-18, CIFAR-10, GPT-2
+        elif count and re.match(r"\s*(?:each|per|apiece|at a time)\b", after[count.end():]):
             q.role = "setting"  # "one run each": how a variant ran, not how many ran
         elif any(ss <= s and e <= se for ss, se in setting_spans) and not count:
             q.role = "setting"

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from agents.domain.results import Comparison
 from agents.paper.evidence import Facts, fmt, lower_is_better, match, tested, who
 from agents.paper.facts import FactSheet
-from agents.paper.integrity import NumberProblem, _structural, plain, unit_key
+from agents.paper.integrity import CI_WORDS, SPREAD_WORDS, NumberProblem, _structural, plain, unit_key
 from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
 from agents.paper.reading import Clause, Quote, Reading, metric_forms, read, run_mentions
 from agents.paper.vocabulary import unknown_names
@@ -75,7 +75,12 @@ def _attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[st
     if q.run is None or q.run not in facts.sheet.run_aliases:
         return None
     search: list[str | None] = list(_groups(q)) if q.groups else [None, *facts.sheet.groups]
-    mine = facts.values(q.run, search, metrics, {"mean", "seed", "ci", "sd", "se", "difference"})
+    said = f" {clause.text} " if clause is not None else " ± "
+    kinds = {"mean", "difference"}  # a bound, a spread or one seed only where words say so
+    kinds |= {"ci"} if any(w in said for w in CI_WORDS) else set()
+    kinds |= {"sd", "se"} if any(w in said for w in (*SPREAD_WORDS, "±")) else set()
+    kinds |= {"seed"} if "seed" in said else set()
+    mine = facts.values(q.run, search, metrics, kinds)
     if any(match(q.number, v) for v in mine):
         return None
     others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if match(q.number, v)]
@@ -151,7 +156,10 @@ def _matches_derived(n: Number, values: list[float], label: str) -> bool:
 
 
 def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str | None:
-    subject = q.run if q.run is not None else (clause.subject[0] if clause.subject else None)
+    if clause.subject and clause.against is not None and clause.subject[0] != clause.against:
+        subject: int | None = clause.subject[0]  # "run 2 outperforms the baseline by 13%"
+    else:
+        subject = q.run if q.run is not None else (clause.subject[0] if clause.subject else None)
     if subject is None:
         return None
     against = clause.against if clause.against is not None and clause.against != subject else (
@@ -168,8 +176,9 @@ def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str 
         return None
     names = {"difference": "a difference", "pp": "percentage points", "relative": "a relative "
              "change (%)", "ratio": "a ratio"}
-    other = next((label for label, vs in same.items() if label != q.label
-                  and _matches_derived(q.number, vs, label)), None)
+    order = ["pp", "relative", "difference", "ratio"] if q.number.percent else list(same)
+    other = next((label for label in order if label != q.label
+                  and _matches_derived(q.number, same[label], label)), None)
     if other is not None:
         return f"{q.number.text} is {names[other]} between the runs, stated as {names[q.label]}"
     for metric in metrics:  # across two rows: one group of one run, another of the other
