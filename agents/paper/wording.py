@@ -93,7 +93,9 @@ AGAINST = re.compile(r"\b(?:than|over|against|versus|vs\.?|compared (?:to|with)|
 SPLIT = re.compile(r";|\s(?=(?:while|whereas|but|although|though|however|in contrast)\b)")
 SIGNIFICANCE_TALK = re.compile(
     r"\b(?:tested|tests?|testing|checked|assessed|evaluated)\s+(?:\w+\s+){0,2}?for\s+(?:statistical\s+)?"
-    r"significance|\bsignificance\s+(?:tests?|levels?|thresholds?)|\blevel of significance")
+    r"significance|\bsignificance\s+(?:tests?|levels?|thresholds?)|\blevel of significance"
+    r"|(?:\*|\bstars?\b|\basterisks?\b)[^.;]{0,20}?\b(?:marks?|denotes?|indicates?|flags?)\b[^.;]{0,100}?"
+    r"significan\w*")  # "* marks a difference that is significant": a legend, not a claim
 OVER_GROUPS = re.compile(
     r"\b(?:averaged?|on average|overall|mean over|across|over)\s+(?:all\s+)?(?:the\s+)?(?:\w+\s+)?"
     r"(?:groups|datasets|tasks|distributions|operations|optimi[sz]ers)\b|\bon average\b|\boverall\b")
