@@ -204,7 +204,6 @@ def significance_words(p: Paper) -> Plant:
     run, g = lie
     truth = _comparison(p, True)
     a, b = p.v(run, g), p.v(0, g)
-    word = "higher" if a > b else "lower"
     form = p.rng.choice([
         "On {g}, {r} is significantly {w} than the baseline ({x} against {y}).",
         "{R} yields a statistically significant change in {m} on {g} ({x} vs.\\ {y}).",
@@ -216,7 +215,6 @@ def significance_words(p: Paper) -> Plant:
         x, y = p.v(run, g), p.v(0, g)
         return form.format(R=p.name(run, True), r=p.name(run), g=g, m=tex(p.metric),
                            w="higher" if x > y else "lower", x=fmt(x), y=fmt(y))
-    del word
     if truth is not None:
         return say(run, g), say(*truth)
     if not differ(a, b):

@@ -224,7 +224,6 @@ def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
         decimals = len(raw.split(".")[1]) if "." in raw and "e" not in raw.lower() else 0
         op = {"<=": "<", "≤": "<", ">=": ">", "≥": ">", "≈": "=", "~": "="}.get(
             m.group("op") or "=", m.group("op") or "=")
-        words = (m.group("adj") or "") + m.group(0) + text[m.end():m.end() + 30]
         after = ADJ_AFTER.match(text[m.end():])
         said = (m.group("adj") or "") + (after.group(1) if after else "") + (
             "adjusted" if re.search(r"p_?\(?(?:adj|holm|corrected)", m.group(0)) else "")
@@ -233,7 +232,6 @@ def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
             adjusted = False
         elif re.search(r"adjusted|corrected|holm|after", said):
             adjusted = True
-        del words
         q = Quote(Number(text=raw, value=value, tolerance=0.5 * 10.0 ** -decimals + 1e-12,
                          percent=False), m.start("num"), role="p", op=op, adjusted=adjusted)
         out.append((q, m.start(), m.end()))
