@@ -501,12 +501,13 @@ def measure(paper: Paper, counts: dict[str, list[int]], examples: dict[str, list
                 continue
             planted += 1
             lie, twin = pair
-            row = counts.setdefault(kind, [0, 0, 0, 0])
+            row = counts.setdefault(kind, [0, 0, 0, 0, 0])
             caught, false_alarm = flagged(lie, paper.sheet), flagged(twin, paper.sheet)
             row[0] += 1
             row[1] += caught
             row[2] += 1
             row[3] += false_alarm
+            row[4] += bool(check_numbers(lie, paper.sheet)[1])  # what the number check sees
             if not caught:
                 examples.setdefault(kind, []).append(f"[{paper.template}] missed: {lie}")
             if false_alarm:
@@ -538,15 +539,16 @@ def main() -> None:
                 papers += 1
     print(f"{papers} papers; {PER_KIND} plants per kind and paper (kinds that need seeds only "
           f"where the runs have them)\n")
-    print("| kind | lies caught | true twins flagged |")
-    print("|---|---|---|")
-    total = [0, 0, 0, 0]
-    for kind, (made, caught, true, false) in counts.items():
-        total = [a + b for a, b in zip(total, (made, caught, true, false), strict=True)]
-        print(f"| {kind} | {caught / made:.1%} ({caught}/{made}) | {false / true:.1%} ({false}/{true}) |")
+    print("| kind | lies caught | true twins flagged | lies the number check alone flags |")
+    print("|---|---|---|---|")
+    total = [0, 0, 0, 0, 0]
+    for kind, (made, caught, true, false, numbers) in counts.items():
+        total = [a + b for a, b in zip(total, (made, caught, true, false, numbers), strict=True)]
+        print(f"| {kind} | {caught / made:.1%} ({caught}/{made}) | {false / true:.1%} "
+              f"({false}/{true}) | {numbers / made:.1%} |")
     if total[0]:
         print(f"| all | {total[1] / total[0]:.1%} ({total[1]}/{total[0]}) | "
-              f"{total[3] / total[2]:.1%} ({total[3]}/{total[2]}) |")
+              f"{total[3] / total[2]:.1%} ({total[3]}/{total[2]}) | {total[4] / total[0]:.1%} |")
     for kind, lines in examples.items():
         for line in lines[:args.examples]:
             print(f"{kind}: {line}")
