@@ -146,16 +146,23 @@ def run_mentions(text: str, sheet: FactSheet) -> list[Mention]:
             if alias and not alias.startswith("run"):
                 found += [Mention(s, e, index)
                           for s, e in _find(text, plain_text(alias).replace("_", " "))]
-    for index, settings in sheet.settings.items():
-        for name, value in settings.items():
-            for s, _ in _find(text, name):
-                after = text[s:s + len(name) + 40]
-                for n, ns, ne in number_spans(after):
-                    if ns - len(name) > 28:
-                        break
-                    if abs(n.value - value) <= n.tolerance:
-                        found.append(Mention(s, s + ne, index))
-                        break
+    names = {name for settings in sheet.settings.values() for name in settings}
+    for name in names:
+        holders = [(index, settings[name]) for index, settings in sheet.settings.items()
+                   if name in settings]
+        for m in re.finditer(rf"(?<![a-z0-9_]){re.escape(name)}(?:e?s)?(?![a-z0-9_])", text):
+            window = re.split(r"[.;]\s", text[m.end():m.end() + 45])[0]  # "decays of 0.01 and 0.1"
+            first = True
+            for n, ns, ne in number_spans(window):
+                runs = [index for index, value in sorted(holders, key=lambda h: abs(n.value - h[1]))
+                        if abs(n.value - value) <= n.tolerance]  # the closest first: 0 is 0.0
+                if runs and (not first or ns <= 28):
+                    start = m.start() if first else m.end() + ns
+                    found += [Mention(start, m.end() + ne, index) for index in runs[:1]]
+                    first = False
+                elif first:
+                    break
+        for index, value in holders:
             for n, ns, ne in number_spans(text):  # "the 0.9-momentum run"
                 if abs(n.value - value) <= n.tolerance and re.match(
                         rf"\s*-?\s*{re.escape(name)}\b", text[ne:]):

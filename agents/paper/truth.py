@@ -440,7 +440,7 @@ def beyond_numbers(findings: list[ClaimFinding],
                    numbers: list[NumberProblem]) -> list[ClaimFinding]:
     """``findings`` less the attributions of a number the number check already reports in
     its unit (a count, a derived quantity or a p-value says more than "not a result")."""
-    reported = {(unit_key(p.unit), p.number) for p in numbers}
+    reported = {(unit_key(p.unit), p.number.replace("\\%", "%")) for p in numbers}
     return [f for f in findings
             if f.kind != "attribution" or not any(
                 unit_key(f.unit) == unit and f.message.startswith(number + " ")

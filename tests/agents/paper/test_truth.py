@@ -194,3 +194,7 @@ def test_a_setting_is_not_read_as_a_result(sheet: FactSheet) -> None:
     text = ("Raising the momentum from 0.0 to 0.9 (run~1) raises val\\_accuracy on circles, "
             "while a lower momentum of 0.5 (run~2) leaves it where it was.")
     assert check_truth(text, sheet, section="Results") == []
+    # as the real 1.5B model wrote it: a list of settings, plural, "respectively"
+    text = ("We ran three variants: the baseline (no momentum), and two runs with momentums set to "
+            "0.9 and 0.5, respectively.")
+    assert check_truth(text, sheet, section="Results") == []
