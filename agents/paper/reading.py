@@ -199,7 +199,9 @@ def _direction(clause: str, sheet: FactSheet) -> tuple[Direction | None, int]:
     settings = sheet.setting_names | {w for name in sheet.setting_names for w in name.split()
                                       if len(w) >= 4 and w not in metric_words}
     for m in DIRECTION.finditer(text):
-        after = re.sub(r"^(?:the|a|an|its|their)\s+", "", text[m.end():m.end() + 30].strip())
+        after = re.sub(r"^(?:(?:the|a|an|its|their)\s+)?(?:(?:value|values|amount|size|strength"
+                       r"|level|magnitude|coefficient|setting)\s+of\s+(?:the\s+)?)?", "",
+                       text[m.end():m.end() + 50].strip())
         if any(re.match(rf"{re.escape(name)}\b", after.replace("_", " ")) for name in settings
                if name):
             continue  # "a lower learning rate": about a setting, not a result

@@ -202,7 +202,7 @@ def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str 
             for metric in metrics:
                 for a, b in _pairs(facts, run, other_run, groups, metric):
                     if _matches_derived(q.number, _derivations(a, b)[q.label], q.label):
-                        return (f"{q.number.text} is the {names[q.label]} between "
+                        return (f"{q.number.text} is {names[q.label]} between "
                                 f"{who(run, facts.sheet)} and {who(other_run, facts.sheet)}, "
                                 f"not between {who(subject, facts.sheet)} and "
                                 f"{who(against, facts.sheet)}")
