@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from agents.domain.results import Comparison
 from agents.paper.facts import FactSheet
+from agents.paper.integrity import CI_WORDS, SPREAD_WORDS, _structural, plain
 from agents.paper.numbers import Number
+from agents.paper.reading import Clause, Quote
 
 _LOWER = ("loss", "error", "time", "kl", "divergence", "wasserstein", "step", "perplexity", "mse",
           "mae", "rmse", "nll", "regret", "latency", "distance", "fid")
@@ -108,3 +110,34 @@ def tested(facts: Facts, run: int, group: str | None) -> list[Comparison]:
         return [c for (r, _), c in facts.sheet.comparisons.items() if r == run]
     c = facts.sheet.comparisons.get((run, group))
     return [c] if c is not None else []
+
+
+def attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[str],
+                who: str) -> str | None:
+    """Why a stated value is not the run's (and group's) the sentence ties it to, or None."""
+    if q.run is None or q.run not in facts.sheet.run_aliases:
+        return None
+    search: list[str | None] = [*sorted(q.groups)] if q.groups else [None, *facts.sheet.groups]
+    said = f" {clause.text} " if clause is not None else " ± "
+    kinds = {"mean", "difference"}  # a bound, a spread or one seed only where words say so
+    kinds |= {"ci"} if any(w in said for w in CI_WORDS) else set()
+    kinds |= {"sd", "se"} if any(w in said for w in (*SPREAD_WORDS, "±")) else set()
+    kinds |= {"seed"} if "seed" in said else set()
+    mine = facts.values(q.run, search, metrics, kinds)
+    if any(match(q.number, v) for v in mine):
+        return None
+    others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if match(q.number, v)]
+    if not others:
+        every = facts.values(q.run, search, facts.sheet.metrics,
+                             {"mean", "seed", "ci", "sd", "se", "difference"})
+        if any(match(q.number, v) for v in every) or _structural(
+                q.number, facts.sheet, plain(clause.text if clause else "")):
+            return None
+        said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
+        return f"{q.number.text} is no value of {who}{said}"
+    r, g, _ = others[0]
+    owner = facts.sheet.descriptions.get(r, "")
+    owner = "the baseline" if r == 0 else f"run {r} ({owner})"
+    where = f" on {g}" if g else " over the groups"
+    said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
+    return (f"{q.number.text} is the value of {owner}{where}, not of {who}{said}")

@@ -30,13 +30,13 @@ import re
 from pydantic import BaseModel
 
 from agents.domain.results import Comparison
-from agents.paper.evidence import Facts, fmt, lower_is_better, match, tested, who
+from agents.paper.evidence import Facts, attribution, fmt, lower_is_better, match, tested, who
 from agents.paper.facts import FactSheet
-from agents.paper.integrity import CI_WORDS, SPREAD_WORDS, NumberProblem, _structural, plain, unit_key
-from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
-from agents.paper.reading import Clause, Quote, Reading, metric_forms, read, run_mentions
+from agents.paper.integrity import NumberProblem, unit_key
+from agents.paper.numbers import Number, Unit, strip_comments, units
+from agents.paper.reading import Clause, Quote, Reading, read
+from agents.paper.table_rows import table_row
 from agents.paper.vocabulary import unknown_names
-from agents.paper.wording import plain_text
 
 NAME_SECTIONS = ("Abstract", "Experimental Setup", "Results")
 FindingKind = str  # attribution|direction|significance|p_value|count|uncertainty|derived|name
@@ -68,36 +68,6 @@ def _groups(q: Quote) -> list[str | None]:
 
 
 # ---- the checks, one per kind ----------------------------------------------------------------
-
-
-def _attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[str],
-                 who: str) -> str | None:
-    if q.run is None or q.run not in facts.sheet.run_aliases:
-        return None
-    search: list[str | None] = list(_groups(q)) if q.groups else [None, *facts.sheet.groups]
-    said = f" {clause.text} " if clause is not None else " ± "
-    kinds = {"mean", "difference"}  # a bound, a spread or one seed only where words say so
-    kinds |= {"ci"} if any(w in said for w in CI_WORDS) else set()
-    kinds |= {"sd", "se"} if any(w in said for w in (*SPREAD_WORDS, "±")) else set()
-    kinds |= {"seed"} if "seed" in said else set()
-    mine = facts.values(q.run, search, metrics, kinds)
-    if any(match(q.number, v) for v in mine):
-        return None
-    others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if match(q.number, v)]
-    if not others:
-        every = facts.values(q.run, search, facts.sheet.metrics,
-                             {"mean", "seed", "ci", "sd", "se", "difference"})
-        if any(match(q.number, v) for v in every) or _structural(
-                q.number, facts.sheet, plain(clause.text if clause else "")):
-            return None
-        said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
-        return f"{q.number.text} is no value of {who}{said}"
-    r, g, _ = others[0]
-    owner = facts.sheet.descriptions.get(r, "")
-    owner = "the baseline" if r == 0 else f"run {r} ({owner})"
-    where = f" on {g}" if g else " over the groups"
-    said = " on " + ", ".join(sorted(q.groups)) if q.groups else ""
-    return (f"{q.number.text} is the value of {owner}{where}, not of {who}{said}")
 
 
 def _uncertainty(q: Quote, facts: Facts, metrics: list[str]) -> str | None:
@@ -339,13 +309,13 @@ def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list
     facts = Facts(sheet)
     found: list[tuple[str, str]] = []
     if reading.unit.kind == "row":
-        return _row(reading, facts)
+        return table_row(reading, facts)
     for clause in reading.clauses:
         for q in clause.quotes:
             metrics = _metrics(q, clause, sheet)
             problem = None
             if q.role == "value" and q.run is not None:
-                kind, problem = "attribution", _attribution(q, clause, facts, metrics,
+                kind, problem = "attribution", attribution(q, clause, facts, metrics,
                                                             who(q.run, sheet))
             elif q.role == "uncertainty":
                 kind, problem = "uncertainty", _uncertainty(q, facts, metrics)
@@ -364,64 +334,6 @@ def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list
     if section in NAME_SECTIONS or not section:
         found += [("name", m) for m in unknown_names(reading.unit.text, sheet.vocabulary)]
     return found
-
-
-def _row(reading: Reading, facts: Facts) -> list[tuple[str, str]]:
-    """A table row: its run is named by its first cell (or, in a table with one run per
-    column, by the column's header), each cell's group and metric by its column's header or
-    the first cell; each value must be that run's, each star a significant test."""
-    sheet = facts.sheet
-    cells = re.split(r"(?<!\\)&", reading.unit.text)
-    label = plain_text(cells[0])
-    row_runs = run_mentions(label, sheet)
-    row_groups = frozenset(g for g in sheet.groups if _in(label, g))
-    row_metrics = frozenset(m for m in sheet.metrics if any(_in(label, f) for f in metric_forms(m)))
-    found: list[tuple[str, str]] = []
-    named = [n for n in sheet.setting_names if _in(label.replace("_", " "), n)]
-    if not row_runs and named:  # a row of settings ("learning rate & 0.05"): what ran
-        allowed = {v for n in named for v in sheet.setting_values.get(n, set())}
-        for n, _, _ in number_spans(" ".join(plain_text(c) for c in cells[1:])):
-            if allowed and not any(abs(n.value - v) <= n.tolerance for v in allowed):
-                found.append(("setting", f"{label[:40]} is given as {n.text}; what ran used "
-                                         f"{', '.join(fmt(v) for v in sorted(allowed))}"))
-        return found
-    unnamed = []
-    for j, cell in enumerate(cells[1:], start=1):
-        head = reading.header[j] if j < len(reading.header) else ""
-        text = plain_text(cell)
-        col_runs = run_mentions(head, sheet) if head else []
-        runs = row_runs or col_runs
-        groups = frozenset(g for g in sheet.groups if _in(head, g)) or row_groups
-        metrics = (frozenset(m for m in sheet.metrics if any(_in(head, f) for f in metric_forms(m)))
-                   or row_metrics or frozenset({sheet.primary_metric}))
-        for n, s, _ in number_spans(text):
-            if any(abs(n.value - v) <= 1e-9 for v in sheet.config) and not groups:
-                continue
-            spread = "±" in text[:s] or "[" in text[:s]
-            if not runs:
-                if any(match(n, v) for _, _, v in facts.any_run_values(metrics)):
-                    unnamed.append(n)
-                continue
-            run = int(runs[0].key)
-            q = Quote(number=n, start=0, run=run, groups=groups, metrics=metrics)
-            problem = _attribution(q, None, facts, sorted(metrics), who(run, sheet))
-            if problem and not spread:
-                found.append(("attribution", problem))
-            if "*" in text and run != 0 and not spread:
-                for g in ([*sorted(groups)] if groups else [None]):
-                    done = tested(facts, run, g)
-                    if not done or not all(c.significant for c in done):
-                        found.append(("significance", f"a star marks {who(run, sheet)}"
-                                      f"{' on ' + str(g) if g else ''} as significant; it is not"))
-    if unnamed:
-        found.append(("table_row", f"the row \"{label[:40]}\" names no run of this paper, but "
-                                   f"its cells hold the runs' values"))
-    return found
-
-
-def _in(text: str, name: str) -> bool:
-    forms = {name.lower(), name.lower().replace("_", " ")}
-    return any(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", text) for f in forms)
 
 
 def check_truth(latex: str, sheet: FactSheet, authored: frozenset[str] = frozenset(), *,
