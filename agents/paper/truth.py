@@ -310,6 +310,8 @@ def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list
     found: list[tuple[str, str]] = []
     if reading.unit.kind == "row":
         return table_row(reading, facts)
+    if re.search(r"\\cite", reading.unit.text) and not any(c.runs for c in reading.clauses):
+        return found  # about the cited work, not about these runs
     for clause in reading.clauses:
         for q in clause.quotes:
             metrics = _metrics(q, clause, sheet)

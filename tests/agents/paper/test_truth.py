@@ -198,3 +198,11 @@ def test_a_setting_is_not_read_as_a_result(sheet: FactSheet) -> None:
     text = ("We ran three variants: the baseline (no momentum), and two runs with momentums set to "
             "0.9 and 0.5, respectively.")
     assert check_truth(text, sheet, section="Results") == []
+
+
+def test_a_sentence_about_cited_work_states_nothing_about_these_runs(sheet: FactSheet) -> None:
+    cited = ("Heavy-ball momentum significantly improves accuracy over 100 epochs "
+             "\\citep{polyak1964}.")
+    assert check_truth(cited, sheet, section="Results") == []
+    ours = "Run~2 significantly improves accuracy over 100 epochs \\citep{polyak1964}."
+    assert {"significance"} <= {f.kind for f in check_truth(ours, sheet, section="Results")}
