@@ -83,8 +83,8 @@ def check_typeset(pdf_text: str, source: str) -> list[str]:
     block = re.search(re.escape(LOCK_BEGIN) + r"(.*?)" + re.escape(LOCK_END), source, re.DOTALL)
     if block is not None:
         rows = re.findall(r"^(.*\\\\)\s*$", block.group(1), re.MULTILINE)
-        cells = [n.text for row in rows[1:] for n in numbers(row.split("&", 1)[-1])
-                 if "." in n.text]
+        cells = [m.group(0) for row in rows[1:] for n in numbers(row.split("&", 1)[-1])
+                 if (m := _DECIMAL.search(n.text))]  # 1.2 of 1.2\times10^{-3}, as pdftotext has it
         missing = [c for c in cells if (c.lstrip("0") or "0") not in shown]
         if cells and missing:
             found.append(f"the generated results table is not visible in the PDF ({len(missing)} "
