@@ -43,10 +43,10 @@ def aisci() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "agents.cli"]
 
 
-def offline_runs(folder: Path) -> list[Path]:
+def offline_runs(folder: Path, budget: dict[str, tuple[int, int]] | None = None) -> list[Path]:
     runs = []
     for template in available_templates():
-        max_runs, seeds = BUDGET.get(template, (2, 3))
+        max_runs, seeds = (budget or BUDGET).get(template, (2, 3))
         out = folder / template
         subprocess.run([*aisci(), "run", f"{template} study", "--template", template, "--model",
                         "mock", "--num-ideas", "1", "--max-runs", str(max_runs), "--seeds",

@@ -149,10 +149,13 @@ class MetricStats(BaseModel):
     ci_low: float | None = None  # 95 % confidence interval of the mean (t distribution)
     ci_high: float | None = None
     values: list[float] = Field(default_factory=list)
+    #: the interval was cut at the metric's range (an accuracy's at 1, a loss's at 0)
+    clipped: bool = False
 
     @property
     def half_width(self) -> float | None:
-        if self.ci_low is None or self.ci_high is None:
+        """Half the interval's width; ``None`` for a cut interval, which is not mean ± h."""
+        if self.ci_low is None or self.ci_high is None or self.clipped:
             return None
         return (self.ci_high - self.ci_low) / 2
 

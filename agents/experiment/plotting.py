@@ -114,7 +114,9 @@ async def _run_plot(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
     for run in outcome.runs:
         src = idea_dir / f"run_{run.index}"
         if run.ok and src.is_dir():
-            copy_tree(src, job_dir / src.name, ignore=shutil.ignore_patterns("seed_*"))
+            # each seed's results too: a figure shows the mean over the seeds and its spread
+            copy_tree(src, job_dir / src.name,
+                      ignore=shutil.ignore_patterns("stdout.txt", "stderr.txt", "*.png"))
     copy_file(idea_dir / "labels.json", job_dir / "labels.json")
     job = await ctx.jobs.run(job_dir, ["python", "plot.py"], ctx.template.limits,
                              labels={"idea": outcome.idea.name}, what="plot")

@@ -2,15 +2,21 @@
 
 Every variant (the baseline included) runs once per seed. Per group and metric a run gets the
 mean, the sample standard deviation and a 95 % confidence interval of the mean from the t
-distribution (n >= 2). On the primary metric each run is compared with the baseline in every
-group by Welch's t-test (two-sided, scipy); the p-values of all comparisons of an idea are
-Holm-corrected together, and a difference is significant when its corrected p-value is below
-``ALPHA``. With one seed on either side there is no test: nothing is significant.
+distribution (n >= 2), cut at the metric's range: an accuracy's interval stays in [0, 1] (or
+[0, 100] for a percentage), a loss's, a time's or a distance's never goes below 0. The range
+is the template's declaration (``[metrics.<name>] range = [low, high]`` in template.toml) or
+follows from the metric's name (``metric_range``), and is used only when every value lies in
+it. Cutting a 95 % interval to the set the mean must lie in keeps its coverage. On the primary
+metric each run is compared with the baseline in every group by Welch's t-test (two-sided,
+scipy); the p-values of all comparisons of an idea are Holm-corrected together, and a
+difference is significant when its corrected p-value is below ``ALPHA``. With one seed on
+either side there is no test: nothing is significant.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from statistics import mean, stdev
 
@@ -22,7 +28,36 @@ ALPHA = 0.05
 CONFIDENCE = 0.95
 
 
-def metric_stats(values: Sequence[float]) -> MetricStats:
+Range = tuple[float | None, float | None]
+_FRACTION = ("acc", "accuracy", "precision", "recall", "f1", "auroc", "auc", "grokked", "iou",
+             "dice", "rate_correct")
+_NON_NEGATIVE = ("loss", "time", "wasserstein", "distance", "mse", "rmse", "mae", "perplexity",
+                 "step", "steps", "nll", "fid", "error", "err", "std", "variance", "norm")
+
+
+def metric_range(name: str, values: Sequence[float],
+                 declared: dict[str, Range] | None = None) -> Range:
+    """The values ``name`` can take: the template's declaration, else what its name says
+    (accuracies in [0, 1] or [0, 100], losses, times and distances at least 0), used only
+    when every value lies in it; (None, None) when nothing is known."""
+    if declared and name in declared:
+        return declared[name]
+    words = [w for w in re.split(r"[_\W]+", name.lower()) if w]
+    kept = finite(list(values))
+    if "loss" not in words and any(w in _FRACTION or w.startswith("accura") for w in words):
+        high = 100.0 if any(v > 1 for v in kept) else 1.0
+        bounds: Range = (0.0, high)
+    elif any(w in _NON_NEGATIVE for w in words):
+        bounds = (0.0, None)
+    else:
+        return (None, None)
+    low, high_ = bounds
+    if any((low is not None and v < low) or (high_ is not None and v > high_) for v in kept):
+        return (None, None)
+    return bounds
+
+
+def metric_stats(values: Sequence[float], bounds: Range = (None, None)) -> MetricStats:
     kept = finite(list(values))
     if not kept:
         return MetricStats(n=0, mean=math.nan, values=list(values))
@@ -31,17 +66,24 @@ def metric_stats(values: Sequence[float]) -> MetricStats:
         return MetricStats(n=len(kept), mean=m, values=kept)
     sd = stdev(kept)
     half = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
-    return MetricStats(n=len(kept), mean=m, std=sd, ci_low=m - half, ci_high=m + half, values=kept)
+    low, high = m - half, m + half
+    clipped_low = max(low, bounds[0]) if bounds[0] is not None else low
+    clipped_high = min(high, bounds[1]) if bounds[1] is not None else high
+    return MetricStats(n=len(kept), mean=m, std=sd, ci_low=clipped_low, ci_high=clipped_high,
+                       values=kept, clipped=(clipped_low, clipped_high) != (low, high))
 
 
-def summarize(seed_infos: Sequence[FinalInfo]) -> tuple[FinalInfo, RunStats]:
-    """The mean result over seeds (as a ``FinalInfo``) and its statistics."""
+def summarize(seed_infos: Sequence[FinalInfo],
+              ranges: dict[str, Range] | None = None) -> tuple[FinalInfo, RunStats]:
+    """The mean result over seeds (as a ``FinalInfo``) and its statistics; ``ranges`` are the
+    template's declared metric ranges."""
     groups: dict[str, dict[str, MetricStats]] = {}
     for group in _ordered(info.groups for info in seed_infos):
         metrics = _ordered(info.root[group].means for info in seed_infos if group in info.root)
-        groups[group] = {m: metric_stats([v for info in seed_infos
-                                          if (v := info.value(group, m)) is not None])
-                         for m in metrics}
+        groups[group] = {}
+        for m in metrics:
+            values = [v for info in seed_infos if (v := info.value(group, m)) is not None]
+            groups[group][m] = metric_stats(values, metric_range(m, values, ranges))
     mean_info = FinalInfo({
         g: GroupResult(means={m: s.mean for m, s in ms.items()},
                        stderrs={m: s.std / math.sqrt(s.n) for m, s in ms.items()

@@ -127,7 +127,8 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
         if len(results) > 1:
             feedback = f"seed {failed.seed}: {feedback}"
         return result(failed.result.verdict, None, None, feedback)
-    mean_info, stats = summarize([s.info for s in results if s.info is not None])
+    mean_info, stats = summarize([s.info for s in results if s.info is not None],
+                                 ctx.template.metric_ranges)
     atomic_write_json(dest / "final_info.json", mean_info)
     atomic_write_json(dest / "stats.json", stats)
     return result("ok", mean_info, stats, "")

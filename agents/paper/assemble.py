@@ -83,6 +83,11 @@ def assemble(skeleton: str, title: str, sections: dict[str, str], *, table: str,
         anchor = re.search(r"^\\bibliographystyle|^\\end\{document\}", out, re.MULTILINE)
         at = anchor.start() if anchor else len(out)
         out = out[:at] + extra + "\n\n" + out[at:]
+    if figures:  # every float is set before the references, never after them
+        anchor = re.search(r"^\\bibliographystyle|^\\bibliography\{|^\\end\{document\}", out,
+                           re.MULTILINE)
+        if anchor is not None:
+            out = out[:anchor.start()] + "\\clearpage\n" + out[anchor.start():]
     if not has_bib:
         out = re.sub(r"^\\bibliography(style)?\{[^}]*\}\s*$", "", out, flags=re.MULTILINE)
     return out

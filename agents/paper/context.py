@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agents.domain.experiments import IdeaOutcome
 from agents.paper.citations import Citation
+from agents.paper.statements import statements
 from agents.prompts.format import fenced
 
 MAX_DIFF_LINES = 40
@@ -65,6 +66,8 @@ def writer_context(*, topic: str, outcome: IdeaOutcome, notes: str, figures: lis
         f"# The paper\n\nTitle: {idea.title}\nResearch topic: {topic}",
         f"## The idea\n\n{idea.experiment}",
         "## The notes of the experiment\n\n" + _demoted(notes.split("\n", 1)[-1].strip()),
+        "## What the results allow you to say (true sentences: copy their wording, numbers, "
+        "direction and significance)\n\n" + statements(outcome),
         "## The code changes (against the unmodified template)\n\n" + _diffs(outcome),
         "## Figures (inserted by the program after the Results section)\n\n"
         + ("\n".join(figure_lines) or "No figures."),

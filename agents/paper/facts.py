@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from agents.domain.experiments import ExperimentRun, IdeaOutcome
+from agents.domain.results import Comparison, MetricStats
+from agents.paper.spelled import digits
 
 _KNOB = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*=\s*\[?([-+]?[\d.]+(?:[eE][-+]?\d+)?)", re.MULTILINE)
 _DEFAULT = re.compile(r"[\"'](--[\w-]+)[\"'][^\n]*?default\s*=\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?)")
@@ -43,6 +45,23 @@ class FactSheet:
     #: configuration values, each with the words that name it (``momentum``, ``learning rate``)
     config: dict[float, set[str]] = field(default_factory=dict)
     significant_better: dict[int, bool] = field(default_factory=dict)
+    #: the typed results the claim check reads (``agents.paper.truth``)
+    stats: dict[tuple[int, str, str], MetricStats] = field(default_factory=dict)
+    comparisons: dict[tuple[int, str], Comparison] = field(default_factory=dict)
+    primary_by_run: dict[int, float] = field(default_factory=dict)
+    descriptions: dict[int, str] = field(default_factory=dict)
+    #: per run, the settings that describe it (``{"momentum": 0.9}``; the baseline's defaults)
+    settings: dict[int, dict[str, float]] = field(default_factory=dict)
+    n_seeds: int = 1
+    #: the true count for each counted noun ("seeds": {3}); a noun not here is not checked
+    noun_counts: dict[str, set[int]] = field(default_factory=dict)
+    lower_is_better: bool = False
+    #: the names of the template's knobs and of the settings the runs changed ("momentum")
+    setting_names: set[str] = field(default_factory=set)
+    #: every value each setting had in what ran (the template's, and each run's)
+    setting_values: dict[str, set[float]] = field(default_factory=dict)
+    #: what ran, in words (template description, data, code, idea, diffs): the names it uses
+    vocabulary: str = ""
 
     def of(self, kinds: set[str]) -> Iterator[Fact]:
         return (f for f in self.facts if f.kind in kinds)
@@ -103,14 +122,17 @@ def config_numbers(text: str) -> dict[float, set[str]]:
 
 
 def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
-               plan: list[str] | None = None) -> FactSheet:
+               plan: list[str] | None = None, *, data: str | None = None) -> FactSheet:
     """The facts of an idea's runs; ``template_code`` and ``setup`` (the template's own
-    description of itself and its data) give the configuration values."""
+    description of itself and its data) give the configuration values; ``data`` (the
+    template's description of its data) tells whether its groups are datasets."""
     runs = [r for r in outcome.runs if r.ok]
-    sheet = FactSheet(primary_metric=outcome.primary_metric)
+    sheet = FactSheet(primary_metric=outcome.primary_metric,
+                      lower_is_better=outcome.lower_is_better)
     base = outcome.baseline
     for run in runs:
         sheet.facts.extend(_run_facts(run))
+        _typed(sheet, run)
         aliases = ["baseline", "unmodified"] if run.index == 0 else [
             f"run {run.index}", f"run~{run.index}", f"run\\_{run.index}", f"run_{run.index}",
             _words(run.description)]
@@ -130,10 +152,115 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
     described = [outcome.idea.experiment, setup, *(plan or []), *(r.description for r in outcome.runs)]
     diffs = [line for r in outcome.runs for line in r.diff.splitlines()
              if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
-    sheet.config = config_numbers("\n".join(described + diffs))
+    sheet.config = config_numbers(digits("\n".join(described + diffs)))
+    knobs: dict[str, float] = {}
     for name, raw in _KNOB.findall(template_code) + _DEFAULT.findall(template_code):
         try:
             sheet.config.setdefault(float(raw), set()).update(_names(name))
+            knobs.setdefault(name.lower().strip("-").replace("_", " ").replace("-", " "), float(raw))
         except ValueError:
             continue
+    sheet.n_seeds = n_seeds
+    sheet.settings = run_settings(outcome, knobs)
+    sheet.setting_names = set(knobs) | {n for s in sheet.settings.values() for n in s}
+    for name, value in [*knobs.items(), *((n, v) for s in sheet.settings.values()
+                                          for n, v in s.items())]:
+        sheet.setting_values.setdefault(name, set()).add(value)
+    sheet.noun_counts = _noun_counts(sheet, outcome, setup if data is None else data,
+                                     "\n".join([setup, *described]), knobs)
+    sheet.vocabulary = "\n".join([template_code, *described, *diffs]).lower()
     return sheet
+
+
+def _typed(sheet: FactSheet, run: ExperimentRun) -> None:
+    sheet.descriptions[run.index] = run.description
+    if run.primary is not None:
+        sheet.primary_by_run[run.index] = run.primary
+    if run.stats is not None:
+        for group, metrics in run.stats.groups.items():
+            for metric, s in metrics.items():
+                sheet.stats[(run.index, group, metric)] = s
+        for c in run.stats.comparisons:
+            sheet.comparisons[(run.index, c.group)] = c
+    elif run.final_info is not None:
+        for group in run.final_info.groups:
+            for metric, v in run.final_info.root[group].means.items():
+                sheet.stats[(run.index, group, metric)] = MetricStats(n=1, mean=v, values=[v])
+
+
+_SETTING = re.compile(r"\b([A-Za-z][A-Za-z0-9_ -]{1,40}?)\s*(?:=|:|\bto\b|\bof\b|\bat\b)\s*"
+                      r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\w.])")
+
+
+def _setting_name(raw: str) -> str:
+    words = raw.lower().replace("_", " ").replace("-", " ").split()
+    stop = {"set", "from", "change", "changed", "increase", "decrease", "raise", "lower", "the",
+            "a", "an", "with", "and", "then", "use", "using", "its", "reduce", "double", "halve"}
+    while words and words[0] in stop:
+        words = words[1:]
+    return " ".join(words[-3:])
+
+
+def run_settings(outcome: IdeaOutcome, knobs: dict[str, float]) -> dict[int, dict[str, float]]:
+    """The settings each run is described by: what its description and its diff set (``+``
+    lines), and for the baseline the template's values of the same names (``-`` lines)."""
+    out: dict[int, dict[str, float]] = {}
+    base: dict[str, float] = {}
+    for run in outcome.runs:
+        mine: dict[str, float] = {}
+        added = [line[1:] for line in run.diff.splitlines()
+                 if line.startswith("+") and not line.startswith("+++")]
+        removed = [line[1:] for line in run.diff.splitlines()
+                   if line.startswith("-") and not line.startswith("---")]
+        for text, target in ((run.description, mine), ("\n".join(added), mine),
+                             ("\n".join(removed), base)):
+            for name, raw in _KNOB.findall(text):
+                target.setdefault(_setting_name(name), float(raw))
+            if text is run.description:
+                for name, raw in _SETTING.findall(text):
+                    if _setting_name(name):
+                        target.setdefault(_setting_name(name), float(raw))
+        if run.index:
+            out[run.index] = mine
+    named = {name for settings in out.values() for name in settings}
+    out[0] = {name: base.get(name, knobs.get(name, float("nan"))) for name in named}
+    out[0] = {k: v for k, v in out[0].items() if v == v}
+    return out
+
+
+#: counted nouns (singular stem) -> how the sheet knows their count
+_SEED_NOUNS = ("seed", "repetition", "trial", "repeat", "replicate")
+
+
+_COUNTED = ("epoch", "step", "iteration", "sample", "point", "example", "layer", "class",
+            "dataset", "task", "distribution", "optimizer", "optimiser", "operation")
+
+
+def _noun_counts(sheet: FactSheet, outcome: IdeaOutcome, data: str, described: str,
+                 knobs: dict[str, float]) -> dict[str, set[int]]:
+    """The true count for each counted noun: seeds, runs, variants, groups, comparisons and
+    metrics from the runs; datasets or tasks from the groups when the data description names
+    them; epochs, steps, samples ... from a number just before the noun in what ran ("1797
+    samples", "three tasks") or from a knob that names it (``EPOCHS = 40``)."""
+    ok = [r for r in outcome.runs if r.ok]
+    variants = {len(ok), len(ok) - 1, len(outcome.runs), len(outcome.runs) - 1}
+    counts: dict[str, set[int]] = {noun: {sheet.n_seeds} for noun in _SEED_NOUNS}
+    counts["run"] = variants | {sheet.n_seeds, sheet.n_seeds * len(ok),
+                                sheet.n_seeds * (len(ok) - 1)}
+    counts["variant"] = counts["configuration"] = variants
+    counts["group"] = {len(sheet.groups)}
+    counts["comparison"] = {len(sheet.comparisons)}
+    counts["metric"] = {len(sheet.metrics)}
+    named = data.lower().replace("_", " ")
+    if sheet.groups and sum(g.lower().replace("_", " ") in named
+                            for g in sheet.groups) * 2 >= len(sheet.groups):
+        for noun in ("dataset", "task", "distribution", "problem", "benchmark"):
+            counts[noun] = {len(sheet.groups)}
+    for m in re.finditer(r"\b(\d+)\s+(?:[a-z0-9-]+\s+){0,3}?(" + "|".join(_COUNTED) + r")",
+                         digits(described).lower()):
+        counts.setdefault(m.group(2), set()).add(int(m.group(1)))
+    for name, value in knobs.items():
+        for noun in _COUNTED:
+            if value.is_integer() and value >= 0 and noun in name:
+                counts.setdefault(noun, set()).add(int(value))
+    return counts

@@ -25,6 +25,8 @@ from pydantic import BaseModel
 
 from agents.paper.facts import Fact, FactSheet
 from agents.paper.numbers import LOCK_BEGIN, LOCK_END, Number, Unit, numbers, strip_comments, units
+from agents.paper.reading import read
+from agents.paper.spelled import digits
 
 CI_WORDS = ("confidence", "interval", "ci ", "ci)", "ci,", "\\pm", "±", "[", "bound")
 SPREAD_WORDS = ("standard", "std", "error", "deviation", "\\pm", "±", "spread", "variance", "sem")
@@ -71,7 +73,8 @@ def _metric_named(text: str, metric: str) -> bool:
     if _named(text, metric):
         return True
     words = [w for w in metric.lower().split("_") if len(w) >= 4 and w not in ("mean", "final")]
-    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?:e?s)?(?![a-z])", text) for w in words)
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}{'' if w == 'time' else '(?:e?s)?'}(?![a-z])", text)
+               for w in words)
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,30 @@ def derivations(values: Iterable[float]) -> list[float]:
     return out
 
 
+def named_derivations(scope: Scope, sheet: FactSheet) -> list[float]:
+    """The differences, percentage points, relative changes and ratios between the runs a
+    unit names (or all runs) and the baseline, in each group and over the groups."""
+    means: dict[tuple[str | None, str | None], dict[int, float]] = {}
+    for f in sheet.facts:
+        if f.kind in ("mean", "primary") and (not scope.runs or f.run in scope.runs | {0}) \
+                and (not scope.groups or f.group in scope.groups):
+            metric = f.metric or scope.primary
+            if metric in scope.metrics if scope.metrics else metric == scope.primary:
+                means.setdefault((f.group, metric), {})[f.run] = f.value
+    out: list[float] = []
+    for by_run in means.values():
+        base = by_run.get(0)
+        for run, value in by_run.items():
+            for other, against in by_run.items():
+                if run != other and (other == 0 or base is None or not scope.runs
+                                     or other in scope.runs):
+                    diff = value - against
+                    out += [diff, diff * 100]
+                    if against:
+                        out += [value / against, diff / abs(against) * 100]
+    return out
+
+
 def _structural(number: Number, sheet: FactSheet, text: str) -> bool:
     """A true count, or a configuration value that the unit names (``momentum of 0.9``)."""
     x = number.value
@@ -144,7 +171,7 @@ def _structural(number: Number, sheet: FactSheet, text: str) -> bool:
 
 def check_unit(unit: Unit, sheet: FactSheet) -> tuple[int, list[NumberProblem]]:
     """(how many numbers were checked, the problems) for one unit."""
-    found = numbers(unit.text)
+    found = numbers(digits(unit.text))
     if not found:
         return 0, []
     scope = Scope.of(unit, sheet, numbers=len(found))
@@ -160,9 +187,16 @@ def check_unit(unit: Unit, sheet: FactSheet) -> tuple[int, list[NumberProblem]]:
             unmatched.append(n)
     if not unmatched:
         return len(found), []
-    derived = derivations(anchors)  # of values printed in the same unit, nothing else
+    derived = derivations(anchors)  # of values printed in the same unit
+    # and, for a number its words call a difference, a ratio or a change ("by 12.25
+    # percentage points", "3 times"), of the runs the unit names, group by group
+    stated = [q.number.value for clause in read(unit, sheet).clauses
+              for q in clause.quotes if q.role == "derived"]
+    named = named_derivations(scope, sheet) if stated else []
     problems = [NumberProblem(number=n.text, unit=unit.text) for n in unmatched
-                if not any(matches(n, v) for v in derived)]
+                if not any(matches(n, v) for v in derived)
+                and not (any(abs(n.value - x) < 1e-9 for x in stated)
+                         and any(abs(abs(n.value) - abs(v)) <= n.tolerance for v in named))]
     return len(found), problems
 
 

@@ -47,7 +47,7 @@ _STRUCTURE = [re.compile(p) for p in (
     r"\b[Rr]uns?\s*(?:~|\\_|_|\s)\s*\d+(?:\s*(?:,|and|or|--|-|to)\s*\d+)*",
     r"\bseeds?\s*~?\s*\d+(?:\s*(?:,|and|--|-|to)\s*\d+)*",
     r"\b\d+\s*-?\s*[Dd]\b",
-    r"\b95\s*\\?%\s*(?=(?:confidence|CI|interval|c\.i\.))",
+    r"\b95\s*\\?%\s*(?=(?:confidence|CI|ci\b|interval|c\.i\.))",
     r"(?:\\alpha|\balpha|significance level(?: of)?)\s*[=:]?\s*\$?\s*0\.05",
     r"\bp\s*\$?\s*[<>]\s*\$?\s*0\.0[15]",
     r"\(\s*(?:19|20)\d\d[a-z]?\s*\)", r"\b(?:in|In|since|Since)\s+(?:19|20)\d\d\b",
@@ -74,6 +74,11 @@ def _math_sign(text: str, start: int) -> bool:
 
 
 def numbers(text: str) -> list[Number]:
+    return [n for n, _, _ in number_spans(text)]
+
+
+def number_spans(text: str) -> list[tuple[Number, int, int]]:
+    """Each number of ``text`` (as ``numbers`` finds them) with where it starts and ends."""
     masked = _mask(text)
     found = []
     for m in _NUMBER.finditer(masked):
@@ -84,9 +89,10 @@ def numbers(text: str) -> list[Number]:
         value = float(raw) * scale
         if m.group("sign") in ("-", "\u2212") or (not m.group("sign") and _math_sign(masked, m.start())):
             value = -value
-        found.append(Number(text=m.group(0).strip(), value=value,
-                            tolerance=0.5 * 10.0 ** (-decimals) * scale + 1e-12,
-                            percent=bool(m.group("pct"))))
+        found.append((Number(text=m.group(0).strip(), value=value,
+                             tolerance=0.5 * 10.0 ** (-decimals) * scale + 1e-12,
+                             percent=bool(m.group("pct"))),
+                      m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end()))
     return found
 
 

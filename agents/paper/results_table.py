@@ -22,6 +22,8 @@ def _cell(run: ExperimentRun, group: str, metric: str) -> str:
     text = tex_number(value)
     if stats is not None and stats.half_width is not None:
         text += f" $\\pm$ {tex_number(stats.half_width, 2)}"
+    elif stats is not None and stats.ci_low is not None and stats.ci_high is not None:
+        text += f" [{tex_number(stats.ci_low, 3)}, {tex_number(stats.ci_high, 3)}]"
     comparison = run.stats.comparison(group) if run.stats and run.index else None
     if comparison is not None and comparison.significant:
         text += "$^{*}$"
@@ -38,8 +40,12 @@ def caption(outcome: IdeaOutcome) -> str:
             f"({better} is better). ")
     if n > 1:
         comparisons = sum(len(r.stats.comparisons) for r in outcome.successful_runs if r.stats)
+        clipped = any(s.clipped for r in [*outcome.successful_runs, base] if r and r.stats
+                      for ms in r.stats.groups.values() for s in ms.values())
+        cut = (" (an interval cut at the metric's range is given as [low, high])" if clipped
+               else "")
         text += (f"Each cell is the mean over n = {n} seeds $\\pm$ the half-width of its 95\\% "
-                 f"confidence interval; $^{{*}}$ marks a difference from the baseline that is "
+                 f"confidence interval{cut}; $^{{*}}$ marks a difference from the baseline that is "
                  f"significant (Welch's t-test, Holm-corrected over {comparisons} comparisons, "
                  f"$\\alpha = 0.05$).")
     else:

@@ -37,6 +37,8 @@ from agents.paper.integrity import authored_units, check_numbers, check_referenc
 from agents.paper.markup import balanced_environments
 from agents.paper.repeats import own_section
 from agents.paper.results_table import results_table
+from agents.paper.truth import beyond_numbers, check_truth
+from agents.paper.typeset import check_typeset, hidden_text
 from agents.prompts import render
 from agents.prompts.format import bullets
 from agents.run.context import RunContext
@@ -103,10 +105,13 @@ class Writer:
     def render(self, task: str, **values: Any) -> list[dict[str, Any]]:
         return render("writer", task, area=self.ctx.template.system_prompt, **values)
 
-    def problems(self, text: str) -> tuple[list[tuple[str, str]], list[str]]:
-        """(number problems as (unit, why), unsupported claims), the author's sentences aside."""
-        numbers = [(p.unit, p.message()) for p in check_numbers(text, self.sheet, self.authored)[1]
-                   if not p.from_draft]
+    def problems(self, text: str, name: str = "") -> tuple[list[tuple[str, str]], list[str]]:
+        """(number and claim problems as (unit, why), unsupported comparative wording), the
+        author's sentences aside."""
+        found = check_numbers(text, self.sheet, self.authored)[1]
+        numbers = [(p.unit, p.message()) for p in found if not p.from_draft]
+        claims = beyond_numbers(check_truth(text, self.sheet, self.authored, section=name), found)
+        numbers += [(f.unit, f.text()) for f in claims if not f.from_draft]
         return numbers, check_claims(text, self.sheet, self.authored)
 
     @staticmethod
@@ -159,10 +164,11 @@ class Writer:
         if extra_problem:  # a problem the whole-paper pass found gets its revision
             rounds = max(rounds, 1)
         for round_no in range(rounds + 1):
-            numbers, claims = self.problems(text)
+            numbers, claims = self.problems(text, name)
             problems = [f"{why}: \"{unit[:300]}\"" for unit, why in numbers]
             problems += [f"this sentence claims an improvement that is not significant: "
                          f"\"{c[:300]}\"" for c in claims]
+            problems += [f"hidden or macro text: {h}" for h in hidden_text(text)]
             if extra_problem and round_no == 0:
                 problems.insert(0, extra_problem)
             if not problems:
@@ -182,7 +188,7 @@ class Writer:
                 break
             text = self.known_citations(name, text)
         for _ in range(REMOVAL_PASSES):  # what a removal leaves is checked again
-            numbers, claims = self.problems(text)
+            numbers, claims = self.problems(text, name)
             failing = numbers + [(c, "an improvement claimed without a significant difference")
                                  for c in claims]
             removed = 0
@@ -249,7 +255,8 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
     figures = figures_for(paper_dir, idea_dir, outcome)
     notes = (idea_dir / "notes.md").read_text(encoding="utf-8") if (idea_dir / "notes.md").exists() else ""
     sheet = fact_sheet(outcome, ctx.template.code(),
-                       setup=f"{ctx.template.description}\n{ctx.template.data_source}")
+                       setup=f"{ctx.template.description}\n{ctx.template.data_source}",
+                       data=ctx.template.data_source)
     context = writer_context(topic=ctx.settings.topic, outcome=outcome, notes=notes,
                              figures=figures, citations=cites, revision_notes=revision_notes)
     writer = Writer(ctx, outcome, context, sheet, {c.key for c in cites})
@@ -293,9 +300,12 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
         sections[broken] = await writer.verified(broken, fixed, sections)
         source = build()
         compiled = await ctx.tex.compile(paper_dir)
-    report = final_report(source, sections, table, sheet, writer.removed, writer.authored)
+    pdf_text = (await ctx.tex.pdf_text(compiled.pdf)) if compiled.ok and compiled.pdf else ""
+    report = final_report(source, sections, table, sheet, writer.removed, writer.authored,
+                          pdf_text=pdf_text)
     problems = [*writer.failed, *writer.kept_draft, *report.unverified,
-                *(f"unsupported claim: {c}" for c in report.claims),
+                *(f"unsupported claim: {c}" for c in report.claims), *report.findings,
+                *report.typeset, *report.from_draft,
                 *check_references(source, {c.key for c in cites}),
                 *(f"draft: {n}" for n in (draft.notes if draft is not None else [])),
                 *outcome.plot_notes]
@@ -318,12 +328,16 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
 
 
 def final_report(source: str, sections: dict[str, str], table: str, sheet: FactSheet,
-                 removed: list[str], authored: frozenset[str] = frozenset()) -> IntegrityReport:
-    """The checks on what is finally in the paper, section by section, and the table; what
-    fails in the author's own sentences (``authored``) is listed apart, as the author's."""
+                 removed: list[str], authored: frozenset[str] = frozenset(), *,
+                 pdf_text: str = "") -> IntegrityReport:
+    """The checks on what is finally in the paper, section by section, the table and (when
+    it compiled) the PDF's text; what fails in the author's own sentences (``authored``) is
+    listed apart, as the author's, and is a finding like any other."""
     checked, claims = 0, []
     unverified: list[str] = []
     from_draft: list[str] = []
+    findings: list[str] = []
+    typeset: list[str] = []
     for name, text in sections.items():
         n, problems = check_numbers(text, sheet, authored)
         checked += n
@@ -334,6 +348,12 @@ def final_report(source: str, sections: dict[str, str], table: str, sheet: FactS
         from_draft += [f"{name}: an improvement the author claims without a significant "
                        f"difference in these runs: {c[:160]}"
                        for c in check_claims(text, sheet, authored, from_draft=True)]
+        for f in beyond_numbers(check_truth(text, sheet, authored, section=name), problems):
+            (from_draft if f.from_draft else findings).append(
+                f"{name}: {f.text()} (\"{f.unit[:120]}\")")
+        typeset += [f"{name}: {h}" for h in hidden_text(text)]
+    typeset += check_typeset(pdf_text, source)
     table_problems = check_table(source, table) if table else []
     return IntegrityReport(numbers_checked=checked, unverified=unverified, removed=removed,
-                           claims=claims, table_intact=not table_problems, from_draft=from_draft)
+                           claims=claims, findings=findings, typeset=typeset,
+                           table_intact=not table_problems, from_draft=from_draft)

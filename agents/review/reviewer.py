@@ -26,6 +26,7 @@ from agents.run.folder import atomic_write_json, atomic_write_text
 
 MAX_PAPER_CHARS = 60_000
 MAX_FIGURES = 4
+MAX_FINDINGS = 20
 PERSONAS = (
     "You are careful and fair: you weigh what the paper shows against what it claims.",
     "You are sceptical: you look hardest for claims the evidence does not support and for "
@@ -54,15 +55,27 @@ def _review_json(review: Review) -> str:
     return json_block(json.loads(review.model_dump_json()))
 
 
+def findings_block(findings: list[str]) -> str:
+    """What aisci's own checks found in the paper, for the reviewers (empty: none were run)."""
+    if not findings:
+        return ""
+    lines = "\n".join(f"- {f[:400]}" for f in findings[:MAX_FINDINGS])
+    more = len(findings) - MAX_FINDINGS
+    return ("The program that produced this paper checked its claims against the run files "
+            "and found these problems; they are facts about the paper, not opinions, and "
+            "should weigh in your review:\n" + lines
+            + (f"\n- ... and {more} more" if more > 0 else ""))
+
+
 async def _one_review(llm: LLMClient, text: str, k: int, images: list[Path],
-                      reflections: int, area: str) -> Review:
+                      reflections: int, area: str, findings: str = "") -> Review:
     reviewer = str(k + 1)
     persona = PERSONAS[k % len(PERSONAS)]
     # The form and its example follow the paper in every reviewer's prompts, before what is
     # this reviewer's: a local server evaluates them once for the whole ensemble.
     form = fill("reviewer", "form", example=example_json(Review))
     messages = render("reviewer", "review", area=area, paper=as_data(text), form=form,
-                      reviewer=reviewer, persona=persona)
+                      reviewer=reviewer, persona=persona, findings=findings)
     review = await llm.structured("reviewer", "review", with_figures(messages, images), Review,
                                   shown=True)
     for round_no in range(1, reflections + 1):
@@ -95,16 +108,19 @@ def program_meta_review(reviews: list[Review], why: str) -> MetaReview:
 async def review_text(llm: LLMClient, text: str, *, num_reviewers: int, idea_name: str,
                       version: int, title: str = "", figures: list[Path] | None = None,
                       reflections: int = 1, area: str = DEFAULT_AREA,
-                      hidden: list[str] | None = None) -> ReviewOutcome:
+                      hidden: list[str] | None = None,
+                      findings: list[str] | None = None) -> ReviewOutcome:
     """K independent reviews, then a meta-review. ``figures`` are shown to reviewers whose
-    model accepts images. ``AllReviewersFailed`` only when no reviewer gave a review."""
+    model accepts images; ``findings`` (aisci's checks of the paper) are told to every
+    reviewer. ``AllReviewersFailed`` only when no reviewer gave a review."""
     text = text[:MAX_PAPER_CHARS]
     images = figures if figures and llm.accepts_images("reviewer") else []
     reviews: list[Review] = []
     failed: list[str] = []
     for k in range(num_reviewers):
         try:
-            reviews.append(await _one_review(llm, text, k, images, reflections, area))
+            reviews.append(await _one_review(llm, text, k, images, reflections, area,
+                                             findings_block(findings or [])))
         except LLMError as exc:
             failed.append(f"reviewer {k + 1}: {str(exc)[:300]}")
     if not reviews:

@@ -104,7 +104,9 @@ def _integrity(folder: Path) -> str:
     checks = record.get("integrity") if isinstance(record, dict) else None
     if not isinstance(checks, dict):
         return ""
-    problems = [*_as_list(checks.get("unverified")), *_as_list(checks.get("claims"))]
+    problems = [*_as_list(checks.get("unverified")), *_as_list(checks.get("claims")),
+                *_as_list(checks.get("findings")), *_as_list(checks.get("typeset")),
+                *_as_list(checks.get("from_draft"))]
     if not checks.get("table_intact", True):
         problems.append("the results table does not match the run files")
     verdict = ('<span class="ok">passed</span>' if not problems

@@ -92,6 +92,8 @@ class Template(BaseModel):
     limits: Limits = Limits()
     seed: SeedControl = SeedControl()
     data_source: str = ""
+    #: ``[metrics.<name>] range = [low, high]`` (either may be omitted for no bound)
+    metric_ranges: dict[str, tuple[float | None, float | None]] = {}
 
     @property
     def baseline_dir(self) -> Path:
@@ -153,4 +155,19 @@ def load_template(name_or_path: str) -> Template:
         limits=Limits(**settings.get("limits", {})),
         seed=SeedControl(**settings.get("seed", {})),
         data_source=str(settings.get("data", "")),
+        metric_ranges=_ranges(settings.get("metrics", {})),
     )
+
+
+def _ranges(metrics: Any) -> dict[str, tuple[float | None, float | None]]:
+    """``[metrics.<name>] range = [low, high]``; a bound that is no number is no bound."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    if not isinstance(metrics, dict):
+        return out
+    for name, spec in metrics.items():
+        bounds = spec.get("range") if isinstance(spec, dict) else None
+        if isinstance(bounds, list) and len(bounds) == 2:
+            low, high = (float(b) if isinstance(b, int | float) and not isinstance(b, bool)
+                         else None for b in bounds)
+            out[str(name)] = (low, high)
+    return out

@@ -87,10 +87,17 @@ def paper_failures(paper: Paper, stage: str) -> list[Failure]:
     as the run said when it started: that is not counted again for each paper."""
     if paper.status == "failed":
         return [Failure(stage=stage, idea=paper.idea_name, reason=paper.reason)]
+    failures = []
     if paper.status == "not_compiled" and not paper.compile_log.startswith(NO_TEX):
-        return [Failure(stage="compile_paper", idea=paper.idea_name,
-                        reason=paper.reason or "compile failed")]
-    return []
+        failures.append(Failure(stage="compile_paper", idea=paper.idea_name,
+                                reason=paper.reason or "compile failed"))
+    findings = paper.integrity.problems
+    if findings:  # a paper whose claims the runs do not support has not passed
+        failures.append(Failure(
+            stage="integrity", idea=paper.idea_name,
+            reason=(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in the paper "
+                    f"(version {paper.version}): {findings[0][:300]}")))
+    return failures
 
 
 async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
@@ -106,7 +113,8 @@ async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
     text = reviewer.paper_text(text, ctx.run.file(paper.tex_path))
     figures = sorted(ctx.run.file(paper.tex_path).parent.glob("*.png"))
     outcome = await reviewer.review_text(
-        ctx.llm, text, num_reviewers=ctx.settings.num_reviewers, idea_name=paper.idea_name,
+        ctx.llm, text, findings=paper.integrity.problems,
+        num_reviewers=ctx.settings.num_reviewers, idea_name=paper.idea_name,
         version=paper.version, title=title, figures=figures,
         reflections=ctx.settings.review_reflections, area=ctx.template.system_prompt,
         hidden=[h.line() for h in hidden])

@@ -42,15 +42,56 @@ def load_labels(runs):
     return labels
 
 
+def seed_dirs(run):
+    """The run's seed_<s>/ folders (aisci runs each seed apart), or the run folder itself."""
+    seeds = sorted((d for d in os.listdir(run) if re.fullmatch(r"seed_\d+", d)
+                    and os.path.isdir(os.path.join(run, d))), key=lambda d: int(d[5:]))
+    return [os.path.join(run, d) for d in seeds] or [run]
+
+
 def load_run(run):
+    """final_info.json (the mean over seeds), every seed's arrays stacked along a first axis,
+    and stats.json's groups (mean, 95 % CI cut at the metric's range) with the seed count."""
     with open(os.path.join(run, "final_info.json")) as f:
         info = json.load(f)
+    per_seed = []
+    for d in seed_dirs(run):
+        path = os.path.join(d, "all_results.npz")
+        if os.path.isfile(path):
+            with np.load(path, allow_pickle=False) as z:
+                per_seed.append({k: z[k] for k in z.files})
     arrays = {}
-    path = os.path.join(run, "all_results.npz")
-    if os.path.isfile(path):
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    return info, arrays
+    for k in (per_seed[0] if per_seed else {}):
+        parts = [np.atleast_2d(a[k]) for a in per_seed if k in a and np.size(a[k])]
+        width = min((p.shape[-1] for p in parts), default=0)
+        if parts and width:
+            arrays[k] = np.concatenate([p[..., :width].reshape(-1, width) for p in parts])
+    stats, n = {}, 1
+    if os.path.isfile(os.path.join(run, "stats.json")):
+        with open(os.path.join(run, "stats.json")) as f:
+            record = json.load(f)
+        stats, n = record.get("groups", {}), int(record.get("n_seeds", 1))
+    return info, arrays, stats, n, (per_seed[0] if per_seed else {})
+
+
+def ci_errors(stats, group, metric, mean):
+    """(below, above) the mean: the 95 % interval of stats.json, or none."""
+    s = stats.get(group, {}).get(metric, {})
+    lo, hi = s.get("ci_low"), s.get("ci_high")
+    if lo is None or hi is None or mean is None or np.isnan(mean):
+        return 0.0, 0.0
+    return max(0.0, mean - lo), max(0.0, hi - mean)
+
+
+def mean_band(y, low=None, high=None):
+    """The mean over the first axis (seeds) with +- one standard error, cut to [low, high]."""
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    mean = y.mean(0)
+    se = y.std(0, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else np.zeros_like(mean)
+    lower, upper = mean - se, mean + se
+    if low is not None or high is not None:
+        lower, upper = np.clip(lower, low, high), np.clip(upper, low, high)
+    return mean, lower, upper, len(y)
 
 
 def smooth(y, k=10):
@@ -87,17 +128,22 @@ def main():
         fig, axes = plt.subplots(1, nd, figsize=(4 * nd, 3.4), squeeze=False)
         for ax, name in zip(axes[0], datasets):
             for r in runs:
-                arr = data[r][1]
+                arr, n = data[r][1], data[r][3]
                 y, x = arr.get(f"{name}__{key}"), arr.get(f"{name}__{key}_steps")
-                if y is None or x is None or len(y) == 0:
+                if y is None or x is None or y.size == 0:
                     continue
+                x = np.atleast_2d(x)[0]
                 if key == "train_loss":
-                    ys = smooth(y)
-                    x = x[len(x) - len(ys):]
-                    y = ys
-                ax.plot(x, y, label=labels[r], color=color[r], lw=1.3,
+                    y = np.stack([smooth(row) for row in np.atleast_2d(y)])
+                    x = x[len(x) - y.shape[-1]:]
+                mean, lower, upper, n = mean_band(y, 0.0, None)
+                ax.plot(x, mean, label=f"{labels[r]} (n = {n})", color=color[r], lw=1.3,
                         marker="o" if key == "eval_loss" else None, ms=3)
-            ax.set_title(f"{name}: {title}")
+                if n > 1:
+                    ax.fill_between(x, lower, upper, color=color[r], alpha=0.2)
+            n_seeds = max(data[r][3] for r in runs)
+            ax.set_title(f"{name}: {title}\n(n = {n_seeds} seed{'s' if n_seeds != 1 else ''}"
+                         f"{', mean ± s.e.' if n_seeds > 1 else ''})", fontsize=9)
             ax.set_xlabel("step")
             ax.set_ylabel("MSE")
             ax.grid(alpha=0.3)
@@ -109,7 +155,7 @@ def main():
     # Generated samples: one row per run, one column per dataset.
     fig, axes = plt.subplots(len(runs), nd, figsize=(3 * nd, 3 * len(runs)), squeeze=False)
     for i, r in enumerate(runs):
-        info, arr = data[r]
+        info, arr = data[r][0], data[r][4]  # the samples of the first seed
         for j, name in enumerate(datasets):
             ax = axes[i][j]
             real, samp = arr.get(f"{name}__real"), arr.get(f"{name}__samples")
@@ -133,15 +179,21 @@ def main():
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * nd * max(1, len(runs)) * 0.6 + 2), 3.8))
     width = 0.8 / len(runs)
     xs = np.arange(nd)
+    n_seeds = max(data[r][3] for r in runs)
     for i, r in enumerate(runs):
         vals = [metric_of(data[r][0].get(name, {})) for name in datasets]
         vals = [np.nan if v is None else float(v) for v in vals]
-        ax.bar(xs + (i - (len(runs) - 1) / 2) * width, vals, width, label=labels[r], color=color[r])
+        errs = [ci_errors(data[r][2], name, PRIMARY, v) for name, v in zip(datasets, vals)]
+        ax.bar(xs + (i - (len(runs) - 1) / 2) * width, vals, width, label=f"{labels[r]} (n = "
+               f"{data[r][3]})", color=color[r], capsize=3,
+               yerr=[[e[0] for e in errs], [e[1] for e in errs]] if data[r][3] > 1 else None)
     ax.set_xticks(xs)
     ax.set_xticklabels(datasets)
     ax.set_ylabel("KL(real || generated), nats (lower is better)")
     ax.axhline(0, color="k", lw=0.6)
-    ax.set_title("sample quality per dataset")
+    ax.set_title("sample quality per dataset: mean and 95% CI over n = "
+                 f"{n_seeds} seeds" if n_seeds > 1 else "sample quality per dataset (one seed, "
+                 "n = 1: no error bars)", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()

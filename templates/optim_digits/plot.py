@@ -3,11 +3,13 @@
 Run as `python plot.py` in a folder holding run_0/, run_1/, ... (each written by
 experiment.py). Optional labels.json maps folder names to legend labels, e.g.
 {"run_0": "Baseline", "run_1": "Constant schedule"}. Saves:
-  train_loss.png   per-epoch training loss (mean over seeds, shaded: +- 1 standard error),
+  train_loss.png   per-epoch training loss (mean over the seed_*/ folders, shaded: +- 1
+                   standard error, n in each title),
                    one panel per run, one line per optimizer (log scale)
   test_acc.png     per-epoch test accuracy, same layout
   lr.png           the learning rate each optimizer used, per epoch, for the first run
-  test_acc_bar.png bar chart of the primary metric (final test accuracy, with standard errors)
+  test_acc_bar.png bar chart of the primary metric (final test accuracy, with the 95 % CI of
+                   stats.json, cut at [0, 1])
                    per optimizer and run
 """
 
@@ -44,15 +46,56 @@ def load_labels(runs):
     return labels
 
 
+def seed_dirs(run):
+    """The run's seed_<s>/ folders (aisci runs each seed apart), or the run folder itself."""
+    seeds = sorted((d for d in os.listdir(run) if re.fullmatch(r"seed_\d+", d)
+                    and os.path.isdir(os.path.join(run, d))), key=lambda d: int(d[5:]))
+    return [os.path.join(run, d) for d in seeds] or [run]
+
+
 def load_run(run):
+    """final_info.json (the mean over seeds), every seed's arrays stacked along a first axis,
+    and stats.json's groups (mean, 95 % CI cut at the metric's range) with the seed count."""
     with open(os.path.join(run, "final_info.json")) as f:
         info = json.load(f)
+    per_seed = []
+    for d in seed_dirs(run):
+        path = os.path.join(d, "all_results.npz")
+        if os.path.isfile(path):
+            with np.load(path, allow_pickle=False) as z:
+                per_seed.append({k: z[k] for k in z.files})
     arrays = {}
-    path = os.path.join(run, "all_results.npz")
-    if os.path.isfile(path):
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    return info, arrays
+    for k in (per_seed[0] if per_seed else {}):
+        parts = [np.atleast_2d(a[k]) for a in per_seed if k in a and np.size(a[k])]
+        width = min((p.shape[-1] for p in parts), default=0)
+        if parts and width:
+            arrays[k] = np.concatenate([p[..., :width].reshape(-1, width) for p in parts])
+    stats, n = {}, 1
+    if os.path.isfile(os.path.join(run, "stats.json")):
+        with open(os.path.join(run, "stats.json")) as f:
+            record = json.load(f)
+        stats, n = record.get("groups", {}), int(record.get("n_seeds", 1))
+    return info, arrays, stats, n, (per_seed[0] if per_seed else {})
+
+
+def ci_errors(stats, group, metric, mean):
+    """(below, above) the mean: the 95 % interval of stats.json, or none."""
+    s = stats.get(group, {}).get(metric, {})
+    lo, hi = s.get("ci_low"), s.get("ci_high")
+    if lo is None or hi is None or mean is None or np.isnan(mean):
+        return 0.0, 0.0
+    return max(0.0, mean - lo), max(0.0, hi - mean)
+
+
+def mean_band(y, low=None, high=None):
+    """The mean over the first axis (seeds) with +- one standard error, cut to [low, high]."""
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    mean = y.mean(0)
+    se = y.std(0, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else np.zeros_like(mean)
+    lower, upper = mean - se, mean + se
+    if low is not None or high is not None:
+        lower, upper = np.clip(lower, low, high), np.clip(upper, low, high)
+    return mean, lower, upper, len(y)
 
 
 def stat(group, key, which):
@@ -86,13 +129,15 @@ def main():
                 y = arr.get(f"{o}__{key}")
                 if y is None or y.size == 0:
                     continue
-                y = np.atleast_2d(y)
-                mean = y.mean(0)
-                se = y.std(0, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else np.zeros_like(mean)
+                bounds = (0.0, 1.0) if key == "test_acc" else (1e-12, None)
+                mean, lower, upper, n = mean_band(y, *bounds)
                 ep = np.arange(1, len(mean) + 1)
                 ax.plot(ep, mean, color=color[o], label=o, lw=1.5)
-                ax.fill_between(ep, mean - se, mean + se, color=color[o], alpha=0.2)
-            ax.set_title(labels[r])
+                if n > 1:
+                    ax.fill_between(ep, lower, upper, color=color[o], alpha=0.2)
+            n = data[r][3]
+            ax.set_title(f"{labels[r]} (n = {n} seed{'s' if n != 1 else ''}"
+                         f"{', mean ± s.e.' if n > 1 else ''})", fontsize=9)
             ax.set_xlabel("epoch")
             if logy:
                 ax.set_yscale("log")
@@ -126,19 +171,22 @@ def main():
     xs = np.arange(len(opts))
     run_colors = {r: colors[i % len(colors)] for i, r in enumerate(runs)}
     lo = 1.0
+    n_seeds = max(data[r][3] for r in runs)
     for i, r in enumerate(runs):
-        info = data[r][0]
+        info, _, stats, n, _ = data[r]
         means = [stat(info.get(o, {}), PRIMARY, "means") for o in opts]
-        errs = [stat(info.get(o, {}), PRIMARY, "stderrs") for o in opts]
-        errs = [0 if np.isnan(e) else e for e in errs]
+        errs = [ci_errors(stats, o, PRIMARY, m) for o, m in zip(opts, means)]
         lo = min([lo] + [m for m in means if not np.isnan(m)])
-        ax.bar(xs + (i - (len(runs) - 1) / 2) * width, means, width, yerr=errs, capsize=3,
-               label=labels[r], color=run_colors[r])
+        ax.bar(xs + (i - (len(runs) - 1) / 2) * width, means, width,
+               yerr=[[e[0] for e in errs], [e[1] for e in errs]] if n > 1 else None, capsize=3,
+               label=f"{labels[r]} (n = {n})", color=run_colors[r])
     ax.set_xticks(xs)
     ax.set_xticklabels(opts)
-    ax.set_ylim(max(0.0, lo - 0.05), 1.0)
+    ax.set_ylim(max(0.0, lo - 0.05), 1.01)
     ax.set_ylabel("final test accuracy (higher is better)")
-    ax.set_title("test accuracy per optimizer (mean +- s.e. over seeds)")
+    ax.set_title(f"test accuracy per optimizer: mean and 95% CI over n = {n_seeds} seeds"
+                 if n_seeds > 1 else "test accuracy per optimizer (one seed, n = 1: no error bars)",
+                 fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()

@@ -44,3 +44,36 @@ def test_one_seed_gives_no_test_and_nothing_significant() -> None:
 def test_holm_controls_the_family() -> None:
     assert holm([0.01, 0.04, None, 0.03]) == [0.03, 0.06, None, 0.06]
     assert holm([0.5]) == [0.5] and holm([]) == []
+
+
+def _seeds(metric: str, values: list[float]) -> list[FinalInfo]:
+    return [FinalInfo.parse({"moons": {"means": {metric: v}}}) for v in values]
+
+
+def test_an_accuracys_interval_stays_inside_zero_and_one() -> None:
+    """The seeds of tiny_mlp's MOMENTUM = 0.9 run on moons: the t interval is [0.7617, 1.138]."""
+    values = [0.8625, 0.9925, 0.995]
+    raw = metric_stats(values)
+    assert raw.ci_high is not None and raw.ci_high > 1  # what the t interval alone gives
+    _, stats = summarize(_seeds("val_accuracy", values))
+    s = stats.get("moons", "val_accuracy")
+    assert s is not None and s.ci_high == 1.0 and s.ci_low == raw.ci_low and s.clipped
+    assert s.half_width is None, "a cut interval is not mean +- h"
+
+
+def test_a_loss_interval_never_goes_below_zero_and_an_unknown_metric_is_not_cut() -> None:
+    _, stats = summarize(_seeds("final_train_loss", [0.01, 0.35, 0.002]))
+    loss = stats.get("moons", "final_train_loss")
+    assert loss is not None and loss.ci_low == 0.0
+    _, stats = summarize(_seeds("score_delta", [0.01, 0.35, 0.002]))
+    other = stats.get("moons", "score_delta")
+    assert other is not None and other.ci_low is not None and other.ci_low < 0 and not other.clipped
+
+
+def test_a_declared_range_wins_and_values_outside_a_guessed_range_cancel_it() -> None:
+    _, stats = summarize(_seeds("reward", [0.2, 0.9, 0.95]), {"reward": (0.0, 1.0)})
+    reward = stats.get("moons", "reward")
+    assert reward is not None and reward.ci_high == 1.0
+    _, stats = summarize(_seeds("kl_loss", [-0.2, 0.1, 0.05]))  # an estimate that can go negative
+    kl = stats.get("moons", "kl_loss")
+    assert kl is not None and kl.ci_low is not None and kl.ci_low < -0.2 and not kl.clipped

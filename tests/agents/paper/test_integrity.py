@@ -123,3 +123,13 @@ def test_a_long_failing_sentence_is_reported_whole_so_its_removal_leaves_nothing
     left, gone = remove_unit(text, problem.unit)
     assert gone and left == "The baseline is the reference. Nothing else changed."
     assert check_numbers(left, fact_sheet(outcome))[1] == []
+
+
+def test_a_cut_interval_is_printed_as_its_bounds_never_as_plus_minus() -> None:
+    from tests.agents.paper.conftest import SEEDS, make_outcome
+
+    seeds = {**SEEDS, 1: [(0.8625, 0.9725), (0.9925, 0.9675), (0.995, 0.9925)]}
+    table = results_table(make_outcome(seeds))
+    row = next(line for line in table.splitlines() if line.startswith("MOMENTUM = 0.9"))
+    assert "[0.762, 1.00]" in row and "1.1" not in row, row
+    assert "cut at the metric's range" in table

@@ -81,3 +81,13 @@ def test_parallelism_stays_within_the_machine() -> None:
     assert effective_parallel(1, Limits(cpus=1, memory_mb=64)) == 1
     assert effective_parallel(8, Limits(cpus=cpus * 4, memory_mb=64)) == 1
     assert effective_parallel(8, Limits(cpus=0.5, memory_mb=10**9)) == 1
+
+
+def test_a_template_may_declare_a_metrics_range(tmp_path: Path) -> None:
+    copy = _broken(tmp_path)
+    with (copy / "template.toml").open("a") as f:
+        f.write('\n[metrics.val_accuracy]\nrange = [0, 1]\n\n[metrics.final_train_loss]\n'
+                'range = [0, "none"]\n')
+    assert check_template(copy) == []
+    assert load_template(str(copy)).metric_ranges == {"val_accuracy": (0.0, 1.0),
+                                                      "final_train_loss": (0.0, None)}
