@@ -30,6 +30,13 @@ from agents.cli.common import (
     guarded,
 )
 from agents.cli.output import Output
+from agents.cli.run_template import (
+    BuildImageOption,
+    DirectionOption,
+    MetricOption,
+    TimeoutOption,
+    before_run,
+)
 from agents.config.settings import (
     Checkpoint,
     Executor,
@@ -197,6 +204,10 @@ def run(
     checkpointer: Annotated[str | None, typer.Option(help="Keep the run's checkpoints in this "
                             "PostgreSQL database (postgresql://user@host/db) instead of the run "
                             "folder's SQLite file: any machine can then resume it.")] = None,
+    metric: MetricOption = None,
+    lower_is_better: DirectionOption = None,
+    timeout: TimeoutOption = None,
+    build_image: BuildImageOption = False,
     from_draft: Annotated[Path | None, typer.Option(help="Your draft (.tex or .pdf): the writer "
                           "revises and extends its sections with the new results instead of "
                           "writing them anew. It is copied into the run folder.")] = None,
@@ -232,7 +243,8 @@ def run(
                           executor=executor, ray_address=ray_address,
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
-                          reviewer_model=reviewer_model)
+                          reviewer_model=reviewer_model, metric=metric,
+                          lower_is_better=lower_is_better, job_timeout_s=timeout)
         roles = cfg.role_settings()
         _key_routing(cfg, roles)
         resolve_name(cfg.literature.value)
@@ -251,7 +263,9 @@ def run(
                 update={"max_nodes": max_nodes}),
             max_cost=cfg.max_cost,
             approve=tuple(dict.fromkeys(approve or [])), checkpointer=cfg.checkpointer,
-            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes)
+            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes,
+            metric=cfg.metric, lower_is_better=cfg.lower_is_better,
+            job_timeout_s=cfg.job_timeout_s, build_image=build_image)
         if dry_run:
             print_estimate(settings)
             return int(ExitCode.ok)
@@ -265,6 +279,7 @@ def run(
             out.warn("TeX runs on this machine: the paper's LaTeX is model-written. It runs in a "
                      "fresh folder with a cleared environment and paranoid file access, but "
                      "unisolated; --tex sandbox runs it in a container.")
+        before_run(settings, out)  # the template's image, metric and compute, said first
         settings = preflight(settings, out)  # before anything is spent
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
