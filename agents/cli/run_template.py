@@ -4,6 +4,7 @@ and the compute the plan needs against the template's limits."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,7 +31,6 @@ def before_run(settings: RunSettings, out: Output) -> None:
     primary metric and the compute, said in a few lines. ``ConfigError``/``TemplateError`` when
     the run cannot go on (an image not built, a metric nothing decides)."""
     from agents.run.compute import load_timing, plan_compute
-    from agents.templates.packages import read_requirements, require_template_image
     from agents.templates.template import load_template
     from agents.workflow.runner import effective_parallel
 
@@ -39,11 +39,8 @@ def before_run(settings: RunSettings, out: Output) -> None:
     template = load_template(settings.template).with_overrides(
         metric=settings.metric, lower_is_better=settings.lower_is_better,
         timeout_s=settings.job_timeout_s)
-    if settings.sandbox.value == "docker" and read_requirements(template.path):
-        tag = require_template_image(template.path, build=settings.build_image,
-                                     log=lambda line: out.info(line, event="image_build"))
-        out.info(f"Packages: {', '.join(read_requirements(template.path))} (image {tag})",
-                 event="template_image", image=tag)
+    if settings.sandbox.value == "docker":
+        _packages(template.path, settings.build_image, out)
     timing = load_timing(template.path)
     values = template.baseline_info() or (timing.final_info if timing else None)
     choice = template.metric_choice(values)
@@ -57,3 +54,33 @@ def before_run(settings: RunSettings, out: Output) -> None:
     parallel = effective_parallel(settings.parallel, template.limits)
     for text in plan_compute(template, settings, timing, parallel=parallel).lines():
         out.info(text, event="compute_plan")
+
+
+def _packages(folder: Path, build: bool, out: Output) -> None:
+    """The template's imports against its image: a missing package stops the run with one line,
+    unless --build-image, which lists it in requirements.txt and builds the image."""
+    from agents.errors import TemplateError
+    from agents.templates.packages import (
+        fix_requirements,
+        missing_imports,
+        read_requirements,
+        require_template_image,
+    )
+
+    def log(line: str) -> None:
+        out.info(line, event="image_build")
+
+    missing = missing_imports(folder).missing
+    if missing and not build:
+        use = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise TemplateError(f"{use.file} line {use.line} imports {use.module}, which the sandbox "
+                            f"image lacks (package {use.distribution}){more}: pass --build-image "
+                            f"to list it in {folder}/requirements.txt and build its image, or run "
+                            f"`aisci template check {folder} --fix`")
+    if missing:
+        fix_requirements(folder, missing, log=log)
+    if read_requirements(folder):
+        tag = require_template_image(folder, build=build, log=log)
+        out.info(f"Packages: {', '.join(read_requirements(folder))} (image {tag})",
+                 event="template_image", image=tag)

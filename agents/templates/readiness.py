@@ -85,12 +85,12 @@ def _packages(folder: Path, *, fix: bool, log: Log) -> list[Finding]:
     elif reqs:
         found.append(Finding(kind="info", text=f"requirements.txt lists {', '.join(reqs)} "
                                                f"(image {report.image})"))
-    for use in report.missing:
-        listed = " (listed in requirements.txt, but its image is not built)" if reqs else ""
+    if report.missing:
+        where = ", ".join(f"{u.module} ({u.file} line {u.line}; package {u.distribution})"
+                          for u in report.missing)
         found.append(Finding(kind="problem", text=(
-            f"{use.file} line {use.line} imports {use.module}, which the sandbox image lacks "
-            f"(package {use.distribution}){listed}: `aisci template check {folder} --fix` "
-            "lists it in requirements.txt and builds the image")))
+            f"the sandbox image lacks what the code imports: {where}: `aisci template check "
+            f"{folder} --fix` lists the packages in requirements.txt and builds their image")))
     if report.imports:
         found.append(Finding(kind="info", text=f"imports {', '.join(u.module for u in report.imports)}: "
                                                f"{report.method}"))
@@ -99,11 +99,15 @@ def _packages(folder: Path, *, fix: bool, log: Log) -> list[Finding]:
 
 def _runtime(template: Template) -> list[Finding]:
     folder = template.path
-    found = [Finding(kind="problem", text=f"downloads at run time ({where}), and jobs have no "
-                                          "network: ship the data in the template folder")
-             for where in runtime_needs.downloads(folder)]
-    found += [Finding(kind="problem", text=f"reads data it does not ship: {what}")
-              for what in runtime_needs.missing_data(folder)]
+    found = []
+    fetched = runtime_needs.downloads(folder)
+    if fetched:
+        found.append(Finding(kind="problem", text=f"downloads at run time ({'; '.join(fetched)}), "
+                                                  "and jobs have no network: ship the data in "
+                                                  "the template folder"))
+    absent = runtime_needs.missing_data(folder)
+    if absent:
+        found.append(Finding(kind="problem", text=f"reads data it does not ship: {'; '.join(absent)}"))
     cuda = runtime_needs.cuda_only(folder)
     if cuda and template.limits.gpus == 0:
         found.append(Finding(kind="problem", text=(
