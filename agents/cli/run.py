@@ -310,6 +310,8 @@ def resume(
     coder_model: RoleModelOption = None,
     writer_model: RoleModelOption = None,
     reviewer_model: RoleModelOption = None,
+    metric: MetricOption = None,
+    lower_is_better: DirectionOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     quiet: QuietOption = False,
     as_json: JsonOption = False,
@@ -330,6 +332,9 @@ def resume(
                                 coder=coder_model, writer=writer_model, reviewer=reviewer_model)
         if max_cost is not None:
             settings = settings.model_copy(update={"max_cost": max_cost})
+        if metric is not None or lower_is_better is not None:  # a run stopped on its metric
+            settings = settings.model_copy(update={"metric": metric or settings.metric,
+                                                   "lower_is_better": lower_is_better})
         dsn = checkpointer or os.environ.get("AISCI_CHECKPOINTER")
         if dsn:
             settings = settings.model_copy(update={"checkpointer": dsn})

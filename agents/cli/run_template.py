@@ -59,7 +59,7 @@ def before_run(settings: RunSettings, out: Output) -> None:
 def _packages(folder: Path, build: bool, out: Output) -> None:
     """The template's imports against its image: a missing package stops the run with one line,
     unless --build-image, which lists it in requirements.txt and builds the image."""
-    from agents.errors import TemplateError
+    from agents.errors import ConfigError
     from agents.templates.packages import (
         fix_requirements,
         missing_imports,
@@ -74,7 +74,7 @@ def _packages(folder: Path, build: bool, out: Output) -> None:
     if missing and not build:
         use = missing[0]
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise TemplateError(f"{use.file} line {use.line} imports {use.module}, which the sandbox "
+        raise ConfigError(f"{use.file} line {use.line} imports {use.module}, which the sandbox "
                             f"image lacks (package {use.distribution}){more}: pass --build-image "
                             f"to list it in {folder}/requirements.txt and build its image, or run "
                             f"`aisci template check {folder} --fix`")

@@ -14,12 +14,18 @@ from agents.experiment.variants import run_variant
 from agents.run.compute import load_timing, plan_compute, save_timing
 from agents.run.context import BASELINE_RECORD, RunContext
 from agents.run.folder import atomic_write_text
+from agents.templates.metric_choice import MetricUndecided
+from agents.templates.template import PrimaryMetric
 
 
 async def run_baseline(ctx: RunContext) -> ExperimentRun:
     record = ctx.run.path / BASELINE_RECORD
     existing = ctx.baseline()
     if existing is not None and existing.ok:
+        metric = _decided_metric(ctx)  # a run resumed after it stopped on its metric
+        if existing.primary is None and existing.final_info is not None:
+            existing = existing.model_copy(update={"primary": metric.value(existing.final_info)})
+            atomic_write_text(record, existing.model_dump_json(indent=1))
         return existing
     variant = await run_variant(ctx, ctx.template.path, record.parent,
                                 labels={"idea": "baseline"})
@@ -38,12 +44,21 @@ async def run_baseline(ctx: RunContext) -> ExperimentRun:
                       reason=choice.reason)
         run = run.model_copy(update={"notes": [choice.line(), *run.notes]})
         atomic_write_text(record, run.model_dump_json(indent=1))
-        metric = ctx.metric  # MetricUndecided here stops the run before any model call
+        metric = _decided_metric(ctx)
         run = run.model_copy(update={"primary": metric.value(run.final_info)})
         atomic_write_text(record, run.model_dump_json(indent=1))
     ctx.run.event("baseline", verdict=run.verdict, primary=run.primary,
                   metric=ctx.metric.name, seeds=len(ctx.seeds))
     return run
+
+
+def _decided_metric(ctx: RunContext) -> PrimaryMetric:
+    """The primary metric; undecided, the run stops here with one line, before any model call."""
+    try:
+        return ctx.metric
+    except MetricUndecided as exc:
+        raise MetricUndecided(f"{exc}; the baseline is kept: aisci resume {ctx.run.id} "
+                              "--metric NAME continues") from None
 
 
 def _compute_notes(ctx: RunContext, run: ExperimentRun) -> list[str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import BaseModel, ConfigDict
 
-from agents.errors import TemplateError
+from agents.errors import ConfigError, TemplateError
 from agents.templates.imports import ImportUse, third_party_imports
 from sandbox import images, wheels
 from sandbox.base import Limits, SandboxError, SandboxJob
@@ -103,7 +103,7 @@ def require_template_image(folder: Path, *, build: bool = False, log: Log = prin
     if images.image_exists(client, tag):
         return tag
     if not build:
-        raise TemplateError(f"the template {folder.name} lists packages ({', '.join(reqs)[:200]}) "
+        raise ConfigError(f"the template {folder.name} lists packages ({', '.join(reqs)[:200]}) "
                             f"and their image {tag} is not built: run `aisci template check "
                             f"{folder} --fix`, or pass --build-image")
     return build_template_image(folder, log=log)
