@@ -150,3 +150,19 @@ def test_only_the_first_run_of_a_reply_that_plans_two_is_taken() -> None:
     assert reply.description == "0.5" and [e.replace for e in reply.edits] == ["LR = 0.5  # step"]
     alternatives = read_coder_reply(f"Run 1: try\n{block.format(0.5)}\n{block.format(0.9)}")
     assert [e.replace for e in alternatives.edits] == ["LR = 0.5  # step"]
+
+
+def test_out_dir_must_stay_where_the_template_defines_it(tmp_path: Path) -> None:
+    """An options module that defines --out_dir (AI-Scientist's tensorf, the byo fixture):
+    experiment.py may be edited freely; the module may not lose it."""
+    import shutil
+
+    code = tmp_path / "code"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "fixtures" / "byo_template", code)
+    ok = apply_edits(code, [CodeEdit(path="experiment.py", search="LEARNING_RATE = 0.05",
+                                     replace="LEARNING_RATE = 0.2")])
+    assert ok.ok, ok.reason
+    dropped = apply_edits(code, [CodeEdit(path="options.py", search='"--out_dir"',
+                                          replace='"--output"')])
+    assert not dropped.ok and "options.py must keep accepting --out_dir" in dropped.reason
+    assert "--out_dir" in (code / "options.py").read_text()
