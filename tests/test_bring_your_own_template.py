@@ -128,3 +128,25 @@ def test_an_ai_scientist_style_template_runs_to_a_paper(tmp_path: Path) -> None:
     paper = load(idea / "paper" / "paper.json")
     assert (idea / "paper" / "paper.pdf").is_file(), paper
     assert r"\begin{algorithm}" in (idea / "paper" / "template.tex").read_text()
+
+
+@pytest.mark.docker
+def test_check_run_says_how_far_a_baseline_got_before_the_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _docker()
+    monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "cache"))  # where its time is kept
+    copy = tmp_path / "slow"
+    shutil.copytree(FIXTURE.parent / "argparse_template", copy)
+    source = (copy / "experiment.py").read_text()
+    (copy / "experiment.py").write_text(source.replace(
+        "rng = np.random.default_rng(0)",
+        "import time\nprint('epoch 1 of 500', flush=True)\ntime.sleep(60)\n"
+        "rng = np.random.default_rng(0)"))
+    result = CliRunner().invoke(app, ["template", "check", str(copy), "--run", "--timeout", "4"])
+    assert result.exit_code == 1
+    assert "the baseline ran in the sandbox until the 4 s timeout (--timeout) without finishing; " \
+        "its last output: 'epoch 1 of 500'" in " ".join(result.output.split())
+    from agents.run.compute import load_timing
+
+    timing = load_timing(copy)
+    assert timing is not None and timing.verdict == "timeout"

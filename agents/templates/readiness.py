@@ -174,9 +174,18 @@ def _run_baseline(template: Template, log: Log) -> tuple[list[Finding], FinalInf
     timing = save_timing(template.path, result.duration_s, verdict=result.verdict,
                          by="aisci template check --run", image=image, final_info=info)
     if info is None:
+        last = next((ln.strip() for ln in reversed(result.stdout_tail.splitlines())
+                     if ln.strip()), "")
+        said = f"; its last output: {last[:160]!r}" if last else ""
+        if result.verdict == "timeout":
+            source = template.limits_from.get("timeout_s", "aisci's default")
+            return [Finding(kind="problem", text=(
+                f"the baseline ran in the sandbox until the {template.limits.timeout_s:g} s "
+                f"timeout ({source}) without finishing{said}: give it more time with --timeout "
+                "(or [limits] timeout_s in template.toml)"))], None
         why = problem or result.feedback()[-400:].replace("\n", " | ")
         return [Finding(kind="problem", text=f"the baseline failed after {timing.seconds:.0f} s: "
-                                             f"{why}")], None
+                                             f"{why}{said}")], None
     groups = ", ".join(info.groups[:6])
     return [Finding(kind="info", text=f"the baseline ran in {timing.seconds:.1f} s ({image}): "
                                       f"groups {groups}; metrics {', '.join(info.metrics)}")], info
