@@ -72,7 +72,7 @@ def python_files(folder: Path) -> list[Path]:
 def parse(path: Path) -> ast.Module | None:
     try:
         return ast.parse(path.read_text(encoding="utf-8", errors="replace"), filename=str(path))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
@@ -149,6 +149,8 @@ def local_modules_of(folder: Path, entry: str = "experiment.py") -> list[Path]:
                 base = path.parent if node.level else folder
                 for _ in range(max(node.level - 1, 0)):
                     base = base.parent
+                if not base.is_relative_to(folder):  # `from .. import x` above the template
+                    continue
                 prefix = str(base.relative_to(folder)).replace("/", ".") if base != folder else ""
                 module = ".".join(p for p in (prefix, node.module or "") if p and p != ".")
                 names = [module] + [f"{module}.{a.name}" if module else a.name for a in node.names]

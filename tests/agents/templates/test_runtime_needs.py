@@ -87,6 +87,8 @@ def test_local_modules_follow_the_imports_of_experiment_py(tmp_path: Path) -> No
     (copy / "experiment.py").write_text("from pkg import x\n")
     assert [p.name for p in local_modules_of(copy)] == ["experiment.py", "__init__.py", "deep.py"]
     assert runtime_needs.out_dir_defined(copy) == "pkg/deep.py"
+    (copy / "experiment.py").write_text("from ... import secrets\nfrom pkg import x\n")
+    assert [p.name for p in local_modules_of(copy)] == ["experiment.py", "__init__.py", "deep.py"]
 
 
 @pytest.mark.parametrize(("line", "message"), [
