@@ -44,8 +44,13 @@ def template_check(
     folder = template_folder(path)
     problems = check_template(folder)
     if problems:
+        from agents.templates.readiness import code_findings
+
         for p in problems:
             err.print(Text.assemble(("✗ ", "red"), p), highlight=False, soft_wrap=True)
+        for f in guarded(lambda: code_findings(folder)):  # what else a run would miss
+            if f.kind == "problem":
+                err.print(Text.assemble(("✗ ", "red"), f.text), highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
     def needs() -> int:

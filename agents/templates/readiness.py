@@ -32,7 +32,7 @@ from agents.templates.packages import (
     require_template_image,
 )
 from agents.templates.template import Template
-from sandbox.base import SandboxError, SandboxJob
+from sandbox.base import Limits, SandboxError, SandboxJob
 
 Kind = Literal["problem", "note", "info"]
 Log = Callable[[str], None]
@@ -51,7 +51,7 @@ def readiness(template: Template, *, fix: bool = False, run: bool = False,
     """Everything a run of ``template`` needs that it may not have, each in one line."""
     folder = template.path
     found = _packages(folder, fix=fix, log=log)
-    found += _runtime(template)
+    found += _runtime(folder, template.limits)
     found += _latex(folder)
     values = template.baseline_info()
     if run and not any(f.kind == "problem" and "package" in f.text for f in found):
@@ -97,8 +97,15 @@ def _packages(folder: Path, *, fix: bool, log: Log) -> list[Finding]:
     return found
 
 
-def _runtime(template: Template) -> list[Finding]:
-    folder = template.path
+def code_findings(folder: Path) -> list[Finding]:
+    """What the code needs, for a folder that is not yet a valid template (aisci's default
+    limits): said beside the folder's problems, so one check shows everything it can."""
+    if not (folder / "experiment.py").is_file():
+        return []
+    return _packages(folder, fix=False, log=lambda _: None) + _runtime(folder, Limits())
+
+
+def _runtime(folder: Path, limits: Limits) -> list[Finding]:
     found = []
     fetched = runtime_needs.downloads(folder)
     if fetched:
@@ -109,7 +116,7 @@ def _runtime(template: Template) -> list[Finding]:
     if absent:
         found.append(Finding(kind="problem", text=f"reads data it does not ship: {'; '.join(absent)}"))
     cuda = runtime_needs.cuda_only(folder)
-    if cuda and template.limits.gpus == 0:
+    if cuda and limits.gpus == 0:
         found.append(Finding(kind="problem", text=(
             f"asks for a CUDA GPU outright ({', '.join(cuda[:3])}) and its limits give none: "
             "fall back to the CPU when CUDA is missing, or set [limits] gpus in template.toml")))
