@@ -54,8 +54,8 @@ class RunContext:
             base = self.baseline()
             info = base.final_info if base else None
             metric = self.template.metric(info)
-            if info is None and not self.template.metric_choice(None).decided:
-                return metric  # not known before the baseline ran: do not keep a placeholder
+            if info is None:
+                return metric  # checked against the baseline's results once they exist
             self._metric = metric
         return self._metric
 

@@ -116,3 +116,22 @@ def test_a_declared_metric_without_a_direction_takes_it_from_its_name(tmp_path: 
 def test_the_prompt_text_breaks_no_tie_it_does_not_mention() -> None:
     plain = choose_metric(["test_mse", "weight_norm"])
     assert (plain.name, plain.lower_is_better) == ("test_mse", True)
+
+
+def test_a_metric_named_before_the_baseline_is_checked_against_its_results(tmp_path: Path) -> None:
+    from typing import Any
+
+    from agents.domain.experiments import ExperimentRun
+    from agents.run.context import BASELINE_RECORD
+    from tests.support import offline_context
+
+    ctx: Any = offline_context(tmp_path)
+    ctx.template = ctx.template.with_overrides(metric="val_loss")  # tiny_mlp reports no val_loss
+    assert ctx.metric.name == "val_loss"  # before the baseline: as named
+    record = ctx.run.path / BASELINE_RECORD
+    record.parent.mkdir(parents=True)
+    info = FinalInfo.parse({"moons": {"means": {"val_accuracy": 0.9}}})
+    record.write_text(ExperimentRun(index=0, description="Baseline", verdict="ok",
+                                    final_info=info).model_dump_json())
+    with pytest.raises(MetricUndecided, match="does not report"):
+        _ = ctx.metric
