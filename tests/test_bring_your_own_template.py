@@ -150,3 +150,48 @@ def test_check_run_says_how_far_a_baseline_got_before_the_timeout(
 
     timing = load_timing(copy)
     assert timing is not None and timing.verdict == "timeout"
+
+
+def _wheel(folder: Path, name: str, version: str, module_text: str) -> Path:
+    """A pure-Python wheel made here (no index has it)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    module = name.replace("-", "_")
+    info = f"{module}-{version}.dist-info"
+    files = {f"{module}/__init__.py": module_text,
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+             f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: aisci-test\nRoot-Is-Purelib: true\n"
+                              "Tag: py3-none-any\n"}
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"{module}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+@pytest.mark.docker
+def test_packages_can_come_from_a_wheel_folder_with_no_index(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    _docker()
+    wheels = tmp_path / "wheels"
+    _wheel(wheels, "aisci-fixture-probe", "1.0", "VALUE = 7\n")
+    monkeypatch.setenv("AISCI_WHEEL_DIR", str(wheels))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # air-gapped: the folder is all there is
+    monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "t"
+    shutil.copytree(FIXTURE.parent / "argparse_template", copy)  # numpy only
+    (copy / "probe_use.py").write_text("import aisci_fixture_probe\n")
+    (copy / "experiment.py").write_text("import probe_use\n" + (copy / "experiment.py").read_text())
+    result = CliRunner().invoke(app, ["template", "check", str(copy), "--fix"])
+    listed = [x for x in (copy / "requirements.txt").read_text().splitlines() if "#" not in x]
+    assert listed == ["aisci_fixture_probe==1.0"], result.output
+    assert result.exit_code == 0, result.output
+    assert "probed in aisci-sandbox-extra:" in result.output

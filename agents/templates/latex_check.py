@@ -3,7 +3,8 @@
 The skeleton (``latex/template.tex`` with its style files) is compiled once, as it is, in a
 container of the paper image (``sandbox.tex``: the same hardening as papers get). Figures the
 skeleton names but does not ship (AI-Scientist skeletons show the baseline's plots) get a blank
-placeholder in the throw-away copy, so what is reported is what a paper would miss: a package
+placeholder in the throw-away copy, and a bibliography it names but does not ship (the writer
+writes references.bib) an empty one, so what is reported is what a paper would miss: a package
 (``algorithm.sty``), a class or a bibliography style.
 
     >>> check_skeleton(Path("templates/tiny_mlp")).ok
@@ -25,6 +26,7 @@ from sandbox.base import SandboxError
 
 MAIN = "template.tex"
 MISSING_FILE = re.compile(r"! LaTeX Error: File `([^']+)' not found")
+BIBLIOGRAPHY = re.compile(r"\\bibliography\s*\{([^}]+)\}")
 GRAPHIC = re.compile(r"\\includegraphics\s*(?:\[[^\]]*\])?\s*\{([^}]+)\}")
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 COPY_CAP_BYTES = 50_000_000
@@ -98,8 +100,14 @@ def _copy_plain(src: Path, dest: Path) -> None:
 
 
 def _placeholders(work: Path) -> None:
-    """A blank PNG for each figure the skeleton names and does not ship."""
+    """A blank PNG for each figure the skeleton names and does not ship, and an empty .bib for
+    a bibliography it names (a paper gets the writer's references.bib)."""
     text = (work / MAIN).read_text(encoding="utf-8", errors="replace")
+    for names in BIBLIOGRAPHY.findall(text):
+        for name in (n.strip() for n in names.split(",")):
+            bib = f"{name}.bib" if not name.endswith(".bib") else name
+            if SAFE_NAME.fullmatch(bib) and not (work / bib).exists():
+                (work / bib).write_text("", encoding="utf-8")
     for name in dict.fromkeys(GRAPHIC.findall(text)):
         name = name.strip()
         candidates = [name] if Path(name).suffix else [f"{name}.png"]
