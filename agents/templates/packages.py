@@ -154,8 +154,9 @@ def missing_imports(folder: Path, *, image: str | None = None) -> ImportReport:
 def _probe(tag: str, names: list[str]) -> list[str]:
     from sandbox.docker import DockerSandbox
 
+    if not images.image_exists(images.docker_client(timeout=30), tag):  # engine down: raises
+        raise SandboxError(f"its image {tag} is not built")
     box = DockerSandbox(tag)
-    box.preflight()  # SandboxUnavailable (a SandboxError) when the image or engine is missing
     with tempfile.TemporaryDirectory(prefix="aisci-probe-") as tmp:
         work = Path(tmp)
         (work / "probe.py").write_text(PROBE, encoding="utf-8")

@@ -83,8 +83,7 @@ def _packages(folder: Path, *, fix: bool, log: Log) -> list[Finding]:
             return [*found, Finding(kind="problem", text=str(exc))]
         report = missing_imports(folder, image=tag)
     elif reqs:
-        found.append(Finding(kind="info", text=f"requirements.txt lists {', '.join(reqs)} "
-                                               f"(image {report.image})"))
+        found.append(_image_built(folder, reqs, report.image))
     if report.missing:
         where = ", ".join(f"{u.module} ({u.file} line {u.line}; package {u.distribution})"
                           for u in report.missing)
@@ -103,6 +102,21 @@ def code_findings(folder: Path) -> list[Finding]:
     if not (folder / "experiment.py").is_file():
         return []
     return _packages(folder, fix=False, log=lambda _: None) + _runtime(folder, Limits())
+
+
+def _image_built(folder: Path, reqs: list[str], tag: str) -> Finding:
+    from sandbox import images
+
+    try:
+        built = images.image_exists(images.docker_client(timeout=30), tag)
+    except SandboxError as exc:
+        return Finding(kind="note", text=f"requirements.txt lists {', '.join(reqs)}; whether "
+                                         f"its image {tag} is built is unknown: {exc}")
+    if built:
+        return Finding(kind="info", text=f"requirements.txt lists {', '.join(reqs)} (image {tag})")
+    return Finding(kind="problem", text=f"requirements.txt lists {', '.join(reqs)} and their "
+                                        f"image {tag} is not built: `aisci template check "
+                                        f"{folder} --fix` builds it")
 
 
 def _runtime(folder: Path, limits: Limits) -> list[Finding]:
