@@ -51,10 +51,11 @@ def readiness(template: Template, *, fix: bool = False, run: bool = False,
     """Everything a run of ``template`` needs that it may not have, each in one line."""
     folder = template.path
     found = _packages(folder, fix=fix, log=log)
+    no_image = any(f.kind == "problem" for f in found)  # the baseline could not import or start
     found += _runtime(folder, template.limits)
     found += _latex(folder)
     values = template.baseline_info()
-    if run and not any(f.kind == "problem" and "package" in f.text for f in found):
+    if run and not no_image:
         result, values = _run_baseline(template, log)
         found += result
     found += _metric(template, values)
