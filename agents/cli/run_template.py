@@ -19,8 +19,8 @@ DirectionOption = Annotated[bool | None, typer.Option(
     "--lower-is-better/--higher-is-better", help="Which way the primary metric is better "
     "(default: the template's declaration, else told by the metric's name).", show_default=False)]
 TimeoutOption = Annotated[float | None, typer.Option(
-    "--timeout", min=1, help="Seconds one experiment job may run (default: the template's "
-    "[limits] timeout_s, else 600).")]
+    "--timeout", min=1, help="Seconds one experiment job may run (default: the timeout_s "
+    "of the template's limits in template.toml, else 600).")]
 BuildImageOption = Annotated[bool, typer.Option(
     "--build-image", help="Build the image of the packages the template lists in "
     "requirements.txt first, if it is not built (wheels from the package index).")]
