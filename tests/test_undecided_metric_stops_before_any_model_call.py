@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
@@ -15,7 +16,9 @@ from tests.support import only_run
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "argparse_template"
 
 
-def test_an_undecided_metric_stops_the_run_and_resume_takes_metric(tmp_path: Path) -> None:
+def test_an_undecided_metric_stops_the_run_and_resume_takes_metric(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "cache"))  # no baseline measured yet
     template = tmp_path / "t"
     shutil.copytree(FIXTURE, template)
     code = (template / "experiment.py").read_text()
@@ -37,6 +40,11 @@ def test_an_undecided_metric_stops_the_run_and_resume_takes_metric(tmp_path: Pat
     choice = next(e for e in events if e["type"] == "metric_choice")
     assert choice["decided"] is False and choice["metric"] is None
     assert (run / "baseline" / "run_0" / "run.json").is_file()  # the baseline is kept
+
+    # now the baseline's results are known: a new run stops before anything is created
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 2 and "--metric" in again.output, again.output
+    assert only_run(runs) == run
 
     resumed = CliRunner().invoke(app, ["resume", run.name, "--runs-dir", str(runs),
                                        "--metric", "alpha", "--lower-is-better"])
