@@ -52,8 +52,10 @@ IMAGES_DIR = Path(__file__).with_name("images")
 REQUIREMENTS = IMAGES_DIR / "requirements.txt"
 DEBIAN_SUITE = "bookworm"
 BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
+#: texlive-science carries algorithm, algorithmic and algorithmicx, which AI-Scientist's
+#: LaTeX skeletons load.
 PAPER_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
-                  "texlive-fonts-recommended", "latexmk", "poppler-utils")
+                  "texlive-fonts-recommended", "texlive-science", "latexmk", "poppler-utils")
 #: The paper image's base where a registry is reachable (offline: the debootstrap base).
 PAPER_REGISTRY_BASE = "debian:bookworm-slim"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -196,6 +198,13 @@ def _offline(offline: bool | None) -> bool:
     return forced == "offline" or (forced != "registry" and not registry_reachable())
 
 
+def derived_tag(base_tag: str, requirements: list[str]) -> str:
+    """The tag of ``base_tag`` plus ``requirements``: a hash of both, so a changed list (or
+    sandbox image) gives a new image and an unchanged one is found again."""
+    reqs = sorted({r.strip() for r in requirements if r.strip()})
+    return f"{DERIVED_REPO}:{_digest(BUILDER_VERSION, base_tag, *reqs)}" if reqs else base_tag
+
+
 def ensure_derived_image(base_tag: str, requirements: list[str], *, log: Log = print,
                          client: docker.DockerClient | None = None) -> str:
     """The sandbox image plus a template's extra packages (wheels only), built if missing.
@@ -206,7 +215,7 @@ def ensure_derived_image(base_tag: str, requirements: list[str], *, log: Log = p
     if not reqs:
         return base_tag
     client = client or docker_client()
-    tag = f"{DERIVED_REPO}:{_digest(BUILDER_VERSION, base_tag, *reqs)}"
+    tag = derived_tag(base_tag, reqs)
     if image_exists(client, tag):
         return tag
     if not image_exists(client, base_tag):

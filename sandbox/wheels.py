@@ -39,6 +39,9 @@ def download_wheels(requirements: list[str], dest: Path, cache: Path, log: Log, 
            "3.11", "--find-links", str(cache), "-d", str(cache), "--progress-bar", "off"]
     for platform in WHEEL_PLATFORMS:
         cmd += ["--platform", platform]
+    local = os.environ.get("AISCI_WHEEL_DIR")  # a folder of wheels, beside (or instead of) an index
+    if local:
+        cmd += ["--find-links", str(Path(local).expanduser())]
     if constraints is not None:
         cmd += ["-c", str(constraints)]
     log(f"Downloading {len(reqs)} wheels to {cache}")

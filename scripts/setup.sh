@@ -43,6 +43,9 @@ if [[ -z "${AISCI_SKIP_TEX:-}" ]]; then
   missing=()
   command -v latexmk >/dev/null 2>&1 || missing+=(latexmk texlive-latex-base texlive-latex-recommended \
     texlive-latex-extra texlive-fonts-recommended chktex)
+  # algorithm, algorithmic, algorithmicx: every AI-Scientist LaTeX skeleton loads them.
+  command -v kpsewhich >/dev/null 2>&1 && [[ -n "$(kpsewhich algorithm.sty)" ]] \
+    || missing+=(texlive-science)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   if ((${#missing[@]})); then
     echo "tex: installing ${missing[*]} with apt-get (about 1.5 min)"

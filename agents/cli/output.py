@@ -22,7 +22,8 @@ def summary(node: str, update: dict[str, Any]) -> str:
         return f"{len(ideas)} ideas" + (f", {chosen} selected" if node == "check_novelty" else "")
     if node == "baseline" and update.get("baseline") is not None:
         base = update["baseline"]
-        return f"{base.verdict}" + (f" ({base.primary:.4g})" if base.primary is not None else "")
+        value = f" ({base.primary:.4g})" if base.primary is not None else ""
+        return f"{base.verdict}{value}" + "".join(f"\n  {note}" for note in base.notes)
     if node == "research_idea" and update.get("outcomes"):
         o = update["outcomes"][0]
         runs = ", ".join(f"run_{r.index} {r.verdict}" for r in o.runs)

@@ -29,6 +29,13 @@ from agents.cli.common import (
     guarded,
 )
 from agents.cli.output import Output
+from agents.cli.run_template import (
+    BuildImageOption,
+    DirectionOption,
+    MetricOption,
+    TimeoutOption,
+    before_run,
+)
 from agents.config.settings import (
     Checkpoint,
     Executor,
@@ -207,6 +214,10 @@ def run(
     checkpointer: Annotated[str | None, typer.Option(help="Keep the run's checkpoints in this "
                             "PostgreSQL database (postgresql://user@host/db) instead of the run "
                             "folder's SQLite file: any machine can then resume it.")] = None,
+    metric: MetricOption = None,
+    lower_is_better: DirectionOption = None,
+    timeout: TimeoutOption = None,
+    build_image: BuildImageOption = False,
     from_draft: Annotated[Path | None, typer.Option(help="Your draft (.tex or .pdf): the writer "
                           "revises and extends its sections with the new results instead of "
                           "writing them anew. It is copied into the run folder.")] = None,
@@ -243,7 +254,8 @@ def run(
                           executor=executor, ray_address=ray_address,
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
-                          reviewer_model=reviewer_model)
+                          reviewer_model=reviewer_model, metric=metric,
+                          lower_is_better=lower_is_better, job_timeout_s=timeout)
         cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
         roles = cfg.role_settings()
         _key_routing(cfg, roles)
@@ -264,7 +276,9 @@ def run(
                 update={"max_nodes": max_nodes}),
             max_cost=cfg.max_cost,
             approve=tuple(dict.fromkeys(approve or [])), checkpointer=cfg.checkpointer,
-            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes)
+            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes,
+            metric=cfg.metric, lower_is_better=cfg.lower_is_better,
+            job_timeout_s=cfg.job_timeout_s, build_image=build_image)
         if dry_run:
             print_estimate(settings)
             return int(ExitCode.ok)
@@ -278,6 +292,7 @@ def run(
 
         for warning in unsafe_warnings(settings):
             out.warn(warning)
+        before_run(settings, out)  # the template's image, metric and compute, said first
         settings = preflight(settings, out)  # before anything is spent
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
@@ -320,6 +335,8 @@ def resume(
                            "ray.")] = None,
     template: Annotated[str | None, typer.Option(help="The template folder of a run that "
                         "used one outside aisci's templates/ (never taken from run.json).")] = None,
+    metric: MetricOption = None,
+    lower_is_better: DirectionOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     config: Annotated[Path | None, typer.Option(help="A config file (TOML) whose settings "
                       "you state for this resume (resume reads no file you do not name).")] = None,
@@ -352,6 +369,10 @@ def resume(
 
             load_template(template)
         settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost)
+        if metric is not None or lower_is_better is not None:  # a run stopped on its metric
+            settings = RunSettings.model_validate(
+                {**settings.model_dump(), "metric": metric or settings.metric,
+                 "lower_is_better": lower_is_better})
         _key_routing(cfg, settings.models_by_role())
         from agents.workflow.checkpointer import verify_checkpoints
 

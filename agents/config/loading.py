@@ -97,6 +97,9 @@ class AisciConfig(BaseSettings, ModelFields):
     figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
     max_limits: LimitCaps = Field(default_factory=LimitCaps, description=(
         "the most a template's [limits] may ask of one sandbox job"))
+    metric: str | None = Field(default=None, description="the primary metric, over the template's")
+    lower_is_better: bool | None = Field(default=None, description="the primary metric's direction")
+    job_timeout_s: float | None = Field(default=None, gt=0, description="seconds per experiment job")
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 

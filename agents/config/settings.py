@@ -194,6 +194,14 @@ class RunSettings(BaseModel):
         "supports images)"))
     figure_fixes: int = Field(default=1, ge=0, le=5, description=(
         "times a figure that a check finds bad is sent back to the coder and drawn again"))
+    metric: str | None = Field(default=None, description=(
+        "the primary metric (--metric), over the template's declaration or the inferred one"))
+    lower_is_better: bool | None = Field(default=None, description=(
+        "which way the primary metric is better (--lower-is-better/--higher-is-better)"))
+    job_timeout_s: float | None = Field(default=None, gt=0, description=(
+        "seconds one experiment job may run (--timeout), over the template's limit"))
+    build_image: bool = Field(default=False, description=(
+        "build the template's package image before the run if it is missing (--build-image)"))
 
     @field_validator("role_models")
     @classmethod

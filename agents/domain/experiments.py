@@ -32,6 +32,9 @@ class ExperimentRun(BaseModel):
     container: str | None = None
     backend: str = ""
     cached: bool = False
+    #: The baseline only: what it told the run (the primary metric chosen and why, the compute
+    #: the plan needs), shown before any model call.
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:

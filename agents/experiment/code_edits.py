@@ -226,9 +226,11 @@ def apply_edits(root: Path, edits: list[CodeEdit]) -> EditResult:
         except SyntaxError as exc:
             return EditResult(ok=False, reason=(
                 f"{path.name} would not compile after the edit: line {exc.lineno}: {exc.msg}"))
-    if "--out_dir" not in new_text.get((root / "experiment.py").resolve(), "--out_dir"):
-        return EditResult(ok=False, reason=(
-            "experiment.py must keep accepting --out_dir (the results contract)"))
+    for path, text in new_text.items():  # --out_dir stays where it is defined (maybe a module)
+        before = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if "--out_dir" in before and "--out_dir" not in text:
+            return EditResult(ok=False, reason=(
+                f"{path.name} must keep accepting --out_dir (the results contract)"))
     for path, text in new_text.items():
         path.write_text(text, encoding="utf-8")
     return EditResult(ok=True, changed=sorted(str(p.relative_to(root.resolve())) for p in new_text))

@@ -1,5 +1,6 @@
 """Plots: run the idea's plot.py over its run folders in the sandbox; ask for fixes on failure,
-and for a redraw when a check of the figures (``figure_checks``) finds problems."""
+and for a redraw when a check of the figures (``figure_checks``) finds problems. A plot.py that
+draws only the runs its ``labels`` dict names gets every run named first (``plot_labels``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from agents.domain.experiments import IdeaOutcome
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
 from agents.experiment.figure_checks import CHECKS_FILE, FigureReport, check_figures, figure_feedback
+from agents.experiment.notes import run_label
+from agents.experiment.plot_labels import name_every_run
 from agents.prompts import render
 from agents.prompts.format import code_block, fenced
 from agents.run.context import RunContext
@@ -26,6 +29,10 @@ async def plot_idea(ctx: RunContext, outcome: IdeaOutcome) -> IdeaOutcome:
     bad, is a note."""
     idea_dir = ctx.run.idea_dir(outcome.idea.name)
     code_dir = idea_dir / "code"
+    runs = {f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok}
+    left_out = await name_every_run(ctx, code_dir, runs, outcome.idea.name)
+    if left_out:
+        outcome = outcome.model_copy(update={"plot_notes": [*outcome.plot_notes, left_out]})
     try:
         pngs, why = await _make_plots(ctx, outcome, idea_dir, code_dir)
     except LLMError as exc:

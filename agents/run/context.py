@@ -48,12 +48,14 @@ class RunContext:
 
     @property
     def metric(self) -> PrimaryMetric:
-        """The primary metric: the template's, else the baseline's first metric."""
+        """The primary metric: overridden, declared, or chosen from the baseline's results
+        (``MetricUndecided`` when nothing decides it once the baseline has run)."""
         if self._metric is None:
             base = self.baseline()
-            metric = self.template.metric(base.final_info if base else None)
-            if base is None and self.template.primary_metric is None:
-                return metric  # not known before the baseline ran: do not keep the guess
+            info = base.final_info if base else None
+            metric = self.template.metric(info)
+            if info is None:
+                return metric  # checked against the baseline's results once they exist
             self._metric = metric
         return self._metric
 

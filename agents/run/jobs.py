@@ -45,11 +45,14 @@ class JobRunner:
     """Runs a run's sandbox jobs: a concurrency gate, a content cache, one event per job."""
 
     def __init__(self, sandbox: Sandbox, cache_dir: Path, *, parallel: int, run_id: str,
-                 event: EventSink) -> None:
+                 event: EventSink, image: str | None = None) -> None:
         self.sandbox = sandbox
+        #: The image of ``run`` jobs (a template's derived image); None: the sandbox's own.
+        self.image = image
         self.cache_dir = cache_dir
         self.run_id = run_id
         self.event = event
+        self.parallel = parallel
         self._gate = asyncio.Semaphore(parallel)
         self._key_locks: dict[str, asyncio.Lock] = {}
 
@@ -68,7 +71,7 @@ class JobRunner:
         ``outputs``: the sub-folder whose contents are cached and restored (None: the whole
         job folder as it is after the job). ``what`` names the job in the event.
         """
-        job = SandboxJob(workdir=workdir, command=command, limits=limits,
+        job = SandboxJob(workdir=workdir, command=command, limits=limits, image=self.image,
                          env={"PYTHONHASHSEED": "0", **(env or {})}, labels=labels,
                          expected_files=list(expected_files))
         return await self.run_job(job, outputs=outputs, what=what)

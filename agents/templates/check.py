@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from agents.domain.ideas import IdeaDraft
 from agents.domain.results import contract_problems
+from agents.templates.runtime_needs import out_dir_defined
 from agents.templates.template import SeedControl, lower_keys
 from agents.templates.trust import limit_problems, link_problems
 from sandbox.base import Limits
@@ -30,7 +31,7 @@ def check_template(path: Path) -> list[str]:
     experiment = path / "experiment.py"
     if experiment.is_file():
         source = experiment.read_text(encoding="utf-8")
-        if "--out_dir" not in source:
+        if out_dir_defined(path) is None:  # in experiment.py or a module of the template it imports
             problems.append("experiment.py does not accept --out_dir (it must run as "
                             "`python experiment.py --out_dir=<dir>`)")
         try:

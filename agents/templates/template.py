@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from agents.domain.ideas import IdeaDraft
 from agents.domain.results import FinalInfo
 from agents.errors import ConfigError, TemplateError
+from agents.templates.metric_choice import MetricChoice, MetricUndecided, choose_metric
 from sandbox.base import Limits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -85,11 +86,16 @@ class Template(BaseModel):
     system_prompt: str
     task_description: str
     seed_ideas: list[IdeaDraft]
-    primary_metric: str | None = None  # None: the baseline's first metric
+    primary_metric: str | None = None  # None: chosen from the baseline (``metric_choice``)
     primary_group: str = "*"
-    lower_is_better: bool = False
+    lower_is_better: bool | None = None  # None: told by the metric's name
+    #: ``--metric`` and ``--lower-is-better/--higher-is-better`` (they win over template.toml).
+    metric_override: str | None = None
+    lower_override: bool | None = None
     max_runs: int = DEFAULT_MAX_RUNS
     limits: Limits = Limits()
+    #: Where each limit comes from when not aisci's default: "template.toml" or "--timeout".
+    limits_from: dict[str, str] = {}
     seed: SeedControl = SeedControl()
     data_source: str = ""
     #: ``[metrics.<name>] range = [low, high]`` (either may be omitted for no bound)
@@ -99,13 +105,49 @@ class Template(BaseModel):
     def baseline_dir(self) -> Path:
         return self.path / "run_0"
 
+    def metric_choice(self, baseline: FinalInfo | None) -> MetricChoice:
+        """The primary metric, where it came from and why (see ``metric_choice``)."""
+        return choose_metric(baseline.metrics if baseline is not None else [], values=baseline,
+                             prompt_text=self.task_description, declared=self.primary_metric,
+                             declared_lower=self.lower_is_better,
+                             override=self.metric_override, override_lower=self.lower_override)
+
     def metric(self, baseline: FinalInfo | None) -> PrimaryMetric:
-        """The primary metric: the template's, else the first metric of the baseline."""
-        name = self.primary_metric
-        if name is None and baseline is not None and baseline.metrics:
-            name = baseline.metrics[0]
-        return PrimaryMetric(name=name or "value", group=self.primary_group,
-                             lower_is_better=self.lower_is_better)
+        """The primary metric; ``MetricUndecided`` (one line asking for ``--metric``) when the
+        baseline has run and nothing decides it. Before the baseline: the declared or
+        overridden name, else a placeholder that is never kept."""
+        choice = self.metric_choice(baseline)
+        if not choice.decided:
+            if baseline is not None:
+                raise MetricUndecided(f"{self.name}: {choice.line()}")
+            name = self.metric_override or self.primary_metric or "value"
+            return PrimaryMetric(name=name, group=self.primary_group,
+                                 lower_is_better=bool(self.lower_override
+                                                      if self.lower_override is not None
+                                                      else self.lower_is_better))
+        assert choice.name is not None and choice.lower_is_better is not None
+        return PrimaryMetric(name=choice.name, group=self.primary_group,
+                             lower_is_better=choice.lower_is_better)
+
+    def with_overrides(self, *, metric: str | None = None, lower_is_better: bool | None = None,
+                       timeout_s: float | None = None) -> Template:
+        """This template under ``--metric``, ``--lower-is-better/--higher-is-better`` and
+        ``--timeout`` (each None: left as the template has it)."""
+        update: dict[str, Any] = {"metric_override": metric, "lower_override": lower_is_better}
+        if timeout_s is not None:
+            update["limits"] = self.limits.model_copy(update={"timeout_s": float(timeout_s)})
+            update["limits_from"] = {**self.limits_from, "timeout_s": "--timeout"}
+        return self.model_copy(update=update)
+
+    def baseline_info(self) -> FinalInfo | None:
+        """The shipped baseline's results (``run_0/final_info.json``), when valid."""
+        path = self.baseline_dir / "final_info.json"
+        if not path.is_file() or path.is_symlink():
+            return None
+        try:
+            return FinalInfo.parse(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, OSError):
+            return None
 
     def code(self, name: str = "experiment.py") -> str:
         return (self.path / name).read_text(encoding="utf-8")
@@ -150,9 +192,11 @@ def load_template(name_or_path: str) -> Template:
         seed_ideas=[IdeaDraft.model_validate(lower_keys(s)) for s in seeds],
         primary_metric=settings.get("primary_metric"),
         primary_group=settings.get("primary_group", "*"),
-        lower_is_better=bool(settings.get("lower_is_better", False)),
+        lower_is_better=(bool(settings["lower_is_better"]) if "lower_is_better" in settings
+                         else None),
         max_runs=int(settings.get("max_runs", DEFAULT_MAX_RUNS)),
         limits=Limits(**settings.get("limits", {})),
+        limits_from=dict.fromkeys(settings.get("limits", {}), "template.toml"),
         seed=SeedControl(**settings.get("seed", {})),
         data_source=str(settings.get("data", "")),
         metric_ranges=_ranges(settings.get("metrics", {})),

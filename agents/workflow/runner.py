@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from agents import __version__
@@ -81,6 +82,16 @@ def make_tex(settings: RunSettings, jobs: JobRunner) -> Tex:
         return (await jobs.run_job(job, what=what)).result
 
     return Tex.sandboxed(run_job)
+
+
+def _template_image(settings: RunSettings, folder: Path) -> str | None:
+    """The derived image of a template that lists packages (Docker only; it must be built:
+    ``aisci run`` builds it first with --build-image)."""
+    from agents.templates.packages import read_requirements, require_template_image
+
+    if settings.sandbox.value != "docker" or not read_requirements(folder):
+        return None
+    return require_template_image(folder)
 
 
 def versions() -> dict[str, str]:
@@ -176,11 +187,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     llm.spent_usd = CostLedger.from_events(run.events()).total.cost_usd  # resume: spent so far
     if settings.from_scratch:
         settings = await _from_scratch(run, settings, sandbox, llm)
-    template = load_template(settings.template)
+    template = load_template(settings.template).with_overrides(
+        metric=settings.metric, lower_is_better=settings.lower_is_better,
+        timeout_s=settings.job_timeout_s)
     parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
                 else effective_parallel(settings.parallel, template.limits))
     jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=parallel, run_id=run.id,
-                     event=run.event)
+                     event=run.event, image=_template_image(settings, template.path))
     ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
                      tex=make_tex(settings, jobs),
                      stage_estimates=stage_estimates(settings, template.max_runs),

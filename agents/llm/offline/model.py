@@ -32,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "plan the runs of an experiment": research.plan_runs,
     "edit the experiment code for the next run": research.edit_code,
     "fix the plotting script": research.fix_plot,
+    "name every run in the plotting script": research.update_plot_labels,
     "write an experiment from scratch": scaffolds.write_experiment,
     "fix the new experiment": scaffolds.fix_experiment,
     "draft a variant of the experiment": research.tree_draft,

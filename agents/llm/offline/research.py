@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -266,6 +267,26 @@ def edit_code(prompt: str) -> str:
 def fix_plot(prompt: str) -> str:
     """The offline model cannot debug plotting code: it says so and changes nothing."""
     return "DONE"
+
+
+def update_plot_labels(prompt: str) -> str:
+    """Rewrite plot.py's ``labels = {...}`` to name the runs the prompt lists, in order."""
+    code = reading.files(prompt).get("plot.py", "")
+    runs = next((v for v in reading.json_values(reading.between(
+        prompt, r"These runs exist[^\n]*\n", r"\nEdit the ")) if isinstance(v, dict)), None)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return "DONE"
+    target = next((n for n in tree.body if isinstance(n, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "labels" for t in n.targets)), None)
+    if not runs or target is None or target.end_lineno is None:
+        return "DONE"
+    old = "\n".join(code.splitlines()[target.lineno - 1:target.end_lineno])
+    new = "labels = {\n" + "".join(f"    {json.dumps(str(k))}: {json.dumps(str(v))},\n"
+                                   for k, v in runs.items()) + "}"
+    return (f"The labels dict now names all {len(runs)} runs.\n\nplot.py\n<<<<<<< SEARCH\n"
+            f"{old}\n=======\n{new}\n>>>>>>> REPLACE\n")
 
 
 # ---- the tree search -----------------------------------------------------------------------

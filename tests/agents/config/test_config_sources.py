@@ -182,3 +182,19 @@ def test_url_credentials_are_masked_but_a_user_name_is_not() -> None:
     assert redact_url("https://ghp_0123456789abcdefghij@host/x") == "https://***@host/x"
     assert redact_url("postgresql://postgres@127.0.0.1:5432/db") == "postgresql://postgres@127.0.0.1:5432/db"
     assert "hunter2" not in redact("error at postgresql://u:hunter2@db/x: refused")
+
+
+def test_the_primary_metric_and_the_job_timeout_come_from_file_env_or_flags(
+        clean_place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(clean_place / "aisci.toml", 'metric = "final_val_acc_mean"\nlower_is_better = false\n'
+                                       "job_timeout_s = 3600\n")
+    config = load_config()
+    assert (config.metric, config.lower_is_better, config.job_timeout_s) == (
+        "final_val_acc_mean", False, 3600)
+    monkeypatch.setenv("AISCI_METRIC", "step_val_acc_99_mean")
+    assert load_config().metric == "step_val_acc_99_mean"
+    flagged = load_config(metric="final_val_loss_mean", lower_is_better=True, job_timeout_s=60)
+    assert (flagged.metric, flagged.lower_is_better, flagged.job_timeout_s) == (
+        "final_val_loss_mean", True, 60)
+    with pytest.raises(ConfigError, match="job-timeout-s"):
+        load_config(job_timeout_s=-1)

@@ -172,3 +172,17 @@ def test_the_scaffolds_placeholder_lines_are_refused() -> None:
         read_scaffold(reply)
     assert read_scaffold(reply.replace("one line saying what data the experiment uses and where "
                                        "it comes from", "moons from scikit-learn")).metric == "val_accuracy"
+def test_out_dir_must_stay_where_the_template_defines_it(tmp_path: Path) -> None:
+    """An options module that defines --out_dir (AI-Scientist's tensorf, the byo fixture):
+    experiment.py may be edited freely; the module may not lose it."""
+    import shutil
+
+    code = tmp_path / "code"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "fixtures" / "byo_template", code)
+    ok = apply_edits(code, [CodeEdit(path="experiment.py", search="LEARNING_RATE = 0.05",
+                                     replace="LEARNING_RATE = 0.2")])
+    assert ok.ok, ok.reason
+    dropped = apply_edits(code, [CodeEdit(path="options.py", search='"--out_dir"',
+                                          replace='"--output"')])
+    assert not dropped.ok and "options.py must keep accepting --out_dir" in dropped.reason
+    assert "--out_dir" in (code / "options.py").read_text()
