@@ -32,7 +32,7 @@ import socket
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ class DockerSandbox:
                                        gpus=self._gpus_available(job)))
             except ImageNotFound as exc:
                 raise SandboxUnavailable(_missing(image)) from exc
-            _put_workdir(container, job.workdir)
+            _put_workdir(container, job.workdir, job.readonly)
             return self._execute(container, job, image)
         except (DockerException, requests.exceptions.RequestException, tarfile.TarError,
                 OSError) as exc:  # OSError: the host side of the copy (a full disk)
@@ -399,12 +399,29 @@ def _owner_alive(labels: dict[str, str] | None) -> bool:
 
 # --- moving the job folder in and out -------------------------------------------------------
 
-def _put_workdir(container: Container, workdir: Path) -> None:
-    """Copy the job folder in, owned by the sandbox user (so the job can write its folder)."""
+def _put_workdir(container: Container, workdir: Path, readonly: Sequence[str] = ()) -> None:
+    """Copy the job folder in, owned by the sandbox user (so the job can write its folder).
+
+    ``readonly`` paths (and what is under them) go in owned by root without write bits, and
+    the folder itself becomes root's with the sticky bit (like /tmp): the job still creates
+    and changes its own files there, but cannot write, delete or rename root's (the
+    container has no capabilities to override file permissions).
+    """
     uid, gid = (int(x) for x in SANDBOX_USER.split(":"))
+    locked = {Path(p).as_posix().strip("/") for p in readonly if p}
+
+    def is_locked(name: str) -> bool:
+        rel = name.removeprefix("./").strip("/")
+        return any(rel == p or rel.startswith(p + "/") for p in locked)
 
     def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid, info.gid, info.uname, info.gname = uid, gid, "", ""
+        if locked and info.name in (".", "./"):
+            info.uid = info.gid = 0
+            info.mode = 0o1777
+        elif is_locked(info.name):
+            info.uid = info.gid = 0
+            info.mode = 0o555 if info.isdir() else 0o444
         return info
 
     with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buffer:

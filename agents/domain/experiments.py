@@ -85,6 +85,8 @@ class IdeaOutcome(BaseModel):
     plots: list[str] = Field(default_factory=list)
     plot_notes: list[str] = Field(default_factory=list)
     tree: SearchTree | None = None  # with --search tree: every variant, not only those reported
+    #: every variant tried, the one chosen on validation and its held-out test (None: older runs)
+    selection: Selection | None = None
 
     @property
     def successful_runs(self) -> list[ExperimentRun]:
@@ -93,3 +95,8 @@ class IdeaOutcome(BaseModel):
     @property
     def baseline(self) -> ExperimentRun | None:
         return next((r for r in self.runs if r.index == 0), None)
+
+
+from agents.domain.selection import Selection  # noqa: E402  (it holds ExperimentRun)
+
+IdeaOutcome.model_rebuild()

@@ -18,17 +18,22 @@ from typing import Any
 from agents.config.settings import SearchMode
 from agents.domain.experiments import ExperimentRun, IdeaOutcome, IdeaStatus, SearchTree
 from agents.domain.ideas import Idea
+from agents.domain.selection import Selection
 from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
+from agents.experiment.grading import edit_guard, record_refusal
 from agents.experiment.notes import failure_summary, write_idea_records
+from agents.experiment.preregistration import fix_plan
 from agents.experiment.search import TreeSearch, reported_runs
+from agents.experiment.selection import conclude
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
 
 OUTCOME = "outcome.json"
+VERSIONS = "versions"  # the code of each run that ran (the linear loop's code/ moves on)
 
 
 def fresh_code(ctx: RunContext, idea_dir: Path) -> Path:
@@ -64,6 +69,7 @@ async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -
         return finish(ctx, idea, [], "failed", f"the baseline did not run: {why}")
     shutil.rmtree(idea_dir / "run_0", ignore_errors=True)
     shutil.copytree(ctx.run.path / "baseline" / "run_0", idea_dir / "run_0")
+    fix_plan(ctx, idea, idea_dir)  # before the coder sees any result of this idea
     if ctx.settings.search == SearchMode.tree:
         return await _tree_search(ctx, idea, idea_dir, base)
     runs = [base]
@@ -85,7 +91,9 @@ async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -
         last = failure_summary(history[-1]["feedback"]) if history else "no run was made"
         return finish(ctx, idea, runs, "failed",
                       f"no run beyond the baseline succeeded; last failure: {last}")
-    return finish(ctx, idea, runs, "done", "")
+    reported, selection = await conclude(ctx, idea, idea_dir, runs, tree=None,
+                                         code_of=lambda k: idea_dir / VERSIONS / f"run_{k}")
+    return finish(ctx, idea, reported, "done", "", selection=selection)
 
 
 async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
@@ -102,7 +110,9 @@ async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
                                                  f"failure: {last}", tree=tree)
     for rel in code_files(idea_dir / "tree" / f"node_{tree.best}"):  # code/ holds the best
         shutil.copy2(idea_dir / "tree" / f"node_{tree.best}" / rel, idea_dir / "code" / rel)
-    return finish(ctx, idea, runs, "done", "", tree=tree)
+    reported, selection = await conclude(ctx, idea, idea_dir, [n.run for n in tree.nodes],
+                                         tree=tree, code_of=lambda k: idea_dir / "tree" / f"node_{k}")
+    return finish(ctx, idea, reported, "done", "", tree=tree, selection=selection)
 
 
 async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, index: int,
@@ -128,7 +138,9 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
         shutil.rmtree(candidate, ignore_errors=True)
         shutil.copytree(code_dir, candidate)
         description = reply.description or planned
-        edit = apply_edits(candidate, reply.edits)
+        edit = apply_edits(candidate, reply.edits, edit_guard(ctx.template))
+        if edit.refused_by_grader:
+            record_refusal(ctx, idea.name, f"run_{index}", edit.reason)
         if not edit.ok:
             last = ExperimentRun(index=index, description=description, verdict="error",
                                  attempts=attempt, feedback=f"edit rejected: {edit.reason}")
@@ -146,6 +158,9 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
             if variant.verdict == "ok":
                 for rel in code_files(candidate):  # keep the version that ran
                     shutil.copy2(candidate / rel, code_dir / rel)
+                version = idea_dir / VERSIONS / f"run_{index}"  # for its held-out test
+                shutil.rmtree(version, ignore_errors=True)
+                shutil.copytree(candidate, version, ignore=COPY_IGNORE)
         shutil.rmtree(candidate, ignore_errors=True)
         failure = last.feedback
         history.append(_history_entry(last))
@@ -161,17 +176,23 @@ def _history_entry(run: ExperimentRun) -> dict[str, Any]:
 
 
 def finish(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: IdeaStatus,
-           reason: str, tree: SearchTree | None = None) -> IdeaOutcome:
-    """Compare every run with the baseline, write the idea's records, return the outcome."""
+           reason: str, tree: SearchTree | None = None,
+           selection: Selection | None = None) -> IdeaOutcome:
+    """Compare every run with the baseline (unless ``selection`` did, over every variant
+    tried), write the idea's records, return the outcome."""
     metric = ctx.metric
     base = runs[0] if runs else None
-    if base is not None and base.stats is not None:
+    if selection is not None and selection.test_metric and selection.test \
+            and all(t.run.ok for t in selection.test if t.role in ("baseline", "chosen")):
+        metric = metric.model_copy(update={"name": selection.test_metric})
+    if selection is None and base is not None and base.stats is not None:
         compared = compare_runs(base.stats, {r.index: r.stats for r in runs[1:]
                                              if r.ok and r.stats is not None},
                                 metric.name, metric.lower_is_better)
         runs = [r.model_copy(update={"stats": compared[r.index]}) if r.index in compared else r
                 for r in runs]
     outcome = IdeaOutcome(idea=idea, status=status, reason=reason, primary_metric=metric.name,
-                          lower_is_better=metric.lower_is_better, runs=runs, tree=tree)
+                          lower_is_better=metric.lower_is_better, runs=runs, tree=tree,
+                          selection=selection)
     write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template, ctx.settings.sandbox.value)
     return outcome

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from agents.domain.results import FinalInfo, ResultsError, RunStats
+from agents.experiment.grading import check_job, prepare_job, test_command
 from agents.experiment.statistics import summarize
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_json, atomic_write_text, read_json
+from agents.run.jobs import JobOutcome
 from sandbox.base import SandboxResult, Verdict
 
 #: What is never copied from a code folder into a job (results, papers, figures, caches).
@@ -65,15 +67,31 @@ def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
 
 
 async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
-                    labels: dict[str, str]) -> SeedResult:
+                    labels: dict[str, str], test: bool) -> SeedResult:
     job_dir = dest.parent / ".jobs" / f"{dest.name}_seed_{seed}"
     shutil.rmtree(job_dir, ignore_errors=True)
     shutil.copytree(code_dir, job_dir, ignore=COPY_IGNORE)
     (job_dir / OUT).mkdir(exist_ok=True)  # a template may create it too; one that forgets runs
-    command = _seeded_job(ctx, job_dir, seed)
-    outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
-                                 outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
-                                 what=f"{dest.name}/seed_{seed}")
+    readonly = prepare_job(ctx.template, job_dir, test=test)
+    command = _seeded_job(ctx, job_dir, seed) + (test_command(ctx.template) if test else [])
+    what = f"{dest.name}/seed_{seed}"
+    changed = check_job(ctx.template, job_dir, test=test)
+    if changed:  # never run: its numbers could not be used
+        outcome = JobOutcome(SandboxResult(
+            verdict="grader_changed", backend=ctx.settings.sandbox.value,
+            detail="the code's grader is not the template's: " + "; ".join(changed)), False)
+        ctx.run.event("sandbox_run", idea=labels.get("idea"), run=what, verdict="grader_changed",
+                      cached=False, detail=outcome.result.detail)
+    else:
+        outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
+                                     outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
+                                     what=what, readonly=tuple(readonly))
+        changed = check_job(ctx.template, job_dir, test=test)
+        if changed and outcome.result.verdict != "grader_changed":
+            outcome = JobOutcome(outcome.result.model_copy(update={
+                "verdict": "grader_changed",
+                "detail": "after the job, its grader is not the template's: "
+                          + "; ".join(changed)}), outcome.cached)
     result, info = outcome.result, None
     if result.ok:
         try:
@@ -93,12 +111,12 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
 
 
 async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: dict[str, str],
-                      seeds: list[int] | None = None) -> VariantResult:
+                      seeds: list[int] | None = None, test: bool = False) -> VariantResult:
     """Run ``code_dir`` once per seed (the run's, unless ``seeds`` are given) into ``dest``;
-    ok only when every seed is."""
+    ok only when every seed is. ``test``: the held-out test job (see ``heldout``)."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    results = await asyncio.gather(*(_one_seed(ctx, code_dir, dest, s, labels)
+    results = await asyncio.gather(*(_one_seed(ctx, code_dir, dest, s, labels, test)
                                      for s in (seeds or ctx.seeds)))
     atomic_write_json(dest / "sandbox.json", [{"seed": s.seed, **s.result.model_dump(
         exclude={"stdout_tail", "stderr_tail"})} for s in results])

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from agents.domain.ideas import IdeaDraft
 from agents.domain.results import FinalInfo
 from agents.errors import ConfigError, TemplateError
+from agents.templates.grader import GraderSpec, parse_grader
 from sandbox.base import Limits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,7 @@ class Template(BaseModel):
     limits: Limits = Limits()
     seed: SeedControl = SeedControl()
     data_source: str = ""
+    grader: GraderSpec | None = None  # None: the template declares none (a warning in the run)
 
     @property
     def baseline_dir(self) -> Path:
@@ -153,4 +155,5 @@ def load_template(name_or_path: str) -> Template:
         limits=Limits(**settings.get("limits", {})),
         seed=SeedControl(**settings.get("seed", {})),
         data_source=str(settings.get("data", "")),
+        grader=parse_grader(settings.get("grader")),
     )
