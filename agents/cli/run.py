@@ -47,6 +47,18 @@ from agents.errors import AisciError, ConfigError
 app = typer.Typer()
 
 
+def grader_warning(template: str) -> str:
+    """A template without a grader is run, but never quietly."""
+    from agents.experiment.grading import NO_GRADER_WARNING
+    from agents.templates.template import load_template
+
+    try:
+        spec = load_template(template).grader
+    except AisciError:
+        return ""  # the run's own checks say what is wrong with it
+    return "" if spec is not None and spec.declared else f"template {template}: {NO_GRADER_WARNING}"
+
+
 def preflight(settings: RunSettings, out: Output) -> RunSettings:
     """The doctor's checks before anything is spent; the models' structured-answer modes are
     resolved here once and kept in the run's settings."""
@@ -261,6 +273,8 @@ def run(
         if settings.sandbox == SandboxBackend.local:
             out.warn("--sandbox local runs model-written code directly on this machine, with no "
                      "isolation.")
+        if not settings.from_scratch and (warning := grader_warning(settings.template)):
+            out.warn(warning)
         if settings.tex_on_host:
             out.warn("TeX runs on this machine: the paper's LaTeX is model-written. It runs in a "
                      "fresh folder with a cleared environment and paranoid file access, but "

@@ -74,12 +74,11 @@ async def _test_once(ctx: RunContext, idea: Idea, idea_dir: Path, run: Experimen
     """One variant on the held-out test data: one sandbox job per seed, cached like any."""
     variant = await run_variant(ctx, code, idea_dir / "test" / f"test_node_{run.index}",
                                 labels={"idea": idea.name}, seeds=run.seeds or None, test=True)
-    tested = ExperimentRun(
-        index=run.index, description=run.description, verdict=variant.verdict,
-        final_info=variant.final_info, stats=variant.stats, seeds=run.seeds,
-        primary=metric.value(variant.final_info), duration_s=variant.duration_s,
-        diff=run.diff, feedback=variant.feedback, image=variant.image,
-        container=variant.container, backend=variant.backend, cached=variant.cached)
+    tested = run.model_copy(update={  # the same variant; its numbers now from the test data
+        "verdict": variant.verdict, "final_info": variant.final_info, "stats": variant.stats,
+        "primary": metric.value(variant.final_info), "duration_s": variant.duration_s,
+        "feedback": variant.feedback, "image": variant.image, "container": variant.container,
+        "backend": variant.backend, "cached": variant.cached})
     ctx.run.event("heldout_test", idea=idea.name, node=run.index, role=role,
                   verdict=variant.verdict, metric=metric.name, primary=tested.primary,
                   seeds=len(run.seeds), cached=variant.cached)

@@ -92,6 +92,8 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
                 "verdict": "grader_changed",
                 "detail": "after the job, its grader is not the template's: "
                           + "; ".join(changed)}), outcome.cached)
+            ctx.run.event("grader_changed", idea=labels.get("idea"), run=what,
+                          backend=outcome.result.backend, detail=outcome.result.detail[:500])
     result, info = outcome.result, None
     if result.ok:
         try:
@@ -108,6 +110,13 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
     atomic_write_text(seed_dir / "stderr.txt", result.stderr_tail)
     shutil.rmtree(job_dir, ignore_errors=True)
     return SeedResult(seed, result, info, outcome.cached)
+
+
+def _dropped_groups(ctx: RunContext, info: FinalInfo) -> list[str]:
+    base = ctx.baseline()
+    if base is None or base.final_info is None:
+        return []
+    return [g for g in base.final_info.groups if g not in info.groups]
 
 
 async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: dict[str, str],
@@ -142,6 +151,11 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
             feedback = f"seed {failed.seed}: {feedback}"
         return result(failed.result.verdict, None, None, feedback)
     mean_info, stats = summarize([s.info for s in results if s.info is not None])
+    dropped = _dropped_groups(ctx, mean_info)
+    if dropped:  # a variant is judged on every group the baseline has, not on those it keeps
+        return result("missing_results", None, None, (
+            f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant must "
+            f"report every group the baseline reports (new groups may be added)"))
     atomic_write_json(dest / "final_info.json", mean_info)
     atomic_write_json(dest / "stats.json", stats)
     return result("ok", mean_info, stats, "")

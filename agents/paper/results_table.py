@@ -38,6 +38,8 @@ def caption(outcome: IdeaOutcome) -> str:
             f"({better} is better). ")
     if n > 1:
         comparisons = sum(len(r.stats.comparisons) for r in outcome.successful_runs if r.stats)
+        if outcome.selection is not None:  # every variant tried counts, not only these rows
+            comparisons = max(comparisons, outcome.selection.family)
         text += (f"Each cell is the mean over n = {n} seeds $\\pm$ the half-width of its 95\\% "
                  f"confidence interval; $^{{*}}$ marks a difference from the baseline that is "
                  f"significant (Welch's t-test, Holm-corrected over {comparisons} comparisons, "

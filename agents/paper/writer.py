@@ -36,6 +36,7 @@ from agents.paper.facts import FactSheet, fact_sheet
 from agents.paper.integrity import authored_units, check_numbers, check_references, check_table
 from agents.paper.markup import balanced_environments
 from agents.paper.results_table import results_table
+from agents.paper.selection import add_selection
 from agents.prompts import render
 from agents.prompts.format import bullets
 from agents.run.context import RunContext
@@ -264,8 +265,8 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
     skeleton = (paper_dir / "template.tex").read_text(encoding="utf-8")
 
     def build() -> str:
-        source = assemble(skeleton, idea.title, sections, table=table, figures=figures,
-                          has_bib=bool(cites))
+        source = add_selection(assemble(skeleton, idea.title, sections, table=table,
+                                        figures=figures, has_bib=bool(cites)), outcome)
         atomic_write_text(paper_dir / "template.tex", source)
         return source
 

@@ -35,6 +35,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 MAIN_GUARD = "__main__"
+#: Routes by which the method's code could write the results itself or reach the grader's
+#: names without naming them: refused in the method's code whenever a grader is declared.
+#: They close the obvious routes, not every route (see the module's docstring).
+FORBIDDEN_NAMES = frozenset({"exec", "eval", "compile", "globals", "vars", "__import__",
+                             "setattr", "delattr", "exit", "quit", "breakpoint", "__builtins__"})
+FORBIDDEN_ATTRS = {"sys": {"exit", "modules", "_getframe", "settrace", "setprofile"},
+                   "os": {"_exit", "kill", "abort", "execv", "execve", "execvp", "system"}}
+FORBIDDEN_DUNDERS = frozenset({"__globals__", "__code__", "__dict__", "__builtins__",
+                               "f_globals", "f_back", "f_locals"})
+RESULTS_FILE = "final_info"
 EXPERIMENT = "experiment.py"
 REFUSED = "protected grader"  # every refusal reason starts with this
 
@@ -141,6 +151,21 @@ def _nested_rebindings(tree: ast.Module, names: set[str]) -> list[str]:
     return hits
 
 
+def _without_docstrings(node: ast.stmt) -> ast.stmt:
+    """A copy of ``node`` without its docstrings (text, never code)."""
+    import copy
+
+    clean = copy.deepcopy(node)
+    for sub in ast.walk(clean):
+        body = getattr(sub, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant):
+            body[0] = ast.Pass()
+    if isinstance(clean, ast.Expr) and isinstance(clean.value, ast.Constant):
+        return ast.Pass()
+    return clean
+
+
 def _uses(node: ast.AST, names: set[str], strings: tuple[str, ...]) -> set[str]:
     used: set[str] = set()
     inert = {id(sub.value) for sub in ast.walk(node)  # docstrings: text, never a path used
@@ -157,6 +182,22 @@ def _uses(node: ast.AST, names: set[str], strings: tuple[str, ...]) -> set[str]:
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             used.update(s for s in strings if s and s in sub.value)
     return used
+
+
+def _forbidden(node: ast.AST) -> str | None:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in FORBIDDEN_NAMES:
+            return f"{sub.id}()"
+        if isinstance(sub, ast.Attribute):
+            if sub.attr in FORBIDDEN_DUNDERS:
+                return f".{sub.attr}"
+            owner = sub.value.id if isinstance(sub.value, ast.Name) else ""
+            if sub.attr in FORBIDDEN_ATTRS.get(owner, ()):
+                return f"{owner}.{sub.attr}"
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) \
+                and RESULTS_FILE in sub.value:
+            return f"the results file ({RESULTS_FILE}.json)"
+    return None
 
 
 def _sha(text: str | bytes) -> str:
@@ -249,6 +290,9 @@ def edit_problem(spec: GraderSpec, template_dir: Path, changed: dict[str, str | 
     for node in tree.body:
         if set(_names_defined(node)) & protected:
             continue
+        if (route := _forbidden(_without_docstrings(node))) is not None:
+            return (f"{REFUSED}: the method's code may not use {route}: only the grader writes "
+                    f"the results and ends the program.")
         used = _uses(node, set(spec.private), folders)
         if used:
             what = ", ".join(sorted(used))
@@ -290,6 +334,13 @@ def grader_problems(path: Path, settings: dict[str, Any]) -> list[str]:
         problems += [f"template.toml: [grader] function {name} is defined {len(texts)} times "
                      f"in experiment.py (it must be defined exactly once)"
                      for name, texts in found.items() if len(texts) != 1]
+    try:
+        own = edit_problem(spec, path, {EXPERIMENT: (path / EXPERIMENT).read_text(encoding="utf-8")})
+    except (OSError, UnicodeDecodeError):
+        own = None
+    if own:
+        problems.append(f"template.toml: [grader]: the template's own experiment.py breaks its "
+                        f"grader's rules: {own.removeprefix(REFUSED + ': ')}")
     knob = (settings.get("seed") or {}).get("knob")
     if knob and knob in spec.functions:
         problems.append(f"template.toml: the seed knob {knob} is rewritten for every job, so "
