@@ -68,6 +68,7 @@ class Selection(BaseModel):
     metric: str
     test_metric: str | None = None
     lower_is_better: bool = False
+    baseline: float | None = None  # the baseline's primary metric on validation
     tried: list[Tried] = Field(default_factory=list)
     chosen: int | None = None
     family: int = 0  # comparisons the Holm correction counts (every variant tried x groups)

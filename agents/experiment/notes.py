@@ -128,10 +128,11 @@ def selection_lines(outcome: IdeaOutcome) -> list[str]:
                      f"{sel.plan.verdict} ({sel.plan.why}). Every other comparison is "
                      f"exploratory.")
     lines += [f"- Limitation: {w}." for w in sel.warnings]
-    rows = [[str(t.node), t.kind, t.description, t.verdict, number(t.validation), t.role]
-            for t in sel.tried]
+    rows = [["baseline", "-", "the unmodified template", "ok", number(sel.baseline), "-"]]
+    rows += [[f"run {t.node}" if t.kind == "run" else f"node {t.node}", t.kind, t.description,
+              t.verdict, number(t.validation), t.role] for t in sel.tried]
     lines += ["", f"Every variant tried ({sel.n_tried}), {sel.metric} on validation:",
-              table(["node", "kind", "change", "verdict", sel.metric, "role"], rows)]
+              table(["variant", "kind", "change", "verdict", sel.metric, "role"], rows)]
     return lines
 
 
@@ -153,8 +154,10 @@ def notes(outcome: IdeaOutcome, template: Template, backend: str) -> str:
 
 def write_idea_records(idea_dir: Path, outcome: IdeaOutcome, template: Template,
                        backend: str) -> None:
-    atomic_write_json(idea_dir / "labels.json",
-                      {f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok})
+    labels = {f"run_{t.node}": t.description for t in
+              (outcome.selection.tried if outcome.selection else []) if t.verdict == "ok"}
+    labels.update({f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok})
+    atomic_write_json(idea_dir / "labels.json", labels)
     atomic_write_text(idea_dir / "notes.md", notes(outcome, template, backend))
     atomic_write_json(idea_dir / "runs.json", outcome.runs)
     atomic_write_text(idea_dir / "outcome.json", outcome.model_dump_json(indent=1))

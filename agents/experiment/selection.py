@@ -108,6 +108,7 @@ async def conclude(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[Exper
         chosen = best.index if best is not None else None
     spec = spec_of(ctx.template)
     selection = Selection(metric=metric.name, lower_is_better=metric.lower_is_better,
+                          baseline=base.primary,
                           tried=_tried(tried, tree, chosen), chosen=chosen, family=family,
                           grader=grader_summary(spec) if spec else "")
     if spec is None:

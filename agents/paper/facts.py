@@ -136,4 +136,8 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
             sheet.config.setdefault(float(raw), set()).update(_names(name))
         except ValueError:
             continue
+    if outcome.selection is not None:  # every variant tried, on validation; the counts
+        from agents.paper.selection import selection_facts
+
+        selection_facts(sheet, outcome.selection)
     return sheet

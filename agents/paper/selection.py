@@ -16,10 +16,27 @@ import re
 
 from agents.domain.experiments import IdeaOutcome
 from agents.domain.selection import Selection
+from agents.paper.facts import Fact, FactSheet
 from agents.paper.numbers import LOCK_BEGIN
 from agents.tex import latex_escape, tex_number
 
 MAX_CHANGE = 70
+
+
+def selection_facts(sheet: FactSheet, sel: Selection) -> None:
+    """What a paper may also say: each variant's validation value, and the counts of the
+    selection (variants tried, variants that ran, comparisons corrected over)."""
+    if sel.baseline is not None:
+        sheet.facts.append(Fact(sel.baseline, 0, None, sel.metric, "primary"))
+    for row in sel.tried:
+        if row.validation is None:
+            continue
+        sheet.facts.append(Fact(row.validation, row.node, None, sel.metric, "primary"))
+        if sel.baseline is not None:
+            sheet.facts.append(Fact(row.validation - sel.baseline, row.node, None, sel.metric,
+                                    "difference"))
+        sheet.run_aliases.setdefault(row.node, [f"node {row.node}", f"run {row.node}"])
+    sheet.counts |= {sel.n_tried, sel.n_ran, sel.family}
 
 
 def _role(row_role: str, tested: set[int], node: int) -> str:
@@ -79,7 +96,8 @@ def variants_appendix(outcome: IdeaOutcome) -> str:
         return ""
     tested = {t.node for t in sel.test if t.run.ok}
     better = "lower" if sel.lower_is_better else "higher"
-    rows = []
+    base = tex_number(sel.baseline) if sel.baseline is not None else "--"
+    rows = [rf"0 & -- & baseline & the unmodified template & {base} & ok & -- & reference \\"]
     for row in sel.tried:
         change = row.description if len(row.description) <= MAX_CHANGE else \
             row.description[:MAX_CHANGE - 3] + "..."
