@@ -97,6 +97,11 @@ class IdeaOutcome(BaseModel):
         return next((r for r in self.runs if r.index == 0), None)
 
 
-from agents.domain.selection import Selection  # noqa: E402  (it holds ExperimentRun)
-
-IdeaOutcome.model_rebuild()
+# ``selection`` holds ExperimentRun too: whichever of the two modules is imported first, the
+# last one to finish resolves IdeaOutcome's field (``selection.py`` does it at its end).
+try:
+    from agents.domain.selection import Selection
+except ImportError:  # selection.py is being imported and imported this module first
+    pass
+else:
+    IdeaOutcome.model_rebuild(_types_namespace={"Selection": Selection})

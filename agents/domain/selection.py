@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agents.domain.experiments import ExperimentRun
+from agents.domain.experiments import ExperimentRun, IdeaOutcome
 
 TestRole = Literal["baseline", "chosen", "ablation", "replication"]
 PlanVerdict = Literal["confirmed", "not confirmed", "not tested"]
@@ -90,3 +90,6 @@ class Selection(BaseModel):
     def rule(self) -> str:
         return (f"best of {self.n_ran} variants chosen on validation "
                 f"({self.n_tried} tried, {self.n_tried - self.n_ran} failed)")
+
+
+IdeaOutcome.model_rebuild(_types_namespace={"Selection": Selection})
