@@ -117,6 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aisci-bench-") as tmp:
         for r in range(opts.replicates):
             rows.append(asyncio.run(one(Path(tmp), r, opts)))
+            print(f"replicate {r}: {rows[-1]}", file=sys.stderr, flush=True)
     print(f"null_stream: best of the variants chosen on validation ({opts.seeds} seeds each, "
           f"tree search, --max-nodes {opts.max_nodes}); accuracy gain over the baseline, "
           f"in percentage points")

@@ -22,7 +22,7 @@ from agents.domain.selection import Selection
 from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
-from agents.experiment.grading import edit_guard, record_refusal
+from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
 from agents.experiment.notes import failure_summary, write_idea_records
 from agents.experiment.preregistration import fix_plan
 from agents.experiment.search import TreeSearch, reported_runs
@@ -138,7 +138,8 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
         shutil.rmtree(candidate, ignore_errors=True)
         shutil.copytree(code_dir, candidate)
         description = reply.description or planned
-        edit = apply_edits(candidate, reply.edits, edit_guard(ctx.template))
+        edit = apply_edits(candidate, reply.edits, edit_guard(ctx.template),
+                           layout_keeper(ctx.template))
         if edit.refused_by_grader:
             record_refusal(ctx, idea.name, f"run_{index}", edit.reason)
         if not edit.ok:

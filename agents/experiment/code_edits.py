@@ -188,9 +188,11 @@ def nearest_lines(current: str, search: str, context: int = 1) -> str:
     return "\n".join(f"{n + 1:4d}| {lines[n]}" for n in range(start, end))
 
 
-def apply_edits(root: Path, edits: list[CodeEdit], guard: EditGuard | None = None) -> EditResult:
+def apply_edits(root: Path, edits: list[CodeEdit], guard: EditGuard | None = None,
+                layout: Callable[[str, str], str] | None = None) -> EditResult:
     """Apply all edits, or none (with the reason). ``guard``: the template's grader, asked
-    first about the paths and then about the new texts."""
+    first about the paths and then about the new texts; ``layout`` (path, text) -> text
+    first puts back what only the layout of an edit changed in the grader."""
     if not edits:
         return EditResult(ok=False, reason="no edits were given")
     if guard is not None and (refused := guard({posixpath.normpath(e.path.strip()): None
@@ -236,6 +238,8 @@ def apply_edits(root: Path, edits: list[CodeEdit], guard: EditGuard | None = Non
     if "--out_dir" not in new_text.get((root / "experiment.py").resolve(), "--out_dir"):
         return EditResult(ok=False, reason=(
             "experiment.py must keep accepting --out_dir (the results contract)"))
+    if layout is not None:
+        new_text = {p: layout(str(p.relative_to(root.resolve())), t) for p, t in new_text.items()}
     if guard is not None and (refused := guard(
             {str(p.relative_to(root.resolve())): t for p, t in new_text.items()})):
         return EditResult(ok=False, reason=refused, refused_by_grader=True)

@@ -11,11 +11,18 @@ grader refuses is an event ``grader_refused``.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from agents.experiment.code_edits import EditGuard
 from agents.run.context import RunContext
-from agents.templates.grader import GraderSpec, edit_problem, grader_print
+from agents.templates.grader import (
+    EXPERIMENT,
+    GraderSpec,
+    edit_problem,
+    grader_print,
+    restore_layout,
+)
 from agents.templates.template import Template
 
 NO_GRADER_WARNING = ("the template declares no grader: the agent could edit the code that "
@@ -33,6 +40,15 @@ def edit_guard(template: Template) -> EditGuard | None:
     if spec is None:
         return None
     return lambda changed: edit_problem(spec, template.path, changed)
+
+
+def layout_keeper(template: Template) -> Callable[[str, str], str] | None:
+    """What puts the grader's own layout back into an edit (None: no grader)."""
+    spec = spec_of(template)
+    if spec is None or not spec.functions:
+        return None
+    return lambda rel, text: restore_layout(spec, template.path, text) if rel == EXPERIMENT \
+        else text
 
 
 def record_refusal(ctx: RunContext, idea: str, where: str, reason: str) -> None:

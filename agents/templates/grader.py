@@ -301,6 +301,32 @@ def edit_problem(spec: GraderSpec, template_dir: Path, changed: dict[str, str | 
     return None
 
 
+def _same_code(a: str, b: str) -> bool:
+    try:
+        return ast.dump(ast.parse(a.strip())) == ast.dump(ast.parse(b.strip()))
+    except SyntaxError:
+        return False
+
+
+def restore_layout(spec: GraderSpec, template_dir: Path, source: str) -> str:
+    """``source`` with each protected definition that is the template's code in another
+    layout (spaces, comments, quotes: the same syntax tree) put back as the template has it,
+    byte for byte. Models that answer with a whole file often re-indent or drop comments;
+    that is not a change of the grader, and any other difference is still refused."""
+    if not spec.functions:
+        return source
+    try:
+        got = definitions(source, spec.functions)
+    except SyntaxError:
+        return source
+    want = definitions((template_dir / EXPERIMENT).read_text(encoding="utf-8"), spec.functions)
+    for name in spec.functions:
+        if len(got[name]) == 1 and len(want[name]) == 1 and got[name] != want[name] \
+                and _same_code(got[name][0], want[name][0]) and source.count(got[name][0]) == 1:
+            source = source.replace(got[name][0], want[name][0])
+    return source
+
+
 def grader_summary(spec: GraderSpec | None) -> str:
     """One line for prompts, notes and papers."""
     if spec is None or not spec.declared:

@@ -138,3 +138,29 @@ def test_a_template_whose_declaration_is_wrong_fails_the_check(tmp_path: Path) -
     (copy / "template.toml").write_text(toml.replace('private = ["load_split", ',
                                                      'private = ["forward", '))
     assert any("own experiment.py breaks its grader's rules" in p for p in check_template(copy))
+
+
+def test_a_whole_file_that_only_relays_out_the_grader_gets_the_grader_back(tmp_path: Path) -> None:
+    """Models that answer with a whole file drop comments and re-wrap lines: the grader's
+    code is the same, so it is put back byte for byte; a changed measurement is refused."""
+    from agents.experiment.grading import layout_keeper
+
+    template = load_template("tiny_mlp")
+    code, before = _tiny(tmp_path)
+    relaid = before.replace("MOMENTUM = 0.0", "MOMENTUM = 0.9").replace(
+        "    # the seed (so the method's choices never change the validation data)", "").replace(
+        'DATASETS = ["moons", "circles", "spirals"]  # synthetic tasks, generated in code',
+        "DATASETS = ['moons', 'circles', 'spirals']").replace(
+        "def accuracy(params, x, y):\n    return float(np.mean(predict(params, x) == y))",
+        "def accuracy(params, x, y):\n    return float(\n        np.mean(predict(params, x) == y))")
+    assert relaid.count("'moons'") == 1 and "float(\n" in relaid
+    result = apply_edits(code, [CodeEdit(path="experiment.py", search="", replace=relaid)],
+                         edit_guard(template), layout_keeper(template))
+    assert result.ok, result.reason
+    after = (code / "experiment.py").read_text()
+    assert "MOMENTUM = 0.9" in after
+    assert check_job(template, code, test=False) == [], "the grader is the template's again"
+    cheat = relaid.replace("np.mean(predict(params, x) == y))", "np.mean(predict(params, x) >= 0))")
+    refused = apply_edits(code, [CodeEdit(path="experiment.py", search="", replace=cheat)],
+                          edit_guard(template), layout_keeper(template))
+    assert not refused.ok and refused.reason.startswith(REFUSED)
