@@ -174,9 +174,8 @@ def test_nodes_are_chosen_on_validation_and_only_the_chosen_ones_see_the_test_da
     assert sorted(e["node"] for e in tested) == sorted(picked), "a test job per chosen node, once"
     assert {e["role"] for e in tested if e["node"] == chosen} == {"chosen"}
     jobs = [e for e in events if e["type"] == "sandbox_run" and str(e["run"]).startswith("test_")]
-    seeds = {i: len(nodes[i]["run"]["seeds"]) for i in picked}
-    assert sorted(e["run"] for e in jobs) == sorted(
-        f"test_node_{i}/seed_{s}" for i in picked for s in range(seeds[i])), \
+    assert sorted(e["run"] for e in jobs) == sorted(  # fresh seeds: 10000 + the node's
+        f"test_node_{i}/seed_{10_000 + s}" for i in picked for s in nodes[i]["run"]["seeds"]), \
         "the test jobs are exactly the chosen nodes' seeds, each once"
     first_test = min(e["ts"] for e in jobs)
     assert all(e["ts"] < first_test for e in events if e["type"] == "sandbox_run"

@@ -23,6 +23,7 @@ class Plan(BaseModel):
     direction: Literal["lower", "higher"]
     groups: str  # "*": the mean over the groups, else one group
     seeds: list[int]
+    test_seeds: list[int] = Field(default_factory=list)  # fresh seeds of the test jobs
     search: str  # "linear" or "tree"
     max_variants: int
     selection_rule: str

@@ -25,6 +25,9 @@ from agents.templates.grader import (
 )
 from agents.templates.template import Template
 
+#: The test jobs train with fresh seeds (10000, 10001, ...): a search that chose on the
+#: training randomness of its seeds (a lucky initialisation) gains nothing from it on test.
+TEST_SEEDS_FROM = 10_000
 NO_GRADER_WARNING = ("the template declares no grader: the agent could edit the code that "
                      "measures its results, and nothing checks that it did not")
 

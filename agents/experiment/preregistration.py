@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from agents.domain.ideas import Idea
 from agents.domain.selection import Plan, PlanRecord, Selection
+from agents.experiment.grading import TEST_SEEDS_FROM
 from agents.experiment.statistics import ALPHA
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_text
@@ -37,7 +38,8 @@ def make_plan(ctx: RunContext, idea: Idea) -> Plan:
     metric = ctx.metric
     tree = ctx.settings.search.value == "tree"
     budget = ctx.settings.tree.max_nodes if tree else ctx.max_runs
-    where = "the held-out test data" if test_metric else "the validation data (no test split)"
+    where = ("the held-out test data, with fresh seeds" if test_metric
+             else "the validation data (no test split)")
     chosen = (f"the variant chosen on validation against the baseline, on {where}, "
               f"{test_metric or metric.name} ({metric.direction} is better), per group")
     confirmatory = [chosen]
@@ -48,6 +50,7 @@ def make_plan(ctx: RunContext, idea: Idea) -> Plan:
         idea=idea.name, hypothesis=f"{idea.title}: {idea.experiment}",
         primary_metric=metric.name, test_metric=test_metric, direction=metric.direction,  # type: ignore[arg-type]
         groups=metric.group, seeds=ctx.seeds, search=ctx.settings.search.value,
+        test_seeds=[TEST_SEEDS_FROM + s for s in ctx.seeds] if test_metric else [],
         max_variants=budget,
         selection_rule=f"the variant with the best {metric.name} on validation (mean over "
                        f"groups) among all that ran; every variant tried is reported",

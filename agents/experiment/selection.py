@@ -7,8 +7,9 @@ and run what was chosen once on the held-out test data.
    value (linear loop).
 3. When the template's grader has a test split, the baseline, the chosen variant and (tree)
    the chosen variant's ablations and replication each run once more, as separate sandbox
-   jobs with the grader's test argument and the held-out data (events ``heldout_test``); no
-   other variant ever sees it. Their comparisons with the baseline on test are corrected over
+   jobs with the grader's test argument, the held-out data and fresh seeds (so neither the
+   data nor the training randomness the search chose on is reused; events ``heldout_test``);
+   no other variant ever sees the test data. Their comparisons with the baseline on test are corrected over
    the same family. These are the numbers the paper reports; the validation numbers of every
    variant go to its appendix.
 """
@@ -23,7 +24,7 @@ from agents.domain.experiments import ExperimentRun, SearchTree
 from agents.domain.ideas import Idea
 from agents.domain.results import RunStats
 from agents.domain.selection import Selection, TestResult, TestRole, Tried
-from agents.experiment.grading import NO_GRADER_WARNING, spec_of
+from agents.experiment.grading import NO_GRADER_WARNING, TEST_SEEDS_FROM, spec_of
 from agents.experiment.preregistration import judge_plan, read_plan
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import run_variant
@@ -72,16 +73,18 @@ def _tried(runs: list[ExperimentRun], tree: SearchTree | None, chosen: int | Non
 async def _test_once(ctx: RunContext, idea: Idea, idea_dir: Path, run: ExperimentRun,
                      code: Path, role: TestRole, metric: PrimaryMetric) -> TestResult:
     """One variant on the held-out test data: one sandbox job per seed, cached like any."""
+    seeds = [TEST_SEEDS_FROM + s for s in (run.seeds or ctx.seeds)]
     variant = await run_variant(ctx, code, idea_dir / "test" / f"test_node_{run.index}",
-                                labels={"idea": idea.name}, seeds=run.seeds or None, test=True)
+                                labels={"idea": idea.name}, seeds=seeds, test=True)
     tested = run.model_copy(update={  # the same variant; its numbers now from the test data
         "verdict": variant.verdict, "final_info": variant.final_info, "stats": variant.stats,
+        "seeds": seeds,
         "primary": metric.value(variant.final_info), "duration_s": variant.duration_s,
         "feedback": variant.feedback, "image": variant.image, "container": variant.container,
         "backend": variant.backend, "cached": variant.cached})
     ctx.run.event("heldout_test", idea=idea.name, node=run.index, role=role,
                   verdict=variant.verdict, metric=metric.name, primary=tested.primary,
-                  seeds=len(run.seeds), cached=variant.cached)
+                  seeds=seeds, cached=variant.cached)
     return TestResult(node=run.index, role=role, run=tested)
 
 
