@@ -182,14 +182,15 @@ def test_a_gaming_coder_is_refused_every_time_and_every_refusal_is_recorded(
     events = ctx.run.events()
     refusals = [e for e in events if e["type"] == "grader_refused"]
     jobs = [e for e in events if e["type"] == "sandbox_run"]
-    games = [g[0] for g in GAMES[template]]
-    refused_before_running = games if template != "optim_digits" else \
-        [g for g in games if g != "drop a group"]
-    assert len(refusals) == len(refused_before_running), refusals
-    assert all(e["reason"].startswith(REFUSED) for e in refusals)
+    assert len(refusals) == 5, refusals  # each of the five games, refused and recorded
+    stages = ["results" if template == "optim_digits" and game == "drop a group" else "edit"
+              for game, *_ in GAMES[template]]
+    assert [e["stage"] for e in refusals] == stages
+    assert all(e["reason"].startswith(REFUSED) for e in refusals if e["stage"] == "edit")
     if template == "optim_digits":  # the method may change its groups; the results may not
-        [dropped] = [e for e in jobs if e["verdict"] == "missing_results"]
-        assert dropped["backend"] == "docker"
+        dropped = next(e for e in refusals if e["stage"] == "results")
+        assert "lack the baseline's group(s) sgd, sf_sgd, sf_adamw" in dropped["reason"]
+        assert jobs[0]["backend"] == "docker", "the dropped group ran in Docker"
     [tampered] = [e for e in events if e["type"] == "grader_changed"]  # found after the job
     assert tampered["backend"] == "docker" and "def:main" in tampered["detail"], tampered
     assert len(jobs) == (2 if template == "optim_digits" else 1), "a refused edit never runs"

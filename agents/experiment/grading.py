@@ -55,7 +55,7 @@ def layout_keeper(template: Template) -> Callable[[str, str], str] | None:
 
 
 def record_refusal(ctx: RunContext, idea: str, where: str, reason: str) -> None:
-    ctx.run.event("grader_refused", idea=idea, run=where, reason=reason[:500])
+    ctx.run.event("grader_refused", idea=idea, run=where, stage="edit", reason=reason[:500])
 
 
 def prepare_job(template: Template, job_dir: Path, *, test: bool) -> list[str]:

@@ -153,9 +153,11 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
     mean_info, stats = summarize([s.info for s in results if s.info is not None])
     dropped = _dropped_groups(ctx, mean_info)
     if dropped:  # a variant is judged on every group the baseline has, not on those it keeps
-        return result("missing_results", None, None, (
-            f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant must "
-            f"report every group the baseline reports (new groups may be added)"))
+        reason = (f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant "
+                  f"must report every group the baseline reports (new groups may be added)")
+        ctx.run.event("grader_refused", idea=labels.get("idea"), run=dest.name,
+                      stage="results", reason=reason)
+        return result("missing_results", None, None, reason)
     atomic_write_json(dest / "final_info.json", mean_info)
     atomic_write_json(dest / "stats.json", stats)
     return result("ok", mean_info, stats, "")
