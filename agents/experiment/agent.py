@@ -1,12 +1,16 @@
 """The experiment agent: turn one idea into runs of the edited template in the sandbox.
 
-The coder first plans the runs, then for each run proposes SEARCH/REPLACE edits; they are
-checked, the edited copy runs once per seed in the sandbox, and a failure (its verdict and the
+Before anything runs, the idea's plan is fixed (``preregistration``). The coder first plans
+the runs, then for each run proposes SEARCH/REPLACE edits; they are checked (an edit of the
+template's grader is refused, ``grading``), the edited copy runs once per seed in the
+sandbox, and a failure (its verdict and the
 end of stderr, or why an edit was rejected) goes back to the coder, up to ``max_attempts``
 tries per run. The idea's ``code/`` folder always holds the last version that ran. Failures
 are data: a crash, a bad edit or a reply with no usable edit is a failed try (recorded with
 the reason, shown to the coder at the next try); a model that cannot be reached ends this idea,
-never the run; only sandbox infrastructure faults raise.
+never the run; only sandbox infrastructure faults raise. At the end ``selection`` compares
+every variant with the baseline, chooses on validation and runs the choice once on the
+held-out test data.
 """
 
 from __future__ import annotations
