@@ -6,8 +6,8 @@ reported on validation and on held-out test data, when no variant is in truth be
 
 The template is ``bench/templates/null_stream``: logistic regression on two synthetic tasks,
 whose only knob (STREAM) changes nothing but the random stream of training, so every variant
-equals the baseline in expectation. Each replicate is a copy of it with other data draws
-(``REPLICATE = r``, part of its grader), and runs the experiment stage of aisci with the tree
+equals the baseline in expectation. Each replicate is a copy of it with other data draws and
+training streams (``REPLICATE = r``, part of its grader), and runs the experiment stage of aisci with the tree
 search and the offline model: the baseline, drafts, improvements, ablations and a replication
 (``--max-nodes`` variants), then the held-out test job of what the search chose. It prints,
 per replicate, the gain of the chosen variant over the baseline on validation (what a search

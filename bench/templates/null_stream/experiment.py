@@ -20,7 +20,7 @@ STREAM = 3  # the random stream of training (initialisation and batch order)
 
 def train(x, y, seed):
     """Logistic regression, a few epochs of SGD from a random start."""
-    rng = np.random.default_rng([seed, STREAM, 7])
+    rng = np.random.default_rng([seed, STREAM, REPLICATE])  # replicates: independent streams
     w = rng.normal(scale=1.0, size=3)
     xb = np.hstack([x, np.ones((len(x), 1))])
     for _ in range(3):
