@@ -164,3 +164,17 @@ def test_a_whole_file_that_only_relays_out_the_grader_gets_the_grader_back(tmp_p
     refused = apply_edits(code, [CodeEdit(path="experiment.py", search="", replace=cheat)],
                           edit_guard(template), layout_keeper(template))
     assert not refused.ok and refused.reason.startswith(REFUSED)
+
+
+def test_the_coder_is_told_what_is_protected_and_the_offline_model_reads_it() -> None:
+    from agents.llm.offline.research import _knobs
+    from agents.templates.describe import template_context
+
+    template = load_template("tiny_mlp")
+    prompt = template_context(template, template.metric(None), None, 3,
+                              {"experiment.py": template.code()})
+    assert "## The grader (protected)" in prompt
+    for name in ("SEEDS", "DATASETS", "NUM_VAL", "DATA_NOISE", "accuracy", "load_split"):
+        assert f"`{name}`" in prompt
+    free = {k.name for k in _knobs(prompt)}
+    assert "DATA_NOISE" not in free and {"MOMENTUM", "LEARNING_RATE"} <= free
