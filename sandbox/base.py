@@ -11,7 +11,15 @@ Verdicts: ``ok``; ``timeout``; ``oom``; ``output_limit`` (stdout+stderr past the
 (the job folder grew past ``Limits.disk_mb`` or ``Limits.disk_files`` while it ran: the job
 was killed); ``results_limit`` (the job succeeded but its files broke a copy-back cap,
 ``Limits.result_*``: the files within the caps were kept, the rest dropped, see
-``sandbox.copyback``). Whatever the verdict, what the copy-back dropped is in ``detail``.
+``sandbox.copyback``); ``grader_changed`` (set by the caller, never by a backend: the job's
+protected grader files or functions were not the template's before or after it ran, so its
+numbers are not used). Whatever the verdict, what the copy-back dropped is in ``detail``.
+
+``SandboxJob.readonly`` names files and folders of the job folder the command must not change
+(a template's grader and held-out data). Docker (and Ray, whose nodes run Docker) gives them
+to the root user with no write bit, in a sticky folder, so the job can neither write, delete
+nor rename them; the local backend can only clear their write bits (the job runs as you and
+can set them again), so callers must verify them after the job in any case.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from typing import Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 Verdict = Literal["ok", "timeout", "oom", "output_limit", "error", "missing_results",
-                  "disk_limit", "results_limit"]
+                  "disk_limit", "results_limit", "grader_changed"]
 
 #: Environment variables a job may receive. Nothing else from the host ever reaches it.
 ALLOWED_ENV_KEYS = frozenset(
@@ -68,6 +76,10 @@ class SandboxJob(BaseModel):
     expected_files: list[str] = Field(
         default_factory=list,
         description="paths relative to workdir that must exist after an ok run",
+    )
+    readonly: list[str] = Field(
+        default_factory=list,
+        description="paths relative to workdir (files or folders) the job must not change",
     )
 
 

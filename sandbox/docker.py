@@ -32,7 +32,7 @@ import socket
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 
 SANDBOX_USER = "65534:65534"
 JOB_DIR = "/job"  # deliberately not a path that exists on typical hosts
+#: A job with read-only paths runs one level down, in a folder the archive makes root's with
+#: the sticky bit (the volume's own root keeps the image's owner, whatever an archive says).
+LOCKED_DIR = "work"
 OWNER_LABEL = "owner"
 OWNER = "aisci"
 #: Values every job gets; a job's own env cannot override them.
@@ -113,7 +116,7 @@ class DockerSandbox:
                                        gpus=self._gpus_available(job)))
             except ImageNotFound as exc:
                 raise SandboxUnavailable(_missing(image)) from exc
-            _put_workdir(container, job.workdir)
+            _put_workdir(container, job.workdir, job.readonly)
             return self._execute(container, job, image)
         except (DockerException, requests.exceptions.RequestException, tarfile.TarError,
                 OSError) as exc:  # OSError: the host side of the copy (a full disk)
@@ -206,7 +209,7 @@ class DockerSandbox:
         disk_note = disk.exceeded or disk.check()  # once more, now that nothing writes
         container.reload()
         oom_killed = bool(container.attrs["State"].get("OOMKilled"))
-        stream, _ = container.get_archive(JOB_DIR + "/.")
+        stream, _ = container.get_archive(job_dir(job) + "/.")
         copy = replace_from_archive(job.workdir, stream, ResultCaps.from_limits(limits))
 
         verdict, detail = _judge(job, exit_code, duration, copy, output=monitor.exceeded,
@@ -288,7 +291,7 @@ def container_config(job: SandboxJob, image: str, name: str, labels: dict[str, s
     config: dict[str, Any] = dict(
         image=image, name=name, labels=labels, hostname="sandbox",
         command=["timeout", "-s", "KILL", watchdog, *job.command],
-        working_dir=JOB_DIR, environment=env, user=SANDBOX_USER,
+        working_dir=job_dir(job), environment=env, user=SANDBOX_USER,
         volumes={name: {"bind": JOB_DIR, "mode": "rw"}},
         network_mode="none", cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
         read_only=True, tmpfs={"/tmp": f"rw,noexec,nosuid,nodev,size={tmp_mb}m"},
@@ -399,16 +402,39 @@ def _owner_alive(labels: dict[str, str] | None) -> bool:
 
 # --- moving the job folder in and out -------------------------------------------------------
 
-def _put_workdir(container: Container, workdir: Path) -> None:
-    """Copy the job folder in, owned by the sandbox user (so the job can write its folder)."""
+def job_dir(job: SandboxJob) -> str:
+    """Where the job's folder is in the container (its working directory)."""
+    return f"{JOB_DIR}/{LOCKED_DIR}" if job.readonly else JOB_DIR
+
+
+def _put_workdir(container: Container, workdir: Path, readonly: Sequence[str] = ()) -> None:
+    """Copy the job folder in, owned by the sandbox user (so the job can write its folder).
+
+    With ``readonly`` paths the folder goes in as ``/job/work``, owned by root with the sticky
+    bit (like /tmp), and those paths (and what is under them) owned by root without write
+    bits: the job still creates and changes its own files there, but cannot write, delete or
+    rename root's (the container has no capability that overrides file permissions).
+    """
     uid, gid = (int(x) for x in SANDBOX_USER.split(":"))
+    locked = {Path(p).as_posix().strip("/") for p in readonly if p}
+    top = LOCKED_DIR if locked else "."
+
+    def is_locked(name: str) -> bool:
+        rel = name.removeprefix(top).strip("/")
+        return any(rel == p or rel.startswith(p + "/") for p in locked)
 
     def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid, info.gid, info.uname, info.gname = uid, gid, "", ""
+        if locked and info.name == top:
+            info.uid = info.gid = 0
+            info.mode = 0o1777
+        elif locked and is_locked(info.name):
+            info.uid = info.gid = 0
+            info.mode = 0o555 if info.isdir() else 0o444
         return info
 
     with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buffer:
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            tar.add(str(workdir), arcname=".", filter=own)
+            tar.add(str(workdir), arcname=top, filter=own)
         buffer.seek(0)
         container.put_archive(JOB_DIR, buffer)

@@ -19,7 +19,10 @@ What it does NOT contain, since the job runs as you, on your machine:
 - resources: memory is capped per process, not in total; processes, CPU, ``/tmp`` and disk
   outside the job folder are not limited at all (a fork bomb reaches the host);
 - secrets: only the environment is filtered; keys in files are readable;
-- the job image: ``SandboxJob.image`` is ignored, the host's programs run.
+- the job image: ``SandboxJob.image`` is ignored, the host's programs run;
+- ``SandboxJob.readonly``: its write bits are cleared while the job runs, but the job runs as
+  the files' owner and can set them again: only the caller's check after the job catches a
+  change (``agents.templates.grader`` does, for a template's grader).
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class LocalSandbox:
         mem = limits.memory_mb << 20
         wrapped = [sys.executable, "-I", "-S", "-c", _RLIMITS, str(mem * 4),  # AS overcounts
                    str(limits.file_size_mb << 20), *command]
+        locked = _lock(job.workdir, job.readonly)
         with tempfile.TemporaryDirectory(prefix="aisci-local-") as tmp:
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MPLBACKEND": "Agg",
                    "HOME": str(job.workdir), "MPLCONFIGDIR": str(_MPL_CACHE),
@@ -108,6 +112,7 @@ class LocalSandbox:
                 duration = time.monotonic() - start
             stdout = out_path.read_bytes()[-200_000:]
             stderr = err_path.read_bytes()[-200_000:]
+        _unlock(locked)
         swapped = job.workdir.is_symlink() or not job.workdir.is_dir()
         if swapped:  # a link where the folder was: host code must not follow it
             job.workdir.unlink(missing_ok=True)
@@ -139,6 +144,29 @@ class LocalSandbox:
             stdout_tail=tail_text(stdout), stderr_tail=tail_text(stderr), backend=self.name,
             detail=detail,
         )
+
+
+def _lock(workdir: Path, readonly: list[str]) -> list[Path]:
+    """Clear the write bits of ``readonly`` paths (files and folders under them)."""
+    root = workdir.resolve()
+    locked: list[Path] = []
+    for rel in readonly:
+        top = (workdir / rel).resolve()
+        if not top.is_relative_to(root) or not top.exists():
+            continue
+        for path in [top, *(top.rglob("*") if top.is_dir() else [])]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & ~0o222)
+                locked.append(path)
+    return locked
+
+
+def _unlock(paths: list[Path]) -> None:
+    """Owner write bits back (the host copies and removes job folders afterwards)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

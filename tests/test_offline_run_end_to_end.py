@@ -71,10 +71,13 @@ def test_paper_quotes_the_runs_numbers_and_passes_its_checks(offline_run: tuple[
     idea_dir = next(d for d in (run / "ideas").iterdir() if (d / "paper" / "template.tex").exists())
     paper = (idea_dir / "paper" / "template.tex").read_text()
     assert "HERE" not in paper.replace("THERE", ""), "a placeholder of the skeleton was left"
-    run_1_only = _printed(idea_dir / "run_1" / "final_info.json") - _printed(
-        idea_dir / "run_0" / "final_info.json")
-    quoted = {n for n in run_1_only if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", paper)}
-    assert len(quoted) >= 3, f"paper quotes too few run_1 numbers: {quoted}"
+    # The paper reports the variant chosen on validation, on the held-out test data.
+    chosen = load(idea_dir / "outcome.json")["selection"]["chosen"]  # type: ignore[index]
+    tested = idea_dir / "test"
+    chosen_only = _printed(tested / f"test_node_{chosen}" / "final_info.json") - _printed(
+        tested / "test_node_0" / "final_info.json")
+    quoted = {n for n in chosen_only if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", paper)}
+    assert len(quoted) >= 3, f"paper quotes too few of the chosen run's test numbers: {quoted}"
     record = load(idea_dir / "paper" / "paper.json")
     assert isinstance(record, dict)
     assert record["integrity"]["numbers_checked"] >= 10

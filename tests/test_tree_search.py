@@ -150,3 +150,62 @@ def test_a_killed_search_resumes_without_rerunning_finished_nodes(tmp_path: Path
     for name, text in saved.items():  # a finished node's record is never rewritten
         assert (next(run.glob(f"ideas/*/tree/{name}"))).read_text() == text
     assert len(_tree(run)["nodes"]) - 1 >= 8
+
+
+def _outcome(run: Path) -> dict[str, Any]:
+    [path] = run.glob("ideas/*/outcome.json")
+    outcome = load(path)
+    assert isinstance(outcome, dict)
+    return outcome
+
+
+def test_nodes_are_chosen_on_validation_and_only_the_chosen_ones_see_the_test_data(
+        searched: Path) -> None:
+    tree, outcome = _tree(searched), _outcome(searched)
+    nodes = {n["id"]: n for n in tree["nodes"]}
+    for node in nodes.values():  # every node of the search carries validation numbers only
+        for group in (node["run"]["final_info"] or {}).values():
+            assert "test_accuracy" not in group["means"] and "val_accuracy" in group["means"]
+    chosen = tree["best"]
+    picked = {0, chosen} | {i for i, n in nodes.items() if n["parent"] == chosen
+                            and n["kind"] in ("ablation", "replication") and n["run"]["verdict"] == "ok"}
+    events = _events(searched)
+    tested = [e for e in events if e["type"] == "heldout_test"]
+    assert sorted(e["node"] for e in tested) == sorted(picked), "a test job per chosen node, once"
+    assert {e["role"] for e in tested if e["node"] == chosen} == {"chosen"}
+    jobs = [e for e in events if e["type"] == "sandbox_run" and str(e["run"]).startswith("test_")]
+    assert sorted(e["run"] for e in jobs) == sorted(  # fresh seeds: 10000 + the node's
+        f"test_node_{i}/seed_{10_000 + s}" for i in picked for s in nodes[i]["run"]["seeds"]), \
+        "the test jobs are exactly the chosen nodes' seeds, each once"
+    first_test = min(e["ts"] for e in jobs)
+    assert all(e["ts"] < first_test for e in events if e["type"] == "sandbox_run"
+               and re.fullmatch(r"run_\d+/seed_\d+", str(e["run"]))), \
+        "the search was over before the test data was used"
+    assert outcome["primary_metric"] == "test_accuracy"
+    assert [r["index"] for r in outcome["runs"]] == [t["node"] for t in outcome["selection"]["test"]]
+    plan = [e for e in events if e["type"] == "plan_fixed"]
+    first_variant = min(e["ts"] for e in events if e["type"] == "sandbox_run" and e["idea"] != "baseline")
+    assert plan and plan[0]["ts"] < first_variant, "the plan is fixed before the first variant runs"
+
+
+def test_the_paper_reports_test_numbers_and_lists_every_variant_tried(searched: Path) -> None:
+    tree, outcome = _tree(searched), _outcome(searched)
+    selection = outcome["selection"]
+    ran = [n for n in tree["nodes"] if n["id"] and n["run"]["verdict"] == "ok"]
+    groups = len(tree["nodes"][0]["run"]["final_info"])
+    assert selection["family"] == len(ran) * groups, "the correction counts every variant that ran"
+    [paper_path] = searched.glob("ideas/*/paper/template.tex")
+    paper = paper_path.read_text()
+    table = paper.split("aisci:results-table:begin")[1].split("aisci:results-table:end")[0]
+    assert "test\\_accuracy" in table
+    chosen_test = next(t["run"] for t in selection["test"] if t["role"] == "chosen")
+    from agents.tex import tex_number
+
+    for group, metrics in chosen_test["stats"]["groups"].items():  # the headline: test numbers
+        assert tex_number(metrics["test_accuracy"]["mean"]) in table, group
+    assert f"best of {len(ran)} variants chosen on validation" in paper
+    assert f"Holm-corrected over {len(ran) * groups} comparisons" in paper
+    appendix = paper.split(r"\section{Every variant tried}")[1]
+    rows = [line for line in appendix.splitlines() if re.match(r"\d+ & (\d+|--) & ", line)]
+    assert [int(r.split(" & ")[0]) for r in rows] == [n["id"] for n in tree["nodes"]]
+    assert "sha256" in paper and re.search(r"\\textbf\{(confirmed|not confirmed)\}", paper)

@@ -53,6 +53,18 @@ from agents.errors import AisciError, ConfigError
 app = typer.Typer()
 
 
+def grader_warning(template: str) -> str:
+    """A template without a grader is run, but never quietly."""
+    from agents.experiment.grading import NO_GRADER_WARNING
+    from agents.templates.template import load_template
+
+    try:
+        spec = load_template(template).grader
+    except AisciError:
+        return ""  # the run's own checks say what is wrong with it
+    return "" if spec is not None and spec.declared else f"template {template}: {NO_GRADER_WARNING}"
+
+
 def preflight(settings: RunSettings, out: Output) -> RunSettings:
     """The doctor's checks before anything is spent; the models' structured-answer modes are
     resolved here once and kept in the run's settings."""
@@ -291,6 +303,8 @@ def run(
         from agents.run.resume_guard import unsafe_warnings
 
         for warning in unsafe_warnings(settings):
+            out.warn(warning)
+        if not settings.from_scratch and (warning := grader_warning(settings.template)):
             out.warn(warning)
         before_run(settings, out)  # the template's image, metric and compute, said first
         settings = preflight(settings, out)  # before anything is spent

@@ -88,6 +88,8 @@ class IdeaOutcome(BaseModel):
     plots: list[str] = Field(default_factory=list)
     plot_notes: list[str] = Field(default_factory=list)
     tree: SearchTree | None = None  # with --search tree: every variant, not only those reported
+    #: every variant tried, the one chosen on validation and its held-out test (None: older runs)
+    selection: Selection | None = None
 
     @property
     def successful_runs(self) -> list[ExperimentRun]:
@@ -96,3 +98,13 @@ class IdeaOutcome(BaseModel):
     @property
     def baseline(self) -> ExperimentRun | None:
         return next((r for r in self.runs if r.index == 0), None)
+
+
+# ``selection`` holds ExperimentRun too: whichever of the two modules is imported first, the
+# last one to finish resolves IdeaOutcome's field (``selection.py`` does it at its end).
+try:
+    from agents.domain.selection import Selection
+except ImportError:  # selection.py is being imported and imported this module first
+    pass
+else:
+    IdeaOutcome.model_rebuild(_types_namespace={"Selection": Selection})

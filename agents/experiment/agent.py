@@ -1,12 +1,16 @@
 """The experiment agent: turn one idea into runs of the edited template in the sandbox.
 
-The coder first plans the runs, then for each run proposes SEARCH/REPLACE edits; they are
-checked, the edited copy runs once per seed in the sandbox, and a failure (its verdict and the
+Before anything runs, the idea's plan is fixed (``preregistration``). The coder first plans
+the runs, then for each run proposes SEARCH/REPLACE edits; they are checked (an edit of the
+template's grader is refused, ``grading``), the edited copy runs once per seed in the
+sandbox, and a failure (its verdict and the
 end of stderr, or why an edit was rejected) goes back to the coder, up to ``max_attempts``
 tries per run. The idea's ``code/`` folder always holds the last version that ran. Failures
 are data: a crash, a bad edit or a reply with no usable edit is a failed try (recorded with
 the reason, shown to the coder at the next try); a model that cannot be reached ends this idea,
-never the run; only sandbox infrastructure faults raise.
+never the run; only sandbox infrastructure faults raise. At the end ``selection`` compares
+every variant with the baseline, chooses on validation and runs the choice once on the
+held-out test data.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from typing import Any
 from agents.config.settings import SearchMode
 from agents.domain.experiments import ExperimentRun, IdeaOutcome, IdeaStatus, SearchTree
 from agents.domain.ideas import Idea
+from agents.domain.selection import Selection
 from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
+from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
 from agents.experiment.notes import failure_summary, write_idea_records
+from agents.experiment.preregistration import fix_plan
 from agents.experiment.search import TreeSearch, reported_runs
+from agents.experiment.selection import conclude
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
 from agents.run.context import RunContext
@@ -30,6 +38,7 @@ from agents.run.folder import atomic_write_text
 from agents.run.safe_files import copy_file, copy_tree
 
 OUTCOME = "outcome.json"
+VERSIONS = "versions"  # the code of each run that ran (the linear loop's code/ moves on)
 
 
 def fresh_code(ctx: RunContext, idea_dir: Path) -> Path:
@@ -65,6 +74,7 @@ async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -
         return finish(ctx, idea, [], "failed", f"the baseline did not run: {why}")
     shutil.rmtree(idea_dir / "run_0", ignore_errors=True)
     copy_tree(ctx.run.path / "baseline" / "run_0", idea_dir / "run_0")
+    fix_plan(ctx, idea, idea_dir)  # before the coder sees any result of this idea
     if ctx.settings.search == SearchMode.tree:
         return await _tree_search(ctx, idea, idea_dir, base)
     runs = [base]
@@ -86,7 +96,9 @@ async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -
         last = failure_summary(history[-1]["feedback"]) if history else "no run was made"
         return finish(ctx, idea, runs, "failed",
                       f"no run beyond the baseline succeeded; last failure: {last}")
-    return finish(ctx, idea, runs, "done", "")
+    reported, selection = await conclude(ctx, idea, idea_dir, runs, tree=None,
+                                         code_of=lambda k: idea_dir / VERSIONS / f"run_{k}")
+    return finish(ctx, idea, reported, "done", "", selection=selection)
 
 
 async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
@@ -103,7 +115,9 @@ async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
                                                  f"failure: {last}", tree=tree)
     for rel in code_files(idea_dir / "tree" / f"node_{tree.best}"):  # code/ holds the best
         copy_file(idea_dir / "tree" / f"node_{tree.best}" / rel, idea_dir / "code" / rel)
-    return finish(ctx, idea, runs, "done", "", tree=tree)
+    reported, selection = await conclude(ctx, idea, idea_dir, [n.run for n in tree.nodes],
+                                         tree=tree, code_of=lambda k: idea_dir / "tree" / f"node_{k}")
+    return finish(ctx, idea, reported, "done", "", tree=tree, selection=selection)
 
 
 async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, index: int,
@@ -129,7 +143,10 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
         shutil.rmtree(candidate, ignore_errors=True)
         copy_tree(code_dir, candidate)
         description = reply.description or planned
-        edit = apply_edits(candidate, reply.edits)
+        edit = apply_edits(candidate, reply.edits, edit_guard(ctx.template),
+                           layout_keeper(ctx.template))
+        if edit.refused_by_grader:
+            record_refusal(ctx, idea.name, f"run_{index}", edit.reason)
         if not edit.ok:
             last = ExperimentRun(index=index, description=description, verdict="error",
                                  attempts=attempt, feedback=f"edit rejected: {edit.reason}")
@@ -147,6 +164,9 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
             if variant.verdict == "ok":
                 for rel in code_files(candidate):  # keep the version that ran
                     copy_file(candidate / rel, code_dir / rel)
+                version = idea_dir / VERSIONS / f"run_{index}"  # for its held-out test
+                shutil.rmtree(version, ignore_errors=True)
+                copy_tree(candidate, version, ignore=COPY_IGNORE)
         shutil.rmtree(candidate, ignore_errors=True)
         failure = last.feedback
         history.append(_history_entry(last))
@@ -162,17 +182,23 @@ def _history_entry(run: ExperimentRun) -> dict[str, Any]:
 
 
 def finish(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: IdeaStatus,
-           reason: str, tree: SearchTree | None = None) -> IdeaOutcome:
-    """Compare every run with the baseline, write the idea's records, return the outcome."""
+           reason: str, tree: SearchTree | None = None,
+           selection: Selection | None = None) -> IdeaOutcome:
+    """Compare every run with the baseline (unless ``selection`` did, over every variant
+    tried), write the idea's records, return the outcome."""
     metric = ctx.metric
     base = runs[0] if runs else None
-    if base is not None and base.stats is not None:
+    if selection is not None and selection.test_metric and selection.test \
+            and all(t.run.ok for t in selection.test if t.role in ("baseline", "chosen")):
+        metric = metric.model_copy(update={"name": selection.test_metric})
+    if selection is None and base is not None and base.stats is not None:
         compared = compare_runs(base.stats, {r.index: r.stats for r in runs[1:]
                                              if r.ok and r.stats is not None},
                                 metric.name, metric.lower_is_better)
         runs = [r.model_copy(update={"stats": compared[r.index]}) if r.index in compared else r
                 for r in runs]
     outcome = IdeaOutcome(idea=idea, status=status, reason=reason, primary_metric=metric.name,
-                          lower_is_better=metric.lower_is_better, runs=runs, tree=tree)
+                          lower_is_better=metric.lower_is_better, runs=runs, tree=tree,
+                          selection=selection)
     write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template, ctx.settings.sandbox.value)
     return outcome

@@ -23,7 +23,9 @@ time.
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -62,6 +64,12 @@ class EditResult(BaseModel):
     ok: bool
     reason: str = ""
     changed: list[str] = []
+    refused_by_grader: bool = False  # the template's grader refused it (agents.templates.grader)
+
+
+#: Says why an edit may not be made (None: it may): each path it writes, relative to the code
+#: folder, with its new text (None while only the paths are known).
+EditGuard = Callable[[dict[str, str | None]], str | None]
 
 
 def read_coder_reply(text: str, default_path: str = "experiment.py",
@@ -185,10 +193,16 @@ def nearest_lines(current: str, search: str, context: int = 1) -> str:
     return "\n".join(f"{n + 1:4d}| {lines[n]}" for n in range(start, end))
 
 
-def apply_edits(root: Path, edits: list[CodeEdit]) -> EditResult:
-    """Apply all edits, or none (with the reason)."""
+def apply_edits(root: Path, edits: list[CodeEdit], guard: EditGuard | None = None,
+                layout: Callable[[str, str], str] | None = None) -> EditResult:
+    """Apply all edits, or none (with the reason). ``guard``: the template's grader, asked
+    first about the paths and then about the new texts; ``layout`` (path, text) -> text
+    first puts back what only the layout of an edit changed in the grader."""
     if not edits:
         return EditResult(ok=False, reason="no edits were given")
+    if guard is not None and (refused := guard({posixpath.normpath(e.path.strip()): None
+                                                for e in edits})):
+        return EditResult(ok=False, reason=refused, refused_by_grader=True)
     new_text: dict[Path, str] = {}
     for number, edit in enumerate(edits, start=1):
         path = _target(root, edit.path)
@@ -231,6 +245,11 @@ def apply_edits(root: Path, edits: list[CodeEdit]) -> EditResult:
         if "--out_dir" in before and "--out_dir" not in text:
             return EditResult(ok=False, reason=(
                 f"{path.name} must keep accepting --out_dir (the results contract)"))
+    if layout is not None:
+        new_text = {p: layout(str(p.relative_to(root.resolve())), t) for p, t in new_text.items()}
+    if guard is not None and (refused := guard(
+            {str(p.relative_to(root.resolve())): t for p, t in new_text.items()})):
+        return EditResult(ok=False, reason=refused, refused_by_grader=True)
     for path, text in new_text.items():
         path.write_text(text, encoding="utf-8")
     return EditResult(ok=True, changed=sorted(str(p.relative_to(root.resolve())) for p in new_text))

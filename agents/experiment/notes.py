@@ -97,8 +97,10 @@ def significance_lines(outcome: IdeaOutcome) -> list[str]:
     if not tested:
         return ["No significance test was possible (at least two seeds on each side are "
                 "needed): no difference can be called significant."]
+    family = max(len(tested), outcome.selection.family if outcome.selection else 0)
+    counted = " (every variant tried x groups)" if family > len(tested) else ""
     lines = [f"Welch's t-test of each run against the baseline on {outcome.primary_metric}, per "
-             f"group, Holm-corrected over {len(tested)} comparisons (significant when the "
+             f"group, Holm-corrected over {family} comparisons{counted} (significant when the "
              f"corrected p is below 0.05):"]
     for run, c in tested:
         verdict = ("significant, " + ("better" if c.better else "worse")) if c.significant \
@@ -108,12 +110,39 @@ def significance_lines(outcome: IdeaOutcome) -> list[str]:
     return lines
 
 
+def selection_lines(outcome: IdeaOutcome) -> list[str]:
+    """How the reported runs were chosen, and every variant tried (on validation)."""
+    sel = outcome.selection
+    if sel is None:
+        return []
+    lines = ["", "## How the reported result was chosen", ""]
+    if sel.test_metric and outcome.primary_metric == sel.test_metric:
+        lines.append(f"- The results above are on held-out test data ({sel.test_metric}), "
+                     f"measured once for the baseline and the variant chosen: the {sel.rule} by "
+                     f"{sel.metric}. No variant saw the test data during the search.")
+    else:
+        lines.append(f"- The results above are on the data the variants were chosen on "
+                     f"({sel.rule} by {sel.metric}): optimistic for the chosen variant.")
+    if sel.plan is not None:
+        lines.append(f"- Plan fixed before the first run (sha256 {sel.plan.sha256[:12]}): "
+                     f"{sel.plan.verdict} ({sel.plan.why}). Every other comparison is "
+                     f"exploratory.")
+    lines += [f"- Limitation: {w}." for w in sel.warnings]
+    rows = [["baseline", "-", "the unmodified template", "ok", number(sel.baseline), "-"]]
+    rows += [[f"run {t.node}" if t.kind == "run" else f"node {t.node}", t.kind, t.description,
+              t.verdict, number(t.validation), t.role] for t in sel.tried]
+    lines += ["", f"Every variant tried ({sel.n_tried}), {sel.metric} on validation:",
+              table(["variant", "kind", "change", "verdict", sel.metric, "role"], rows)]
+    return lines
+
+
 def notes(outcome: IdeaOutcome, template: Template, backend: str) -> str:
     idea = outcome.idea
     lines = [f"# {idea.title}", "", f"Idea `{idea.name}`: {idea.experiment}", "",
              "## What ran", "", *(f"- {line}" for line in what_ran(outcome, template, backend)),
              "", "## Results", "", *results_tables(outcome),
-             "## Significance", "", *significance_lines(outcome)]
+             "## Significance", "", *significance_lines(outcome),
+             *selection_lines(outcome)]
     failures = [r for r in outcome.runs if not r.ok]
     if failures:
         lines += ["", "## Failures", ""]
@@ -125,8 +154,10 @@ def notes(outcome: IdeaOutcome, template: Template, backend: str) -> str:
 
 def write_idea_records(idea_dir: Path, outcome: IdeaOutcome, template: Template,
                        backend: str) -> None:
-    atomic_write_json(idea_dir / "labels.json",
-                      {f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok})
+    labels = {f"run_{t.node}": t.description for t in
+              (outcome.selection.tried if outcome.selection else []) if t.verdict == "ok"}
+    labels.update({f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok})
+    atomic_write_json(idea_dir / "labels.json", labels)
     atomic_write_text(idea_dir / "notes.md", notes(outcome, template, backend))
     atomic_write_json(idea_dir / "runs.json", outcome.runs)
     atomic_write_text(idea_dir / "outcome.json", outcome.model_dump_json(indent=1))

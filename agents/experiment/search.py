@@ -31,6 +31,7 @@ from agents.domain.ideas import Idea
 from agents.errors import LLMError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, read_coder_reply, unified_diff
+from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_json, atomic_write_text
@@ -171,7 +172,10 @@ class TreeSearch:
         description = reply.description or f"{op.kind} of node {parent.id}"
         if op.kind == "debug":  # a fix: the variant is still the parent's, now working
             description = f"{parent.run.description} (fixed: {description})"
-        edit = apply_edits(code, reply.edits)
+        edit = apply_edits(code, reply.edits, edit_guard(self.ctx.template),
+                           layout_keeper(self.ctx.template))
+        if edit.refused_by_grader:
+            record_refusal(self.ctx, self.idea.name, f"node_{node_id}", edit.reason)
         same = self._same_code_as(code) if edit.ok else None
         if not edit.ok:
             run = ExperimentRun(index=node_id, description=description, verdict="error",

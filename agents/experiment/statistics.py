@@ -100,8 +100,10 @@ def _ordered(keys_per_item: object) -> list[str]:
 
 
 def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
-                 lower_is_better: bool) -> dict[int, RunStats]:
-    """Each run's stats with its comparisons against the baseline (Holm over all of them)."""
+                 lower_is_better: bool, *, family: int = 0) -> dict[int, RunStats]:
+    """Each run's stats with its comparisons against the baseline (Holm over all of them, or
+    over ``family`` comparisons when that is more: the variants tried but not compared here
+    count as p = 1, so a selection cannot shrink the correction)."""
     raw: list[tuple[int, str, float, float | None]] = []
     for index, run in runs.items():
         for group in run.groups:
@@ -116,7 +118,7 @@ def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
                     p = float(scipy_stats.ttest_ind(this.values, base.values,
                                                     equal_var=False).pvalue)
             raw.append((index, group, this.mean - base.mean, p))
-    adjusted = holm([p for *_, p in raw])
+    adjusted = holm([p for *_, p in raw], family=family)
     out = {index: run.model_copy(update={"comparisons": []}) for index, run in runs.items()}
     for (index, group, diff, p), p_adj in zip(raw, adjusted, strict=True):
         better = diff < 0 if lower_is_better else diff > 0
@@ -128,14 +130,18 @@ def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
     return out
 
 
-def holm(p_values: Sequence[float | None]) -> list[float | None]:
-    """Holm-Bonferroni adjusted p-values (None stays None and is not counted).
+def holm(p_values: Sequence[float | None], *, family: int = 0) -> list[float | None]:
+    """Holm-Bonferroni adjusted p-values (None stays None and is not counted). ``family``:
+    the number of hypotheses in all, when more were tested than are given here (the others
+    count as p = 1: they come last in Holm's order and change nothing but ``m``).
 
         >>> holm([0.01, 0.04, None, 0.03])
         [0.03, 0.06, None, 0.06]
+        >>> holm([0.01], family=4)
+        [0.04]
     """
     present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
-    m = len(present)
+    m = max(len(present), family)
     adjusted: list[float | None] = [None] * len(p_values)
     running = 0.0
     for rank, (p, i) in enumerate(present):

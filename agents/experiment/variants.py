@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from agents.domain.results import FinalInfo, ResultsError, RunStats
+from agents.experiment.grading import check_job, prepare_job, test_command
 from agents.experiment.statistics import summarize
 from agents.run.context import RunContext
 from agents.run.folder import atomic_write_json, atomic_write_text, read_json
+from agents.run.jobs import JobOutcome
 from agents.run.safe_files import copy_file, copy_tree, regular_files
 from sandbox.base import SandboxResult, Verdict
 
@@ -67,15 +69,33 @@ def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
 
 
 async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
-                    labels: dict[str, str]) -> SeedResult:
+                    labels: dict[str, str], test: bool) -> SeedResult:
     job_dir = dest.parent / ".jobs" / f"{dest.name}_seed_{seed}"
     shutil.rmtree(job_dir, ignore_errors=True)
     copy_tree(code_dir, job_dir, ignore=COPY_IGNORE)
     (job_dir / OUT).mkdir(exist_ok=True)  # a template may create it too; one that forgets runs
-    command = _seeded_job(ctx, job_dir, seed)
-    outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
-                                 outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
-                                 what=f"{dest.name}/seed_{seed}")
+    readonly = prepare_job(ctx.template, job_dir, test=test)
+    command = _seeded_job(ctx, job_dir, seed) + (test_command(ctx.template) if test else [])
+    what = f"{dest.name}/seed_{seed}"
+    changed = check_job(ctx.template, job_dir, test=test)
+    if changed:  # never run: its numbers could not be used
+        outcome = JobOutcome(SandboxResult(
+            verdict="grader_changed", backend=ctx.settings.sandbox.value,
+            detail="the code's grader is not the template's: " + "; ".join(changed)), False)
+        ctx.run.event("sandbox_run", idea=labels.get("idea"), run=what, verdict="grader_changed",
+                      cached=False, detail=outcome.result.detail)
+    else:
+        outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
+                                     outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
+                                     what=what, readonly=tuple(readonly))
+        changed = check_job(ctx.template, job_dir, test=test)
+        if changed and outcome.result.verdict != "grader_changed":
+            outcome = JobOutcome(outcome.result.model_copy(update={
+                "verdict": "grader_changed",
+                "detail": "after the job, its grader is not the template's: "
+                          + "; ".join(changed)}), outcome.cached)
+            ctx.run.event("grader_changed", idea=labels.get("idea"), run=what,
+                          backend=outcome.result.backend, detail=outcome.result.detail[:500])
     result, info = outcome.result, None
     if result.ok:
         try:
@@ -94,13 +114,20 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
     return SeedResult(seed, result, info, outcome.cached)
 
 
+def _dropped_groups(ctx: RunContext, info: FinalInfo) -> list[str]:
+    base = ctx.baseline()
+    if base is None or base.final_info is None:
+        return []
+    return [g for g in base.final_info.groups if g not in info.groups]
+
+
 async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: dict[str, str],
-                      seeds: list[int] | None = None) -> VariantResult:
+                      seeds: list[int] | None = None, test: bool = False) -> VariantResult:
     """Run ``code_dir`` once per seed (the run's, unless ``seeds`` are given) into ``dest``;
-    ok only when every seed is."""
+    ok only when every seed is. ``test``: the held-out test job (see ``heldout``)."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    results = await asyncio.gather(*(_one_seed(ctx, code_dir, dest, s, labels)
+    results = await asyncio.gather(*(_one_seed(ctx, code_dir, dest, s, labels, test)
                                      for s in (seeds or ctx.seeds)))
     atomic_write_json(dest / "sandbox.json", [{"seed": s.seed, **s.result.model_dump(
         exclude={"stdout_tail", "stderr_tail"})} for s in results])
@@ -129,6 +156,13 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
         return result(failed.result.verdict, None, None, feedback)
     mean_info, stats = summarize([s.info for s in results if s.info is not None],
                                  ctx.template.metric_ranges)
+    dropped = _dropped_groups(ctx, mean_info)
+    if dropped:  # a variant is judged on every group the baseline has, not on those it keeps
+        reason = (f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant "
+                  f"must report every group the baseline reports (new groups may be added)")
+        ctx.run.event("grader_refused", idea=labels.get("idea"), run=dest.name,
+                      stage="results", reason=reason)
+        return result("missing_results", None, None, reason)
     atomic_write_json(dest / "final_info.json", mean_info)
     atomic_write_json(dest / "stats.json", stats)
     return result("ok", mean_info, stats, "")

@@ -169,6 +169,10 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
     sheet.noun_counts = _noun_counts(sheet, outcome, setup if data is None else data,
                                      "\n".join([setup, *described]), knobs)
     sheet.vocabulary = "\n".join([template_code, *described, *diffs]).lower()
+    if outcome.selection is not None:  # every variant tried, on validation; the counts
+        from agents.paper.selection import selection_facts
+
+        selection_facts(sheet, outcome.selection)
     return sheet
 
 

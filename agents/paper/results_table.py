@@ -44,6 +44,8 @@ def caption(outcome: IdeaOutcome) -> str:
                       for ms in r.stats.groups.values() for s in ms.values())
         cut = (" (an interval cut at the metric's range is given as [low, high])" if clipped
                else "")
+        if outcome.selection is not None:  # every variant tried counts, not only these rows
+            comparisons = max(comparisons, outcome.selection.family)
         text += (f"Each cell is the mean over n = {n} seeds $\\pm$ the half-width of its 95\\% "
                  f"confidence interval{cut}; $^{{*}}$ marks a difference from the baseline that is "
                  f"significant (Welch's t-test, Holm-corrected over {comparisons} comparisons, "

@@ -37,6 +37,7 @@ from agents.paper.integrity import authored_units, check_numbers, check_referenc
 from agents.paper.markup import balanced_environments
 from agents.paper.repeats import own_section
 from agents.paper.results_table import results_table
+from agents.paper.selection import add_selection
 from agents.paper.truth import beyond_numbers, check_truth
 from agents.paper.typeset import check_typeset, hidden_text
 from agents.prompts import render
@@ -276,8 +277,8 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
     skeleton = (paper_dir / "template.tex").read_text(encoding="utf-8")
 
     def build() -> str:
-        source = assemble(skeleton, idea.title, sections, table=table, figures=figures,
-                          has_bib=bool(cites))
+        source = add_selection(assemble(skeleton, idea.title, sections, table=table,
+                                        figures=figures, has_bib=bool(cites)), outcome)
         atomic_write_text(paper_dir / "template.tex", source)
         return source
 

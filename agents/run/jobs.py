@@ -41,6 +41,19 @@ def folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def _readonly_digest(workdir: Path, paths: list[str]) -> dict[str, str]:
+    out = {}
+    for rel in paths:
+        path = workdir / rel
+        if path.is_symlink() or not path.exists():
+            out[rel] = "missing"
+        elif path.is_dir():
+            out[rel] = folder_digest(path) + str(sorted(p.name for p in path.rglob("*")))
+        else:
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
 class JobRunner:
     """Runs a run's sandbox jobs: a concurrency gate, a content cache, one event per job."""
 
@@ -58,22 +71,25 @@ class JobRunner:
 
     def key(self, job: SandboxJob) -> str:
         h = hashlib.sha256(folder_digest(job.workdir).encode())
+        extra = [job.readonly] if job.readonly else []  # older keys stay valid
         h.update(json.dumps([job.command, job.limits.model_dump(), job.image,
-                             self.sandbox.describe()], sort_keys=True).encode())
+                             self.sandbox.describe(), *extra], sort_keys=True).encode())
         return h.hexdigest()[:24]
 
     async def run(self, workdir: Path, command: list[str], limits: Limits, *,
                   labels: dict[str, str], outputs: str | None = None,
                   expected_files: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                  what: str = "") -> JobOutcome:
+                  what: str = "", readonly: tuple[str, ...] = ()) -> JobOutcome:
         """Run ``command`` in ``workdir`` (its contents are the job's folder).
 
         ``outputs``: the sub-folder whose contents are cached and restored (None: the whole
         job folder as it is after the job). ``what`` names the job in the event.
+        ``readonly``: paths the job must leave as they were; a job that changed one (possible
+        only where the backend cannot enforce it) gets the verdict ``grader_changed``.
         """
         job = SandboxJob(workdir=workdir, command=command, limits=limits, image=self.image,
                          env={"PYTHONHASHSEED": "0", **(env or {})}, labels=labels,
-                         expected_files=list(expected_files))
+                         expected_files=list(expected_files), readonly=list(readonly))
         return await self.run_job(job, outputs=outputs, what=what)
 
     async def run_job(self, job: SandboxJob, *, outputs: str | None = None,
@@ -93,8 +109,15 @@ class JobRunner:
                     copy_tree(entry / "out", target, dirs_exist_ok=True)
                 self._record(labels, what, result, cached=True)
                 return JobOutcome(result, True)
+            before = _readonly_digest(workdir, job.readonly)
             async with self._gate:
                 result = await asyncio.to_thread(self.sandbox.run, job)
+            if job.readonly and _readonly_digest(workdir, job.readonly) != before:
+                changed = [p for p, d in _readonly_digest(workdir, job.readonly).items()
+                           if d != before.get(p)]
+                result = result.model_copy(update={
+                    "verdict": "grader_changed",
+                    "detail": f"the job changed read-only files: {', '.join(changed)}"})
             if result.verdict == "error" and result.exit_code is None:
                 # the job never ran to an exit (a lost cluster node): not a result to keep
                 self._record(labels, what, result, cached=False)

@@ -151,6 +151,7 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     idea = next((i for i in ideas if i.get("name") == name), {})
     parts = [f'<h2 id="{_e(name)}">{_e(idea.get("title") or name)} '
              f'<span class="muted">({_e(name)})</span></h2>', idea_calls_link(run_dir, name)]
+    parts += grader_warnings(_json(folder / "outcome.json"))
     runs = [r for r in _as_list(_json(folder / "runs.json")) if isinstance(r, dict)]
     if runs:
         parts += ["<h3>Runs</h3>", _runs_table(folder, runs)]
@@ -177,6 +178,14 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     for reviews in [folder / "reviews", *sorted(folder.glob("reviews_v*"), key=lambda p: _index(p.name))]:
         parts.append(_reviews(reviews))
     return "\n".join(p for p in parts if p)
+
+
+def grader_warnings(outcome: Any) -> list[str]:
+    """The limits of the measurement (no grader, no test split, the host backend), shown
+    first in the idea's section."""
+    selection = outcome.get("selection") if isinstance(outcome, dict) else None
+    warnings = selection.get("warnings") if isinstance(selection, dict) else None
+    return [f'<p class="warning">⚠ {_e(w)}</p>' for w in _as_list(warnings) if isinstance(w, str)]
 
 
 def _runs_table(folder: Path, runs: list[dict[str, Any]]) -> str:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from agents.domain.ideas import IdeaDraft
 from agents.domain.results import contract_problems
 from agents.templates.runtime_needs import out_dir_defined
+from agents.templates.grader import grader_problems
 from agents.templates.template import SeedControl, lower_keys
 from agents.templates.trust import limit_problems, link_problems
 from sandbox.base import Limits
@@ -63,7 +64,7 @@ def _toml_problems(toml_path: Path, experiment: Path) -> list[str]:
         problems.append(f"template.toml: [seed] argument {seed.argument} is not in experiment.py")
     if seed.knob and f"{seed.knob} =" not in source:
         problems.append(f"template.toml: [seed] knob {seed.knob} is not set in experiment.py")
-    return problems
+    return problems + grader_problems(toml_path.parent, settings)
 
 
 def _check_json(path: Path, check: Callable[[Any], list[str]]) -> list[str]:

@@ -22,6 +22,7 @@ from agents.domain.ideas import IdeaDraft
 from agents.domain.results import FinalInfo
 from agents.errors import ConfigError, TemplateError
 from agents.templates.metric_choice import MetricChoice, MetricUndecided, choose_metric
+from agents.templates.grader import GraderSpec, parse_grader
 from sandbox.base import Limits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +101,7 @@ class Template(BaseModel):
     data_source: str = ""
     #: ``[metrics.<name>] range = [low, high]`` (either may be omitted for no bound)
     metric_ranges: dict[str, tuple[float | None, float | None]] = {}
+    grader: GraderSpec | None = None  # None: the template declares none (a warning in the run)
 
     @property
     def baseline_dir(self) -> Path:
@@ -200,6 +202,7 @@ def load_template(name_or_path: str) -> Template:
         seed=SeedControl(**settings.get("seed", {})),
         data_source=str(settings.get("data", "")),
         metric_ranges=_ranges(settings.get("metrics", {})),
+        grader=parse_grader(settings.get("grader")),
     )
 
 

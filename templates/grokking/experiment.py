@@ -1,12 +1,22 @@
 """Grokking: a small transformer learns modular arithmetic, long after memorising it.
 
-For each operation (x + y, x - y, x / y modulo a prime P) the table of all pairs (x, y) is
-split at random into a training set (TRAIN_FRACTION of the pairs) and a validation set. A
+For each operation (x + y, x - y, x / y modulo a prime P) a fixed TEST_FRACTION of the table
+of all pairs (x, y) is held out as test data (used only in the final evaluation of a chosen
+variant, with --eval_test); the rest is split at random, per seed, into a training set
+(TRAIN_FRACTION of all pairs) and a validation set. A
 small transformer reads the sequence "x y =" and predicts the result at the "=" position.
 With AdamW and strong weight decay, training accuracy reaches 100% early, and validation
 accuracy jumps from chance to ~100% much later ("grokking", Power et al. 2022).
 
-Usage: python experiment.py --out_dir=run_0
+Usage: python experiment.py --out_dir=run_0 [--seed=N] [--eval_test]
+  --seed       the seed (operation i uses seed + i); default 0
+  --eval_test  also measure the held-out test pairs (step_test_acc_99, test_acc_last10pct,
+               final_test_acc)
+
+The grader (protected in template.toml: edits to it are refused) is everything below the
+"Grader" line: the table and its splits, the step budget, the evaluation schedule, the
+measurement and main(). The method is everything above it: the knobs, the model, the
+optimizer and one training step.
 Writes, in <out_dir>:
   final_info.json   {operation: {"means": {metric: value}}}
   all_results.npz   per operation: eval steps and train/val accuracy and loss curves
@@ -43,9 +53,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 # ---- Knobs (edit these; each on its own line) -------------------------------------------
-OPERATIONS = ["x_plus_y", "x_minus_y", "x_div_y"]  # tasks; see make_table for the definitions
-PRIME = 53  # modulus P (a prime, so that division is defined)
-TRAIN_FRACTION = 0.5  # fraction of all (x, y) pairs used for training; the rest is validation
+TRAIN_FRACTION = 0.5  # fraction of all (x, y) pairs used for training (at most 0.8)
 NUM_LAYERS = 1  # transformer blocks
 MODEL_DIM = 64  # residual stream width
 NUM_HEADS = 4  # attention heads
@@ -56,49 +64,10 @@ WEIGHT_DECAY = 1.0  # AdamW (decoupled) weight decay; grokking depends strongly 
 BETA1 = 0.9  # AdamW beta1
 BETA2 = 0.98  # AdamW beta2
 WARMUP_STEPS = 10  # linear learning-rate warmup, then constant
-NUM_STEPS = 3000  # optimisation steps per operation
 BATCH_SIZE = 128  # examples per step (0 = full batch: the whole training set each step)
 INIT_STD = 0.02  # std of the normal initialisation of embeddings and linear weights
-EVAL_EVERY = 25  # evaluate train/val accuracy and loss every this many steps
-SEED = 0  # global seed (operation i uses SEED + i)
 NUM_THREADS = 0  # torch CPU threads (0 = min(2, available cores))
 # -------------------------------------------------------------------------------------------
-
-
-# ---- Data ---------------------------------------------------------------------------------
-def make_table(op, p):
-    """All (x, y, result) triples of the operation modulo p."""
-    xs, ys, zs = [], [], []
-    for x in range(p):
-        for y in range(p):
-            if op == "x_plus_y":
-                z = (x + y) % p
-            elif op == "x_minus_y":
-                z = (x - y) % p
-            elif op == "x_div_y":
-                if y == 0:
-                    continue
-                z = (x * pow(y, p - 2, p)) % p  # y^(p-2) is the inverse of y modulo a prime p
-            elif op == "x2_plus_xy_plus_y2":
-                z = (x * x + x * y + y * y) % p
-            else:
-                raise ValueError(f"unknown operation {op!r} (known: x_plus_y, x_minus_y, "
-                                 "x_div_y, x2_plus_xy_plus_y2)")
-            xs.append(x)
-            ys.append(y)
-            zs.append(z)
-    eq = p  # token id of "="
-    inputs = np.stack([xs, ys, [eq] * len(xs)], axis=1)
-    return inputs.astype(np.int64), np.array(zs, dtype=np.int64)
-
-
-def split(inputs, labels, frac, rng):
-    order = rng.permutation(len(labels))
-    n_train = int(round(frac * len(labels)))
-    if n_train < 1 or n_train >= len(labels):
-        raise ValueError(f"TRAIN_FRACTION={frac} leaves an empty train or validation set")
-    tr, va = order[:n_train], order[n_train:]
-    return inputs[tr], labels[tr], inputs[va], labels[va]
 
 
 # ---- Model --------------------------------------------------------------------------------
@@ -155,7 +124,96 @@ class Transformer(nn.Module):
         return self.head(self.ln_f(x[:, -1]))  # read out at the "=" position
 
 
-# ---- Training -----------------------------------------------------------------------------
+# ---- Training: the method ------------------------------------------------------------------
+def make_optimizer(model):
+    """The optimizer and its learning-rate schedule (stepped once per training step)."""
+    opt = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2),
+                            weight_decay=WEIGHT_DECAY)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / WARMUP_STEPS) if WARMUP_STEPS > 0 else 1.0)
+    return opt, sched
+
+
+class Batches:
+    """Mini-batches of the training set, reshuffled after each pass."""
+
+    def __init__(self, n_train, gen, device):
+        self.n, self.gen, self.device = n_train, gen, device
+        self.size = n_train if BATCH_SIZE <= 0 or BATCH_SIZE >= n_train else BATCH_SIZE
+        self.perm, self.pos = torch.randperm(n_train, generator=gen, device=device), 0
+
+    def next(self, xtr, ytr):
+        if self.size == self.n:
+            return xtr, ytr
+        if self.pos + self.size > self.n:
+            self.perm, self.pos = torch.randperm(self.n, generator=self.gen, device=self.device), 0
+        b = self.perm[self.pos:self.pos + self.size]
+        self.pos += self.size
+        return xtr[b], ytr[b]
+
+
+def train_step(model, opt, sched, xb, yb):
+    """One optimisation step on one batch."""
+    loss = F.cross_entropy(model(xb), yb)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    sched.step()
+
+
+# ---- Grader (protected: the data, the budget, the measurement, main) ---------------------
+OPERATIONS = ["x_plus_y", "x_minus_y", "x_div_y"]  # tasks; see make_table for the definitions
+PRIME = 53  # modulus P (a prime, so that division is defined)
+TEST_FRACTION = 0.2  # fraction of all pairs held out as test data (fixed for every run)
+SPLIT_SEED = 12345  # which pairs are test pairs
+NUM_STEPS = 3000  # optimisation steps per operation (the budget: steps_to_99 is censored here)
+EVAL_EVERY = 25  # evaluate train/val accuracy and loss every this many steps
+
+
+def make_table(op, p):
+    """All (x, y, result) triples of the operation modulo p."""
+    xs, ys, zs = [], [], []
+    for x in range(p):
+        for y in range(p):
+            if op == "x_plus_y":
+                z = (x + y) % p
+            elif op == "x_minus_y":
+                z = (x - y) % p
+            elif op == "x_div_y":
+                if y == 0:
+                    continue
+                z = (x * pow(y, p - 2, p)) % p  # y^(p-2) is the inverse of y modulo a prime p
+            elif op == "x2_plus_xy_plus_y2":
+                z = (x * x + x * y + y * y) % p
+            else:
+                raise ValueError(f"unknown operation {op!r} (known: x_plus_y, x_minus_y, "
+                                 "x_div_y, x2_plus_xy_plus_y2)")
+            xs.append(x)
+            ys.append(y)
+            zs.append(z)
+    eq = p  # token id of "="
+    inputs = np.stack([xs, ys, [eq] * len(xs)], axis=1)
+    return inputs.astype(np.int64), np.array(zs, dtype=np.int64)
+
+
+
+def load_splits(op, seed, with_test):
+    """(train, val, test) of one operation as (inputs, labels) pairs; test only with_test.
+    The test pairs are the same for every seed and every variant."""
+    inputs, labels = make_table(op, PRIME)
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(labels))
+    n_test = int(round(TEST_FRACTION * len(labels)))
+    test, rest = order[:n_test], order[n_test:]
+    rest = rest[np.random.default_rng(seed).permutation(len(rest))]
+    n_train = int(round(TRAIN_FRACTION * len(labels)))
+    if n_train < 1 or n_train >= len(rest):
+        raise ValueError(f"TRAIN_FRACTION={TRAIN_FRACTION} leaves an empty train or validation "
+                         f"set (at most {1 - TEST_FRACTION:g} minus one pair)")
+    tr, va = rest[:n_train], rest[n_train:]
+    return ((inputs[tr], labels[tr]), (inputs[va], labels[va]),
+            (inputs[test], labels[test]) if with_test else None)
+
+
 @torch.no_grad()
 def evaluate(model, x, y, chunk=8192):
     model.eval()
@@ -168,62 +226,44 @@ def evaluate(model, x, y, chunk=8192):
     return loss / len(y), correct / len(y)
 
 
-def run_operation(op, idx, device):
-    seed = SEED + idx
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed)
-    gen = torch.Generator(device=device).manual_seed(seed)
+def run_operation(op, seed, device, with_test):
+    rng_seed = seed
+    torch.manual_seed(rng_seed)
+    gen = torch.Generator(device=device).manual_seed(rng_seed)
+    splits = load_splits(op, rng_seed, with_test)
+    data = {name: tuple(torch.tensor(a, device=device) for a in pair)
+            for name, pair in zip(("train", "val", "test"), splits) if pair is not None}
+    xtr, ytr = data["train"]
 
-    inputs, labels = make_table(op, PRIME)
-    xtr, ytr, xva, yva = split(inputs, labels, TRAIN_FRACTION, rng)
-    xtr, ytr, xva, yva = (torch.tensor(a, device=device) for a in (xtr, ytr, xva, yva))
-    n_train = len(ytr)
-
-    model = Transformer(vocab=PRIME + 1, n_out=PRIME, seq_len=inputs.shape[1]).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2),
-                            weight_decay=WEIGHT_DECAY)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / WARMUP_STEPS) if WARMUP_STEPS > 0 else 1.0)
-
-    bs = n_train if BATCH_SIZE <= 0 or BATCH_SIZE >= n_train else BATCH_SIZE
-    perm, pos = torch.randperm(n_train, generator=gen, device=device), 0
-    curves = {k: [] for k in ("steps", "train_acc", "val_acc", "train_loss", "val_loss")}
-    step_train99 = step_val99 = None
+    model = Transformer(vocab=PRIME + 1, n_out=PRIME, seq_len=xtr.shape[1]).to(device)
+    opt, sched = make_optimizer(model)
+    batches = Batches(len(ytr), gen, device)
+    curves = {"steps": []}
+    for name in data:
+        curves[f"{name}_acc"], curves[f"{name}_loss"] = [], []
+    first99 = {}
 
     t0 = time.time()
     for step in range(1, NUM_STEPS + 1):
-        if bs == n_train:
-            xb, yb = xtr, ytr
-        else:
-            if pos + bs > n_train:
-                perm, pos = torch.randperm(n_train, generator=gen, device=device), 0
-            b = perm[pos:pos + bs]
-            pos += bs
-            xb, yb = xtr[b], ytr[b]
-        loss = F.cross_entropy(model(xb), yb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
+        train_step(model, opt, sched, *batches.next(xtr, ytr))
         if step % EVAL_EVERY == 0 or step == NUM_STEPS:
-            tr_loss, tr_acc = evaluate(model, xtr, ytr)
-            va_loss, va_acc = evaluate(model, xva, yva)
-            if not (math.isfinite(tr_loss) and math.isfinite(va_loss)):
-                raise RuntimeError(f"[{op}] training diverged (non-finite loss) at step {step}; "
-                                   "try a lower LEARNING_RATE")
-            for k, v in zip(curves, (step, tr_acc, va_acc, tr_loss, va_loss)):
-                curves[k].append(v)
-            if step_train99 is None and tr_acc >= 0.99:
-                step_train99 = step
-            if step_val99 is None and va_acc >= 0.99:
-                step_val99 = step
+            curves["steps"].append(step)
+            for name, (x, y) in data.items():
+                loss, acc = evaluate(model, x, y)
+                if not math.isfinite(loss):
+                    raise RuntimeError(f"[{op}] training diverged (non-finite loss) at step "
+                                       f"{step}; try a lower LEARNING_RATE")
+                curves[f"{name}_acc"].append(acc)
+                curves[f"{name}_loss"].append(loss)
+                if name not in first99 and acc >= 0.99:
+                    first99[name] = step
     train_time = time.time() - t0
 
     tail = max(1, len(curves["val_acc"]) // 10)
     metrics = {
-        "step_val_acc_99": step_val99 if step_val99 is not None else NUM_STEPS,
-        "step_train_acc_99": step_train99 if step_train99 is not None else NUM_STEPS,
-        "grokked": 1 if step_val99 is not None else 0,
+        "step_val_acc_99": first99.get("val", NUM_STEPS),
+        "step_train_acc_99": first99.get("train", NUM_STEPS),
+        "grokked": 1 if "val" in first99 else 0,
         "val_acc_last10pct": float(np.mean(curves["val_acc"][-tail:])),
         "final_train_acc": curves["train_acc"][-1],
         "final_val_acc": curves["val_acc"][-1],
@@ -231,6 +271,10 @@ def run_operation(op, idx, device):
         "final_val_loss": curves["val_loss"][-1],
         "train_time": train_time,
     }
+    if with_test:
+        metrics["step_test_acc_99"] = first99.get("test", NUM_STEPS)
+        metrics["test_acc_last10pct"] = float(np.mean(curves["test_acc"][-tail:]))
+        metrics["final_test_acc"] = curves["test_acc"][-1]
     arrays = {k: np.asarray(v, dtype=np.int64 if k == "steps" else np.float32)
               for k, v in curves.items()}
     return metrics, arrays
@@ -243,6 +287,9 @@ def knobs():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out_dir", type=str, default="run_0")
+    parser.add_argument("--seed", type=int, default=0, help="the seed (operation i: seed + i)")
+    parser.add_argument("--eval_test", action="store_true",
+                        help="also measure the held-out test pairs")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
 
@@ -259,7 +306,7 @@ def main():
     final_info, arrays = {}, {}
     t_start = time.time()
     for i, op in enumerate(OPERATIONS):
-        metrics, curves = run_operation(op, i, device)
+        metrics, curves = run_operation(op, args.seed + i, device, args.eval_test)
         final_info[op] = {"means": {k: round(float(v), 6) for k, v in metrics.items()}}
         for k, v in curves.items():
             arrays[f"{op}__{k}"] = v

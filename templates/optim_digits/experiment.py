@@ -1,9 +1,10 @@
 """Optimizers and learning-rate schedules for a small MLP on scikit-learn's digits dataset.
 
 The 8x8 handwritten digits (1,797 images, 10 classes) ship inside scikit-learn
-(sklearn.datasets.load_digits reads a file bundled with the package: no download). A fixed
-stratified split gives 1,347 training and 450 test images. Each optimizer in OPTIMIZERS trains
-the same MLP from the same initialisations for every seed in SEEDS:
+(sklearn.datasets.load_digits reads a file bundled with the package: no download). Fixed
+stratified splits give 1,149 training, 288 validation and 360 test images; the test images are
+measured only in the final evaluation of a chosen variant (--eval_test). Each optimizer in
+OPTIMIZERS trains the same MLP from the same initialisations for every seed in SEEDS:
 
   sgd        SGD with heavy-ball momentum (torch.optim.SGD), schedule SCHEDULE
   adamw      AdamW (torch.optim.AdamW), schedule SCHEDULE
@@ -14,17 +15,24 @@ Schedule-free methods keep three sequences: z (the SGD/Adam iterate), x (a weigh
 average of z, used for evaluation) and y = (1 - beta1) z + beta1 x (where gradients are taken).
 They need no decay schedule and no knowledge of the training length.
 
-Usage: python experiment.py --out_dir=run_0 [--seed=N]   (--seed: one seed instead of SEEDS)
+Usage: python experiment.py --out_dir=run_0 [--seed=N] [--eval_test]
+  --seed       one seed instead of SEEDS
+  --eval_test  also measure the held-out test images (test_acc, test_loss)
+
+The grader (protected in template.toml: edits to it are refused) is everything below the
+"Grader" line: the data and its splits, the seeds, the measurement and main(). The method is
+everything above it: the knobs, the model, the optimizers and train_one.
 Writes, in <out_dir>:
   final_info.json   {optimizer: {"means": {...}, "stderrs": {...}}} (mean and standard error
                     over SEEDS)
-  all_results.npz   per optimizer: per-epoch curves for every seed (keys
+  all_results.npz   per optimizer: per-epoch curves (train_loss, val_loss, val_acc, lr) for every seed (keys
                     "<optimizer>__<curve>", arrays of shape [num_seeds, EPOCHS]; no pickle)
   config.json       the knob values used for this run
 
 Metrics per optimizer:
-  test_acc         test accuracy after the last epoch (higher is better; primary metric)
-  test_loss        test cross-entropy after the last epoch
+  val_acc          validation accuracy after the last epoch (higher is better; primary metric)
+  val_loss         validation cross-entropy after the last epoch
+  test_acc, test_loss   the same on the held-out test images (only with --eval_test)
   final_train_loss training cross-entropy on the whole training set after the last epoch
   train_loss_auc   mean of the per-step mini-batch training loss over all of training, i.e.
                    the area under the training-loss curve divided by its length (lower =
@@ -53,7 +61,6 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 # ---- Knobs (edit these; each on its own line) -------------------------------------------
 OPTIMIZERS = ["sgd", "adamw", "sf_sgd", "sf_adamw"]  # groups to compare (see make_optimizer)
-SEEDS = [0, 1, 2, 3, 4]  # one training run per seed and optimizer (init + batch order)
 EPOCHS = 20  # passes over the training set
 BATCH_SIZE = 64  # mini-batch size
 WIDTH = 256  # hidden units per layer
@@ -74,24 +81,8 @@ SF_ADAMW_LR = 2e-3  # learning rate of Schedule-Free AdamW (constant after warmu
 SF_ADAMW_BETAS = (0.9, 0.999)  # Schedule-Free AdamW (beta1 = interpolation, beta2 = second moment)
 SF_ADAMW_WEIGHT_DECAY = 0.01  # decoupled weight decay of Schedule-Free AdamW, taken at y
 SF_WEIGHT_LR_POWER = 2.0  # schedule-free averaging weight of step t is lr_max(t) ** this power
-TEST_FRACTION = 0.25  # fraction of the 1,797 images held out for testing
-SPLIT_SEED = 0  # seed of the (stratified) train/test split, fixed across runs
 NUM_THREADS = 0  # torch CPU threads (0 = min(2, available cores))
 # -------------------------------------------------------------------------------------------
-
-
-# ---- Data ---------------------------------------------------------------------------------
-def load_data():
-    x, y = load_digits(return_X_y=True)  # bundled with scikit-learn, no download
-    xtr, xte, ytr, yte = train_test_split(
-        x, y, test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=y)
-    # Centre each pixel and divide by one global scale (training statistics only). Per-pixel
-    # scaling would blow up pixels that are almost always 0 in the training images.
-    mean, scale = xtr.mean(0), xtr.std()
-    xtr, xte = (xtr - mean) / scale, (xte - mean) / scale
-    as_t = lambda a, dt: torch.tensor(np.asarray(a), dtype=dt)  # noqa: E731
-    return (as_t(xtr, torch.float32), as_t(ytr, torch.long),
-            as_t(xte, torch.float32), as_t(yte, torch.long))
 
 
 # ---- Model --------------------------------------------------------------------------------
@@ -224,25 +215,17 @@ def make_optimizer(name, params, total_steps):
     raise ValueError(f"unknown optimizer {name!r} (known: sgd, adamw, sf_sgd, sf_adamw)")
 
 
-# ---- Training -----------------------------------------------------------------------------
-@torch.no_grad()
-def evaluate(model, x, y):
-    model.eval()
-    logits = model(x)
-    loss = F.cross_entropy(logits, y).item()
-    acc = (logits.argmax(1) == y).float().mean().item()
-    model.train()
-    return loss, acc
-
-
+# ---- Training: the method ------------------------------------------------------------------
 def set_eval_mode(opt, on):
     """Schedule-free optimizers evaluate at the average x and train at y."""
     if isinstance(opt, ScheduleFree):
         opt.eval() if on else opt.train()
 
 
-def train_one(name, seed, data, device):
-    xtr, ytr, xte, yte = (t.to(device) for t in data)
+def train_one(name, seed, xtr, ytr, device, on_epoch):
+    """Train optimizer ``name`` from seed ``seed``; after each epoch call on_epoch(model) with
+    the model ready to evaluate (it returns the validation (loss, accuracy), for the curves).
+    Returns (model, opt, per-step training losses, seconds of optimisation, curves)."""
     torch.manual_seed(seed)  # same initialisation for every optimizer at a given seed
     model = make_model(xtr.shape[1], int(ytr.max()) + 1).to(device)
     n = len(ytr)
@@ -252,7 +235,7 @@ def train_one(name, seed, data, device):
     base_lrs = [g["lr"] for g in opt.param_groups]
     gen = torch.Generator().manual_seed(seed)  # same batch order for every optimizer
 
-    curves = {k: [] for k in ("train_loss", "test_loss", "test_acc", "lr")}
+    curves = {k: [] for k in ("train_loss", "val_loss", "val_acc", "lr")}
     step_losses = []
     step, opt_time = 0, 0.0
     for epoch in range(EPOCHS):
@@ -276,24 +259,65 @@ def train_one(name, seed, data, device):
                                f"epoch {epoch}; lower its learning rate")
         step_losses.extend(epoch_losses)
         set_eval_mode(opt, True)
-        te_loss, te_acc = evaluate(model, xte, yte)
+        va_loss, va_acc = on_epoch(model)
         set_eval_mode(opt, False)
         curves["train_loss"].append(float(np.mean(epoch_losses)))
-        curves["test_loss"].append(te_loss)
-        curves["test_acc"].append(te_acc)
+        curves["val_loss"].append(va_loss)
+        curves["val_acc"].append(va_acc)
         curves["lr"].append(base_lrs[0] * (lr_lambda(step - 1) if lr_lambda else
                                            min(1.0, step / max(1, round(WARMUP_FRACTION * total)))))
-
     set_eval_mode(opt, True)
+    return model, opt, step_losses, opt_time, curves
+
+
+# ---- Grader (protected: the data and its splits, the seeds, the measurement, main) -------
+SEEDS = [0, 1, 2, 3, 4]  # one training run per seed and optimizer (init + batch order)
+TEST_FRACTION = 0.2  # fraction of the 1,797 images held out as test data
+VAL_FRACTION = 0.2  # fraction of the rest used for validation
+SPLIT_SEED = 0  # seed of the (stratified) splits, fixed across runs
+
+
+def load_data(with_test):
+    """(train, val, test) as tensors; test only with_test. Pixels are centred and divided by
+    one global scale, from the training images only."""
+    x, y = load_digits(return_X_y=True)  # bundled with scikit-learn, no download
+    xpool, xte, ypool, yte = train_test_split(
+        x, y, test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=y)
+    xtr, xva, ytr, yva = train_test_split(
+        xpool, ypool, test_size=VAL_FRACTION, random_state=SPLIT_SEED, stratify=ypool)
+    # Per-pixel scaling would blow up pixels that are almost always 0 in the training images.
+    mean, scale = xtr.mean(0), xtr.std()
+    as_t = lambda a, dt: torch.tensor(np.asarray(a), dtype=dt)  # noqa: E731
+    split = lambda a, b: (as_t((a - mean) / scale, torch.float32), as_t(b, torch.long))  # noqa: E731
+    return split(xtr, ytr), split(xva, yva), split(xte, yte) if with_test else None
+
+
+@torch.no_grad()
+def evaluate(model, x, y):
+    model.eval()
+    logits = model(x)
+    loss = F.cross_entropy(logits, y).item()
+    acc = (logits.argmax(1) == y).float().mean().item()
+    model.train()
+    return loss, acc
+
+
+def measure(name, seed, data, device):
+    (xtr, ytr), (xva, yva), test = ((tuple(t.to(device) for t in pair) if pair else None)
+                                    for pair in data)
+    model, opt, step_losses, opt_time, curves = train_one(
+        name, seed, xtr, ytr, device, lambda m: evaluate(m, xva, yva))
     tr_loss, _ = evaluate(model, xtr, ytr)
-    te_loss, te_acc = evaluate(model, xte, yte)
+    va_loss, va_acc = evaluate(model, xva, yva)
     metrics = {
-        "test_acc": te_acc,
-        "test_loss": te_loss,
+        "val_acc": va_acc,
+        "val_loss": va_loss,
         "final_train_loss": tr_loss,
         "train_loss_auc": float(np.mean(step_losses)),
         "wall_time": opt_time,
     }
+    if test is not None:
+        metrics["test_loss"], metrics["test_acc"] = evaluate(model, *test)
     return metrics, curves
 
 
@@ -306,6 +330,8 @@ def main():
     parser.add_argument("--out_dir", type=str, default="run_0")
     parser.add_argument("--seed", type=int, default=None,
                         help="run this one seed instead of every seed in SEEDS")
+    parser.add_argument("--eval_test", action="store_true",
+                        help="also measure the held-out test images")
     args = parser.parse_args()
     seeds = SEEDS if args.seed is None else [args.seed]
     os.makedirs(args.out_dir, exist_ok=True)
@@ -319,14 +345,14 @@ def main():
             avail = os.cpu_count() or 1
         torch.set_num_threads(max(1, min(2, avail)))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    data = load_data()
+    data = load_data(args.eval_test)
 
     final_info, arrays = {}, {}
     t_start = time.time()
     for name in OPTIMIZERS:
         per_seed, seed_curves = [], []
         for seed in seeds:
-            m, c = train_one(name, seed, data, device)
+            m, c = measure(name, seed, data, device)
             per_seed.append(m)
             seed_curves.append(c)
         keys = list(per_seed[0])

@@ -6,9 +6,9 @@ experiment.py). Optional labels.json maps folder names to legend labels, e.g.
   train_loss.png   per-epoch training loss (mean over the seed_*/ folders, shaded: +- 1
                    standard error, n in each title),
                    one panel per run, one line per optimizer (log scale)
-  test_acc.png     per-epoch test accuracy, same layout
+  val_acc.png     per-epoch validation accuracy, same layout
   lr.png           the learning rate each optimizer used, per epoch, for the first run
-  test_acc_bar.png bar chart of the primary metric (final test accuracy, with the 95 % CI of
+  val_acc_bar.png bar chart of the primary metric (final validation accuracy, with the 95 % CI of
                    stats.json, cut at [0, 1])
                    per optimizer and run
 """
@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-PRIMARY = "test_acc"
+PRIMARY = "val_acc"
 
 
 def find_runs():
@@ -120,7 +120,7 @@ def main():
     color = {o: colors[i % len(colors)] for i, o in enumerate(opts)}
 
     for key, fname, ylabel, logy in [("train_loss", "train_loss.png", "training loss", True),
-                                     ("test_acc", "test_acc.png", "test accuracy", False)]:
+                                     ("val_acc", "val_acc.png", "validation accuracy", False)]:
         fig, axes = plt.subplots(1, len(runs), figsize=(4.5 * len(runs), 3.6), squeeze=False,
                                  sharey=True)
         for ax, r in zip(axes[0], runs):
@@ -129,7 +129,7 @@ def main():
                 y = arr.get(f"{o}__{key}")
                 if y is None or y.size == 0:
                     continue
-                bounds = (0.0, 1.0) if key == "test_acc" else (1e-12, None)
+                bounds = (0.0, 1.0) if key == "val_acc" else (1e-12, None)
                 mean, lower, upper, n = mean_band(y, *bounds)
                 ep = np.arange(1, len(mean) + 1)
                 ax.plot(ep, mean, color=color[o], label=o, lw=1.5)
@@ -141,7 +141,7 @@ def main():
             ax.set_xlabel("epoch")
             if logy:
                 ax.set_yscale("log")
-            elif key == "test_acc":
+            elif key == "val_acc":
                 ax.set_ylim(0.8, 1.0)
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel(ylabel)
@@ -183,14 +183,14 @@ def main():
     ax.set_xticks(xs)
     ax.set_xticklabels(opts)
     ax.set_ylim(max(0.0, lo - 0.05), 1.01)
-    ax.set_ylabel("final test accuracy (higher is better)")
-    ax.set_title(f"test accuracy per optimizer: mean and 95% CI over n = {n_seeds} seeds"
-                 if n_seeds > 1 else "test accuracy per optimizer (one seed, n = 1: no error bars)",
+    ax.set_ylabel("final validation accuracy (higher is better)")
+    ax.set_title(f"validation accuracy per optimizer: mean and 95% CI over n = {n_seeds} seeds"
+                 if n_seeds > 1 else "validation accuracy per optimizer (one seed, n = 1: no error bars)",
                  fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig("test_acc_bar.png", dpi=120)
+    fig.savefig("val_acc_bar.png", dpi=120)
     plt.close(fig)
     print(f"plotted {len(runs)} run(s): {', '.join(runs)}")
 

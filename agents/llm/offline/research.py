@@ -73,7 +73,7 @@ def ideate(prompt: str) -> dict[str, Any]:
         return (-overlap, int(costly), _digest(topic, k.name) % 1000)
 
     ideas = []
-    for knob in sorted(knobs(_code(prompt)), key=relevance):
+    for knob in sorted(_knobs(prompt), key=relevance):
         values = variants(knob, max_runs)
         name = f"{knob.words.replace(' ', '_')}_study"
         title = f"Tuning {knob.words.title()} for {topic[:1].upper() + topic[1:]}"
@@ -208,8 +208,20 @@ def planned_values(experiment: str, knob: Knob, count: int) -> list[Any]:
     return found or variants(knob, count)
 
 
-def _knob_for(experiment: str, code: str) -> Knob | None:
-    found = knobs(code)
+def _protected(prompt: str) -> set[str]:
+    """The names the template's grader protects, as the prompt lists them."""
+    line = reading.text_after(prompt, r"^Protected names in experiment\.py[^:\n]*: (.+)$")
+    return set(re.findall(r"`([^`]+)`", line))
+
+
+def _knobs(prompt: str) -> list[Knob]:
+    """The settings of experiment.py the coder may change (not the grader's)."""
+    protected = _protected(prompt)
+    return [k for k in knobs(_code(prompt)) if k.name not in protected]
+
+
+def _knob_for(experiment: str, prompt: str) -> Knob | None:
+    found = _knobs(prompt)
     named = [k for k in found if mentions(experiment, k.name)]
     chosen = named or found
     return chosen[0] if chosen else None
@@ -218,7 +230,7 @@ def _knob_for(experiment: str, code: str) -> Knob | None:
 def plan_runs(prompt: str) -> dict[str, Any]:
     experiment = _idea_experiment(prompt)
     max_runs = reading.number_after(prompt, r"at most (\d+) more runs", 2)
-    knob = _knob_for(experiment, _code(prompt))
+    knob = _knob_for(experiment, prompt)
     if knob is None:
         return {"runs": ["Run 1: no setting of the code could be found to change"]}
     values = planned_values(experiment, knob, max_runs)[:max_runs]
@@ -246,8 +258,7 @@ def edit_code(prompt: str) -> str:
     step = next(((name, raw) for index, name, raw in plan if int(index) == run), None)
     if step is None:
         return "DONE"
-    code = _code(prompt)
-    knob = next((k for k in knobs(code) if k.name == step[0]), None)
+    knob = next((k for k in _knobs(prompt) if k.name == step[0]), None)
     if knob is None:
         return "DONE"
     try:
@@ -321,8 +332,7 @@ def _bolder(knob: Knob) -> list[Any]:
 
 def tree_draft(prompt: str) -> str:
     experiment = _tree_idea(prompt)
-    code = _code(prompt)
-    knob = _knob_for(experiment, code)
+    knob = _knob_for(experiment, prompt)
     if knob is None:
         return "I found no setting of the code to change."
     k = reading.number_after(prompt, r"Make draft (\d+) of", 1)
@@ -359,7 +369,7 @@ def tree_debug(prompt: str) -> str:
             return (f"Why: {missing.group(1)} was used before it was defined\nChange: define "
                     f"{missing.group(1)}\n\nexperiment.py\n<<<<<<< SEARCH\n{line}\n=======\n{fix}\n"
                     f">>>>>>> REPLACE\n")
-    found = _knob_for(experiment, code)
+    found = _knob_for(experiment, prompt)
     if found is None:
         return "I found no setting of the code to change."
     knob = found
@@ -370,8 +380,7 @@ def tree_debug(prompt: str) -> str:
 
 def tree_improve(prompt: str) -> str:
     experiment = _tree_idea(prompt)
-    code = _code(prompt)
-    knob = _knob_for(experiment, code)
+    knob = _knob_for(experiment, prompt)
     if knob is None or isinstance(knob.value, bool | str):
         return "I found no numeric setting of the code to push further."
     base = _baseline_value(experiment, knob)

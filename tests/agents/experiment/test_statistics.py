@@ -77,3 +77,14 @@ def test_a_declared_range_wins_and_values_outside_a_guessed_range_cancel_it() ->
     _, stats = summarize(_seeds("kl_loss", [-0.2, 0.1, 0.05]))  # an estimate that can go negative
     kl = stats.get("moons", "kl_loss")
     assert kl is not None and kl.ci_low is not None and kl.ci_low < -0.2 and not kl.clipped
+def test_the_correction_counts_every_variant_tried_not_only_those_compared() -> None:
+    _, base = summarize(_infos([0.80, 0.81, 0.79, 0.80]))
+    _, gain = summarize(_infos([0.82, 0.825, 0.81, 0.83]))  # p about 0.011
+    [alone] = compare_runs(base, {1: gain}, "acc", lower_is_better=False)[1].comparisons
+    [among] = compare_runs(base, {1: gain}, "acc", lower_is_better=False,
+                           family=12)[1].comparisons  # one of 12 comparisons tried
+    assert alone.p_value == among.p_value and alone.p_value is not None
+    assert alone.significant and not among.significant, "the best of 12 is not a finding here"
+    assert among.p_adjusted is not None and math.isclose(among.p_adjusted, 12 * alone.p_value,
+                                                         rel_tol=1e-9)
+    assert holm([0.01, 0.02], family=2) == holm([0.01, 0.02])  # a family no larger: unchanged

@@ -1,0 +1,1 @@
+"""No figures for the benchmark's null template."""
