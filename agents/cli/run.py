@@ -18,6 +18,10 @@ import typer
 from rich.table import Table
 
 from agents.cli.common import (
+    EXECUTION_PANEL,
+    EXPERIMENTS_PANEL,
+    MODEL_PANEL,
+    PAPER_PANEL,
     ApiBaseOption,
     ConfigOption,
     JsonOption,
@@ -135,11 +139,6 @@ def _key_routing(cfg: Any, roles: dict[str, ModelSettings]) -> None:
 @app.command()
 def run(
     topic: Annotated[str, typer.Argument(help="The research topic, in a few words.")],
-    template: Annotated[str, typer.Option(help="Template name (see templates/) or folder; "
-                        "none: the same as --from-scratch.")] = "tiny_mlp",
-    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="No template: the coder "
-                            "writes the experiment from the topic first (data generated in code "
-                            "or bundled in scikit-learn); it is kept in the run's template/.")] = False,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
     ideation_model: RoleModelOption = None,
@@ -147,65 +146,107 @@ def run(
     coder_model: RoleModelOption = None,
     writer_model: RoleModelOption = None,
     reviewer_model: RoleModelOption = None,
-    num_ideas: Annotated[int, typer.Option(min=1, max=20, help="Ideas to propose and run.")] = 2,
-    reflections: Annotated[int, typer.Option(min=0, max=5, help="Refinement rounds per idea.")] = 1,
-    novelty_rounds: Annotated[int, typer.Option(min=1, max=10, help="Literature search rounds "
-                              "per idea.")] = 3,
-    max_runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs per idea "
-                        "beyond the baseline (default: the template's).")] = None,
-    max_attempts: Annotated[int, typer.Option(min=1, max=10, help="Tries per run, fixes "
-                            "included.")] = 3,
-    search: Annotated[SearchMode | None, typer.Option(help="How an idea's variants are explored: "
-                      "linear (plan, then one run after another) or tree (drafts, debugging, "
-                      "improving the best, ablations; [tree] in the config file sets its budget)."
-                      )] = None,
-    max_nodes: Annotated[int | None, typer.Option(min=1, max=50, help="--search tree: variants "
-                         "per idea, ablations included (default 8).")] = None,
-    seeds: Annotated[int | None, typer.Option(min=1, max=20, help="Seeds per variant, the "
-                     "baseline included (default 3; 1 when the template cannot be seeded).")] = None,
-    parallel: Annotated[int | None, typer.Option(min=1, max=64, help="Ideas and sandbox jobs "
-                        "run at once (default 2).")] = None,
-    reviewers: Annotated[int, typer.Option(min=1, max=10, help="Reviewers per paper.")] = 3,
-    review_reflections: Annotated[int, typer.Option(min=0, max=3, help="Rounds in which each "
-                                  "reviewer checks its review.")] = 1,
-    refine_rounds: Annotated[int, typer.Option(min=0, max=3, help="Rounds in which the writer "
-                             "revises a section that fails the number and claim checks (what "
-                             "still fails is removed).")] = 1,
-    revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.")] = 0,
-    literature: Annotated[LiteratureChoice | None, typer.Option(help="Where novelty is searched "
-                          "(default auto: the offline library unless AISCI_LITERATURE says "
-                          "otherwise).")] = None,
-    include_not_novel: Annotated[bool, typer.Option(help="Also run ideas judged not novel.")] = False,
-    sandbox: Annotated[SandboxBackend | None, typer.Option(help="docker (default, hardened) or "
-                       "local (UNSAFE: runs model-written code on this machine).")] = None,
-    executor: Annotated[Executor | None, typer.Option(help="Where sandbox jobs run: local (this "
-                        "machine's Docker) or ray (a Ray cluster's nodes, each with Docker).")] = None,
-    ray_address: Annotated[str | None, typer.Option(help="The Ray cluster to use with --executor "
-                           "ray (host:port; default: RAY_ADDRESS or a cluster on this machine).")] = None,
-    tex: Annotated[TexBackend | None, typer.Option(help="Where papers compile: sandbox (a "
-                   "container), host (this machine's TeX, hardened but unisolated), or auto "
-                   "(the sandbox's choice).")] = None,
-    structured: Annotated[StructuredMode | None, typer.Option(help="How JSON answers are asked "
-                          "for (default auto: found out from the server at preflight).")] = None,
-    max_tokens: Annotated[int | None, typer.Option(min=16, help="Longest model reply in tokens "
-                          "(default 4096; a cut-off reply is asked again with more).")] = None,
-    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="Budget in USD: the run "
-                        "stops cleanly at a stage boundary before it would go over.")] = None,
-    dry_run: Annotated[bool, typer.Option(help="Print the cost estimate and exit.")] = False,
-    approve: Annotated[list[Checkpoint] | None, typer.Option(help="Pause for your approval at "
-                       "this checkpoint (repeatable).")] = None,
-    checkpointer: Annotated[str | None, typer.Option(help="Keep the run's checkpoints in this "
-                            "PostgreSQL database (postgresql://user@host/db) instead of the run "
-                            "folder's SQLite file: any machine can then resume it.")] = None,
-    from_draft: Annotated[Path | None, typer.Option(help="Your draft (.tex or .pdf): the writer "
-                          "revises and extends its sections with the new results instead of "
-                          "writing them anew. It is copied into the run folder.")] = None,
-    runs_dir: RunsDirOption = Path("runs"),
+    structured: Annotated[StructuredMode | None, typer.Option(
+        help="How JSON answers are asked for (default auto: found out from the server at "
+             "preflight).", rich_help_panel=MODEL_PANEL)] = None,
+    max_tokens: Annotated[int | None, typer.Option(
+        min=16, help="Longest model reply in tokens (default 4096; a cut-off reply is asked "
+                     "again with more).", rich_help_panel=MODEL_PANEL)] = None,
+    template: Annotated[str, typer.Option(
+        help="Template name (see templates/) or folder; none: the same as --from-scratch.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = "tiny_mlp",
+    from_scratch: Annotated[bool, typer.Option(
+        "--from-scratch", help="No template: the coder writes the experiment from the topic "
+        "first (data generated in code or bundled in scikit-learn); it is kept in the run's "
+        "template/.", rich_help_panel=EXPERIMENTS_PANEL)] = False,
+    num_ideas: Annotated[int, typer.Option(min=1, max=20, help="Ideas to propose and run.",
+                                           rich_help_panel=EXPERIMENTS_PANEL)] = 2,
+    reflections: Annotated[int, typer.Option(min=0, max=5, help="Refinement rounds per idea.",
+                                             rich_help_panel=EXPERIMENTS_PANEL)] = 1,
+    novelty_rounds: Annotated[int, typer.Option(
+        min=1, max=10, help="Literature search rounds per idea.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = 3,
+    literature: Annotated[LiteratureChoice | None, typer.Option(
+        help="Where novelty is searched (default auto: the offline library unless "
+             "AISCI_LITERATURE says otherwise).", rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    include_not_novel: Annotated[bool, typer.Option(
+        "--include-not-novel", help="Also run ideas judged not novel.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = False,
+    max_runs: Annotated[int | None, typer.Option(
+        min=1, max=20, help="Runs per idea beyond the baseline (default: the template's).",
+        rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    max_attempts: Annotated[int, typer.Option(
+        min=1, max=10, help="Tries per run, fixes included.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = 3,
+    search: Annotated[SearchMode | None, typer.Option(
+        help="How an idea's variants are explored: linear (plan, then one run after another) "
+             "or tree (drafts, debugging, improving the best, ablations; \\[tree] in the "
+             "config file sets its budget).", rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    max_nodes: Annotated[int | None, typer.Option(
+        min=1, max=50, help="--search tree: variants per idea, ablations included (default 8).",
+        rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    seeds: Annotated[int | None, typer.Option(
+        min=1, max=20, help="Seeds per variant, the baseline included (default 3; 1 when the "
+                            "template cannot be seeded).", rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    from_draft: Annotated[Path | None, typer.Option(
+        help="Your draft (.tex or .pdf): the writer revises and extends its sections with the "
+             "new results instead of writing them anew. It is copied into the run folder.",
+        rich_help_panel=PAPER_PANEL)] = None,
+    refine_rounds: Annotated[int, typer.Option(
+        min=0, max=3, help="Rounds in which the writer revises a section that fails the number "
+                           "and claim checks (what still fails is removed).",
+        rich_help_panel=PAPER_PANEL)] = 1,
+    reviewers: Annotated[int, typer.Option(min=1, max=10, help="Reviewers per paper.",
+                                           rich_help_panel=PAPER_PANEL)] = 3,
+    review_reflections: Annotated[int, typer.Option(
+        min=0, max=3, help="Rounds in which each reviewer checks its review.",
+        rich_help_panel=PAPER_PANEL)] = 1,
+    revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.",
+                                        rich_help_panel=PAPER_PANEL)] = 0,
+    parallel: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Ideas and sandbox jobs run at once (default 2).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    max_cost: Annotated[float | None, typer.Option(
+        min=0.0001, help="Budget in USD: the run stops cleanly at a stage boundary before it "
+                         "would go over.", rich_help_panel=EXECUTION_PANEL)] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the cost estimate and exit.",
+        rich_help_panel=EXECUTION_PANEL)] = False,
+    approve: Annotated[list[Checkpoint] | None, typer.Option(
+        help="Pause for your approval at this checkpoint (repeatable).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    sandbox: Annotated[SandboxBackend | None, typer.Option(
+        help="docker (default, hardened) or local (UNSAFE: runs model-written code on this "
+             "machine).", rich_help_panel=EXECUTION_PANEL)] = None,
+    executor: Annotated[Executor | None, typer.Option(
+        help="Where sandbox jobs run: local (this machine's Docker) or ray (a Ray cluster's "
+             "nodes, each with Docker).", rich_help_panel=EXECUTION_PANEL)] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        help="The Ray cluster to use with --executor ray (host:port; default: RAY_ADDRESS or a "
+             "cluster on this machine).", rich_help_panel=EXECUTION_PANEL)] = None,
+    tex: Annotated[TexBackend | None, typer.Option(
+        help="Where papers compile: sandbox (a container), host (this machine's TeX, hardened "
+             "but unisolated), or auto (the sandbox's choice).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    checkpointer: Annotated[str | None, typer.Option(
+        help="Keep the run's checkpoints in this PostgreSQL database (postgresql://user@host/db) "
+             "instead of the run folder's SQLite file: any machine can then resume it.",
+        rich_help_panel=EXECUTION_PANEL)] = None,
     config: ConfigOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Start a research run on TOPIC."""
+    """Start a research run on TOPIC.
+
+    [bold]Examples[/bold]
+
+      aisci run "momentum in small networks"
+
+      aisci run "..." --model gpt-4o --num-ideas 3 --max-cost 2
+
+      aisci run "..." --model ollama_chat/qwen2.5:7b --search tree --parallel 2
+    """
     out = Output(quiet, as_json)
     if not topic.strip():
         raise fail("the topic is empty: say what to research, e.g. aisci run \"momentum in small MLPs\"",
@@ -282,14 +323,18 @@ def run(
 @app.command()
 def resume(
     run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
-    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="A new budget in USD "
-                        "(e.g. higher, after a budget stop).")] = None,
-    answer: Annotated[bool | None, typer.Option("--yes/--no", help="Answer a pending "
-                      "approval (--approve): continue, or skip what was to be approved.")] = None,
-    retry_failed: Annotated[bool, typer.Option(help="Do the steps that failed again (what "
-                            "finished is kept); with --model or a role model, on that model.")] = False,
-    checkpointer: Annotated[str | None, typer.Option(help="The run's PostgreSQL checkpoint "
-                            "database, when run.json cannot hold it (a URL with a password).")] = None,
+    answer: Annotated[bool | None, typer.Option(
+        "--yes/--no", help="Answer a pending approval (--approve): continue, or skip what was "
+                           "to be approved.", rich_help_panel=EXECUTION_PANEL)] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Do the steps that failed again (what finished is kept); with "
+        "--model or a role model, on that model.", rich_help_panel=EXECUTION_PANEL)] = False,
+    max_cost: Annotated[float | None, typer.Option(
+        min=0.0001, help="A new budget in USD (e.g. higher, after a budget stop).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    checkpointer: Annotated[str | None, typer.Option(
+        help="The run's PostgreSQL checkpoint database, when run.json cannot hold it (a URL "
+             "with a password).", rich_help_panel=EXECUTION_PANEL)] = None,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
     coder_model: RoleModelOption = None,
