@@ -66,7 +66,8 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     failures = blocking_failures(checks)
     if failures:
         first = failures[0]
-        raise AisciError(f"{first.name}: {first.detail}. Fix: {first.fix}")
+        kind = ConfigError if first.bad_input else AisciError
+        raise kind(f"{first.name}: {first.detail}. Fix: {first.fix}")
     for check in checks:
         if not check.ok:
             out.warn(f"{check.name}: {check.detail}. Fix: {check.fix}")

@@ -45,3 +45,10 @@ def test_run_help_groups_options_in_panels_and_starts_with_examples() -> None:
     assert head.count('aisci run "') >= 2, head
     assert "[tree] in the" in " ".join(text.split()), "the markup ate [tree]"
 
+
+
+def test_version_prints_the_package_version() -> None:
+    from agents import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"aisci {__version__}"
