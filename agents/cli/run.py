@@ -66,7 +66,7 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     failures = blocking_failures(checks)
     if failures:
         first = failures[0]
-        kind = ConfigError if first.bad_input else AisciError
+        kind = ConfigError if _input_problem(first.name, settings) else AisciError
         raise kind(f"{first.name}: {first.detail}. Fix: {first.fix}")
     for check in checks:
         if not check.ok:
@@ -75,6 +75,25 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     key = (settings.model.model, settings.model.api_base)
     default = next((m for m in models.values() if (m.model, m.api_base) == key), settings.model)
     return settings.model_copy(update={"model": default, "role_models": models})
+
+
+def _input_problem(check_name: str, settings: RunSettings) -> bool:
+    """Whether a failed model check is the user's input (exit 2), not the machine: a model name
+    no provider is known for, or a provider key that is not set (both known without a call)."""
+    from agents.run.model_check import missing_keys
+
+    for model in settings.models_by_role().values():
+        if not check_name.startswith(f"model {model.model}"):
+            continue
+        if model.api_base is None and missing_keys(model):
+            return True
+        try:
+            from agents.llm.runtime import litellm
+
+            litellm().get_llm_provider(model.model, api_base=model.api_base)
+        except Exception:  # litellm knows no provider for this name
+            return True
+    return False
 
 
 def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resume: bool,

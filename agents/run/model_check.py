@@ -50,9 +50,6 @@ class Check(BaseModel):
     detail: str
     fix: str = ""
     blocking: bool = True  # a failed blocking check means a run cannot work
-    #: The failure is the user's input (a model name no server knows, a key not set or
-    #: refused), not the machine: a run stops with the bad-input exit code.
-    bad_input: bool = False
 
 
 class ModelCheck(NamedTuple):
@@ -88,7 +85,7 @@ async def check_model(settings: ModelSettings, *, roles: tuple[str, ...] = (),
     missing = missing_keys(settings)
     if missing and not settings.api_base:  # no call: it could only fail, and costs time
         return ModelCheck(Check(name=name, ok=False, detail=f"{_key_words(missing)} is not set",
-                                fix=_key_fix(settings, missing), bad_input=True), settings)
+                                fix=_key_fix(settings, missing)), settings)
     quick = settings.model_copy(update={"timeout_s": min(settings.timeout_s, timeout_s),
                                         "num_retries": 0})
     client = LLMClient({}, default=quick, repair_attempts=1)
@@ -109,8 +106,7 @@ async def check_model(settings: ModelSettings, *, roles: tuple[str, ...] = (),
         cause = exc.__cause__ or exc
         first = str(cause).splitlines()[0][:300] if str(cause) else "no answer in time"
         return ModelCheck(Check(name=name, ok=False, detail=redact(f"{type(cause).__name__}: {first}"),
-                                fix=_fix_for(cause, settings, quick.timeout_s, missing),
-                                bad_input=_is_bad_input(cause, missing)), settings)
+                                fix=_fix_for(cause, settings, quick.timeout_s, missing)), settings)
     where = f" at {redact_url(settings.api_base)}" if settings.api_base else ""
     how = {StructuredMode.schema: f"constrained to a JSON schema ({resolved.schema_via})",
            StructuredMode.json: "constrained to JSON", StructuredMode.prompt:
@@ -179,17 +175,6 @@ def _fix_for(exc: BaseException, settings: ModelSettings, timeout_s: float,
         return "The provider rate-limits this key or its quota is spent: wait, or check the plan."
     where = f" or the server at {base} (--api-base)" if base else ""
     return f"Check the model name{where}; --model mock runs the offline model."
-
-
-def _is_bad_input(exc: BaseException, missing: list[str]) -> bool:
-    """A model name the provider does not know, or a key missing or refused: the user's input.
-    A server that does not answer or a rate limit is not."""
-    llm = litellm()
-    if isinstance(exc, llm.Timeout | TimeoutError | llm.APIConnectionError | llm.RateLimitError) \
-            or any(p in str(exc) for p in _CONNECTION_PHRASES):
-        return False
-    return bool(missing) or isinstance(
-        exc, llm.AuthenticationError | llm.NotFoundError | llm.BadRequestError)
 
 
 def _key_fix(settings: ModelSettings, missing: list[str]) -> str:
