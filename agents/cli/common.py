@@ -37,8 +37,9 @@ ConfigOption = Annotated[Path | None, typer.Option(
     help="Config file (TOML); default ./aisci.toml, else the user's config.toml (see the "
          "README).",
     rich_help_panel=EXECUTION_PANEL)]
-RunsDirOption = Annotated[Path, typer.Option(help="Where run folders are.",
-                                             rich_help_panel=OUTPUT_PANEL)]
+RunsDirOption = Annotated[Path | None, typer.Option(
+    help="Where run folders are (default: AISCI_RUNS_DIR, else runs_dir in the config, else "
+         "~/.local/share/aisci/runs).", show_default=False, rich_help_panel=OUTPUT_PANEL)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder.",
                                            rich_help_panel=OUTPUT_PANEL)]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.",

@@ -1,4 +1,8 @@
-"""``aisci list`` and ``aisci show``: the runs in a runs folder, and one run in detail."""
+"""``aisci list`` and ``aisci show``: the runs in the runs folder, and one run in detail.
+
+Both fit an 80-column terminal: runs go by their short id (the start time), ``--wide`` and
+``--json`` give the full ones. What they show is read through ``agents.run.summary``.
+"""
 
 from __future__ import annotations
 
@@ -7,73 +11,158 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from agents.cli.common import RunsDirOption, console, guarded
+from agents.cli.common import OUTPUT_PANEL, ConfigOption, JsonOption, RunsDirOption, console, guarded
+from agents.config.runs_dir import LEGACY, RunsDir, legacy_runs, resolve_runs_dir, run_folders
 from agents.errors import ConfigError
 from agents.run.folder import RunFolder
+from agents.run.summary import IdeaSummary, RunSummary, load_summary, short_id
 
 app = typer.Typer()
 
+WideOption = Annotated[bool, typer.Option("--wide", help="Full run ids (wider than 80 columns).",
+                                          rich_help_panel=OUTPUT_PANEL)]
 
-def find_run(run_id: str, runs_dir: Path) -> RunFolder:
-    for candidate in (Path(run_id), runs_dir / run_id):
-        if (candidate / "run.json").is_file():
-            return RunFolder(candidate.resolve())
-    matches = sorted(runs_dir.glob(f"{run_id}*")) if runs_dir.is_dir() else []
-    if len(matches) == 1 and (matches[0] / "run.json").is_file():
-        return RunFolder(matches[0].resolve())
-    raise ConfigError(f"no run {run_id!r} in {runs_dir} (see `aisci list`)")
+
+def find_run(run_id: str, runs_dir: Path | None, config: Path | None = None) -> RunFolder:
+    """A run by path, folder name, unique prefix or short id; in the runs folder, then in
+    ./runs (where runs were made before there was a default folder)."""
+    if (Path(run_id) / "run.json").is_file():
+        return RunFolder(Path(run_id).resolve())
+    runs = resolve_runs_dir(runs_dir, config)
+    places = [runs.path, *([LEGACY] if runs.is_default else [])]
+    for place in places:
+        folders = run_folders(place)
+        exact = [p for p in folders if p.name == run_id]
+        matches = exact or [p for p in folders
+                            if p.name.startswith(run_id) or short_id(p.name) == run_id]
+        if len(matches) == 1:
+            return RunFolder(matches[0].resolve())
+        if len(matches) > 1:
+            names = ", ".join(short_id(p.name) for p in matches[:5])
+            raise ConfigError(f"{run_id!r} matches {len(matches)} runs in {place} ({names}): "
+                              f"give more of the id")
+    raise ConfigError(f"no run {run_id!r} in {runs.path} (see `aisci list`)")
+
+
+def _status(text: str) -> str:
+    return text.replace("_", " ")  # a long status wraps between its words instead of being cut
+
+
+def _value(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
 
 
 @app.command("list")
-def list_runs(runs_dir: RunsDirOption = Path("runs")) -> None:
-    """List the runs in the runs folder."""
-    table = Table("run", "status", "template", "topic", "cost (USD)")
-    for path in sorted(runs_dir.glob("*/run.json")) if runs_dir.is_dir() else []:
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            cost = json.loads((path.parent / "cost.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            record, cost = {}, {}
-        table.add_row(path.parent.name, record.get("status", "?"), record.get("template", "?"),
-                      record.get("topic", "?"),
-                      f"{cost.get('total', {}).get('cost_usd', 0.0):.4f}")
-    console.print(table)
+def list_runs(runs_dir: RunsDirOption = None, wide: WideOption = False,
+              as_json: JsonOption = False, config: ConfigOption = None) -> None:
+    """List the runs in the runs folder, newest last."""
+    guarded(lambda: _list(resolve_runs_dir(runs_dir, config), wide=wide, as_json=as_json))
+
+
+def _list(runs: RunsDir, *, wide: bool, as_json: bool) -> None:
+    folders = run_folders(runs.path)
+    older = legacy_runs(runs)
+    note = ""
+    if not folders and older:
+        note = (f"No runs in {runs.path} (the default runs folder); these are in ./runs. "
+                f"Set runs_dir in the config or AISCI_RUNS_DIR to keep one folder.")
+        folders, older = older, []
+    elif older:
+        note = f"{len(older)} more runs in ./runs: aisci list --runs-dir runs"
+    summaries = [load_summary(p) for p in folders]
+    if as_json:
+        for s in summaries:
+            found = s.winner()
+            print(json.dumps({
+                "id": s.id, "short_id": short_id(s.id), "path": str(s.path.resolve()),
+                "status": s.header.status, "topic": s.header.topic, "template": s.header.template,
+                "started": s.header.started, "cost_usd": s.cost_usd,
+                "best": None if found is None else {
+                    "idea": found[0].name, "run": found[1].index, "metric": found[0].primary_metric,
+                    "primary": found[1].primary},
+                "report": str(s.report.resolve()) if s.report.is_file() else None}), flush=True)
+        return
+    console.print(Text(f"Runs in {runs.path.resolve() if folders else runs.path}"
+                       + ("" if runs.is_default or runs.source == "--runs-dir"
+                          else f" (from {runs.source})"), style="dim"), soft_wrap=True)
+    if not summaries:
+        console.print(Text("No runs yet. Start one with: aisci run \"your topic\" "
+                           "(the runs folder is set by --runs-dir, AISCI_RUNS_DIR or runs_dir "
+                           "in the config)."), soft_wrap=False)
+    else:
+        table = Table("run", "status", "topic", "best", "USD", box=None, pad_edge=False)
+        for s in summaries:
+            found = s.winner()
+            best = "-" if found is None else f"{_value(found[1].primary)}"
+            table.add_row(s.id if wide else short_id(s.id), _status(s.header.status),
+                          s.header.topic or "?", best,
+                          "-" if s.cost_usd is None else f"{s.cost_usd:.2f}")
+        # --wide: as wide as the full ids need, whatever the terminal
+        (Console(width=1000, highlight=False) if wide else console).print(table)
+    if note:
+        console.print(Text(note, style="yellow"))
 
 
 @app.command()
-def show(run_id: Annotated[str, typer.Argument(help="Run folder name (or a unique prefix) or path.")],
-         runs_dir: RunsDirOption = Path("runs")) -> None:
-    """Show one run: ideas, runs, papers, reviews, failures, cost."""
-    guarded(lambda: _show(find_run(run_id, runs_dir)))
+def show(run_id: Annotated[str, typer.Argument(help="Run id (or its short id, a unique prefix, "
+                                               "or the folder's path).")],
+         runs_dir: RunsDirOption = None, config: ConfigOption = None) -> None:
+    """Show one run: each idea's variants on the primary metric, verdicts, reviews, failures,
+    cost, and where the report is."""
+    guarded(lambda: _show(load_summary(find_run(run_id, runs_dir, config).path)))
 
 
-def _show(run_folder: RunFolder) -> None:
-    record = run_folder.read_json("run.json", {}) or {}
-    console.print(f"[bold]{run_folder.id}[/bold]  {record.get('status', '?')}  "
-                  f"template={record.get('template')}  topic={record.get('topic')!r}",
-                  highlight=False, markup=True)
-    ideas = Table("idea", "score", "novel", "selected", "runs", "paper", "decision")
-    for idea in run_folder.read_json("ideas.json", []) or []:
-        idea_dir = run_folder.idea_dir(idea["name"])
-        runs = run_folder.read_json(f"ideas/{idea['name']}/runs.json", []) or []
-        meta = run_folder.read_json(f"ideas/{idea['name']}/reviews/meta_review.json", {}) or {}
-        verdict = idea.get("novelty_verdict") or {}
-        ideas.add_row(
-            idea["name"], str(idea["interestingness"] + idea["feasibility"] + idea["novelty"]),
-            "?" if not verdict else ("yes" if verdict.get("novel") else "no"),
-            "yes" if idea.get("selected") else "no",
-            " ".join(f"{r['index']}:{r['verdict']}" for r in runs),
-            "pdf" if (idea_dir / "paper" / "paper.pdf").exists() else "-",
-            f"{meta.get('decision', '-')} ({meta.get('mean_overall', '-')})" if meta else "-")
-    console.print(ideas)
-    for failure in record.get("failures", []):
-        where = f" {failure['idea']}" if failure.get("idea") else ""
-        console.print(f"failed: {failure['stage']}{where}: {failure['reason']}", highlight=False,
-                      markup=False, soft_wrap=True)
-    cost = run_folder.read_json("cost.json", {}) or {}
-    total = cost.get("total", {})
-    console.print(f"cost: ${total.get('cost_usd', 0):.4f}, {total.get('calls', 0)} calls, "
-                  f"{total.get('prompt_tokens', 0)} + {total.get('completion_tokens', 0)} tokens",
-                  highlight=False)
+def _show(s: RunSummary) -> None:
+    h = s.header
+    cost = "" if s.cost_usd is None else f" · ${s.cost_usd:.4f}" + (" (notional)" if s.notional else "")
+    wall = "" if h.wall_s is None else f" · {h.wall_s:.0f} s"
+    console.print(Text.assemble((s.id, "bold"), f"  {_status(h.status)}"), soft_wrap=True)
+    console.print(Text(f"topic: {h.topic} · template {h.template}{wall}{cost}"), soft_wrap=False)
+    for idea in s.ideas:
+        console.print()
+        _show_idea(idea)
+    for failure in h.failures:
+        where = f" {failure.idea}" if failure.idea else ""
+        console.print(Text.assemble(("✗ ", "red"), f"{failure.stage}{where}: {failure.reason}"))
+    console.print()
+    report = s.report.resolve()
+    console.print(Text(f"report: {report}" if s.report.is_file() else "report: not written yet"),
+                  soft_wrap=True)
+
+
+def _show_idea(idea: IdeaSummary) -> None:
+    novel = {True: "novel", False: "not novel", None: "novelty not judged"}[idea.novel]
+    state = idea.status or ("not run" if not idea.selected else "running")
+    console.print(Text.assemble((idea.name, "bold"), f" · {novel} · {state}"))
+    if idea.title:
+        console.print(Text(idea.title, style="dim"))
+    if idea.runs:
+        direction = "lower" if idea.lower_is_better else "higher"
+        table = Table("run", "change", "verdict", idea.primary_metric or "primary",
+                      "better (sig.)", box=None, pad_edge=False,
+                      caption=f"{idea.primary_metric}: mean over groups and seeds, {direction} is "
+                              f"better; better (sig.): groups better than the baseline "
+                              f"(significant, Holm)", caption_justify="left")
+        best = idea.best()
+        for run in idea.runs:
+            comparisons = run.stats.comparisons if run.stats else []
+            groups = ("" if run.index == 0 or not comparisons else
+                      f"{sum(c.better for c in comparisons)}/{len(comparisons)} "
+                      f"({sum(c.better and c.significant for c in comparisons)})")
+            mark = " ★" if best is not None and run.index == best.index else ""
+            table.add_row(f"run_{run.index}{mark}", run.description,
+                          Text(run.verdict, style="green" if run.ok else "red"),
+                          _value(run.primary), groups)
+        console.print(table)
+    elif idea.reason:
+        console.print(Text(f"  {idea.reason}"))
+    for review in idea.reviews:
+        scores = ", ".join(str(o) for o in review.overall)
+        console.print(Text(f"review v{review.version}: {review.decision}, mean overall "
+                           f"{review.mean_overall:.2f} (scores {scores})"))
+    for paper in idea.papers:
+        console.print(Text(f"paper: {paper.resolve()}"), soft_wrap=True)

@@ -253,7 +253,7 @@ def run(
              "instead of the run folder's SQLite file: any machine can then resume it.",
         rich_help_panel=EXECUTION_PANEL)] = None,
     config: ConfigOption = None,
-    runs_dir: RunsDirOption = Path("runs"),
+    runs_dir: RunsDirOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -274,6 +274,7 @@ def run(
 
     def body() -> int:
         from agents.config.loading import load_config
+        from agents.config.runs_dir import resolve_runs_dir
         from agents.literature.registry import resolve_name
         from agents.paper.draft import check_draft, copy_draft
         from agents.run.folder import RunFolder
@@ -329,7 +330,7 @@ def run(
         settings = preflight(settings, out)  # before anything is spent
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
-        run_folder = RunFolder.create(runs_dir, topic)
+        run_folder = RunFolder.create(resolve_runs_dir(runs_dir, config).path, topic)
         if draft is not None:  # the run keeps its own copy: a resume needs nothing outside
             copy_draft(run_folder.path, draft)
         out.info(f"Run folder: {run_folder.path}", event="start", run_dir=str(run_folder.path))
@@ -360,7 +361,7 @@ def resume(
     coder_model: RoleModelOption = None,
     writer_model: RoleModelOption = None,
     reviewer_model: RoleModelOption = None,
-    runs_dir: RunsDirOption = Path("runs"),
+    runs_dir: RunsDirOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -94,6 +94,8 @@ class AisciConfig(BaseSettings, ModelFields):
     vision: bool | None = Field(default=None, description="show figures to the writer's model "
                                 "(None: when litellm says it supports images)")
     figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
+    #: Read by ``agents.config.runs_dir`` (a relative path counts from the file's folder).
+    runs_dir: Path | None = None
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 
