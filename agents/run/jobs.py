@@ -14,6 +14,7 @@ environment (backend, image). A cached job costs nothing on a second run or a re
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import shutil
@@ -25,6 +26,8 @@ from agents.run.folder import atomic_write_text
 from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
 
 EventSink = Callable[..., None]
+#: Hears running jobs' output, for display: (the job's labels and name, stream, text).
+JobOutputSink = Callable[[dict[str, str], str, str], None]
 
 
 class JobOutcome(NamedTuple):
@@ -44,8 +47,9 @@ class JobRunner:
     """Runs a run's sandbox jobs: a concurrency gate, a content cache, one event per job."""
 
     def __init__(self, sandbox: Sandbox, cache_dir: Path, *, parallel: int, run_id: str,
-                 event: EventSink) -> None:
+                 event: EventSink, output: JobOutputSink | None = None) -> None:
         self.sandbox = sandbox
+        self.output = output
         self.cache_dir = cache_dir
         self.run_id = run_id
         self.event = event
@@ -90,7 +94,8 @@ class JobRunner:
                 self._record(labels, what, result, cached=True)
                 return JobOutcome(result, True)
             async with self._gate:
-                result = await asyncio.to_thread(self.sandbox.run, job)
+                self.event("job_start", idea=labels.get("idea"), run=what)
+                result = await asyncio.to_thread(self._runner(labels, what), job)
             if result.verdict == "error" and result.exit_code is None:
                 # the job never ran to an exit (a lost cluster node): not a result to keep
                 self._record(labels, what, result, cached=False)
@@ -106,6 +111,15 @@ class JobRunner:
             partial.rename(entry)
             self._record(labels, what, result, cached=False)
             return JobOutcome(result, False)
+
+    def _runner(self, labels: dict[str, str], what: str) -> Callable[[SandboxJob], SandboxResult]:
+        """``sandbox.run``, with the job's output streamed to ``output`` where the backend can."""
+        sink = self.output
+        if sink is None or not getattr(self.sandbox, "streams_output", False):
+            return self.sandbox.run
+        tagged = {**labels, "what": what}
+        return functools.partial(self.sandbox.run,  # type: ignore[call-arg]
+                                 on_output=lambda stream, text: sink(tagged, stream, text))
 
     def _record(self, labels: dict[str, str], what: str, result: SandboxResult,
                 cached: bool) -> None:

@@ -160,6 +160,15 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     return settings.model_copy(update={"template": str(folder)})
 
 
+def _live_report(run: RunFolder, stage: str) -> None:
+    """report.html after a stage: what exists so far, marked as still going. A page that fails
+    to draw is recorded and the run goes on (the final page is drawn again at the end)."""
+    try:
+        write_report(run.path, live=True, stage=stage)
+    except Exception as exc:  # the page must never stop the research
+        run.event("report_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
 async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                   resume: bool = False, answer: bool | None = None, retry_failed: bool = False,
                   progress: Progress | None = None) -> dict[str, Any]:
@@ -185,7 +194,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
                 else effective_parallel(settings.parallel, template.limits))
     jobs = JobRunner(sandbox, run.path / "cache" / "sandbox", parallel=parallel, run_id=run.id,
-                     event=run.event)
+                     event=run.event, output=run.job_output)
     ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
                      tex=make_tex(settings, jobs),
                      stage_estimates=stage_estimates(settings, template.max_runs),
@@ -197,6 +206,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     write_run_json(run, settings, RunStatus.running, timings=timings, sandbox=sandbox.describe())
     run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe(),
               retry_failed=retry_failed)
+
+    def on_stage(event: dict[str, Any]) -> None:  # every stage boundary redraws the page
+        if event.get("type") in ("node_start", "node_end"):
+            _live_report(run, str(event.get("node")))
+
+    run.listeners.append(on_stage)
+    _live_report(run, "starting")
     sweep = getattr(sandbox, "cleanup", None)
     if sweep is not None:  # containers left by crashed aisci processes (never a live run's)
         stale = sweep(stale_only=True)
@@ -249,6 +265,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         status = RunStatus.interrupted
         raise
     finally:
+        if on_stage in run.listeners:
+            run.listeners.remove(on_stage)
         cleanup = getattr(sandbox, "cleanup", None)
         if cleanup is not None:  # nothing of this run may stay behind, on any path
             report = cleanup(run.id)
