@@ -21,6 +21,7 @@ from agents.cli.common import (
     EXECUTION_PANEL,
     EXPERIMENTS_PANEL,
     MODEL_PANEL,
+    OUTPUT_PANEL,
     PAPER_PANEL,
     ApiBaseOption,
     ConfigOption,
@@ -44,6 +45,7 @@ from agents.config.settings import (
     SearchMode,
     StructuredMode,
     TexBackend,
+    Tracker,
 )
 from agents.domain.status import EXIT_CODES, ExitCode, RunStatus
 from agents.errors import AisciError, ConfigError
@@ -111,6 +113,8 @@ def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, res
         pending = pending_approval(values)
         if pending is None:
             out.done(run_folder, values)
+            if settings.tracker == Tracker.mlflow:
+                _track(out, run_folder, settings.tracking_uri)
             return int(EXIT_CODES.get(RunStatus(str(values.get("status", "incomplete"))),
                                       ExitCode.failed))
         checkpoint = pending.get("checkpoint", "?")
@@ -125,6 +129,27 @@ def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, res
         if out.mode == "quiet":
             print(run_folder.path, flush=True)
         return int(ExitCode.ok)
+
+
+def _track(out: Output, run_folder: Any, uri: str | None) -> None:
+    """Log the finished run to MLflow; a tracker that fails costs a warning, never the run."""
+    import logging
+
+    from agents.config.secrets import redact_url
+    from agents.run.tracking import default_tracking_uri, log_run
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    uri = uri or default_tracking_uri(run_folder.path.parent)
+    try:
+        mlflow_id = log_run(run_folder.path, uri)
+    except Exception as exc:
+        run_folder.event("tracker_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        out.warn(f"MLflow: the run was not logged ({type(exc).__name__}: {str(exc)[:200]}); "
+                 f"the run folder has everything.")
+        return
+    run_folder.event("tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
+    out.info(f"Logged to MLflow at {redact_url(uri)}: run {mlflow_id}, one child run per idea.",
+             event="tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
 
 
 def print_estimate(settings: RunSettings) -> None:
@@ -254,6 +279,12 @@ def run(
         rich_help_panel=EXECUTION_PANEL)] = None,
     config: ConfigOption = None,
     runs_dir: RunsDirOption = None,
+    tracker: Annotated[Tracker | None, typer.Option(
+        help="Also log the finished run to an experiment tracker: mlflow (the aisci[mlflow] "
+             "extra; default none).", rich_help_panel=OUTPUT_PANEL)] = None,
+    tracking_uri: Annotated[str | None, typer.Option(
+        help="The MLflow tracking server (http://host:5000) or store; default: "
+             "mlflow/mlflow.db in the runs folder.", rich_help_panel=OUTPUT_PANEL)] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -294,7 +325,12 @@ def run(
                           executor=executor, ray_address=ray_address,
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
-                          reviewer_model=reviewer_model)
+                          reviewer_model=reviewer_model, tracker=tracker,
+                          tracking_uri=tracking_uri)
+        if cfg.tracker == Tracker.mlflow:
+            from agents.run.tracking import require_mlflow
+
+            require_mlflow()
         roles = cfg.role_settings()
         _key_routing(cfg, roles)
         resolve_name(cfg.literature.value)
@@ -313,7 +349,8 @@ def run(
                 update={"max_nodes": max_nodes}),
             max_cost=cfg.max_cost,
             approve=tuple(dict.fromkeys(approve or [])), checkpointer=cfg.checkpointer,
-            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes)
+            from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes,
+            tracker=cfg.tracker, tracking_uri=cfg.tracking_uri)
         if dry_run:
             print_estimate(settings)
             return int(ExitCode.ok)

@@ -48,6 +48,7 @@ from agents.config.settings import (
     SandboxBackend,
     SearchMode,
     TexBackend,
+    Tracker,
     TreeSettings,
 )
 from agents.errors import ConfigError
@@ -96,6 +97,8 @@ class AisciConfig(BaseSettings, ModelFields):
     figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
     #: Read by ``agents.config.runs_dir`` (a relative path counts from the file's folder).
     runs_dir: Path | None = None
+    tracker: Tracker = Tracker.none
+    tracking_uri: str | None = None
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 

@@ -40,6 +40,14 @@ class SandboxBackend(StrEnum):
     local = "local"
 
 
+class Tracker(StrEnum):
+    """Where a finished run is also logged: nowhere else (the run folder holds everything), or
+    an MLflow tracking server or folder (the ``aisci[mlflow]`` extra)."""
+
+    none = "none"
+    mlflow = "mlflow"
+
+
 class Checkpoint(StrEnum):
     ideas = "ideas"
     paper = "paper"
@@ -168,6 +176,9 @@ class RunSettings(BaseModel):
         "supports images)"))
     figure_fixes: int = Field(default=1, ge=0, le=5, description=(
         "times a figure that a check finds bad is sent back to the coder and drawn again"))
+    tracker: Tracker = Tracker.none
+    tracking_uri: str | None = Field(default=None, description=(
+        "the MLflow tracking URI (a server, or sqlite:///...); None: a folder beside the runs"))
 
     @field_validator("role_models")
     @classmethod

@@ -95,8 +95,9 @@ def versions() -> dict[str, str]:
 def _public(settings: RunSettings) -> dict[str, Any]:
     """The settings as run.json keeps them: URL credentials masked."""
     data = settings.model_dump(mode="json")
-    if data.get("checkpointer"):
-        data["checkpointer"] = redact_url(data["checkpointer"])
+    for key in ("checkpointer", "tracking_uri"):
+        if data.get(key):
+            data[key] = redact_url(data[key])
     for models in [[data["model"]], list(data.get("role_models", {}).values())]:
         for model in models:
             if model.get("api_base"):
