@@ -91,7 +91,8 @@ class Output:
                                         (f"  {clock(time.monotonic() - self.started)}", "dim")),
                           highlight=False)
         elif self.mode == "json":
-            print(json.dumps({"event": "node", "node": node, "detail": detail}), flush=True)
+            print(json.dumps({"event": "node", "node": node, "detail": detail,
+                              "ok": not failed(node, update)}), flush=True)
 
     def done(self, run_folder: RunFolder, values: dict[str, Any]) -> None:
         # execute() has just written cost.json from the events: read it, don't recount.

@@ -211,7 +211,7 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     if plots:
         figures = "".join(
             f'<figure><a href="{_href(p, run_dir)}" title="open full size">'
-            f'<img src="{_href(p, run_dir)}" alt="{_e(p.stem)}" loading="lazy"></a>'
+            f'<img src="{_href(p, run_dir)}" alt="{_e(p.stem)}"></a>'
             f"<figcaption>{_e(p.name)} (click for full size)</figcaption></figure>" for p in plots)
         parts += ["<h3>Plots</h3>", f'<div class="plots">{figures}</div>']
     revised = sorted(folder.glob("paper_v*/paper.pdf"), key=lambda p: _index(p.parent.name))

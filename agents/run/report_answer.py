@@ -21,7 +21,8 @@ ANSWER_CSS = """
 .answer{border:1px solid #d0d7de;border-radius:8px;padding:.4em 1.2em 1em;background:#fafbfc}
 .answer h2{border:0;margin-top:.6em}.live{background:#fff8c5;border:1px solid #d4a72c;
   border-radius:6px;padding:.5em .8em}.verdict{font-size:1.1em}
-.links a{margin-right:1em;white-space:nowrap}
+.links a{margin-right:1em;display:inline-block}td.sig.yes{color:#0a7d28;font-weight:600}
+td.sig.no{color:#555;font-weight:400}
 """
 
 

@@ -221,7 +221,7 @@ def _idea(run_dir: Path, name: str, _names: list[str]) -> IdeaSummary:
         summary = summary.model_copy(update={
             "status": outcome.status, "reason": outcome.reason,
             "primary_metric": outcome.primary_metric, "lower_is_better": outcome.lower_is_better,
-            "runs": outcome.runs})
+            "runs": outcome.runs, "title": summary.title or outcome.idea.title})
     reviews = []
     for review_dir in sorted(folder.glob("reviews*"), key=lambda p: _index(p.name)):
         found = _model(review_dir / "outcome.json", ReviewOutcome)
