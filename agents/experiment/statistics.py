@@ -13,13 +13,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from statistics import mean, stdev
-
-from scipy import stats as scipy_stats
+from types import ModuleType
 
 from agents.domain.results import Comparison, FinalInfo, GroupResult, MetricStats, RunStats, finite
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
+
+
+def scipy_stats() -> ModuleType:
+    """scipy.stats, imported when first needed: it takes seconds, and a run imports it in the
+    background while the baseline's jobs run (``agents.workflow.runner``)."""
+    import importlib
+
+    return importlib.import_module("scipy.stats")
 
 
 def metric_stats(values: Sequence[float]) -> MetricStats:
@@ -30,7 +37,7 @@ def metric_stats(values: Sequence[float]) -> MetricStats:
     if len(kept) < 2:
         return MetricStats(n=len(kept), mean=m, values=kept)
     sd = stdev(kept)
-    half = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
+    half = float(scipy_stats().t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
     return MetricStats(n=len(kept), mean=m, std=sd, ci_low=m - half, ci_high=m + half, values=kept)
 
 
@@ -71,7 +78,7 @@ def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
                 if (base.std or 0) == 0 and (this.std or 0) == 0:
                     p = 1.0 if base.mean == this.mean else 0.0
                 else:
-                    p = float(scipy_stats.ttest_ind(this.values, base.values,
+                    p = float(scipy_stats().ttest_ind(this.values, base.values,
                                                     equal_var=False).pvalue)
             raw.append((index, group, this.mean - base.mean, p))
     adjusted = holm([p for *_, p in raw])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -161,6 +163,24 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     return settings.model_copy(update={"template": str(folder)})
 
 
+def warm_imports() -> threading.Thread:
+    """Import what the first stages after the baseline need (litellm for the model calls,
+    scipy for the statistics: seconds of CPU) on a thread, while the baseline's sandbox jobs
+    keep the main thread waiting. Started once the graph is built, so the main thread imports
+    nothing at the same time."""
+    def load() -> None:
+        with contextlib.suppress(Exception):  # an import that fails here fails again, visibly
+            from agents.experiment.statistics import scipy_stats
+            from agents.llm.runtime import litellm
+
+            scipy_stats()
+            litellm()
+
+    thread = threading.Thread(target=load, name="aisci-warm-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def _live_report(run: RunFolder, stage: str) -> None:
     """report.html after a stage: what exists so far, marked as still going. A page that fails
     to draw is recorded and the run goes on (the final page is drawn again at the end)."""
@@ -230,6 +250,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             config: RunnableConfig = {"configurable": {"thread_id": thread_id},
                                       "max_concurrency": parallel, "recursion_limit": 100}
             graph = build_graph().compile(checkpointer=saver)
+            warm_imports()
             inputs: Any = {"topic": settings.topic}
             start_config: RunnableConfig = config
             if resume:
