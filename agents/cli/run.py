@@ -280,7 +280,7 @@ def run(
     config: ConfigOption = None,
     runs_dir: RunsDirOption = None,
     tracker: Annotated[Tracker | None, typer.Option(
-        help="Also log the finished run to an experiment tracker: mlflow (the aisci[mlflow] "
+        help="Also log the finished run to an experiment tracker: mlflow (the aisci\\[mlflow] "
              "extra; default none).", rich_help_panel=OUTPUT_PANEL)] = None,
     tracking_uri: Annotated[str | None, typer.Option(
         help="The MLflow tracking server (http://host:5000) or store; default: "

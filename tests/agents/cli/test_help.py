@@ -44,6 +44,7 @@ def test_run_help_groups_options_in_panels_and_starts_with_examples() -> None:
     head = text[:text.index("╭")]
     assert head.count('aisci run "') >= 2, head
     assert "[tree] in the" in " ".join(text.split()), "the markup ate [tree]"
+    assert "aisci[mlflow]" in text, "the markup ate [mlflow]"
 
 
 
