@@ -59,18 +59,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def test_an_offline_run_is_one_mlflow_run_with_a_child_per_idea(server: str,
-                                                                tmp_path: Path) -> None:
-    from mlflow.tracking import MlflowClient
-
+@pytest.fixture(scope="module")
+def logged(server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An offline run of two ideas with --tracker mlflow against the server."""
+    runs = tmp_path_factory.mktemp("runs")
     proc = subprocess.run(aisci("run", "momentum in small networks", "--model", "mock",
                                 "--sandbox", "local", "--num-ideas", "2", "--reviewers", "1",
-                                "--runs-dir", str(tmp_path), "--tracker", "mlflow",
+                                "--runs-dir", str(runs), "--tracker", "mlflow",
                                 "--tracking-uri", server),
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     assert "Logged to MLflow" in proc.stdout and "warning: MLflow" not in proc.stderr
-    run = only_run(tmp_path)
+    return only_run(runs)
+
+
+def test_an_offline_run_is_one_mlflow_run_with_a_child_per_idea(server: str, logged: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    run = logged
 
     client = MlflowClient(server)
     experiment = client.get_experiment_by_name("aisci")
@@ -106,3 +112,25 @@ def test_an_offline_run_is_one_mlflow_run_with_a_child_per_idea(server: str,
         assert {"paper", "figures"} <= artifacts
         assert any(a.path.endswith("paper.pdf")
                    for a in client.list_artifacts(child.info.run_id, "paper"))
+
+
+def test_track_logs_a_finished_run_to_the_local_store_afterwards(logged: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    proc = subprocess.run(aisci("track", logged.name, "--runs-dir", str(logged.parent)),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    store = logged.parent / "mlflow" / "mlflow.db"
+    client = MlflowClient(f"sqlite:///{store}")
+    experiment = client.get_experiment_by_name("aisci")
+    assert experiment is not None
+    (parent,) = client.search_runs([experiment.experiment_id],
+                                   filter_string="attributes.run_name = '" + logged.name + "'")
+    children = client.search_runs([experiment.experiment_id],
+                                  filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
+    assert len(children) == 2
+    stats = json.loads((logged / "baseline" / "run_0" / "stats.json").read_text())
+    assert parent.data.metrics["baseline.moons.val_accuracy.mean"] == stats["groups"]["moons"][
+        "val_accuracy"]["mean"]
+    artifacts = Path(experiment.artifact_location.removeprefix("file://"))
+    assert artifacts.parent == store.parent, "artifacts went somewhere else than the store's folder"

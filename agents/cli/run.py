@@ -145,7 +145,7 @@ def _track(out: Output, run_folder: Any, uri: str | None) -> None:
     except Exception as exc:
         run_folder.event("tracker_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
         out.warn(f"MLflow: the run was not logged ({type(exc).__name__}: {str(exc)[:200]}); "
-                 f"the run folder has everything.")
+                 f"the run folder has everything. Log it later: aisci track {run_folder.id}")
         return
     run_folder.event("tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
     out.info(f"Logged to MLflow at {redact_url(uri)}: run {mlflow_id}, one child run per idea.",

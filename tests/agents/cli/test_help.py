@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 
-COMMANDS = [["run"], ["resume"], ["list"], ["show"], ["doctor"], ["review"]]
+COMMANDS = [["run"], ["resume"], ["list"], ["show"], ["compare"], ["track"], ["doctor"], ["review"]]
 
 
 def help_text(args: list[str]) -> str:
