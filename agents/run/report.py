@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
 from agents.run.report_answer import ANSWER_CSS, answer_section, live_banner
+from agents.run.report_markdown import markdown
 from agents.run.report_tree import TREE_CSS, tree_of
 from agents.run.summary import RunSummary, load_summary
 
@@ -339,50 +340,6 @@ SECTIONS: list[Section] = [
     Section("timings", "Timings", _timing_section),
     Section("metadata", "Run details", _metadata_section),
 ]
-
-
-# ---- a small Markdown subset (headings, tables, lists, bold, code) ------------------------
-
-
-def markdown(text: str) -> str:
-    """Render the Markdown that aisci writes (notes.md) as escaped HTML."""
-    out: list[str] = []
-    table: list[list[str]] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if table:
-            head, *rows = [r for r in table if not all(re.fullmatch(r":?-+:?", c) for c in r)]
-            out.append(_table([_inline(c) for c in head], [[_inline(c) for c in r] for r in rows],
-                              escape_head=False))
-            table.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("|") and stripped.endswith("|"):
-            table.append([c.strip() for c in stripped[1:-1].split("|")])
-            continue
-        if stripped.startswith(("- ", "* ")):
-            items.append(stripped[2:])
-            continue
-        flush()
-        heading = re.match(r"(#{1,6})\s+(.*)", stripped)
-        if heading:
-            level = min(len(heading.group(1)) + 2, 6)  # under the page's own h1-h3
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif stripped:
-            out.append(f"<p>{_inline(stripped)}</p>")
-    flush()
-    return "\n".join(out)
-
-
-def _inline(text: str) -> str:
-    escaped = _e(text)
-    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
 
 
 # ---- helpers -------------------------------------------------------------------------------
