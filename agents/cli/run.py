@@ -133,12 +133,9 @@ def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, res
 
 def _track(out: Output, run_folder: Any, uri: str | None) -> None:
     """Log the finished run to MLflow; a tracker that fails costs a warning, never the run."""
-    import logging
-
     from agents.config.secrets import redact_url
     from agents.run.tracking import default_tracking_uri, log_run
 
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
     uri = uri or default_tracking_uri(run_folder.path.parent)
     try:
         mlflow_id = log_run(run_folder.path, uri)

@@ -18,13 +18,16 @@ settings are already masked).
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 from agents.errors import ConfigError
+from agents.llm.runtime import quiet_environment
 from agents.run.summary import IdeaSummary, RunSummary, load_summary
 
 EXPERIMENT = "aisci"
@@ -43,6 +46,7 @@ def default_tracking_uri(runs_dir: Path) -> str:
 
 def require_mlflow() -> None:
     """Bad input (exit 2) before a run starts when the tracker is asked for but not installed."""
+    quiet_environment()  # MLflow may import litellm: never its network price fetch
     try:
         import mlflow  # noqa: F401
     except ImportError:
@@ -96,6 +100,9 @@ def _idea_metrics(idea: IdeaSummary) -> list[tuple[str, float, int]]:
 
 def log_run(run_dir: Path, tracking_uri: str) -> str:
     """Log one finished run folder to MLflow; returns the parent run's id."""
+    quiet_environment()  # before MLflow, which may import litellm: no network price fetch
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # stdout is ours
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     from mlflow.entities import Metric, Param
     from mlflow.tracking import MlflowClient
 
