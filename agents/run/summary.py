@@ -27,6 +27,8 @@ from agents.domain.reviews import ReviewOutcome
 from agents.domain.status import Failure
 
 #: The run id's leading UTC timestamp (``20261206-231644``), and a ``-2`` a clash added.
+#: An idea name that is one plain path component (a name from ideas.json names a folder).
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _STAMP = re.compile(r"^(\d{8}-\d{6})(?:_.*?)?(-\d+)?$")
 
 
@@ -186,28 +188,32 @@ def load_summary(run_dir: Path) -> RunSummary:
     usd = total.get("cost_usd") if isinstance(total, dict) else None
     return RunSummary(
         path=run_dir, header=read_header(run_dir),
-        ideas=[_idea(run_dir, idea, names) for names in [_idea_names(run_dir)]
-               for idea in names],
+        ideas=[_idea(run_dir, name, records) for records in [_records(run_dir)]
+               for name in _idea_names(run_dir, records)],
         cost_usd=float(usd) if isinstance(usd, int | float) else None,
         notional=bool(cost.get("notional")) if isinstance(cost, dict) else False)
 
 
-def _idea_names(run_dir: Path) -> list[str]:
-    """Ideas in ideas.json's order, then any other idea folder by name."""
+def _records(run_dir: Path) -> list[dict[str, Any]]:
+    """ideas.json's entries that are objects (the file as read: untrusted)."""
     listed = _json(run_dir / "ideas.json")
-    names = [str(i["name"]) for i in listed if isinstance(i, dict) and isinstance(i.get("name"), str)
-             ] if isinstance(listed, list) else []
+    return [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+
+
+def _idea_names(run_dir: Path, records: list[dict[str, Any]]) -> list[str]:
+    """Ideas in ideas.json's order, then any other idea folder by name. A name from ideas.json
+    names a folder: only a plain path component counts."""
+    names = [i["name"] for i in records if isinstance(i.get("name"), str)
+             and _SAFE_NAME.fullmatch(i["name"]) and i["name"] not in (".", "..")]
     folders = sorted(p.name for p in (run_dir / "ideas").iterdir() if p.is_dir()) if (
         run_dir / "ideas").is_dir() else []
     return list(dict.fromkeys([*names, *folders]))
 
 
-def _idea(run_dir: Path, name: str, _names: list[str]) -> IdeaSummary:
+def _idea(run_dir: Path, name: str, records: list[dict[str, Any]]) -> IdeaSummary:
     folder = run_dir / "ideas" / name
     summary = IdeaSummary(name=name)
-    listed = _json(run_dir / "ideas.json")
-    record = next((i for i in listed if isinstance(i, dict) and i.get("name") == name),
-                  None) if isinstance(listed, list) else None
+    record = next((i for i in records if i.get("name") == name), None)
     if record is not None:
         try:
             idea = Idea.model_validate(record)

@@ -42,6 +42,9 @@ def make_run(tmp_path: Path) -> Path:
                                               "status": "completed", "failures": "not a list"}))
     idea_folder(run, "a", "Idea <b>A</b>", [0.50, 0.40, 0.30])
     idea_folder(run, "b", "Idea B", [0.50, 0.45, 0.60])
+    (run / "ideas.json").write_text(json.dumps([{"name": "../../outside"}, {"name": "a"}]))
+    idea_folder(tmp_path / "x", "outside", "Not of this run", [0.5, 0.01])
+    (tmp_path / "x" / "ideas" / "outside").rename(tmp_path / "outside")  # run/ideas/../../outside
     (run / "ideas" / "c").mkdir()
     (run / "ideas" / "c" / "outcome.json").write_text('{"idea": {"name": "c"}, "status": "done"')
     return run
@@ -58,6 +61,7 @@ def test_the_winner_is_the_best_on_the_metrics_direction(tmp_path: Path) -> None
 
 def test_what_does_not_validate_is_left_out(tmp_path: Path) -> None:
     summary = load_summary(make_run(tmp_path))
+    assert [i.name for i in summary.ideas] == ["a", "b", "c"]  # ideas.json's '../..' left out
     c = next(i for i in summary.ideas if i.name == "c")
     assert c.runs == [] and c.status is None
     assert summary.header.failures == [] and summary.header.status == "completed"
