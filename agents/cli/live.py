@@ -59,13 +59,21 @@ class Branch:
     stage: str
     since: float
     jobs: dict[str, Job] = field(default_factory=dict)
+    #: Made for a job outside any idea's branch (a paper compile): gone with its last job.
+    implicit: bool = False
+
+
+#: The graph node that an idea's stage belongs to (the header names the run's stage).
+_GRAPH_NODE = {"experiment": "research_idea", "plot": "research_idea",
+               "write_paper": "research_idea", "review": "review_paper", "revise": "review_paper"}
 
 
 class LiveRun:
-    def __init__(self, console: Console, run_folder: RunFolder) -> None:
+    def __init__(self, console: Console, run_folder: RunFolder, *,
+                 started: float | None = None) -> None:
         self.console = console
         self.run_folder = run_folder
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
         self.stage = "starting"
         self.calls = 0
         self.cost = 0.0
@@ -82,7 +90,9 @@ class LiveRun:
         with self._lock:
             if kind == "node_start":
                 if isinstance(idea, str):
-                    self.branches[idea] = Branch(str(event.get("node")), now)
+                    node = str(event.get("node"))
+                    self.branches[idea] = Branch(node, now)
+                    self.stage = _GRAPH_NODE.get(node, self.stage)
                 else:
                     self.stage = str(event.get("node"))
                     if self.stage == "baseline":
@@ -93,11 +103,14 @@ class LiveRun:
                 self.calls += 1
                 self.cost += float(event.get("cost_usd", 0.0) or 0.0)
             elif kind == "job_start" and isinstance(idea, str):
-                branch = self.branches.setdefault(idea, Branch(self.stage, now))
                 name = str(event.get("run") or "job")
+                branch = self.branches.setdefault(idea, Branch("job", now, implicit=True))
                 branch.jobs[name] = Job(name, now)
             elif kind == "sandbox_run" and isinstance(idea, str) and idea in self.branches:
-                self.branches[idea].jobs.pop(str(event.get("run") or "job"), None)
+                branch = self.branches[idea]
+                branch.jobs.pop(str(event.get("run") or "job"), None)
+                if branch.implicit and not branch.jobs:
+                    del self.branches[idea]
 
     def on_output(self, labels: dict[str, str], _stream: str, text: str) -> None:
         idea, name = labels.get("idea"), labels.get("what") or "job"

@@ -64,11 +64,11 @@ class Output:
 
     def live(self, run_folder: RunFolder) -> Any:
         """The live block while the run works (rich mode only; ``agents.cli.live``)."""
-        if self.mode != "rich":
+        if self.mode != "rich" or not console.is_terminal:  # a log file gets the lines only
             return contextlib.nullcontext()
         from agents.cli.live import LiveRun
 
-        self._live = LiveRun(console, run_folder)
+        self._live = LiveRun(console, run_folder, started=self.started)
         return self._live
 
     def node(self, node: str, update: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ def test_block_shows_stage_per_idea_the_running_job_and_its_last_lines(tmp_path:
     live = LiveRun(Console(file=io.StringIO(), width=80), run)
     run.listeners.append(live.on_event)
     run.output_listeners.append(live.on_output)
-    run.event("node_start", node="research_idea")
+    run.event("node_start", node="check_novelty")
     run.event("node_start", node="experiment", idea="momentum_study")
     run.event("node_start", node="write_paper", idea="label_noise")
     run.event("job_start", idea="momentum_study", run="run_2/seed_1")
@@ -45,6 +45,11 @@ def test_block_shows_stage_per_idea_the_running_job_and_its_last_lines(tmp_path:
                      "  │ momentum_study run_2/seed_1: step  4"], text
     assert "\x1b" not in text and "\x07" not in text
 
+    assert re.search(r"^⠋ 0:00  research_idea ·", text, re.M), "the header names the run's stage"
+    run.event("job_start", idea="paper", run="compile")  # a job outside any idea's branch
+    assert re.search(r"^  paper +job +0:00 +compile", render(live), re.M)
+    run.event("sandbox_run", idea="paper", run="compile", verdict="ok")
+    assert not re.search(r"^  paper ", render(live), re.M), "a finished job outside a branch stays"
     run.event("sandbox_run", idea="momentum_study", run="run_2/seed_1", verdict="ok")
     assert "│" not in render(live), "a finished job's output stays on screen"
     live.finished("momentum_study")

@@ -90,10 +90,13 @@ def test_show_gives_each_ideas_metric_per_run_reviews_and_the_report(home: dict[
     assert proc.returncode == 0, proc.stderr
     fits_80(proc.stdout)
     assert f"report: {run / 'report.html'}" in proc.stdout
+    blocks = re.split(r"^(?=\S+ · (?:novel|not novel|novelty not judged) · )", proc.stdout,
+                      flags=re.M)
     for idea in (run / "ideas").iterdir():
         outcome = json.loads((idea / "outcome.json").read_text())
+        (block,) = [b for b in blocks if b.startswith(f"{idea.name} · ")]
         for r in outcome["runs"]:
-            row = re.search(rf"^run_{r['index']}\b.*\b{r['verdict']}\s+(\S+)", proc.stdout, re.M)
+            row = re.search(rf"^run_{r['index']}\b.*\b{r['verdict']}\s+(\S+)", block, re.M)
             assert row and float(row.group(1)) == pytest.approx(r["primary"], rel=1e-3), r
         meta = json.loads((idea / "reviews" / "meta_review.json").read_text())
         assert f"{meta['decision']}, mean overall {meta['mean_overall']:.2f}" in proc.stdout
