@@ -13,7 +13,7 @@ import pytest
 def aisci_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "agents.cli", "run", "x", "--sandbox", "local",
                            "--runs-dir", str(tmp_path / "runs"), *args],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
 
 
 def free_port() -> int:
