@@ -184,6 +184,8 @@ class RunSummary(BaseModel):
 def load_summary(run_dir: Path) -> RunSummary:
     """Everything the views show of one run folder."""
     cost = _json(run_dir / "cost.json")
+    if not isinstance(cost, dict) and (run_dir / "events.jsonl").is_file():
+        cost = _cost_so_far(run_dir)  # a run still going: cost.json is written at its end
     total = cost.get("total") if isinstance(cost, dict) else None
     usd = total.get("cost_usd") if isinstance(total, dict) else None
     return RunSummary(
@@ -192,6 +194,24 @@ def load_summary(run_dir: Path) -> RunSummary:
                for name in _idea_names(run_dir, records)],
         cost_usd=float(usd) if isinstance(usd, int | float) else None,
         notional=bool(cost.get("notional")) if isinstance(cost, dict) else False)
+
+
+def _cost_so_far(run_dir: Path) -> dict[str, Any]:
+    """The cost of the model calls recorded so far (events.jsonl; a cut last line is skipped)."""
+    from agents.run.cost import CostLedger
+
+    events = []
+    for line in (run_dir / "events.jsonl").read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("type") == "llm_call":
+            events.append(event)
+    try:
+        return CostLedger.from_events(events).model_dump(mode="json")
+    except (TypeError, ValueError):  # a field that is not a number: no figure, not a guess
+        return {}
 
 
 def _records(run_dir: Path) -> list[dict[str, Any]]:
