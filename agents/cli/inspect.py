@@ -36,9 +36,9 @@ def find_run(run_id: str, runs_dir: Path | None, config: Path | None = None) -> 
     places = [runs.path, *([LEGACY] if runs.is_default else [])]
     for place in places:
         folders = run_folders(place)
-        exact = [p for p in folders if p.name == run_id]
-        matches = exact or [p for p in folders
-                            if p.name.startswith(run_id) or short_id(p.name) == run_id]
+        matches = ([p for p in folders if p.name == run_id]
+                   or [p for p in folders if short_id(p.name) == run_id]
+                   or [p for p in folders if p.name.startswith(run_id)])
         if len(matches) == 1:
             return RunFolder(matches[0].resolve())
         if len(matches) > 1:
