@@ -70,6 +70,9 @@ def stage_spans(events: list[dict[str, Any]]) -> dict[str, float]:
     return spans
 
 
+#: What issue 30 asks: the once-per-run part, and the whole run's speedup on 2 cores.
+TARGET_ONCE_S = 3.0
+TARGET_SPEEDUP = 1.75
 #: The parts that run once per run, each from the end of the one before (events.jsonl).
 SERIAL = ("start and preflight", "baseline", "ideate", "check_novelty", "after the reviews")
 
@@ -147,6 +150,14 @@ def main() -> None:
         if one is not None and two is not None:
             print(f"  {part:20}{one:7.1f}s{two:11.1f}s")
     print(f"  {'in all':20}{sum(once_1.values()):7.1f}s{sum(once_2.values()):11.1f}s")
+    once, speedup = sum(once_2.values()), wall_1 / wall_2
+    print(f"targets: once per run {once:.1f} s (at most {TARGET_ONCE_S:g} s: "
+          f"{'met' if once <= TARGET_ONCE_S else 'not met'}); whole run {speedup:.2f}x with "
+          f"--parallel 2 (at least {TARGET_SPEEDUP:g}x: "
+          f"{'met' if speedup >= TARGET_SPEEDUP else 'not met'})")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"(1, 5, 15 min) on {os.cpu_count()} CPUs")
     warn_if_loaded(15)
 
 

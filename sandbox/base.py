@@ -24,6 +24,7 @@ can set them again), so callers must verify them after the job in any case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -109,6 +110,12 @@ class SandboxResult(BaseModel):
         if self.detail:
             head += f"; {self.detail}"
         return head + ("\nstderr (tail):\n" + self.stderr_tail if self.stderr_tail else "")
+
+
+#: Hears a running job's output as it comes: (stream, text). A backend that can (its
+#: ``streams_output`` is True) takes it as ``run(job, on_output=...)``; it is for display
+#: only, may be called from any thread, and must not raise.
+OutputSink = Callable[[str, str], None]
 
 
 class SandboxError(RuntimeError):

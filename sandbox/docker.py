@@ -46,6 +46,7 @@ from pydantic import BaseModel
 from sandbox import images
 from sandbox.base import (
     Limits,
+    OutputSink,
     SandboxError,
     SandboxJob,
     SandboxResult,
@@ -86,6 +87,7 @@ class DockerSandbox:
     """Docker backend. Jobs are contained; the engine itself is trusted."""
 
     name = "docker"
+    streams_output = True  # run() takes on_output: the job's output as it comes
 
     def __init__(self, image: str | None = None, *, tmp_mb: int = 256,
                  client: docker.DockerClient | None = None) -> None:
@@ -102,7 +104,7 @@ class DockerSandbox:
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "image": self.image}
 
-    def run(self, job: SandboxJob) -> SandboxResult:
+    def run(self, job: SandboxJob, *, on_output: OutputSink | None = None) -> SandboxResult:
         client = self.client()
         image = job.image or self.image
         self._require_image(image)  # containers.create would not pull, but fail less clearly
@@ -117,7 +119,7 @@ class DockerSandbox:
             except ImageNotFound as exc:
                 raise SandboxUnavailable(_missing(image)) from exc
             _put_workdir(container, job.workdir, job.readonly)
-            return self._execute(container, job, image)
+            return self._execute(container, job, image, on_output)
         except (DockerException, requests.exceptions.RequestException, tarfile.TarError,
                 OSError) as exc:  # OSError: the host side of the copy (a full disk)
             raise SandboxError(f"Docker failed while running {name}: {exc}") from exc
@@ -189,9 +191,10 @@ class DockerSandbox:
 
     # --- one job ----------------------------------------------------------------------------
 
-    def _execute(self, container: Container, job: SandboxJob, image: str) -> SandboxResult:
+    def _execute(self, container: Container, job: SandboxJob, image: str,
+                 on_output: OutputSink | None = None) -> SandboxResult:
         limits = job.limits
-        monitor = OutputMonitor(container, limits.output_bytes, kill=_kill)
+        monitor = OutputMonitor(container, limits.output_bytes, kill=_kill, on_output=on_output)
         disk = DiskWatch(_volume_usage(self.client(), container.name, limits),
                          limit_bytes=limits.disk_mb << 20,
                          limit_entries=limits.disk_files,

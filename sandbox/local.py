@@ -36,7 +36,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox.base import SandboxJob, SandboxResult, Verdict, filtered_env, tail_text
+from sandbox.base import (
+    OutputSink,
+    SandboxJob,
+    SandboxResult,
+    Verdict,
+    filtered_env,
+    tail_text,
+)
 from sandbox.copyback import ResultCaps
 from sandbox.disk import DiskWatch, tree_usage
 from sandbox.sanitize import sanitize_tree
@@ -62,6 +69,7 @@ class LocalSandbox:
     """Subprocess backend. Containment is weak: see this module's docstring."""
 
     name = "local"
+    streams_output = True  # run() takes on_output: the job's output as it comes
 
     def __init__(self, python: str | None = None) -> None:
         self.python = python or sys.executable
@@ -72,7 +80,7 @@ class LocalSandbox:
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "python": self.python}
 
-    def run(self, job: SandboxJob) -> SandboxResult:
+    def run(self, job: SandboxJob, *, on_output: OutputSink | None = None) -> SandboxResult:
         limits = job.limits
         command = [self.python if c == "python" else c for c in job.command]
         mem = limits.memory_mb << 20
@@ -95,8 +103,11 @@ class LocalSandbox:
                                  on_exceed=lambda: _kill_group(proc))
                 disk.start()
                 verdict: Verdict | None = None
+                told = {"stdout": 0, "stderr": 0}
                 try:
                     while proc.poll() is None:
+                        if on_output is not None:
+                            _tell(on_output, told, out_path, err_path)
                         if time.monotonic() - start > limits.timeout_s:
                             verdict = "timeout"
                         elif (out_path.stat().st_size + err_path.stat().st_size
@@ -167,6 +178,21 @@ def _unlock(paths: list[Path]) -> None:
         with contextlib.suppress(OSError):
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode | 0o200)
+
+
+def _tell(on_output: OutputSink, told: dict[str, int], out_path: Path, err_path: Path) -> None:
+    """What the job wrote since the last look, to a display (never more than 64 KB a look)."""
+    for stream, path in (("stdout", out_path), ("stderr", err_path)):
+        try:
+            with path.open("rb") as f:
+                f.seek(told[stream])
+                data = f.read(65536)
+        except OSError:
+            continue
+        told[stream] += len(data)
+        if data:
+            with contextlib.suppress(Exception):  # a display must never disturb the job
+                on_output(stream, data.decode("utf-8", errors="replace"))
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

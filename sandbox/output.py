@@ -19,8 +19,10 @@ class OutputMonitor:
     """Follows stdout and stderr, keeps head and tail, kills the job past the byte budget."""
 
     def __init__(self, container: Container, budget: int, *,
-                 kill: Callable[[Container], None]) -> None:
+                 kill: Callable[[Container], None],
+                 on_output: Callable[[str, str], None] | None = None) -> None:
         self.container = container
+        self.on_output = on_output
         self.kill = kill
         self.budget = budget
         self.exceeded = False
@@ -52,6 +54,8 @@ class OutputMonitor:
                                          stdout=stream == "stdout", stderr=stream == "stderr")
             for chunk in chunks:
                 self._keep(stream, chunk)
+                if self.on_output is not None:
+                    self._tell(stream, chunk)
                 with self._lock:
                     self._total += len(chunk)
                     over = self._total > self.budget and not self.exceeded
@@ -63,6 +67,12 @@ class OutputMonitor:
                     return
         except (DockerException, requests.exceptions.RequestException) as exc:
             log.debug("log stream ended: %s", exc)
+
+    def _tell(self, stream: str, chunk: bytes) -> None:
+        try:
+            self.on_output(stream, chunk.decode("utf-8", errors="replace"))  # type: ignore[misc]
+        except Exception as exc:  # a display must never disturb the job
+            log.debug("output listener failed: %s", exc)
 
     def _keep(self, stream: str, chunk: bytes) -> None:
         head, tail = self._heads[stream], self._tails[stream]

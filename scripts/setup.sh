@@ -4,7 +4,8 @@
 #   2. TeX (pdflatex, bibtex, latexmk) and poppler (pdftotext), from Debian's packages
 #   3. a running Docker engine and the sandbox image, built offline (scripts/setup_docker.sh)
 #   4. with --for-tests: what only the tests need: headless Chromium (the report test), a
-#      PostgreSQL server (shared runs) and the real local model with its server
+#      PostgreSQL server (shared runs), the mlflow extra (the tracker test) and the real
+#      local model with its server
 #      (scripts/setup_real_model.sh, started first: llama.cpp compiles for about 15 minutes)
 # Skips: AISCI_SKIP_DOCKER=1 (no engine/image), AISCI_SKIP_TEX=1, AISCI_SKIP_REAL_MODEL=1.
 set -euo pipefail
@@ -62,8 +63,13 @@ fi
 if [[ -z "${AISCI_SKIP_DOCKER:-}" ]]; then
   PYTHON=.venv/bin/python bash scripts/setup_docker.sh
 fi
-# 4. What only the tests need: a browser for the report test, PostgreSQL for shared runs.
+# 4. What only the tests need: a browser for the report test, PostgreSQL for shared runs,
+#    the mlflow extra (the tracker test starts a real MLflow server).
 if [[ "${1:-}" == "--for-tests" ]]; then
+  if ! .venv/bin/python -c "import mlflow" >/dev/null 2>&1; then
+    echo "tests: installing the mlflow extra into .venv"
+    .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev,mlflow]"
+  fi
   wanted=()
   command -v chromium >/dev/null 2>&1 || wanted+=(chromium fonts-liberation)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || wanted+=(postgresql)

@@ -172,3 +172,105 @@ def test_every_model_calls_prompt_and_reply_show_in_the_browser(browser: str, re
                     str(part.get("text", "")) for part in content)
                 assert _words(text) in rendered, (
                     f"a {message['role']} message of {record.task} is not shown")
+
+
+#: Where the answer block and the page's width end up once laid out (test copy only).
+LAYOUT_PROBE = """<script>
+window.addEventListener("load", () => {
+  const box = (id) => { const r = document.getElementById(id).getBoundingClientRect();
+                        return {top: r.top, bottom: r.bottom}; };
+  const out = document.createElement("pre");
+  out.id = "layout";
+  out.textContent = JSON.stringify({answer: box("answer"),
+    table: document.querySelector("table.headline").getBoundingClientRect().bottom,
+    pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def winner(run: Path) -> tuple[str, int]:
+    """The idea and variant with the best primary value, from the run files (higher is better
+    for tiny_mlp's val_accuracy)."""
+    best: tuple[float, str, int] | None = None
+    for outcome_file in run.glob("ideas/*/outcome.json"):
+        outcome = json.loads(outcome_file.read_text())
+        assert not outcome["lower_is_better"]
+        for r in outcome["runs"]:
+            if r["index"] > 0 and r["verdict"] == "ok" and (best is None or r["primary"] > best[0]):
+                best = (r["primary"], outcome_file.parent.name, r["index"])
+    assert best is not None
+    return best[1], best[2]
+
+
+def test_headline_in_the_browser_equals_stats_json(browser: str, report: Path,
+                                                   tmp_path: Path) -> None:
+    from agents.run.report_answer import fmt
+
+    run = report.parent
+    dom = html.unescape(chromium(browser, tmp_path / "profile", report, "--dump-dom",
+                                 "--virtual-time-budget=5000"))
+    idea, index = winner(run)
+    answer = dom[dom.index('id="answer"'):dom.index("</section>", dom.index('id="answer"'))]
+    assert f"<code>{idea}</code>" in answer and f"run_{index}" in answer
+    stats = json.loads((run / "ideas" / idea / f"run_{index}" / "stats.json").read_text())
+    base = json.loads((run / "ideas" / idea / "run_0" / "stats.json").read_text())
+    assert stats["comparisons"], "stats.json holds no tests against the baseline"
+    rows = re.findall(r'<tr class="headline" data-group="([^"]+)">(.*?)</tr>', answer)
+    assert [g for g, _ in rows] == list(stats["groups"])
+    for group, row in rows:
+        cells = dict(re.findall(r'<td class="(?:num )?([a-z-]+)[^"]*">([^<]*)</td>', row))
+        mine, theirs = stats["groups"][group]["val_accuracy"], base["groups"][group]["val_accuracy"]
+        test = next(c for c in stats["comparisons"] if c["group"] == group)
+        assert cells["mean"] == fmt(mine["mean"]) and cells["n"] == str(mine["n"])
+        assert cells["ci"] == f"[{fmt(mine['ci_low'])}, {fmt(mine['ci_high'])}]"
+        assert cells["base-mean"] == fmt(theirs["mean"])
+        assert cells["base-ci"] == f"[{fmt(theirs['ci_low'])}, {fmt(theirs['ci_high'])}]"
+        assert cells["p"] == fmt(test["p_adjusted"])
+        assert cells["sig"] == ("yes" if test["significant"] else "no")
+    meta = json.loads((run / "ideas" / idea / "reviews" / "meta_review.json").read_text())
+    assert f">{meta['decision']}</span>, mean overall {meta['mean_overall']:.2f}" in answer
+    assert 'paper/paper.pdf"' in answer and f'ideas/{idea}/plots/' in answer
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["laptop", "phone"])
+def test_the_answer_is_the_first_screen_and_the_page_fits(browser: str, report: Path,
+                                                          tmp_path: Path, width: int,
+                                                          height: int) -> None:
+    probe = report.parent / "report_layout.html"
+    probe.write_text(report.read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE + "</body>"),
+                     encoding="utf-8")
+    dom = chromium(browser, tmp_path / "profile", probe, "--dump-dom",
+                   f"--window-size={width},{height}", "--virtual-time-budget=5000")
+    found = re.search(r'<pre id="layout">(.*?)</pre>', dom, re.S)
+    assert found, dom[-1000:]
+    layout = json.loads(html.unescape(found.group(1)))
+    assert layout["answer"]["top"] < 200, layout  # nothing long before the answer
+    if width >= 1000:
+        assert layout["table"] <= height, f"the headline table is below the first screen: {layout}"
+    assert layout["pageWidth"] <= layout["viewport"], f"the page scrolls sideways: {layout}"
+    shot = tmp_path / f"report_{width}.png"
+    chromium(browser, tmp_path / "profile", report, f"--screenshot={shot}",
+             f"--window-size={width},{height}", "--virtual-time-budget=5000")
+    assert shot.stat().st_size > 20_000
+
+
+def test_figures_open_full_size(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    figures = re.findall(r'<a href="([^"]+)" title="open full size"><img src="([^"]+)"', page)
+    assert figures and all(link == src and src.endswith(".png") for link, src in figures)
+
+
+def test_a_page_written_during_the_run_says_so_and_reloads(tmp_path: Path) -> None:
+    from tests.support import aisci, at_node, kill_at
+
+    run = kill_at(aisci("run", "momentum in small networks", "--model", "mock", "--sandbox",
+                        "local", "--num-ideas", "1", "--reviewers", "1", "--runs-dir",
+                        str(tmp_path / "runs")), tmp_path / "runs",
+                  at_node("node_start", "review"), log=tmp_path / "log.txt")
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "This run is still going (now: " in page  # the stage just before the kill
+    assert '<meta http-equiv="refresh" content="10">' in page
+    assert 'id="answer"' in page and "Best idea:" in page  # the experiments were done
+    final = write_report(run).read_text(encoding="utf-8")
+    assert "still going" not in final and "http-equiv" not in final

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -17,15 +17,33 @@ from rich.text import Text
 # typer 0.29 vendors click: its usage errors live here (the version is pinned in pyproject).
 from typer._click.exceptions import UsageError
 
-from agents.cli import doctor, inspect, lit, review, run, sandbox, template
+from agents.cli import compare, doctor, inspect, lit, review, run, sandbox, template, track
 from agents.cli.common import err
 from agents.domain.status import ExitCode
 
 app = typer.Typer(help="aisci: an AI scientist. Ideas, literature, sandboxed experiments, "
                        "a LaTeX paper and its reviews, from one topic.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-for group in (run.app, inspect.app, doctor.app, review.app):
+for group in (run.app, inspect.app, compare.app, track.app, doctor.app, review.app):
     app.registered_commands += group.registered_commands
+
+
+def _version(value: bool) -> None:
+    if value:
+        from agents import __version__
+
+        print(f"aisci {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """aisci: an AI scientist. Ideas, literature, sandboxed experiments, a LaTeX paper and its
+    reviews, from one topic."""
+
+
 app.add_typer(template.app, name="template")
 app.add_typer(sandbox.app, name="sandbox", help="Build, check and clean up the Docker sandbox.")
 app.add_typer(lit.app, name="lit", help="The literature library: search it, import your own.")

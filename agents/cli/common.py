@@ -20,15 +20,31 @@ console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
 
-ModelOption = Annotated[str | None, typer.Option(help="litellm model name for every role, e.g. "
-                        "gpt-4o, anthropic/claude-sonnet-4-5, ollama_chat/qwen2.5:7b, or 'mock'.")]
-ApiBaseOption = Annotated[str | None, typer.Option(help="Base URL of a local or proxy server.")]
-RoleModelOption = Annotated[str | None, typer.Option(help="Model for this role only.")]
-ConfigOption = Annotated[Path | None, typer.Option(help="Config file (TOML); default ./aisci.toml "
-                         "or ~/.config/aisci/config.toml.")]
-RunsDirOption = Annotated[Path, typer.Option(help="Where run folders are.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.")]
+#: The panels ``--help`` groups options in (the same names in every command).
+MODEL_PANEL = "Model"
+EXPERIMENTS_PANEL = "Experiments"
+PAPER_PANEL = "Paper and review"
+EXECUTION_PANEL = "Execution"
+OUTPUT_PANEL = "Output"
+
+ModelOption = Annotated[str | None, typer.Option(
+    help="litellm model name for every role (gpt-4o, ollama_chat/qwen2.5:7b, ...), or mock: "
+         "the offline model.", rich_help_panel=MODEL_PANEL)]
+ApiBaseOption = Annotated[str | None, typer.Option(
+    help="Base URL of a local or proxy server.", rich_help_panel=MODEL_PANEL)]
+RoleModelOption = Annotated[str | None, typer.Option(
+    help="Model for this role only.", rich_help_panel=MODEL_PANEL)]
+ConfigOption = Annotated[Path | None, typer.Option(
+    help="Config file (TOML); default ./aisci.toml, else the user's config.toml (see the "
+         "README).",
+    rich_help_panel=EXECUTION_PANEL)]
+RunsDirOption = Annotated[Path | None, typer.Option(
+    help="Where run folders are (default: AISCI_RUNS_DIR, else runs_dir in the config, else "
+         "~/.local/share/aisci/runs).", show_default=False, rich_help_panel=OUTPUT_PANEL)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder.",
+                                           rich_help_panel=OUTPUT_PANEL)]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.",
+                                          rich_help_panel=OUTPUT_PANEL)]
 
 
 def fail(message: str, code: int = ExitCode.failed) -> typer.Exit:

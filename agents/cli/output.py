@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from typing import Any
 
 from rich.text import Text
@@ -12,6 +13,15 @@ from rich.text import Text
 from agents.cli.common import console, err
 from agents.run.cost import CostLedger
 from agents.run.folder import RunFolder
+
+
+def failed(node: str, update: dict[str, Any]) -> bool:
+    """Whether a finished node's step failed (it recorded a failure, or its baseline did not
+    run): the line gets a red cross instead of a green tick."""
+    if update.get("failures"):
+        return True
+    base = update.get("baseline") if node == "baseline" else None
+    return base is not None and getattr(base, "verdict", "ok") != "ok"
 
 
 def summary(node: str, update: dict[str, Any]) -> str:
@@ -23,7 +33,9 @@ def summary(node: str, update: dict[str, Any]) -> str:
     if node == "baseline" and update.get("baseline") is not None:
         base = update["baseline"]
         value = f" ({base.primary:.4g})" if base.primary is not None else ""
-        return f"{base.verdict}{value}" + "".join(f"\n  {note}" for note in base.notes)
+        why = "" if base.verdict == "ok" else f": {str(getattr(base, 'feedback', ''))[:120]}"
+        return (f"{base.verdict}{value}{why.splitlines()[0] if why else ''}"
+                + "".join(f"\n  {note}" for note in base.notes))
     if node == "research_idea" and update.get("outcomes"):
         o = update["outcomes"][0]
         runs = ", ".join(f"run_{r.index} {r.verdict}" for r in o.runs)
@@ -39,6 +51,8 @@ def summary(node: str, update: dict[str, Any]) -> str:
 class Output:
     def __init__(self, quiet: bool = False, as_json: bool = False) -> None:
         self.mode = "json" if as_json else "quiet" if quiet else "rich"
+        self.started = time.monotonic()
+        self._live: Any = None
 
     def info(self, message: str, **fields: Any) -> None:
         if self.mode == "rich":
@@ -50,28 +64,13 @@ class Output:
         err.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
 
     def live(self, run_folder: RunFolder) -> Any:
-        """A status line that follows the run's events (rich mode only)."""
-        if self.mode != "rich":
+        """The live block while the run works (rich mode only; ``agents.cli.live``)."""
+        if self.mode != "rich" or not console.is_terminal:  # a log file gets the lines only
             return contextlib.nullcontext()
-        status = console.status("starting")
-        totals = {"calls": 0, "cost": 0.0}
-        state = {"stage": "starting", "last": ""}
+        from agents.cli.live import LiveRun
 
-        def follow(event: dict[str, Any]) -> None:
-            kind = event.get("type")
-            if kind == "node_start":
-                state["stage"] = str(event.get("node"))
-            elif kind == "llm_call":
-                totals["calls"] += 1
-                totals["cost"] += float(event.get("cost_usd", 0.0))
-            elif kind == "sandbox_run":
-                state["last"] = f"{event.get('idea')}/{event.get('run')}: {event.get('verdict')}"
-            last = f" · {state['last']}" if state["last"] else ""
-            status.update(f"{state['stage']} · {totals['calls']} model calls · "
-                          f"${totals['cost']:.4f}{last}")
-
-        run_folder.listeners.append(follow)
-        return status
+        self._live = LiveRun(console, run_folder, started=self.started)
+        return self._live
 
     def node(self, node: str, update: dict[str, Any]) -> None:
         if node.startswith("approve_") and not update:
@@ -81,10 +80,20 @@ class Output:
         if note and node == "check_novelty":
             self.warn(note)  # once per run: the node runs once
         if self.mode == "rich":
-            console.print(Text.assemble(("✓ ", "green"), node, f": {detail}" if detail else ""),
+            from agents.cli.live import clock
+
+            if self._live is not None:
+                for outcome in update.get("outcomes", []):
+                    self._live.finished(outcome.idea.name)
+                for review in update.get("reviews", []):
+                    self._live.finished(review.idea_name)
+            mark = ("✗ ", "red") if failed(node, update) else ("✓ ", "green")
+            console.print(Text.assemble(mark, node, f": {detail}" if detail else "",
+                                        (f"  {clock(time.monotonic() - self.started)}", "dim")),
                           highlight=False)
         elif self.mode == "json":
-            print(json.dumps({"event": "node", "node": node, "detail": detail}), flush=True)
+            print(json.dumps({"event": "node", "node": node, "detail": detail,
+                              "ok": not failed(node, update)}), flush=True)
 
     def done(self, run_folder: RunFolder, values: dict[str, Any]) -> None:
         # execute() has just written cost.json from the events: read it, don't recount.

@@ -17,6 +17,11 @@ import typer
 from rich.table import Table
 
 from agents.cli.common import (
+    EXECUTION_PANEL,
+    EXPERIMENTS_PANEL,
+    MODEL_PANEL,
+    OUTPUT_PANEL,
+    PAPER_PANEL,
     ApiBaseOption,
     ConfigOption,
     JsonOption,
@@ -46,6 +51,7 @@ from agents.config.settings import (
     SearchMode,
     StructuredMode,
     TexBackend,
+    Tracker,
 )
 from agents.domain.status import EXIT_CODES, ExitCode, RunStatus
 from agents.errors import AisciError, ConfigError
@@ -84,7 +90,8 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     failures = blocking_failures(checks)
     if failures:
         first = failures[0]
-        raise AisciError(f"{first.name}: {first.detail}. Fix: {first.fix}")
+        kind = ConfigError if _input_problem(first.name, settings) else AisciError
+        raise kind(f"{first.name}: {first.detail}. Fix: {first.fix}")
     for check in checks:
         if not check.ok:
             out.warn(f"{check.name}: {check.detail}. Fix: {check.fix}")
@@ -92,6 +99,25 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
     key = (settings.model.model, settings.model.api_base)
     default = next((m for m in models.values() if (m.model, m.api_base) == key), settings.model)
     return settings.model_copy(update={"model": default, "role_models": models})
+
+
+def _input_problem(check_name: str, settings: RunSettings) -> bool:
+    """Whether a failed model check is the user's input (exit 2), not the machine: a model name
+    no provider is known for, or a provider key that is not set (both known without a call)."""
+    from agents.run.model_check import missing_keys
+
+    for model in settings.models_by_role().values():
+        if not check_name.startswith(f"model {model.model}"):
+            continue
+        if model.api_base is None and missing_keys(model):
+            return True
+        try:
+            from agents.llm.runtime import litellm
+
+            litellm().get_llm_provider(model.model, api_base=model.api_base)
+        except Exception:  # litellm knows no provider for this name
+            return True
+    return False
 
 
 def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resume: bool,
@@ -109,6 +135,8 @@ def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, res
         pending = pending_approval(values)
         if pending is None:
             out.done(run_folder, values)
+            if settings.tracker == Tracker.mlflow:
+                _track(out, run_folder, settings.tracking_uri)
             return int(EXIT_CODES.get(RunStatus(str(values.get("status", "incomplete"))),
                                       ExitCode.failed))
         checkpoint = pending.get("checkpoint", "?")
@@ -127,6 +155,24 @@ def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, res
         if out.mode == "quiet":
             print(run_folder.path, flush=True)
         return int(ExitCode.ok)
+
+
+def _track(out: Output, run_folder: Any, uri: str | None) -> None:
+    """Log the finished run to MLflow; a tracker that fails costs a warning, never the run."""
+    from agents.config.secrets import redact_url
+    from agents.run.tracking import default_tracking_uri, log_run
+
+    uri = uri or default_tracking_uri(run_folder.path.parent)
+    try:
+        mlflow_id = log_run(run_folder.path, uri)
+    except Exception as exc:
+        run_folder.event("tracker_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        out.warn(f"MLflow: the run was not logged ({type(exc).__name__}: {str(exc)[:200]}); "
+                 f"the run folder has everything. Log it later: aisci track {run_folder.id}")
+        return
+    run_folder.event("tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
+    out.info(f"Logged to MLflow at {redact_url(uri)}: run {mlflow_id}, one child run per idea.",
+             event="tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
 
 
 def print_estimate(settings: RunSettings) -> None:
@@ -161,11 +207,6 @@ def _key_routing(cfg: Any, roles: dict[str, ModelSettings]) -> None:
 @app.command()
 def run(
     topic: Annotated[str, typer.Argument(help="The research topic, in a few words.")],
-    template: Annotated[str, typer.Option(help="Template name (see templates/) or folder; "
-                        "none: the same as --from-scratch.")] = "tiny_mlp",
-    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="No template: the coder "
-                            "writes the experiment from the topic first (data generated in code "
-                            "or bundled in scikit-learn); it is kept in the run's template/.")] = False,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
     ideation_model: RoleModelOption = None,
@@ -173,72 +214,121 @@ def run(
     coder_model: RoleModelOption = None,
     writer_model: RoleModelOption = None,
     reviewer_model: RoleModelOption = None,
-    num_ideas: Annotated[int, typer.Option(min=1, max=20, help="Ideas to propose and run.")] = 2,
-    reflections: Annotated[int, typer.Option(min=0, max=5, help="Refinement rounds per idea.")] = 1,
-    novelty_rounds: Annotated[int, typer.Option(min=1, max=10, help="Literature search rounds "
-                              "per idea.")] = 3,
-    idea_rounds: Annotated[int, typer.Option(min=1, max=10, help="Rounds of ideation: when no "
-                           "idea is judged novel, propose new ones that avoid the closest "
-                           "papers, up to this many rounds in all.")] = 3,
-    max_runs: Annotated[int | None, typer.Option(min=1, max=20, help="Runs per idea "
-                        "beyond the baseline (default: the template's).")] = None,
-    max_attempts: Annotated[int, typer.Option(min=1, max=10, help="Tries per run, fixes "
-                            "included.")] = 3,
-    search: Annotated[SearchMode | None, typer.Option(help="How an idea's variants are explored: "
-                      "linear (plan, then one run after another) or tree (drafts, debugging, "
-                      "improving the best, ablations; [tree] in the config file sets its budget)."
-                      )] = None,
-    max_nodes: Annotated[int | None, typer.Option(min=1, max=50, help="--search tree: variants "
-                         "per idea, ablations included (default 8).")] = None,
-    seeds: Annotated[int | None, typer.Option(min=1, max=20, help="Seeds per variant, the "
-                     "baseline included (default 3; 1 when the template cannot be seeded).")] = None,
-    parallel: Annotated[int | None, typer.Option(min=1, max=64, help="Ideas and sandbox jobs "
-                        "run at once (default 2).")] = None,
-    reviewers: Annotated[int, typer.Option(min=1, max=10, help="Reviewers per paper.")] = 3,
-    review_reflections: Annotated[int, typer.Option(min=0, max=3, help="Rounds in which each "
-                                  "reviewer checks its review.")] = 1,
-    refine_rounds: Annotated[int, typer.Option(min=0, max=3, help="Rounds in which the writer "
-                             "revises a section that fails the number and claim checks (what "
-                             "still fails is removed).")] = 1,
-    revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.")] = 0,
-    literature: Annotated[LiteratureChoice | None, typer.Option(help="Where novelty is searched "
-                          "(default auto: the offline library unless AISCI_LITERATURE says "
-                          "otherwise).")] = None,
-    include_not_novel: Annotated[bool, typer.Option(help="Also run ideas judged not novel.")] = False,
-    sandbox: Annotated[SandboxBackend | None, typer.Option(help="docker (default, hardened) or "
-                       "local (UNSAFE: runs model-written code on this machine).")] = None,
-    executor: Annotated[Executor | None, typer.Option(help="Where sandbox jobs run: local (this "
-                        "machine's Docker) or ray (a Ray cluster's nodes, each with Docker).")] = None,
-    ray_address: Annotated[str | None, typer.Option(help="The Ray cluster to use with --executor "
-                           "ray (host:port; default: RAY_ADDRESS or a cluster on this machine).")] = None,
-    tex: Annotated[TexBackend | None, typer.Option(help="Where papers compile: sandbox (a "
-                   "container), host (this machine's TeX, hardened but unisolated), or auto "
-                   "(the sandbox's choice).")] = None,
-    structured: Annotated[StructuredMode | None, typer.Option(help="How JSON answers are asked "
-                          "for (default auto: found out from the server at preflight).")] = None,
-    max_tokens: Annotated[int | None, typer.Option(min=16, help="Longest model reply in tokens "
-                          "(default 4096; a cut-off reply is asked again with more).")] = None,
-    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="Budget in USD: the run "
-                        "stops cleanly at a stage boundary before it would go over.")] = None,
-    dry_run: Annotated[bool, typer.Option(help="Print the cost estimate and exit.")] = False,
-    approve: Annotated[list[Checkpoint] | None, typer.Option(help="Pause for your approval at "
-                       "this checkpoint (repeatable).")] = None,
-    checkpointer: Annotated[str | None, typer.Option(help="Keep the run's checkpoints in this "
-                            "PostgreSQL database (postgresql://user@host/db) instead of the run "
-                            "folder's SQLite file: any machine can then resume it.")] = None,
+    structured: Annotated[StructuredMode | None, typer.Option(
+        help="How JSON answers are asked for (default auto: found out from the server at "
+             "preflight).", rich_help_panel=MODEL_PANEL)] = None,
+    max_tokens: Annotated[int | None, typer.Option(
+        min=16, help="Longest model reply in tokens (default 4096; a cut-off reply is asked "
+                     "again with more).", rich_help_panel=MODEL_PANEL)] = None,
+    template: Annotated[str, typer.Option(
+        help="Template name (see templates/) or folder; none: the same as --from-scratch.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = "tiny_mlp",
+    from_scratch: Annotated[bool, typer.Option(
+        "--from-scratch", help="No template: the coder writes the experiment from the topic "
+        "first (data generated in code or bundled in scikit-learn); it is kept in the run's "
+        "template/.", rich_help_panel=EXPERIMENTS_PANEL)] = False,
+    num_ideas: Annotated[int, typer.Option(min=1, max=20, help="Ideas to propose and run.",
+                                           rich_help_panel=EXPERIMENTS_PANEL)] = 2,
+    reflections: Annotated[int, typer.Option(min=0, max=5, help="Refinement rounds per idea.",
+                                             rich_help_panel=EXPERIMENTS_PANEL)] = 1,
+    novelty_rounds: Annotated[int, typer.Option(
+        min=1, max=10, help="Literature search rounds per idea.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = 3,
+    literature: Annotated[LiteratureChoice | None, typer.Option(
+        help="Where novelty is searched (default auto: the offline library unless "
+             "AISCI_LITERATURE says otherwise).", rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    include_not_novel: Annotated[bool, typer.Option(
+        "--include-not-novel", help="Also run ideas judged not novel.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = False,
+    max_runs: Annotated[int | None, typer.Option(
+        min=1, max=20, help="Runs per idea beyond the baseline (default: the template's).",
+        rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    max_attempts: Annotated[int, typer.Option(
+        min=1, max=10, help="Tries per run, fixes included.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = 3,
+    search: Annotated[SearchMode | None, typer.Option(
+        help="How an idea's variants are explored: linear (plan, then one run after another) "
+             "or tree (drafts, debugging, improving the best, ablations; \\[tree] in the "
+             "config file sets its budget).", rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    max_nodes: Annotated[int | None, typer.Option(
+        min=1, max=50, help="--search tree: variants per idea, ablations included (default 8).",
+        rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    seeds: Annotated[int | None, typer.Option(
+        min=1, max=20, help="Seeds per variant, the baseline included (default 3; 1 when the "
+                            "template cannot be seeded).", rich_help_panel=EXPERIMENTS_PANEL)] = None,
+    from_draft: Annotated[Path | None, typer.Option(
+        help="Your draft (.tex or .pdf): the writer revises and extends its sections with the "
+             "new results instead of writing them anew. It is copied into the run folder.",
+        rich_help_panel=PAPER_PANEL)] = None,
+    refine_rounds: Annotated[int, typer.Option(
+        min=0, max=3, help="Rounds in which the writer revises a section that fails the number "
+                           "and claim checks (what still fails is removed).",
+        rich_help_panel=PAPER_PANEL)] = 1,
+    reviewers: Annotated[int, typer.Option(min=1, max=10, help="Reviewers per paper.",
+                                           rich_help_panel=PAPER_PANEL)] = 3,
+    review_reflections: Annotated[int, typer.Option(
+        min=0, max=3, help="Rounds in which each reviewer checks its review.",
+        rich_help_panel=PAPER_PANEL)] = 1,
+    revise: Annotated[int, typer.Option(min=0, max=5, help="Revise-and-review rounds.",
+                                        rich_help_panel=PAPER_PANEL)] = 0,
+    parallel: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Ideas and sandbox jobs run at once (default 2).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    max_cost: Annotated[float | None, typer.Option(
+        min=0.0001, help="Budget in USD: the run stops cleanly at a stage boundary before it "
+                         "would go over.", rich_help_panel=EXECUTION_PANEL)] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the cost estimate and exit.",
+        rich_help_panel=EXECUTION_PANEL)] = False,
+    approve: Annotated[list[Checkpoint] | None, typer.Option(
+        help="Pause for your approval at this checkpoint (repeatable).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    sandbox: Annotated[SandboxBackend | None, typer.Option(
+        help="docker (default, hardened) or local (UNSAFE: runs model-written code on this "
+             "machine).", rich_help_panel=EXECUTION_PANEL)] = None,
+    executor: Annotated[Executor | None, typer.Option(
+        help="Where sandbox jobs run: local (this machine's Docker) or ray (a Ray cluster's "
+             "nodes, each with Docker).", rich_help_panel=EXECUTION_PANEL)] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        help="The Ray cluster to use with --executor ray (host:port; default: RAY_ADDRESS or a "
+             "cluster on this machine).", rich_help_panel=EXECUTION_PANEL)] = None,
+    tex: Annotated[TexBackend | None, typer.Option(
+        help="Where papers compile: sandbox (a container), host (this machine's TeX, hardened "
+             "but unisolated), or auto (the sandbox's choice).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    checkpointer: Annotated[str | None, typer.Option(
+        help="Keep the run's checkpoints in this PostgreSQL database (postgresql://user@host/db) "
+             "instead of the run folder's SQLite file: any machine can then resume it.",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    idea_rounds: Annotated[int, typer.Option(
+        min=1, max=10, help="Rounds of ideation: when no idea is judged novel, propose new ones "
+                            "that avoid the closest papers, up to this many rounds in all.",
+        rich_help_panel=EXPERIMENTS_PANEL)] = 3,
     metric: MetricOption = None,
     lower_is_better: DirectionOption = None,
     timeout: TimeoutOption = None,
     build_image: BuildImageOption = False,
-    from_draft: Annotated[Path | None, typer.Option(help="Your draft (.tex or .pdf): the writer "
-                          "revises and extends its sections with the new results instead of "
-                          "writing them anew. It is copied into the run folder.")] = None,
-    runs_dir: RunsDirOption = Path("runs"),
     config: ConfigOption = None,
+    runs_dir: RunsDirOption = None,
+    tracker: Annotated[Tracker | None, typer.Option(
+        help="Also log the finished run to an experiment tracker: mlflow (the aisci\\[mlflow] "
+             "extra; default none).", rich_help_panel=OUTPUT_PANEL)] = None,
+    tracking_uri: Annotated[str | None, typer.Option(
+        help="The MLflow tracking server (http://host:5000) or store; default: "
+             "mlflow/mlflow.db in the runs folder.", rich_help_panel=OUTPUT_PANEL)] = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Start a research run on TOPIC."""
+    """Start a research run on TOPIC.
+
+    [bold]Examples[/bold]
+
+      aisci run "momentum in small networks"
+
+      aisci run "..." --model gpt-4o --num-ideas 3 --max-cost 2
+
+      aisci run "..." --model ollama_chat/qwen2.5:7b --search tree --parallel 2
+    """
     out = Output(quiet, as_json)
     if not topic.strip():
         raise fail("the topic is empty: say what to research, e.g. aisci run \"momentum in small MLPs\"",
@@ -246,6 +336,7 @@ def run(
 
     def body() -> int:
         from agents.config.loading import load_config
+        from agents.config.runs_dir import resolve_runs_dir
         from agents.literature.registry import resolve_name
         from agents.llm.server_models import with_server_model
         from agents.paper.draft import check_draft, copy_draft
@@ -267,8 +358,13 @@ def run(
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
                           reviewer_model=reviewer_model, metric=metric,
-                          lower_is_better=lower_is_better, job_timeout_s=timeout)
+                          lower_is_better=lower_is_better, job_timeout_s=timeout,
+                          tracker=tracker, tracking_uri=tracking_uri)
         cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
+        if cfg.tracker == Tracker.mlflow:
+            from agents.run.tracking import require_mlflow
+
+            require_mlflow()
         roles = cfg.role_settings()
         _key_routing(cfg, roles)
         resolve_name(cfg.literature.value)
@@ -290,7 +386,8 @@ def run(
             approve=tuple(dict.fromkeys(approve or [])), checkpointer=cfg.checkpointer,
             from_draft=draft, vision=cfg.vision, figure_fixes=cfg.figure_fixes,
             metric=cfg.metric, lower_is_better=cfg.lower_is_better,
-            job_timeout_s=cfg.job_timeout_s, build_image=build_image)
+            job_timeout_s=cfg.job_timeout_s, build_image=build_image,
+            tracker=cfg.tracker, tracking_uri=cfg.tracking_uri)
         if dry_run:
             print_estimate(settings)
             return int(ExitCode.ok)
@@ -310,7 +407,7 @@ def run(
         settings = preflight(settings, out)  # before anything is spent
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
-        run_folder = RunFolder.create(runs_dir, topic)
+        run_folder = RunFolder.create(resolve_runs_dir(runs_dir, config).path, topic)
         if draft is not None:  # the run keeps its own copy: a resume needs nothing outside
             copy_draft(run_folder.path, draft)
         out.info(f"Run folder: {run_folder.path}", event="start", run_dir=str(run_folder.path))
@@ -324,14 +421,18 @@ def run(
 @app.command()
 def resume(
     run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
-    max_cost: Annotated[float | None, typer.Option(min=0.0001, help="A new budget in USD "
-                        "(e.g. higher, after a budget stop).")] = None,
-    answer: Annotated[bool | None, typer.Option("--yes/--no", help="Answer a pending "
-                      "approval (--approve): continue, or skip what was to be approved.")] = None,
-    retry_failed: Annotated[bool, typer.Option(help="Do the steps that failed again (what "
-                            "finished is kept); with --model or a role model, on that model.")] = False,
-    checkpointer: Annotated[str | None, typer.Option(help="The run's PostgreSQL checkpoint "
-                            "database (never taken from run.json).")] = None,
+    answer: Annotated[bool | None, typer.Option(
+        "--yes/--no", help="Answer a pending approval (--approve): continue, or skip what was "
+                           "to be approved.", rich_help_panel=EXECUTION_PANEL)] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Do the steps that failed again (what finished is kept); with "
+        "--model or a role model, on that model.", rich_help_panel=EXECUTION_PANEL)] = False,
+    max_cost: Annotated[float | None, typer.Option(
+        min=0.0001, help="A new budget in USD (e.g. higher, after a budget stop).",
+        rich_help_panel=EXECUTION_PANEL)] = None,
+    checkpointer: Annotated[str | None, typer.Option(
+        help="The run's PostgreSQL checkpoint database, when run.json cannot hold it (a URL "
+             "with a password).", rich_help_panel=EXECUTION_PANEL)] = None,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
     ideation_model: RoleModelOption = None,
@@ -351,7 +452,7 @@ def resume(
                         "used one outside aisci's templates/ (never taken from run.json).")] = None,
     metric: MetricOption = None,
     lower_is_better: DirectionOption = None,
-    runs_dir: RunsDirOption = Path("runs"),
+    runs_dir: RunsDirOption = None,
     config: Annotated[Path | None, typer.Option(help="A config file (TOML) whose settings "
                       "you state for this resume (resume reads no file you do not name).")] = None,
     quiet: QuietOption = False,

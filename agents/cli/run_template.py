@@ -14,16 +14,18 @@ from agents.config.settings import RunSettings
 
 MetricOption = Annotated[str | None, typer.Option(
     "--metric", help="The primary metric (a key of final_info.json's means): over the template's "
-    "declaration and the inferred choice.")]
+    "declaration and the inferred choice.", rich_help_panel="Experiments")]
 DirectionOption = Annotated[bool | None, typer.Option(
     "--lower-is-better/--higher-is-better", help="Which way the primary metric is better "
-    "(default: the template's declaration, else told by the metric's name).", show_default=False)]
+    "(default: the template's declaration, else told by the metric's name).", show_default=False,
+    rich_help_panel="Experiments")]
 TimeoutOption = Annotated[float | None, typer.Option(
     "--timeout", min=1, help="Seconds one experiment job may run (default: the timeout_s "
-    "of the template's limits in template.toml, else 600).")]
+    "of the template's limits in template.toml, else 600).", rich_help_panel="Experiments")]
 BuildImageOption = Annotated[bool, typer.Option(
     "--build-image", help="Build the image of the packages the template lists in "
-    "requirements.txt first, if it is not built (wheels from the package index).")]
+    "requirements.txt first, if it is not built (wheels from the package index).",
+    rich_help_panel="Experiments")]
 
 
 def before_run(settings: RunSettings, out: Output) -> None:

@@ -49,6 +49,7 @@ from agents.config.settings import (
     SandboxBackend,
     SearchMode,
     TexBackend,
+    Tracker,
     TreeSettings,
 )
 from agents.errors import ConfigError
@@ -100,6 +101,10 @@ class AisciConfig(BaseSettings, ModelFields):
     metric: str | None = Field(default=None, description="the primary metric, over the template's")
     lower_is_better: bool | None = Field(default=None, description="the primary metric's direction")
     job_timeout_s: float | None = Field(default=None, gt=0, description="seconds per experiment job")
+    #: Read by ``agents.config.runs_dir`` (a relative path counts from the file's folder).
+    runs_dir: Path | None = None
+    tracker: Tracker = Tracker.none
+    tracking_uri: str | None = None
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 

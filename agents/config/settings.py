@@ -40,6 +40,14 @@ class SandboxBackend(StrEnum):
     local = "local"
 
 
+class Tracker(StrEnum):
+    """Where a finished run is also logged: nowhere else (the run folder holds everything), or
+    an MLflow tracking server or folder (the ``aisci[mlflow]`` extra)."""
+
+    none = "none"
+    mlflow = "mlflow"
+
+
 class Checkpoint(StrEnum):
     ideas = "ideas"
     paper = "paper"
@@ -202,6 +210,9 @@ class RunSettings(BaseModel):
         "seconds one experiment job may run (--timeout), over the template's limit"))
     build_image: bool = Field(default=False, description=(
         "build the template's package image before the run if it is missing (--build-image)"))
+    tracker: Tracker = Tracker.none
+    tracking_uri: str | None = Field(default=None, description=(
+        "the MLflow tracking URI (a server, or sqlite:///...); None: a folder beside the runs"))
 
     @field_validator("role_models")
     @classmethod

@@ -160,4 +160,8 @@ def write_idea_records(idea_dir: Path, outcome: IdeaOutcome, template: Template,
     atomic_write_json(idea_dir / "labels.json", labels)
     atomic_write_text(idea_dir / "notes.md", notes(outcome, template, backend))
     atomic_write_json(idea_dir / "runs.json", outcome.runs)
+    for run in outcome.runs:  # stats.json gains the tests against the baseline, made afterwards
+        stats_file = idea_dir / f"run_{run.index}" / "stats.json"
+        if run.stats is not None and run.stats.comparisons and stats_file.is_file():
+            atomic_write_json(stats_file, run.stats)
     atomic_write_text(idea_dir / "outcome.json", outcome.model_dump_json(indent=1))

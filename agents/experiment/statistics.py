@@ -19,13 +19,20 @@ import math
 import re
 from collections.abc import Sequence
 from statistics import mean, stdev
-
-from scipy import stats as scipy_stats
+from types import ModuleType
 
 from agents.domain.results import Comparison, FinalInfo, GroupResult, MetricStats, RunStats, finite
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
+
+
+def scipy_stats() -> ModuleType:
+    """scipy.stats, imported when first needed: it takes seconds, and a run imports it in the
+    background while the baseline's jobs run (``agents.workflow.runner``)."""
+    import importlib
+
+    return importlib.import_module("scipy.stats")
 
 
 Range = tuple[float | None, float | None]
@@ -65,7 +72,7 @@ def metric_stats(values: Sequence[float], bounds: Range = (None, None)) -> Metri
     if len(kept) < 2:
         return MetricStats(n=len(kept), mean=m, values=kept)
     sd = stdev(kept)
-    half = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
+    half = float(scipy_stats().t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
     low, high = m - half, m + half
     clipped_low = max(low, bounds[0]) if bounds[0] is not None else low
     clipped_high = min(high, bounds[1]) if bounds[1] is not None else high
@@ -115,7 +122,7 @@ def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
                 if (base.std or 0) == 0 and (this.std or 0) == 0:
                     p = 1.0 if base.mean == this.mean else 0.0
                 else:
-                    p = float(scipy_stats.ttest_ind(this.values, base.values,
+                    p = float(scipy_stats().ttest_ind(this.values, base.values,
                                                     equal_var=False).pvalue)
             raw.append((index, group, this.mean - base.mean, p))
     adjusted = holm([p for *_, p in raw], family=family)

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.config.settings import RunSettings
-from agents.llm.runtime import litellm
+from agents.llm.runtime import OFFLINE_PRICES, is_offline_model, litellm
 
 #: (prompt tokens, completion tokens) of one call, per task.
 TASK_TOKENS: dict[str, tuple[int, int]] = {
@@ -67,7 +67,11 @@ def calls_per_task(settings: RunSettings, max_runs: int) -> dict[str, float]:
 
 
 def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """USD for the tokens on ``model``, or None when litellm knows no price for it."""
+    """USD for the tokens on ``model``, or None when litellm knows no price for it. The offline
+    model's notional prices are known here: pricing it does not import litellm (seconds)."""
+    if is_offline_model(model):
+        return (prompt_tokens * OFFLINE_PRICES["input_cost_per_token"]
+                + completion_tokens * OFFLINE_PRICES["output_cost_per_token"])
     llm = litellm()
     try:
         prompt_cost, completion_cost = llm.cost_per_token(

@@ -123,6 +123,8 @@ class RunFolder:
         self._events_lock = threading.Lock()
         #: Called with each event after it is written (a live display listens here).
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        #: Called with running jobs' output (labels, stream, text): shown, never written.
+        self.output_listeners: list[Callable[[dict[str, str], str, str], None]] = []
 
     @classmethod
     def create(cls, runs_dir: Path, topic: str) -> RunFolder:
@@ -180,6 +182,11 @@ class RunFolder:
             append_no_follow(self.path / "events.jsonl", line)
         for listener in self.listeners:
             listener(record)
+
+    def job_output(self, labels: dict[str, str], stream: str, text: str) -> None:
+        """A running job's output, passed to the output listeners (any thread)."""
+        for listener in self.output_listeners:
+            listener(labels, stream, text)
 
     def events(self) -> list[dict[str, Any]]:
         path = self.path / "events.jsonl"

@@ -14,6 +14,7 @@ environment (backend, image). A cached job costs nothing on a second run or a re
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import shutil
@@ -26,6 +27,8 @@ from agents.run.safe_files import copy_tree, regular_files
 from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
 
 EventSink = Callable[..., None]
+#: Hears running jobs' output, for display: (the job's labels and name, stream, text).
+JobOutputSink = Callable[[dict[str, str], str, str], None]
 
 
 class JobOutcome(NamedTuple):
@@ -58,10 +61,12 @@ class JobRunner:
     """Runs a run's sandbox jobs: a concurrency gate, a content cache, one event per job."""
 
     def __init__(self, sandbox: Sandbox, cache_dir: Path, *, parallel: int, run_id: str,
-                 event: EventSink, image: str | None = None) -> None:
+                 event: EventSink, image: str | None = None,
+                 output: JobOutputSink | None = None) -> None:
         self.sandbox = sandbox
         #: The image of ``run`` jobs (a template's derived image); None: the sandbox's own.
         self.image = image
+        self.output = output
         self.cache_dir = cache_dir
         self.run_id = run_id
         self.event = event
@@ -111,7 +116,8 @@ class JobRunner:
                 return JobOutcome(result, True)
             before = _readonly_digest(workdir, job.readonly)
             async with self._gate:
-                result = await asyncio.to_thread(self.sandbox.run, job)
+                self.event("job_start", idea=labels.get("idea"), run=what)
+                result = await asyncio.to_thread(self._runner(labels, what), job)
             if job.readonly and _readonly_digest(workdir, job.readonly) != before:
                 changed = [p for p, d in _readonly_digest(workdir, job.readonly).items()
                            if d != before.get(p)]
@@ -133,6 +139,15 @@ class JobRunner:
             partial.rename(entry)
             self._record(labels, what, result, cached=False)
             return JobOutcome(result, False)
+
+    def _runner(self, labels: dict[str, str], what: str) -> Callable[[SandboxJob], SandboxResult]:
+        """``sandbox.run``, with the job's output streamed to ``output`` where the backend can."""
+        sink = self.output
+        if sink is None or not getattr(self.sandbox, "streams_output", False):
+            return self.sandbox.run
+        tagged = {**labels, "what": what}
+        return functools.partial(self.sandbox.run,  # type: ignore[call-arg]
+                                 on_output=lambda stream, text: sink(tagged, stream, text))
 
     def _record(self, labels: dict[str, str], what: str, result: SandboxResult,
                 cached: bool) -> None:

@@ -1,9 +1,13 @@
 """report.html: one static page that shows a whole run, built from the run folder's files.
 
-The page is self-contained (inline CSS, no script, nothing fetched from the network) and links
-to the run's own files by relative paths (plots, papers), so it works when opened from the run
-folder. Every value from the run is escaped. Missing or unreadable files are simply not shown,
-so a partial or failed run gets a partial page.
+The page starts with the answer (``report_answer``), then a contents list, then one section
+after another; the run's metadata comes last. ``SECTIONS`` is that order: a section is a
+function of the run (``Page``) that returns its HTML, or "" when it has nothing to show, so a
+new section is one entry in the list. The page is self-contained (inline CSS, no script,
+nothing fetched from the network) and links to the run's own files by relative paths (plots,
+papers), so it works when opened from the run folder. Every value from the run is escaped.
+Missing or unreadable files are simply not shown, so a partial or failed run gets a partial
+page. While a run goes on the page is rewritten after every stage, says so, and reloads itself.
 """
 
 from __future__ import annotations
@@ -11,20 +15,26 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from agents.run.folder import atomic_write_text
+from agents.run.report_answer import ANSWER_CSS, answer_section, live_banner
 from agents.run.report_calls import CALLS_CSS, calls_link, calls_section, idea_calls_link
 from agents.run.report_guard import guard as _guard
 from agents.run.report_guard import run_record as _run_record
+from agents.run.report_markdown import markdown
 from agents.run.report_tree import TREE_CSS, tree_of
 from agents.run.safe_files import read_regular
+from agents.run.summary import RunSummary, load_summary
 
 REPORT_NAME = "report.html"
 _IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
+#: How often a live page reloads itself (seconds).
+REFRESH_S = 10
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1100px;
@@ -36,14 +46,36 @@ th{background:#f3f3f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:13px}
 code{background:#f3f3f5;padding:0 .2em}.muted{color:#666}
 .ok,.accept,.yes{color:#0a7d28;font-weight:600}.reject,.no,.bad{color:#b3261e;font-weight:600}
-.plots{display:flex;flex-wrap:wrap;gap:1em}.plots figure{margin:0}
-.plots img{max-width:500px;width:100%;border:1px solid #ddd}
+.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr));gap:1em}
+.plots figure{margin:0}.plots img{width:100%;height:auto;border:1px solid #ddd}
 .review{border-left:4px solid #ccc;padding-left:1em;margin:1em 0}
+table{display:block;max-width:100%;overflow-x:auto}nav.toc ol{columns:2 16em;margin:.3em 0}
+@media (max-width:600px){body{padding:.7em;font-size:14px}th,td{padding:.2em .35em}}
 """
 
 
-def write_report(run_dir: Path) -> Path:
-    """Build ``run_dir/report.html`` from the run folder and return its path.
+@dataclass(frozen=True)
+class Page:
+    """What every section reads: the run folder, its run.json and ideas.json as read (both
+    untrusted dicts), and the typed summary of its results (``agents.run.summary``)."""
+
+    run_dir: Path
+    run: dict[str, Any]
+    ideas: list[dict[str, Any]]
+    summary: RunSummary
+
+
+class Section(NamedTuple):
+    """One part of the page: ``title`` (None: not in the contents list) and its renderer."""
+
+    key: str
+    title: str | None
+    render: Callable[[Page], str]
+
+
+def write_report(run_dir: Path, *, live: bool = False, stage: str | None = None) -> Path:
+    """Build ``run_dir/report.html`` from the run folder and return its path. ``live``: the run
+    is still going (at ``stage``): the page says so and reloads itself.
 
     Example::
 
@@ -55,25 +87,44 @@ def write_report(run_dir: Path) -> Path:
     """
     run, problem = _run_record(run_dir)
     ideas = [i for i in _as_list(_json(run_dir / "ideas.json")) if isinstance(i, dict)]
-    title = f"aisci run: {run.get('topic') or run_dir.name}"
-    body = [f"<h1>{_e(title)}</h1>", problem, _guard(_run_section, run_dir, run),
-            _guard(calls_link, run_dir), _guard(_failures_section, run),
-            _guard(_ideas_section, ideas)]
-    body += [_guard(_idea_section, run_dir, name, ideas) for name in _idea_names(run_dir, ideas)]
-    body += [_guard(_cost_section, _json(run_dir / "cost.json")),
-             _guard(_timing_section, run_dir, run), _guard(calls_section, run_dir)]
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{_CSS}{TREE_CSS}{CALLS_CSS}</style></head>\n<body>\n"
-            + "\n".join(part for part in body if part) + "\n</body></html>\n")
+    page = Page(run_dir=run_dir, run=run, ideas=ideas, summary=load_summary(run_dir))
+    title = f"aisci: {run.get('topic') or run_dir.name}"
+    rendered = [(section, _guard(section.render, page)) for section in SECTIONS]
+    shown = [(section, part) for section, part in rendered if part]
+    entries: list[tuple[str, str]] = []
+    for section, part in shown:
+        if section.title:
+            entries.append((section.key, _e(section.title)))
+        else:  # a section without a title of its own lists its headings (one per idea)
+            entries += [(html.unescape(key), re.sub(r"<[^>]+>", "", text))
+                        for key, text in re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', part)]
+    toc = "".join(f'<li><a href="#{_e(key)}">{text}</a></li>' for key, text in entries)
+    body = [f"<h1>{_e(run.get('topic') or run_dir.name)}</h1>", problem]
+    if live:
+        body.append(live_banner(page.summary, stage=stage, refresh_s=REFRESH_S))
+    for section, part in shown:
+        if section.key == "answer":
+            body += [part, f'<nav class="toc"><b>Contents</b><ol>{toc}</ol></nav>']
+        elif section.title:
+            body.append(f'<section id="{_e(section.key)}">{part}</section>')
+        else:
+            body.append(part)
+    refresh = f'<meta http-equiv="refresh" content="{REFRESH_S}">' if live else ""
+    html_page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                 '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                 f"{refresh}<title>{_e(title)}</title>"
+                 f"<style>{_CSS}{TREE_CSS}{ANSWER_CSS}{CALLS_CSS}</style></head>\n<body>\n"
+                 + "\n".join(part for part in body if part) + "\n</body></html>\n")
     target = run_dir / REPORT_NAME
-    atomic_write_text(target, page)
+    atomic_write_text(target, html_page)
     return target
 
 
 # ---- sections ------------------------------------------------------------------------------
 
 
-def _run_section(run_dir: Path, run: dict[str, Any]) -> str:
+def _metadata_section(page: Page) -> str:
+    run_dir, run = page.run_dir, page.run
     rows = [("run", run.get("id", run_dir.name)), ("topic", run.get("topic")),
             ("template", run.get("template")), ("status", run.get("status"))]
     sandbox = run.get("sandbox")
@@ -87,11 +138,15 @@ def _run_section(run_dir: Path, run: dict[str, Any]) -> str:
     if isinstance(timings, dict):
         rows += [("started", timings.get("started")), ("finished", timings.get("finished")),
                  ("wall time (s)", timings.get("wall_s"))]
-    return _table(["", ""], [(k, _e(v)) for k, v in rows if v not in (None, "")], header=False)
+    versions = run.get("versions")
+    if isinstance(versions, dict):
+        rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
+    return "<h2>Run details</h2>" + _table(
+        ["", ""], [(k, _e(v)) for k, v in rows if v not in (None, "")], header=False)
 
 
-def _failures_section(run: dict[str, Any]) -> str:
-    failures = [f for f in _as_list(run.get("failures")) if isinstance(f, dict)]
+def _failures_section(page: Page) -> str:
+    failures = [f for f in _as_list(page.run.get("failures")) if isinstance(f, dict)]
     if not failures:
         return ""
     rows = [(_e(f.get("stage")), _e(f.get("idea") or "-"), _e(f.get("reason"))) for f in failures]
@@ -121,7 +176,8 @@ def _integrity(folder: Path) -> str:
     return "\n".join(lines)
 
 
-def _ideas_section(ideas: list[dict[str, Any]]) -> str:
+def _ideas_section(page: Page) -> str:
+    ideas = page.ideas
     if not ideas:
         return ""
     rows = []
@@ -132,7 +188,8 @@ def _ideas_section(ideas: list[dict[str, Any]]) -> str:
         scores = [idea.get(k) for k in ("interestingness", "feasibility", "novelty")]
         total = sum(s for s in scores if isinstance(s, int))
         closest = _list(verdict.get("closest")) or "-"
-        rows.append((f"<code>{_e(idea.get('name'))}</code><br>{_e(idea.get('title'))}",
+        rows.append((f"<a href=\"#{_e(idea.get('name'))}\"><code>{_e(idea.get('name'))}</code></a>"
+                     f"<br>{_e(idea.get('title'))}",
                      *[_num(s) for s in scores], _num(total),
                      f'<span class="{novel}">{novel}</span>',
                      _yes_no(bool(idea.get("selected"))),
@@ -164,8 +221,9 @@ def _idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
     plots = sorted((folder / "plots").glob("*.png"))
     if plots:
         figures = "".join(
-            f'<figure><img src="{_href(p, run_dir)}" alt="{_e(p.stem)}">'
-            f"<figcaption>{_e(p.name)}</figcaption></figure>" for p in plots)
+            f'<figure><a href="{_href(p, run_dir)}" title="open full size">'
+            f'<img src="{_href(p, run_dir)}" alt="{_e(p.stem)}"></a>'
+            f"<figcaption>{_e(p.name)} (click for full size)</figcaption></figure>" for p in plots)
         parts += ["<h3>Plots</h3>", f'<div class="plots">{figures}</div>']
     revised = sorted(folder.glob("paper_v*/paper.pdf"), key=lambda p: _index(p.parent.name))
     papers = [p for p in [folder / "paper" / "paper.pdf", *revised] if p.is_file()]
@@ -232,7 +290,8 @@ def _reviews(folder: Path) -> str:
     return "\n".join(parts)
 
 
-def _cost_section(cost: Any) -> str:
+def _cost_section(page: Page) -> str:
+    cost = _json(page.run_dir / "cost.json")
     if not isinstance(cost, dict):
         return ""
     rows = []
@@ -252,8 +311,9 @@ def _cost_section(cost: Any) -> str:
     return "<h2>Cost</h2>" + note + _table(head, rows)
 
 
-def _timing_section(run_dir: Path, run: dict[str, Any]) -> str:
-    stages = stage_seconds(_events(run_dir / "events.jsonl"))
+def _timing_section(page: Page) -> str:
+    run = page.run
+    stages = stage_seconds(_events(page.run_dir / "events.jsonl"))
     if not stages:
         return ""
     rows = [(_e(stage), _num(f"{s:.2f}")) for stage, s in stages.items()]
@@ -283,48 +343,23 @@ def stage_seconds(events: Iterable[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
-# ---- a small Markdown subset (headings, tables, lists, bold, code) ------------------------
+def _idea_sections(page: Page) -> str:
+    return "\n".join(_guard(_idea_section, page.run_dir, name, page.ideas)
+                     for name in _idea_names(page.run_dir, page.ideas))
 
 
-def markdown(text: str) -> str:
-    """Render the Markdown that aisci writes (notes.md) as escaped HTML."""
-    out: list[str] = []
-    table: list[list[str]] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if table:
-            head, *rows = [r for r in table if not all(re.fullmatch(r":?-+:?", c) for c in r)]
-            out.append(_table([_inline(c) for c in head], [[_inline(c) for c in r] for r in rows],
-                              escape_head=False))
-            table.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("|") and stripped.endswith("|"):
-            table.append([c.strip() for c in stripped[1:-1].split("|")])
-            continue
-        if stripped.startswith(("- ", "* ")):
-            items.append(stripped[2:])
-            continue
-        flush()
-        heading = re.match(r"(#{1,6})\s+(.*)", stripped)
-        if heading:
-            level = min(len(heading.group(1)) + 2, 6)  # under the page's own h1-h3
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif stripped:
-            out.append(f"<p>{_inline(stripped)}</p>")
-    flush()
-    return "\n".join(out)
-
-
-def _inline(text: str) -> str:
-    escaped = _e(text)
-    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", escaped)
+#: The page, in order. The answer comes first (the contents list follows it), metadata last.
+SECTIONS: list[Section] = [
+    Section("answer", None, lambda page: answer_section(page.summary)),
+    Section("calls-link", None, lambda page: calls_link(page.run_dir)),
+    Section("failures", "What failed", _failures_section),
+    Section("ideas", "Ideas", _ideas_section),
+    Section("experiments", None, _idea_sections),
+    Section("cost", "Cost", _cost_section),
+    Section("timings", "Timings", _timing_section),
+    Section("calls", None, lambda page: calls_section(page.run_dir)),
+    Section("metadata", "Run details", _metadata_section),
+]
 
 
 # ---- helpers -------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -165,6 +167,33 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     return settings.model_copy(update={"template": str(folder)})
 
 
+def warm_imports() -> threading.Thread:
+    """Import what the first stages after the baseline need (litellm for the model calls,
+    scipy for the statistics: seconds of CPU) on a thread, while the baseline's sandbox jobs
+    keep the main thread waiting. Started once the graph is built, so the main thread imports
+    nothing at the same time."""
+    def load() -> None:
+        with contextlib.suppress(Exception):  # an import that fails here fails again, visibly
+            from agents.experiment.statistics import scipy_stats
+            from agents.llm.runtime import litellm
+
+            scipy_stats()
+            litellm()
+
+    thread = threading.Thread(target=load, name="aisci-warm-imports", daemon=True)
+    thread.start()
+    return thread
+
+
+def _live_report(run: RunFolder, stage: str) -> None:
+    """report.html after a stage: what exists so far, marked as still going. A page that fails
+    to draw is recorded and the run goes on (the final page is drawn again at the end)."""
+    try:
+        write_report(run.path, live=True, stage=stage)
+    except Exception as exc:  # the page must never stop the research
+        run.event("report_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
 async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                   resume: bool = False, answer: bool | None = None, retry_failed: bool = False,
                   progress: Progress | None = None) -> dict[str, Any]:
@@ -193,7 +222,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
                 else effective_parallel(settings.parallel, template.limits))
     jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=parallel, run_id=run.id,
-                     event=run.event, image=_template_image(settings, template.path))
+                     event=run.event, image=_template_image(settings, template.path),
+                     output=run.job_output)
     ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
                      tex=make_tex(settings, jobs),
                      stage_estimates=stage_estimates(settings, template.max_runs),
@@ -205,6 +235,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     write_run_json(run, settings, RunStatus.running, timings=timings, sandbox=sandbox.describe())
     run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe(),
               retry_failed=retry_failed)
+
+    def on_stage(event: dict[str, Any]) -> None:  # every stage boundary redraws the page
+        if event.get("type") in ("node_start", "node_end"):
+            _live_report(run, str(event.get("node")))
+
+    run.listeners.append(on_stage)
+    _live_report(run, "starting")
     sweep = getattr(sandbox, "cleanup", None)
     if sweep is not None:  # containers left by crashed aisci processes (never a live run's)
         stale = sweep(stale_only=True)
@@ -221,6 +258,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             config: RunnableConfig = {"configurable": {"thread_id": thread_id},
                                       "max_concurrency": parallel, "recursion_limit": 100}
             graph = build_graph().compile(checkpointer=saver)
+            warm_imports()
             inputs: Any = {"topic": settings.topic}
             start_config: RunnableConfig = config
             if resume:
@@ -257,6 +295,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         status = RunStatus.interrupted
         raise
     finally:
+        if on_stage in run.listeners:
+            run.listeners.remove(on_stage)
         cleanup = getattr(sandbox, "cleanup", None)
         if cleanup is not None:  # nothing of this run may stay behind, on any path
             report = cleanup(run.id)
