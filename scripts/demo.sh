@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 topic="${1:-momentum in small neural networks}"
 shift || true
-exec .venv/bin/aisci run "$topic" --template tiny_mlp "$@"
+exec .venv/bin/aisci run "$topic" --template tiny_mlp --runs-dir runs "$@"  # its run folder: runs/

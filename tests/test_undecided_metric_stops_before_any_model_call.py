@@ -34,6 +34,7 @@ def test_an_undecided_metric_stops_the_run_and_resume_takes_metric(
     errors = [line for line in stopped.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "--metric" in errors[0] and "aisci resume" in errors[0], \
         stopped.output
+    assert "--sandbox local" in errors[0] and "--template" in errors[0], "the hint names the flags"
     run = only_run(runs)
     events = [json.loads(x) for x in (run / "events.jsonl").read_text().splitlines()]
     assert not [e for e in events if e["type"] == "llm_call"], "a model was called"
@@ -47,7 +48,9 @@ def test_an_undecided_metric_stops_the_run_and_resume_takes_metric(
     assert only_run(runs) == run
 
     resumed = CliRunner().invoke(app, ["resume", run.name, "--runs-dir", str(runs),
-                                       "--metric", "alpha", "--lower-is-better"])
+                                       "--metric", "alpha", "--lower-is-better",
+                                       "--sandbox", "local", "--template", str(template)])
+    # (the sandbox and a template from outside templates/ are stated again: never from run.json)
     assert resumed.exit_code in (0, 4), resumed.output
     base = json.loads((run / "baseline" / "run_0" / "run.json").read_text())
     assert base["primary"] is not None

@@ -127,7 +127,16 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id (or its short id, a 
     elif calls:
         guarded(lambda: show_calls(find_run(run_id, runs_dir, config)))
     else:
-        guarded(lambda: _show(load_summary(find_run(run_id, runs_dir, config).path)))
+        guarded(lambda: _show(load_summary(_valid(find_run(run_id, runs_dir, config)).path)))
+
+
+def _valid(run: RunFolder) -> RunFolder:
+    """The run, once its run.json validates (``RunRecordError``, one line, exit 2, if not):
+    ``show`` describes one run and says so when its record is not one aisci wrote."""
+    from agents.run.record import read_run_record
+
+    read_run_record(run)
+    return run
 
 
 def _show(s: RunSummary) -> None:

@@ -57,8 +57,11 @@ def _decided_metric(ctx: RunContext) -> PrimaryMetric:
     try:
         return ctx.metric
     except MetricUndecided as exc:
+        from agents.run.resume_guard import resume_flags
+
+        flags = resume_flags(ctx.settings)
         raise MetricUndecided(f"{exc}; the baseline is kept: aisci resume {ctx.run.id} "
-                              "--metric NAME continues") from None
+                              f"--metric NAME{' ' + flags if flags else ''} continues") from None
 
 
 def _compute_notes(ctx: RunContext, run: ExperimentRun) -> list[str]:

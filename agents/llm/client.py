@@ -291,7 +291,9 @@ class LLMClient:
             kwargs["response_format"] = response_format
         retries = settings.num_retries if num_retries is None else num_retries
         started = time.monotonic()
-        call = CallRecord(stage=current_stage.get(), idea=current_branch.get(), role=role,
+        # the gate's branch of an idea's novelty check is "novelty:<idea>": the call is the idea's
+        idea = current_branch.get().removeprefix("novelty:")
+        call = CallRecord(stage=current_stage.get(), idea=idea, role=role,
                           task=task, purpose=purpose, model=settings.model, messages=messages,
                           constrained=response_format is not None)
         async with self._gate(settings).slot():

@@ -88,6 +88,8 @@ class RunRecord(BaseModel):
                               if k not in ("model", "role_models")}
         order = ("id", "topic", "template", "models", "settings", "run_settings", "versions",
                  "status", "sandbox", "failures", "timings", "idea_rounds")
+        if record.get("idea_rounds") is None:  # only a run that proposed ideas in rounds has it
+            record.pop("idea_rounds", None)
         return {k: record[k] for k in order if k in record}
 
 

@@ -189,6 +189,10 @@ def rederive(record: RunRecord, run: RunFolder, cfg: AisciConfig, *,
         "checkpointer": _checkpointer(recorded, cfg),
         "template": _template(recorded, template),
         "from_draft": _draft(recorded, run),
+        # a recorded timeout stays within this machine's caps; an image is built only when asked
+        "job_timeout_s": (min(recorded.job_timeout_s, cfg.max_limits.timeout_s)
+                          if recorded.job_timeout_s is not None else None),
+        "build_image": False,
     }
     if max_cost is not None:
         update["max_cost"] = max_cost
