@@ -35,7 +35,7 @@ def summary(node: str, update: dict[str, Any]) -> str:
         value = f" ({base.primary:.4g})" if base.primary is not None else ""
         why = "" if base.verdict == "ok" else f": {str(getattr(base, 'feedback', ''))[:120]}"
         return (f"{base.verdict}{value}{why.splitlines()[0] if why else ''}"
-                + "".join(f"\n  {note}" for note in base.notes))
+                + "".join(f"\n  {note}" for note in getattr(base, "notes", [])))
     if node == "research_idea" and update.get("outcomes"):
         o = update["outcomes"][0]
         runs = ", ".join(f"run_{r.index} {r.verdict}" for r in o.runs)

@@ -69,7 +69,8 @@ def test_list_json_gives_full_ids_and_the_best_result(home: dict[str, Path]) -> 
     best = rows[0]["best"]
     outcome = json.loads((home["first"] / "ideas" / best["idea"] / "outcome.json").read_text())
     primaries = [r["primary"] for r in outcome["runs"] if r["index"] > 0 and r["verdict"] == "ok"]
-    assert best["primary"] == max(primaries) and best["metric"] == "val_accuracy"
+    # the metric the idea reports (its held-out test metric: chosen on validation, reported on test)
+    assert best["primary"] == max(primaries) and best["metric"] == outcome["primary_metric"]
 
 
 def test_an_empty_default_folder_points_to_runs_made_in_dot_runs(tmp_path: Path,
@@ -109,9 +110,11 @@ def test_compare_puts_runs_side_by_side_with_the_stats_json_intervals(home: dict
     assert proc.returncode == 0, proc.stderr
     fits_80(proc.stdout)
     assert proc.stdout.index(short_id(first.name)) < proc.stdout.index(short_id(second.name))
-    stats = json.loads((first / "baseline" / "run_0" / "stats.json").read_text())
-    for group, metrics in stats["groups"].items():
-        s = metrics["val_accuracy"]
+    outcome = json.loads(sorted((first / "ideas").glob("*/outcome.json"))[0].read_text())
+    metric = outcome["primary_metric"]  # what the idea reports: the held-out test metric
+    base = next(r for r in outcome["runs"] if r["index"] == 0)
+    for group, metrics in base["stats"]["groups"].items():
+        s = metrics[metric]
         line = f"{group}\\s+{s['mean']:.4g}\\s+\\[{s['ci_low']:.3g}, {s['ci_high']:.3g}\\]\\s+{s['n']}"
         assert re.search(line, proc.stdout), (line, proc.stdout)
 
