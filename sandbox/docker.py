@@ -4,8 +4,8 @@ Each job gets its own container and named volume. The job folder is copied into 
 before the container starts and copied back after it exits, as plain files and folders within
 the ``Limits.result_*`` caps (``sandbox.copyback``); no host path is ever mounted. The
 container has no network, no capabilities, a read-only root, a non-root user and cgroup limits
-on memory, CPU and processes (see ``container_config`` and SANDBOX.md). The volume has no size
-limit of its own: the host measures it while the job runs and kills the job past
+on memory, CPU and processes (see ``sandbox.container_setup`` and SANDBOX.md). The volume
+has no size limit of its own: the host measures it while the job runs and kills the job past
 ``Limits.disk_mb`` (verdict ``disk_limit``, see ``sandbox.disk``).
 
 A job may name its own image (``SandboxJob.image``, e.g. the paper image of ``sandbox.tex``);
@@ -23,16 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
-import re
-import secrets
 import shutil
 import socket
 import tarfile
-import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +36,6 @@ import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
-from docker.types import DeviceRequest, LogConfig, Ulimit
 from pydantic import BaseModel
 
 from sandbox import images
@@ -52,28 +47,21 @@ from sandbox.base import (
     SandboxResult,
     SandboxUnavailable,
     Verdict,
-    filtered_env,
     tail_text,
+)
+from sandbox.container_setup import (
+    container_config,
+    container_name,
+    job_dir,
+    job_labels,
+    label_filter,
+    put_workdir,
 )
 from sandbox.copyback import CopyReport, ResultCaps, replace_from_archive
 from sandbox.disk import DiskWatch, Usage, tree_usage
 from sandbox.output import OutputMonitor
 
 log = logging.getLogger(__name__)
-
-SANDBOX_USER = "65534:65534"
-JOB_DIR = "/job"  # deliberately not a path that exists on typical hosts
-#: A job with read-only paths runs one level down, in a folder the archive makes root's with
-#: the sticky bit (the volume's own root keeps the image's owner, whatever an archive says).
-LOCKED_DIR = "work"
-OWNER_LABEL = "owner"
-OWNER = "aisci"
-#: Values every job gets; a job's own env cannot override them.
-FIXED_ENV = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp", "MPLBACKEND": "Agg",
-             "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-#: The in-container watchdog fires this long after the host's deadline. It only matters when
-#: the host process died (SIGKILL, power loss): the job then still ends by itself.
-WATCHDOG_GRACE_S = 2.0
 
 
 class CleanupReport(BaseModel):
@@ -118,7 +106,7 @@ class DockerSandbox:
                                        gpus=self._gpus_available(job)))
             except ImageNotFound as exc:
                 raise SandboxUnavailable(_missing(image)) from exc
-            _put_workdir(container, job.workdir, job.readonly)
+            put_workdir(container, job.workdir, job.readonly)
             return self._execute(container, job, image, on_output)
         except (DockerException, requests.exceptions.RequestException, tarfile.TarError,
                 OSError) as exc:  # OSError: the host side of the copy (a full disk)
@@ -143,7 +131,7 @@ class DockerSandbox:
         so a sweep at the start of one run never kills another run's jobs.
         """
         client = self.client()
-        filters = {"label": _label_filter(run_id)}
+        filters = {"label": label_filter(run_id)}
         report = CleanupReport()
         for container in client.containers.list(all=True, filters=filters):
             if stale_only and not _is_stale(container):
@@ -167,7 +155,7 @@ class DockerSandbox:
 
         ``volumes`` adds the run's volumes (as ``volume:<name>``).
         """
-        filters: dict[str, Any] = {"label": _label_filter(run_id)}
+        filters: dict[str, Any] = {"label": label_filter(run_id)}
         names = [c.name for c in self.client().containers.list(
             all=True, filters={**filters, "status": "running"} if running_only else filters)]
         if volumes:
@@ -279,63 +267,6 @@ def _volume_usage(client: docker.DockerClient, name: str, limits: Limits) -> Cal
     return measure
 
 
-# --- configuration --------------------------------------------------------------------------
-
-def container_config(job: SandboxJob, image: str, name: str, labels: dict[str, str], *,
-                     tmp_mb: int = 256, gpus: bool = False) -> dict[str, Any]:
-    """The ``containers.create`` arguments: the hardening profile of SANDBOX.md."""
-    limits = job.limits
-    threads = str(max(1, math.ceil(limits.cpus)))
-    env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
-           **filtered_env(job.env), **FIXED_ENV}
-    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"]
-    file_size = limits.file_size_mb * 1024 * 1024
-    watchdog = f"{limits.timeout_s + WATCHDOG_GRACE_S:.0f}"
-    config: dict[str, Any] = dict(
-        image=image, name=name, labels=labels, hostname="sandbox",
-        command=["timeout", "-s", "KILL", watchdog, *job.command],
-        working_dir=job_dir(job), environment=env, user=SANDBOX_USER,
-        volumes={name: {"bind": JOB_DIR, "mode": "rw"}},
-        network_mode="none", cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
-        read_only=True, tmpfs={"/tmp": f"rw,noexec,nosuid,nodev,size={tmp_mb}m"},
-        ipc_mode="private", init=True, oom_score_adj=500,
-        pids_limit=limits.pids,
-        mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m",
-        nano_cpus=int(limits.cpus * 1e9),
-        shm_size=f"{max(64, min(limits.memory_mb // 4, 1024))}m",
-        ulimits=[Ulimit(name="nofile", soft=4096, hard=4096),
-                 Ulimit(name="fsize", soft=file_size, hard=file_size)],
-        log_config=LogConfig(type="json-file", config={
-            "max-size": f"{2 * limits.output_bytes // 2**20 + 1}m", "max-file": "1"}),
-        stdin_open=False, tty=False,
-    )
-    if gpus:
-        config["device_requests"] = [DeviceRequest(count=limits.gpus, capabilities=[["gpu"]])]
-    return config
-
-
-def container_name(job: SandboxJob) -> str:
-    """Unique per job: concurrent jobs and two aisci processes never collide."""
-    parts = ["aisci", _slug(job.labels.get("run_id", ""))[:32],
-             _slug(job.labels.get("idea", ""))[:24], secrets.token_hex(4)]
-    return "-".join(p for p in parts if p)
-
-
-def job_labels(job: SandboxJob) -> dict[str, str]:
-    labels = {f"aisci.{_slug(k)}": v[:200] for k, v in job.labels.items()}
-    labels.update({OWNER_LABEL: OWNER, "aisci.pid": str(os.getpid()),
-                   "aisci.host": socket.gethostname()})
-    return labels
-
-
-def _label_filter(run_id: str | None) -> list[str]:
-    return [f"{OWNER_LABEL}={OWNER}"] + ([f"aisci.run_id={run_id}"] if run_id else [])
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9_.-]+", "-", text).strip("-.")
-
-
 # --- lifecycle ------------------------------------------------------------------------------
 
 def _wait(container: Container, deadline: float, client: docker.DockerClient) -> tuple[int, bool]:
@@ -401,43 +332,3 @@ def _owner_alive(labels: dict[str, str] | None) -> bool:
     except (PermissionError, ValueError):
         return True
     return True
-
-
-# --- moving the job folder in and out -------------------------------------------------------
-
-def job_dir(job: SandboxJob) -> str:
-    """Where the job's folder is in the container (its working directory)."""
-    return f"{JOB_DIR}/{LOCKED_DIR}" if job.readonly else JOB_DIR
-
-
-def _put_workdir(container: Container, workdir: Path, readonly: Sequence[str] = ()) -> None:
-    """Copy the job folder in, owned by the sandbox user (so the job can write its folder).
-
-    With ``readonly`` paths the folder goes in as ``/job/work``, owned by root with the sticky
-    bit (like /tmp), and those paths (and what is under them) owned by root without write
-    bits: the job still creates and changes its own files there, but cannot write, delete or
-    rename root's (the container has no capability that overrides file permissions).
-    """
-    uid, gid = (int(x) for x in SANDBOX_USER.split(":"))
-    locked = {Path(p).as_posix().strip("/") for p in readonly if p}
-    top = LOCKED_DIR if locked else "."
-
-    def is_locked(name: str) -> bool:
-        rel = name.removeprefix(top).strip("/")
-        return any(rel == p or rel.startswith(p + "/") for p in locked)
-
-    def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
-        info.uid, info.gid, info.uname, info.gname = uid, gid, "", ""
-        if locked and info.name == top:
-            info.uid = info.gid = 0
-            info.mode = 0o1777
-        elif locked and is_locked(info.name):
-            info.uid = info.gid = 0
-            info.mode = 0o555 if info.isdir() else 0o444
-        return info
-
-    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buffer:
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            tar.add(str(workdir), arcname=top, filter=own)
-        buffer.seek(0)
-        container.put_archive(JOB_DIR, buffer)

@@ -39,8 +39,9 @@ from typing import Any
 
 from sandbox import images
 from sandbox.base import SandboxError, SandboxJob, SandboxResult, SandboxUnavailable
+from sandbox.container_setup import WATCHDOG_GRACE_S
 from sandbox.copyback import ResultCaps, extract_archive, replace_from_archive
-from sandbox.docker import WATCHDOG_GRACE_S, CleanupReport, DockerSandbox
+from sandbox.docker import CleanupReport, DockerSandbox
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ from rich.text import Text
 # typer 0.29 vendors click: its usage errors live here (the version is pinned in pyproject).
 from typer._click.exceptions import UsageError
 
-from agents.cli import compare, doctor, inspect, lit, review, run, sandbox, template, track
+from agents.cli import compare, doctor, inspect, lit, resume, review, run, sandbox, template, track
 from agents.cli.common import err
 from agents.domain.status import ExitCode
 
 app = typer.Typer(help="aisci: an AI scientist. Ideas, literature, sandboxed experiments, "
                        "a LaTeX paper and its reviews, from one topic.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-for group in (run.app, inspect.app, compare.app, track.app, doctor.app, review.app):
+for group in (run.app, resume.app, inspect.app, compare.app, track.app, doctor.app, review.app):
     app.registered_commands += group.registered_commands
 
 

@@ -1,4 +1,4 @@
-"""``aisci run`` and ``aisci resume``: start a research run, or continue one.
+"""``aisci run``: start a research run (``aisci resume`` continues one: ``agents.cli.resume``).
 
 Input given badly stops at once with one line and exit code 2, before a run folder is created
 or anything is spent. A run ends with exit code 0 when every selected idea reached a reviewed
@@ -8,10 +8,8 @@ nothing did, 3 at a budget stop.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -34,6 +32,7 @@ from agents.cli.common import (
     guarded,
 )
 from agents.cli.output import Output
+from agents.cli.run_steps import drive, key_routing, preflight
 from agents.cli.run_template import (
     BuildImageOption,
     DirectionOption,
@@ -45,7 +44,6 @@ from agents.config.settings import (
     Checkpoint,
     Executor,
     LiteratureChoice,
-    ModelSettings,
     RunSettings,
     SandboxBackend,
     SearchMode,
@@ -53,7 +51,7 @@ from agents.config.settings import (
     TexBackend,
     Tracker,
 )
-from agents.domain.status import EXIT_CODES, ExitCode, RunStatus
+from agents.domain.status import ExitCode
 from agents.errors import AisciError, ConfigError
 
 app = typer.Typer()
@@ -69,110 +67,6 @@ def grader_warning(template: str) -> str:
     except AisciError:
         return ""  # the run's own checks say what is wrong with it
     return "" if spec is not None and spec.declared else f"template {template}: {NO_GRADER_WARNING}"
-
-
-def preflight(settings: RunSettings, out: Output) -> RunSettings:
-    """The doctor's checks before anything is spent; the models' structured-answer modes are
-    resolved here once and kept in the run's settings."""
-    from agents.run.preflight import blocking_failures, run_checks
-
-    report = run_checks(settings.models_by_role(), settings.sandbox.value,
-                        tex_on_host=settings.tex_on_host,
-                        notify=lambda line: out.info(line, event="model_loading"))
-    checks = report.checks
-    if settings.executor == Executor.ray:
-        from agents.run.cluster_check import check_cluster
-        from agents.run.exposure_check import check_ray_exposure
-
-        exposure = check_ray_exposure(settings.ray_address)
-        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host),
-                  *([exposure] if exposure else [])]
-    failures = blocking_failures(checks)
-    if failures:
-        first = failures[0]
-        kind = ConfigError if _input_problem(first.name, settings) else AisciError
-        raise kind(f"{first.name}: {first.detail}. Fix: {first.fix}")
-    for check in checks:
-        if not check.ok:
-            out.warn(f"{check.name}: {check.detail}. Fix: {check.fix}")
-    models = report.models
-    key = (settings.model.model, settings.model.api_base)
-    default = next((m for m in models.values() if (m.model, m.api_base) == key), settings.model)
-    return settings.model_copy(update={"model": default, "role_models": models})
-
-
-def _input_problem(check_name: str, settings: RunSettings) -> bool:
-    """Whether a failed model check is the user's input (exit 2), not the machine: a model name
-    no provider is known for, or a provider key that is not set (both known without a call)."""
-    from agents.run.model_check import missing_keys
-
-    for model in settings.models_by_role().values():
-        if not check_name.startswith(f"model {model.model}"):
-            continue
-        if model.api_base is None and missing_keys(model):
-            return True
-        try:
-            from agents.llm.runtime import litellm
-
-            litellm().get_llm_provider(model.model, api_base=model.api_base)
-        except Exception:  # litellm knows no provider for this name
-            return True
-    return False
-
-
-def _drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resume: bool,
-           answer: bool | None, retry_failed: bool = False) -> int:
-    """Run until the graph ends; at an approval checkpoint ask here, or say how to answer later."""
-    from agents.workflow.runner import execute, pending_approval
-
-    while True:
-        with out.live(run_folder):
-            values = asyncio.run(execute(run_folder, settings, box, resume=resume,
-                                         answer=answer, retry_failed=retry_failed,
-                                         progress=out.node))
-        run_folder.listeners.clear()
-        retry_failed = False
-        pending = pending_approval(values)
-        if pending is None:
-            out.done(run_folder, values)
-            if settings.tracker == Tracker.mlflow:
-                _track(out, run_folder, settings.tracking_uri)
-            return int(EXIT_CODES.get(RunStatus(str(values.get("status", "incomplete"))),
-                                      ExitCode.failed))
-        checkpoint = pending.get("checkpoint", "?")
-        if out.mode == "rich" and sys.stdin.isatty():
-            console.print_json(data=pending)
-            answer = typer.confirm(f"Approve the {checkpoint}?", default=True)
-            resume = True
-            continue
-        from agents.run.resume_guard import resume_flags
-
-        flags = resume_flags(settings)
-        out.info(f"Waiting for your approval of the {checkpoint} (see {run_folder.path}). "
-                 f"Continue with: aisci resume {run_folder.id} --yes{' ' + flags if flags else ''}"
-                 f"   (or --no to skip)",
-                 event="awaiting_approval", checkpoint=checkpoint, run_dir=str(run_folder.path))
-        if out.mode == "quiet":
-            print(run_folder.path, flush=True)
-        return int(ExitCode.ok)
-
-
-def _track(out: Output, run_folder: Any, uri: str | None) -> None:
-    """Log the finished run to MLflow; a tracker that fails costs a warning, never the run."""
-    from agents.config.secrets import redact_url
-    from agents.run.tracking import default_tracking_uri, log_run
-
-    uri = uri or default_tracking_uri(run_folder.path.parent)
-    try:
-        mlflow_id = log_run(run_folder.path, uri)
-    except Exception as exc:
-        run_folder.event("tracker_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
-        out.warn(f"MLflow: the run was not logged ({type(exc).__name__}: {str(exc)[:200]}); "
-                 f"the run folder has everything. Log it later: aisci track {run_folder.id}")
-        return
-    run_folder.event("tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
-    out.info(f"Logged to MLflow at {redact_url(uri)}: run {mlflow_id}, one child run per idea.",
-             event="tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
 
 
 def print_estimate(settings: RunSettings) -> None:
@@ -193,15 +87,6 @@ def print_estimate(settings: RunSettings) -> None:
     if est.unpriced_models:
         console.print(f"No price known for {', '.join(est.unpriced_models)}: counted as free "
                       f"(local models cost nothing).", highlight=False)
-
-
-def _key_routing(cfg: Any, roles: dict[str, ModelSettings]) -> None:
-    from agents.run.model_check import check_key_routing
-
-    for settings in roles.values():
-        problem = check_key_routing(settings, confirmed=cfg.api_base_confirmed(settings.api_base))
-        if problem is not None:
-            raise ConfigError(f"{problem.name}: {problem.detail}. Fix: {problem.fix}")
 
 
 @app.command()
@@ -366,7 +251,7 @@ def run(
 
             require_mlflow()
         roles = cfg.role_settings()
-        _key_routing(cfg, roles)
+        key_routing(cfg, roles)
         resolve_name(cfg.literature.value)
         offline = cfg.resolved_model()[1]
         settings = RunSettings(
@@ -411,94 +296,9 @@ def run(
         if draft is not None:  # the run keeps its own copy: a resume needs nothing outside
             copy_draft(run_folder.path, draft)
         out.info(f"Run folder: {run_folder.path}", event="start", run_dir=str(run_folder.path))
-        return guarded(lambda: _drive(out, run_folder, settings, box, resume=False, answer=None),
+        return guarded(lambda: drive(out, run_folder, settings, box, resume=False, answer=None),
                        run_dir=run_folder.path)
 
     code = guarded(body)
     raise typer.Exit(code)
 
-
-@app.command()
-def resume(
-    run_id: Annotated[str, typer.Argument(help="Run folder name or path.")],
-    answer: Annotated[bool | None, typer.Option(
-        "--yes/--no", help="Answer a pending approval (--approve): continue, or skip what was "
-                           "to be approved.", rich_help_panel=EXECUTION_PANEL)] = None,
-    retry_failed: Annotated[bool, typer.Option(
-        "--retry-failed", help="Do the steps that failed again (what finished is kept); with "
-        "--model or a role model, on that model.", rich_help_panel=EXECUTION_PANEL)] = False,
-    max_cost: Annotated[float | None, typer.Option(
-        min=0.0001, help="A new budget in USD (e.g. higher, after a budget stop).",
-        rich_help_panel=EXECUTION_PANEL)] = None,
-    checkpointer: Annotated[str | None, typer.Option(
-        help="The run's PostgreSQL checkpoint database, when run.json cannot hold it (a URL "
-             "with a password).", rich_help_panel=EXECUTION_PANEL)] = None,
-    model: ModelOption = None,
-    api_base: ApiBaseOption = None,
-    ideation_model: RoleModelOption = None,
-    novelty_model: RoleModelOption = None,
-    coder_model: RoleModelOption = None,
-    writer_model: RoleModelOption = None,
-    reviewer_model: RoleModelOption = None,
-    sandbox: Annotated[SandboxBackend | None, typer.Option(help="docker (default) or local "
-                       "(UNSAFE; never taken from run.json: state it again).")] = None,
-    tex: Annotated[TexBackend | None, typer.Option(help="Where papers compile (host: never "
-                   "taken from run.json).")] = None,
-    executor: Annotated[Executor | None, typer.Option(help="local or ray (never taken from "
-                        "run.json).")] = None,
-    ray_address: Annotated[str | None, typer.Option(help="The Ray cluster, with --executor "
-                           "ray.")] = None,
-    template: Annotated[str | None, typer.Option(help="The template folder of a run that "
-                        "used one outside aisci's templates/ (never taken from run.json).")] = None,
-    metric: MetricOption = None,
-    lower_is_better: DirectionOption = None,
-    runs_dir: RunsDirOption = None,
-    config: Annotated[Path | None, typer.Option(help="A config file (TOML) whose settings "
-                      "you state for this resume (resume reads no file you do not name).")] = None,
-    quiet: QuietOption = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Continue a run after a crash, Ctrl-C, a budget stop or an approval pause.
-
-    run.json is data: what could widen what aisci does here (a local sandbox, a model or
-    server, a cluster, a database, a template folder) is used only when you state it again."""
-    out = Output(quiet, as_json)
-
-    def body() -> int:
-        from agents.cli.inspect import find_run
-        from agents.config.loading import load_config
-        from agents.run.record import read_run_record
-        from agents.run.resume_guard import rederive, unsafe_warnings
-        from agents.workflow.runner import make_sandbox
-
-        run_folder = find_run(run_id, runs_dir)
-        run_folder.check_no_links()
-        record = read_run_record(run_folder)
-        cfg = load_config(config, implicit_file=False, model=model, api_base=api_base,
-                          sandbox=sandbox, tex=tex, executor=executor, ray_address=ray_address,
-                          checkpointer=checkpointer, ideation_model=ideation_model,
-                          novelty_model=novelty_model, coder_model=coder_model,
-                          writer_model=writer_model, reviewer_model=reviewer_model)
-        if template is not None:
-            from agents.templates.template import load_template
-
-            load_template(template)
-        settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost)
-        if metric is not None or lower_is_better is not None:  # a run stopped on its metric
-            settings = RunSettings.model_validate(
-                {**settings.model_dump(), "metric": metric or settings.metric,
-                 "lower_is_better": lower_is_better})
-        _key_routing(cfg, settings.models_by_role())
-        from agents.workflow.checkpointer import verify_checkpoints
-
-        asyncio.run(verify_checkpoints(run_folder, settings.checkpointer))
-        for warning in unsafe_warnings(settings):
-            out.warn(warning)
-        settings = preflight(settings, out)
-        box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
-                           ray_address=settings.ray_address)
-        out.info(f"Resuming {run_folder.id}", event="resume", run_dir=str(run_folder.path))
-        return guarded(lambda: _drive(out, run_folder, settings, box, resume=True, answer=answer,
-                                      retry_failed=retry_failed), run_dir=run_folder.path)
-
-    raise typer.Exit(guarded(body))

@@ -2,14 +2,14 @@
 
 One retry layer per kind of fault:
 
-- transient faults (429, 5xx, timeouts, refused connections) are retried here, ``num_retries``
-  times with exponential backoff and jitter, honouring Retry-After; litellm's and the openai
-  SDK's own retries are off (stacked, they made up to 2N+1 requests);
+- transient faults (429, 5xx, timeouts, refused connections) are retried ``num_retries``
+  times with exponential backoff and jitter, honouring Retry-After (``agents.llm.retries``);
+  litellm's and the openai SDK's own retries are off (stacked, they made up to 2N+1 requests);
 - a reply cut off at ``max_tokens`` is asked again with twice the room (up to a cap);
 - a reply that cannot be read (``ask``'s parser raises ``ReplyError``) gets a bounded repair:
-  the model sees its last answer and what was wrong with it. The repair conversation is always
-  the original one plus that single exchange, so it never grows with the rounds, and it never
-  holds an empty assistant message.
+  the model sees its last answer and what was wrong with it (``agents.llm.repair``). The repair
+  conversation is always the original one plus that single exchange, so it never grows with
+  the rounds, and it never holds an empty assistant message.
 
 Structured answers (``structured``) use constrained decoding where the server offers it (the
 role's resolved ``StructuredMode``, see ``agents.llm.capabilities``) and always show a filled
@@ -21,13 +21,10 @@ that the event links to (``agents.llm.transcripts``).
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from agents.config.secrets import redact, redact_url
 from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
@@ -36,7 +33,9 @@ from agents.errors import LLMError, StructuredOutputError
 from agents.llm.copies import copied_answer, copied_text
 from agents.llm.faults import classify
 from agents.llm.gate import HOLD_S, AffinityGate, current_branch
+from agents.llm.repair import repair_conversation, try_parse
 from agents.llm.replies import ReplyError, cut_off_prose, example_json, read_fenced, read_json
+from agents.llm.retries import with_retries
 from agents.llm.runtime import is_offline_model, litellm
 from agents.llm.schemas import strict_schema
 from agents.llm.transcripts import CallRecord, Transcripts
@@ -45,8 +44,6 @@ T = TypeVar("T")
 R = TypeVar("R", bound=ReplyModel)
 
 EventSink = Callable[[dict[str, Any]], None]
-MAX_BACKOFF_S = 8.0
-MAX_RETRY_AFTER_S = 60.0
 #: A truncated reply is asked again with twice the room, up to this many tokens.
 MAX_TOKENS_CAP = 32_768
 #: A JSON answer is small data: it starts with this much room (never more than the setting).
@@ -55,8 +52,6 @@ STRUCTURED_MAX_TOKENS = 1024
 #: A section or a file edit starts with this much: a looping reply ends in minutes, not at the
 #: full budget past the request timeout (a cut-off reply is asked again with more room).
 PROSE_MAX_TOKENS = 2048
-#: How much of a bad answer a repair turn shows the model.
-REPAIR_ECHO_CHARS = 3000
 
 #: The stage that calls made in this task belong to (set by the workflow per node and step).
 current_stage: ContextVar[str] = ContextVar("aisci_stage", default="setup")
@@ -169,7 +164,7 @@ class LLMClient:
                 break
             repairs += 1
             purpose = f"repair {repairs}"
-            convo = _repair_conversation(messages, done.text, error, repair_hint)
+            convo = repair_conversation(messages, done.text, error, repair_hint)
         asked(False)
         raise StructuredOutputError(
             f"The {role} model ({settings.model}) gave no usable {what} in {repairs + 1} tries "
@@ -203,7 +198,7 @@ class LLMClient:
                               repair_hint="Reply again with only the corrected JSON object, in "
                                           "the form shown above.",
                               max_tokens=min(settings.max_tokens, STRUCTURED_MAX_TOKENS),
-                              salvage=lambda text: _try_parse(parse, text))
+                              salvage=lambda text: try_parse(parse, text))
 
     async def prose(self, role: str, task: str, messages: list[dict[str, Any]], *,
                     languages: tuple[str, ...] = (), check: Callable[[str], str] | None = None,
@@ -298,7 +293,7 @@ class LLMClient:
                           constrained=response_format is not None)
         async with self._gate(settings).slot():
             try:
-                response = await _with_retries(llm, kwargs, retries, call.retried)
+                response = await with_retries(llm, kwargs, retries, call.retried)
             except llm.BadRequestError as exc:
                 if not downgrade or response_format is None or "response_format" not in str(exc):
                     raise self._failure(role, task, settings, exc, call) from exc
@@ -310,7 +305,7 @@ class LLMClient:
                 call.retried.append(f"refused response_format: {str(exc)[:200]}")
                 call.constrained = False
                 try:
-                    response = await _with_retries(llm, kwargs, retries, call.retried)
+                    response = await with_retries(llm, kwargs, retries, call.retried)
                 except Exception as again:
                     raise self._failure(role, task, settings, again, call) from again
             except Exception as exc:  # what was retryable has been retried
@@ -363,94 +358,3 @@ class LLMClient:
             f"The {role} model ({settings.model}) failed: {type(exc).__name__}: {first_line}."
             f"{told.get(fault.kind, '')} Check the model name, its API key and --api-base, or "
             f"run `aisci doctor`.")
-
-
-def _repair_conversation(messages: list[dict[str, Any]], bad: str, error: str,
-                         hint: str) -> list[dict[str, Any]]:
-    """The original conversation plus one repair exchange (never an empty assistant turn)."""
-    note = f"That reply could not be used: {error}. {hint}".strip()
-    shown = bad.strip()
-    if not shown:
-        return [*messages, {"role": "user", "content": f"Your reply was empty. {hint}".strip()}]
-    if len(shown) > REPAIR_ECHO_CHARS:
-        half = REPAIR_ECHO_CHARS // 2
-        shown = f"{shown[:half]}\n[...]\n{shown[-half:]}"
-    return [*messages, {"role": "assistant", "content": shown}, {"role": "user", "content": note}]
-
-
-def _retryable(llm: Any) -> tuple[type[BaseException], ...]:
-    return (llm.RateLimitError, llm.InternalServerError, llm.ServiceUnavailableError,
-            llm.BadGatewayError, llm.APIConnectionError, llm.Timeout)
-
-
-def retry_after_s(exc: BaseException) -> float | None:
-    """The server's Retry-After (seconds or ms header), if the error carries one."""
-    response = getattr(exc, "response", None)
-    headers = (getattr(exc, "litellm_response_headers", None) or getattr(response, "headers", None)
-               or getattr(exc, "headers", None) or {})
-    try:
-        if "retry-after-ms" in headers:
-            return float(headers["retry-after-ms"]) / 1000
-        if "retry-after" in headers:
-            return float(headers["retry-after"])
-    except (TypeError, ValueError):  # an HTTP date: fall back to our own backoff
-        return None
-    return None
-
-
-async def _with_retries(llm: Any, kwargs: dict[str, Any], num_retries: int,
-                        retried: list[str] | None = None) -> Any:
-    """The completion, transient faults retried; each retried fault is added to ``retried``."""
-    def note(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        if retried is not None and exc is not None:
-            retried.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        told = retry_after_s(exc) if exc else None
-        if told is not None:
-            return min(told, MAX_RETRY_AFTER_S)
-        return float(min(MAX_BACKOFF_S, 0.5 * 2 ** (state.attempt_number - 1)) * random.uniform(0.75, 1))
-
-    async for attempt in AsyncRetrying(retry=retry_if_exception_type(_retryable(llm)),
-                                       stop=stop_after_attempt(num_retries + 1), wait=wait,
-                                       before_sleep=note, reraise=True):
-        with attempt:
-            return await llm.acompletion(**kwargs)
-    raise AssertionError("unreachable: tenacity either returns or re-raises")
-
-
-def _try_parse(parse: Callable[[str], T], text: str) -> tuple[T] | None:
-    """A cut-off JSON reply up to its last complete object (``{"items": [{...}, {...}, {"a``
-    keeps the complete items), parsed; None when nothing complete is left or it does not
-    parse. A value cut in the middle is never taken."""
-    end = text.rfind("}")
-    if end < 0:
-        return None
-    head = text[:end + 1]
-    try:
-        return (parse(head + _closers(head)),)
-    except ReplyError:
-        return None
-
-
-def _closers(text: str) -> str:
-    """The brackets that close what ``text`` leaves open (strings and escapes skipped)."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            stack.append("}" if char == "{" else "]")
-        elif char in "}]" and stack:
-            stack.pop()
-    return "".join(reversed(stack))

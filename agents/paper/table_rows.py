@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from agents.paper.evidence import Facts, attribution, fmt, match, tested, who
+from agents.paper.mentions import metric_forms, run_mentions
 from agents.paper.numbers import number_spans
-from agents.paper.reading import Quote, Reading, metric_forms, run_mentions
+from agents.paper.reading import Quote, Reading
 from agents.paper.wording import plain_text
 
 

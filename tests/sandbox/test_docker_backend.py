@@ -12,8 +12,9 @@ import pytest
 
 from sandbox import images
 from sandbox.base import Limits, SandboxJob, SandboxResult, SandboxUnavailable
+from sandbox.container_setup import container_config, job_labels
 from sandbox.copyback import CopyReport
-from sandbox.docker import DockerSandbox, _judge, container_config, job_labels
+from sandbox.docker import DockerSandbox, _judge
 
 JOB = SandboxJob(workdir=Path("/tmp/x"), command=["python", "exp.py"],
                  limits=Limits(memory_mb=1024, cpus=2, pids=128, timeout_s=60),

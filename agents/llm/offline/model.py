@@ -18,7 +18,7 @@ from typing import Any
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
-from agents.llm.offline import figures, reading, research, reviewing, scaffolds, writing
+from agents.llm.offline import figures, reading, research, reviewing, scaffolds, tree_search, writing
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -35,9 +35,9 @@ HANDLERS: dict[str, Handler] = {
     "name every run in the plotting script": research.update_plot_labels,
     "write an experiment from scratch": scaffolds.write_experiment,
     "fix the new experiment": scaffolds.fix_experiment,
-    "draft a variant of the experiment": research.tree_draft,
-    "debug a failed variant": research.tree_debug,
-    "improve the best variant": research.tree_improve,
+    "draft a variant of the experiment": tree_search.tree_draft,
+    "debug a failed variant": tree_search.tree_debug,
+    "improve the best variant": tree_search.tree_improve,
     "write the .+ section": writing.write_section,
     "revise the .+ section": writing.refine_section,
     "check the whole paper": writing.check_paper,
