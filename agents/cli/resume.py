@@ -24,7 +24,7 @@ from agents.cli.common import (
 )
 from agents.cli.output import Output
 from agents.cli.run_steps import drive, key_routing, preflight
-from agents.cli.run_template import DirectionOption, MetricOption
+from agents.cli.run_template import HigherOption, LowerOption, MetricOption, direction
 from agents.config.settings import Executor, RunSettings, SandboxBackend, TexBackend
 
 app = typer.Typer()
@@ -63,7 +63,8 @@ def resume(
     template: Annotated[str | None, typer.Option(help="The template folder of a run that "
                         "used one outside aisci's templates/ (never taken from run.json).")] = None,
     metric: MetricOption = None,
-    lower_is_better: DirectionOption = None,
+    lower_is_better: LowerOption = False,
+    higher_is_better: HigherOption = False,
     runs_dir: RunsDirOption = None,
     config: Annotated[Path | None, typer.Option(help="A config file (TOML) whose settings "
                       "you state for this resume (resume reads no file you do not name).")] = None,
@@ -77,6 +78,7 @@ def resume(
     out = Output(quiet, as_json)
 
     def body() -> int:
+        lower_better = direction(lower_is_better, higher_is_better)
         from agents.cli.inspect import find_run
         from agents.config.loading import load_config
         from agents.run.record import read_run_record
@@ -96,10 +98,10 @@ def resume(
 
             load_template(template)
         settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost)
-        if metric is not None or lower_is_better is not None:  # a run stopped on its metric
+        if metric is not None or lower_better is not None:  # a run stopped on its metric
             settings = RunSettings.model_validate(
                 {**settings.model_dump(), "metric": metric or settings.metric,
-                 "lower_is_better": lower_is_better})
+                 "lower_is_better": lower_better})
         key_routing(cfg, settings.models_by_role())
         from agents.workflow.checkpointer import verify_checkpoints
 

@@ -35,10 +35,12 @@ from agents.cli.output import Output
 from agents.cli.run_steps import drive, key_routing, preflight
 from agents.cli.run_template import (
     BuildImageOption,
-    DirectionOption,
+    HigherOption,
+    LowerOption,
     MetricOption,
     TimeoutOption,
     before_run,
+    direction,
 )
 from agents.config.settings import (
     Checkpoint,
@@ -190,7 +192,8 @@ def run(
                             "that avoid the closest papers, up to this many rounds in all.",
         rich_help_panel=EXPERIMENTS_PANEL)] = 3,
     metric: MetricOption = None,
-    lower_is_better: DirectionOption = None,
+    lower_is_better: LowerOption = False,
+    higher_is_better: HigherOption = False,
     timeout: TimeoutOption = None,
     build_image: BuildImageOption = False,
     config: ConfigOption = None,
@@ -220,6 +223,7 @@ def run(
                    ExitCode.bad_input)
 
     def body() -> int:
+        lower_better = direction(lower_is_better, higher_is_better)
         from agents.config.loading import load_config
         from agents.config.runs_dir import resolve_runs_dir
         from agents.literature.registry import resolve_name
@@ -243,7 +247,7 @@ def run(
                           ideation_model=ideation_model, novelty_model=novelty_model,
                           coder_model=coder_model, writer_model=writer_model,
                           reviewer_model=reviewer_model, metric=metric,
-                          lower_is_better=lower_is_better, job_timeout_s=timeout,
+                          lower_is_better=lower_better, job_timeout_s=timeout,
                           tracker=tracker, tracking_uri=tracking_uri)
         cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
         if cfg.tracker == Tracker.mlflow:

@@ -15,10 +15,22 @@ from agents.config.settings import RunSettings
 MetricOption = Annotated[str | None, typer.Option(
     "--metric", help="The primary metric (a key of final_info.json's means): over the template's "
     "declaration and the inferred choice.", rich_help_panel="Experiments")]
-DirectionOption = Annotated[bool | None, typer.Option(
-    "--lower-is-better/--higher-is-better", help="Which way the primary metric is better "
-    "(default: the template's declaration, else told by the metric's name).", show_default=False,
+LowerOption = Annotated[bool, typer.Option(
+    "--lower-is-better", help="The primary metric is better when lower (default: the "
+    "template's declaration, else told by the metric's name).", rich_help_panel="Experiments")]
+HigherOption = Annotated[bool, typer.Option(
+    "--higher-is-better", help="The primary metric is better when higher.",
     rich_help_panel="Experiments")]
+
+
+def direction(lower: bool, higher: bool) -> bool | None:
+    """``lower_is_better`` from the two flags (None: neither was given)."""
+    from agents.errors import ConfigError
+
+    if lower and higher:
+        raise ConfigError("--lower-is-better and --higher-is-better contradict each other: "
+                          "give one")
+    return True if lower else (False if higher else None)
 TimeoutOption = Annotated[float | None, typer.Option(
     "--timeout", min=1, help="Seconds one experiment job may run (default: the timeout_s "
     "of the template's limits in template.toml, else 600).", rich_help_panel="Experiments")]

@@ -10,7 +10,7 @@ import typer
 from rich.text import Text
 
 from agents.cli.common import console, err, guarded
-from agents.cli.run_template import DirectionOption, MetricOption, TimeoutOption
+from agents.cli.run_template import HigherOption, LowerOption, MetricOption, TimeoutOption, direction
 
 app = typer.Typer(help="Experiment templates.", no_args_is_help=True)
 
@@ -34,7 +34,8 @@ def template_check(
     run: Annotated[bool, typer.Option("--run", help="Also run the baseline once in the sandbox "
                    "(timed; the run's compute estimate uses the time).")] = False,
     metric: MetricOption = None,
-    lower_is_better: DirectionOption = None,
+    lower_is_better: LowerOption = False,
+    higher_is_better: HigherOption = False,
     timeout: TimeoutOption = None,
 ) -> None:
     """Is this folder a valid experiment template, and can a run of it work here? Lists every
@@ -58,7 +59,8 @@ def template_check(
         from agents.templates.template import load_template
 
         template = load_template(str(folder)).with_overrides(
-            metric=metric, lower_is_better=lower_is_better, timeout_s=timeout)
+            metric=metric, lower_is_better=direction(lower_is_better, higher_is_better),
+            timeout_s=timeout)
         findings = readiness(template, fix=fix, run=run,
                              log=lambda line: console.print(Text(line, style="dim")))
         for f in findings:
