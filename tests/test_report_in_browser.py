@@ -213,15 +213,22 @@ def test_headline_in_the_browser_equals_stats_json(browser: str, report: Path,
     idea, index = winner(run)
     answer = dom[dom.index('id="answer"'):dom.index("</section>", dom.index('id="answer"'))]
     assert f"<code>{idea}</code>" in answer and f"run_{index}" in answer
-    stats = json.loads((run / "ideas" / idea / f"run_{index}" / "stats.json").read_text())
-    base = json.loads((run / "ideas" / idea / "run_0" / "stats.json").read_text())
-    assert stats["comparisons"], "stats.json holds no tests against the baseline"
+    # tiny_mlp declares a grader and a test metric: the headline gives the held-out test jobs'
+    # numbers (their stats.json) and the tests against the baseline's test job (outcome.json)
+    folder = run / "ideas" / idea
+    outcome = json.loads((folder / "outcome.json").read_text())
+    metric = outcome["primary_metric"]
+    assert metric == "test_accuracy" and "held-out test results" in answer
+    stats = json.loads((folder / "test" / f"test_node_{index}" / "stats.json").read_text())
+    base = json.loads((folder / "test" / "test_node_0" / "stats.json").read_text())
+    comparisons = next(r for r in outcome["runs"] if r["index"] == index)["stats"]["comparisons"]
+    assert comparisons, "the record holds no tests against the baseline"
     rows = re.findall(r'<tr class="headline" data-group="([^"]+)">(.*?)</tr>', answer)
     assert [g for g, _ in rows] == list(stats["groups"])
     for group, row in rows:
         cells = dict(re.findall(r'<td class="(?:num )?([a-z-]+)[^"]*">([^<]*)</td>', row))
-        mine, theirs = stats["groups"][group]["val_accuracy"], base["groups"][group]["val_accuracy"]
-        test = next(c for c in stats["comparisons"] if c["group"] == group)
+        mine, theirs = stats["groups"][group][metric], base["groups"][group][metric]
+        test = next(c for c in comparisons if c["group"] == group)
         assert cells["mean"] == fmt(mine["mean"]) and cells["n"] == str(mine["n"])
         assert cells["ci"] == f"[{fmt(mine['ci_low'])}, {fmt(mine['ci_high'])}]"
         assert cells["base-mean"] == fmt(theirs["mean"])

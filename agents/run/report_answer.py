@@ -91,6 +91,10 @@ def _winner(summary: RunSummary, idea: IdeaSummary, run: Any) -> list[str]:
            f'<b class="primary">{fmt(run.primary)}</b> against the baseline\'s '
            f"{fmt(base.primary if base else None)} (mean over groups; {direction} is better); "
            f"{verdict}.</p>"]
+    if idea.held_out:  # the numbers above are the held-out test's, not the search's
+        out.append(f'<p class="muted">These are held-out test results, run once for the variant '
+                   f"chosen and the baseline: {_e(idea.held_out)}. Each variant's validation "
+                   f"results are in its idea's section.</p>")
     if lines:
         out.append(_headline_table(lines))
     review = idea.last_review

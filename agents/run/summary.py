@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.domain.experiments import ExperimentRun, IdeaOutcome
 from agents.domain.ideas import Idea
-from agents.domain.results import Comparison, MetricStats
+from agents.domain.results import Comparison, MetricStats, RunStats
 from agents.domain.reviews import ReviewOutcome
 from agents.domain.status import Failure
 
@@ -106,6 +106,9 @@ class IdeaSummary(BaseModel):
     runs: list[ExperimentRun] = Field(default_factory=list)
     reviews: list[ReviewLine] = Field(default_factory=list)
     papers: list[Path] = Field(default_factory=list)
+    #: When ``runs`` are held-out test results (a template with a grader and a test metric):
+    #: how the variant was chosen ("best of 3 variants chosen on validation ..."); "" otherwise.
+    held_out: str = ""
 
     @property
     def baseline(self) -> ExperimentRun | None:
@@ -239,7 +242,9 @@ def _idea(run_dir: Path, name: str, records: list[dict[str, Any]]) -> IdeaSummar
         summary = summary.model_copy(update={
             "status": outcome.status, "reason": outcome.reason,
             "primary_metric": outcome.primary_metric, "lower_is_better": outcome.lower_is_better,
-            "runs": outcome.runs, "title": summary.title or outcome.idea.title})
+            "runs": outcome.runs, "title": summary.title or outcome.idea.title,
+            "held_out": (outcome.selection.rule if outcome.selection is not None
+                         and outcome.selection.test else "")})
     reviews = []
     for review_dir in sorted(folder.glob("reviews*"), key=lambda p: _index(p.name)):
         found = _model(review_dir / "outcome.json", ReviewOutcome)
@@ -285,6 +290,25 @@ def _json(path: Path) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def baseline_stats(run_dir: Path) -> RunStats | None:
+    """The run's baseline results (``baseline/run_0/stats.json``), when valid."""
+    stats = _model(run_dir / "baseline" / "run_0" / "stats.json", RunStats)
+    return stats if isinstance(stats, RunStats) else None
+
+
+def variant_stats(run_dir: Path, idea: str) -> dict[int, RunStats]:
+    """Each variant's own results as the search saw them (``ideas/<idea>/run_<k>/stats.json``:
+    validation when the idea reports held-out test numbers), by run index."""
+    out: dict[int, RunStats] = {}
+    folder = run_dir / "ideas" / idea
+    for path in sorted(folder.glob("run_*/stats.json")) if _SAFE_NAME.fullmatch(idea) else []:
+        index = path.parent.name.removeprefix("run_")
+        stats = _model(path, RunStats) if index.isdigit() else None
+        if isinstance(stats, RunStats):
+            out[int(index)] = stats
+    return out
 
 
 def _model(path: Path, model: type[BaseModel]) -> BaseModel | None:

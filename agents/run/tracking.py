@@ -26,9 +26,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agents.domain.results import RunStats
 from agents.errors import ConfigError
 from agents.llm.runtime import quiet_environment
-from agents.run.summary import IdeaSummary, RunSummary, load_summary
+from agents.run.summary import IdeaSummary, RunSummary, baseline_stats, load_summary, variant_stats
 
 EXPERIMENT = "aisci"
 #: MLflow's own limits on a parameter's value and a batch's size.
@@ -75,24 +76,37 @@ def _params(summary: RunSummary) -> dict[str, str]:
     return flat
 
 
-def _idea_metrics(idea: IdeaSummary) -> list[tuple[str, float, int]]:
-    """(name, value, step) of every seed and summary statistic of every variant of an idea."""
+def _stats_metrics(prefix: str, stats: RunStats, seeds: list[int]) -> list[tuple[str, float, int]]:
+    """(name, value, step): every seed's value (the step is the seed) and the mean and 95 %
+    interval of every group and metric of one run's stats.json."""
     out: list[tuple[str, float, int]] = []
+    for group, metrics in stats.groups.items():
+        for metric, s in metrics.items():
+            name = key(prefix, group, metric)
+            steps = seeds if len(seeds) == len(s.values) else range(len(s.values))
+            out += [(name, v, int(step)) for step, v in zip(steps, s.values, strict=True)
+                    if math.isfinite(v)]
+            for stat in ("mean", "ci_low", "ci_high"):
+                value = getattr(s, stat)
+                if value is not None and math.isfinite(value):
+                    out.append((f"{name}.{stat}", float(value), 0))
+    return out
+
+
+def _idea_metrics(idea: IdeaSummary, run_dir: Path | None = None) -> list[tuple[str, float, int]]:
+    """(name, value, step) of every seed and summary statistic of every variant of an idea.
+    When the idea reports held-out test results, those are ``test.run_<k>...`` and each
+    variant's own (validation) results, from its folder, are ``run_<k>...``."""
+    out: list[tuple[str, float, int]] = []
+    prefix = "test.run" if idea.held_out else "run"
     for run in idea.runs:
         if run.primary is not None and math.isfinite(run.primary):
-            out.append((f"run_{run.index}.primary", run.primary, 0))
-        if run.stats is None:
-            continue
-        for group, metrics in run.stats.groups.items():
-            for metric, stats in metrics.items():
-                name = key(f"run_{run.index}", group, metric)
-                seeds = run.seeds if len(run.seeds) == len(stats.values) else range(len(stats.values))
-                out += [(name, v, int(s)) for s, v in zip(seeds, stats.values, strict=True)
-                        if math.isfinite(v)]
-                for stat in ("mean", "ci_low", "ci_high"):
-                    value = getattr(stats, stat)
-                    if value is not None and math.isfinite(value):
-                        out.append((f"{name}.{stat}", float(value), 0))
+            out.append((f"{prefix}_{run.index}.primary", run.primary, 0))
+        if run.stats is not None:
+            out += _stats_metrics(f"{prefix}_{run.index}", run.stats, list(run.seeds))
+    if idea.held_out and run_dir is not None:
+        for index, stats in variant_stats(run_dir, idea.name).items():
+            out += _stats_metrics(f"run_{index}", stats, [])
     if idea.last_review is not None:
         out.append(("review.mean_overall", idea.last_review.mean_overall, 0))
     return out
@@ -136,11 +150,10 @@ def log_run(run_dir: Path, tracking_uri: str) -> str:
         metrics.append(("cost_usd", summary.cost_usd, 0))
     if summary.header.wall_s is not None:
         metrics.append(("wall_s", float(summary.header.wall_s), 0))
-    base = next((i for i in summary.ideas if i.baseline is not None), None)
-    if base is not None:
-        baseline_only = base.model_copy(update={"runs": [base.baseline], "reviews": []})
-        metrics += [(k.replace("run_0", "baseline", 1), v, s) for k, v, s in
-                    _idea_metrics(baseline_only)]
+    baseline = baseline_stats(run_dir)  # the template's baseline, as the search saw it
+    if baseline is not None:
+        metrics += _stats_metrics("baseline", baseline, [])
+
     batch(parent_id, metrics, _params(summary))
     for name in ("report.html", "run.json", "cost.json"):
         if (run_dir / name).is_file():
@@ -157,7 +170,7 @@ def log_run(run_dir: Path, tracking_uri: str) -> str:
             params["best_run"] = f"run_{best.index}"
         if idea.last_review is not None:
             params["review.decision"] = idea.last_review.decision
-        batch(child.info.run_id, _idea_metrics(idea), params)
+        batch(child.info.run_id, _idea_metrics(idea, run_dir), params)
         for paper in idea.papers:
             client.log_artifact(child.info.run_id, str(paper), artifact_path=paper.parent.name)
         plots = run_dir / "ideas" / idea.name / "plots"
