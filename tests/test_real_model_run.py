@@ -55,7 +55,9 @@ def test_a_real_model_takes_an_idea_to_a_reviewed_pdf(server: LlamaServer, tmp_p
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     calls = [e for e in events if e["type"] == "llm_call"]
     print(f"real model: {len(calls)} calls in {elapsed:.0f} s; exit {result.exit_code}")
-    assert result.exit_code in (0, 4), result.output
+    refused = [f"{e['role']}/{e['task']}: {e['errors'][:200]} | reply: {e.get('reply', '')[:200]}"
+               for e in events if e["type"] == "llm_invalid"][-6:]
+    assert result.exit_code in (0, 4), result.output + "\nlast refused replies:\n" + "\n".join(refused)
     assert {c["model"] for c in calls} == {server.model}
     records = read_calls(run)  # every call's prompt and reply is on the record
     assert all(records[c["call_id"]].reply is not None for c in calls)

@@ -30,7 +30,7 @@ from agents.config.secrets import redact, redact_url
 from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
-from agents.llm.copies import copied_answer, copied_text
+from agents.llm.copies import copied_answer, copied_text, without_copies
 from agents.llm.faults import classify
 from agents.llm.gate import HOLD_S, AffinityGate, current_branch
 from agents.llm.repair import repair_conversation, try_parse
@@ -115,12 +115,15 @@ class LLMClient:
                   parse: Callable[[str], T], *, what: str = "answer",
                   response_format: dict[str, Any] | None = None, repair_hint: str = "",
                   settings: ModelSettings | None = None, max_tokens: int | None = None,
-                  salvage: Callable[[str], tuple[T] | None] | None = None) -> T:
+                  salvage: Callable[[str], tuple[T] | None] | None = None,
+                  last_resort: Callable[[str], tuple[T] | None] | None = None) -> T:
         """Ask until ``parse`` accepts the reply: bounded repairs, more room when cut off.
 
         ``max_tokens``: the first try's room (default: the setting). ``salvage``: what of a
         reply cut off by the limit is still usable (a JSON list cut short, prose up to its last
-        sentence), as a 1-tuple, or None; what it salvages is taken."""
+        sentence), as a 1-tuple, or None; what it salvages is taken. ``last_resort``: what of
+        the last reply is usable once the repairs are spent (an answer without the sentences it
+        copied), recorded as such (event ``llm_salvaged``)."""
         settings = settings or self.settings_for(role)
         max_tokens = max_tokens or settings.max_tokens
         convo = messages
@@ -161,6 +164,13 @@ class LLMClient:
                            "attempt": repairs + 1, "errors": error[:500],
                            "reply": redact(done.text[:400])})
             if repairs >= self.repair_attempts:
+                kept = last_resort(done.text) if last_resort and done.finish_reason != "length" \
+                    else None
+                if kept is not None:
+                    self.on_event({"type": "llm_salvaged", "role": role, "task": task,
+                                   "problem": error[:300]})
+                    asked(True)
+                    return kept[0]
                 break
             repairs += 1
             purpose = f"repair {repairs}"
@@ -198,7 +208,22 @@ class LLMClient:
                               repair_hint="Reply again with only the corrected JSON object, in "
                                           "the form shown above.",
                               max_tokens=min(settings.max_tokens, STRUCTURED_MAX_TOKENS),
-                              salvage=lambda text: try_parse(parse, text))
+                              salvage=lambda text: try_parse(parse, text),
+                              last_resort=lambda text: self._own_part(text, schema, check))
+
+    @staticmethod
+    def _own_part(text: str, schema: type[R], check: Callable[[R], None] | None) -> tuple[R] | None:
+        """The last reply without what it copied of the example (``without_copies``), when
+        that is still a valid answer."""
+        try:
+            answer = without_copies(read_json(text, schema), schema.example())
+            if not isinstance(answer, schema):
+                return None
+            if check is not None:
+                check(answer)
+        except ReplyError:
+            return None
+        return (answer,)
 
     async def prose(self, role: str, task: str, messages: list[dict[str, Any]], *,
                     languages: tuple[str, ...] = (), check: Callable[[str], str] | None = None,

@@ -149,3 +149,40 @@ def copied_answer(answer: BaseModel, *examples: BaseModel) -> str | None:
         if why:
             return f"{where} copies {why}; write your own words for this task"
     return None
+
+
+def without_copies(answer: BaseModel, *examples: BaseModel) -> BaseModel | None:
+    """``answer`` with every sentence that copies ``examples`` or the prompt files removed from
+    its text (a list item left empty is dropped), when what is left still validates and copies
+    nothing; None otherwise. The last resort after the repair turns: the model's own sentences
+    and values are kept, nothing of the example is."""
+    shown = [v for example in examples for _, v in string_values(example.model_dump(mode="json"))]
+    whole = {" ".join(w) for v in shown if len(w := words(v)) >= MIN_VALUE_WORDS}
+    example = Source(shown, "a sentence of the example answer")
+
+    def own(text: str) -> str:
+        if " ".join(words(text)) in whole:
+            return ""
+        kept = [part for part in re.split(r"(?<=[.!?;])\s+", text)
+                if not (example.copied(part) or copied_text(part))]
+        return " ".join(kept).strip()
+
+    def clean(data: Any) -> Any:
+        if isinstance(data, str):
+            return own(data)
+        if isinstance(data, dict):
+            return {k: clean(v) for k, v in data.items()}
+        if isinstance(data, list):
+            items = [clean(v) for v in data]
+            return [v for v in items if v != ""]
+        return data
+
+    before = answer.model_dump(mode="json")
+    after = clean(before)
+    if any(before[k] not in ("", []) and after[k] in ("", []) for k in before):
+        return None  # a field of the answer was nothing but a copy: no answer of its own
+    try:
+        cleaned = type(answer).model_validate(after)
+    except ValueError:
+        return None
+    return None if copied_answer(cleaned, *examples) else cleaned

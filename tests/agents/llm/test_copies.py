@@ -84,3 +84,26 @@ def test_a_short_plan_line_is_checked_against_the_prompts_pieces() -> None:
     assert copied_line("says what this run changes") is not None
     assert copied_line("set MOMENTUM to 0.9") is None
     assert copied_line("compare with the baseline") is None  # three words: too short to tell
+
+
+def test_the_last_resort_keeps_the_models_own_sentences_and_nothing_of_the_example() -> None:
+    from agents.domain.reviews import Review
+    from agents.llm.copies import copied_answer, without_copies
+
+    example = Review.example()
+    own = ("The paper compares momentum values on three toy tasks with two seeds each. "
+           "It reports a small gain on moons.")
+    copied = example.summary.split(". ")[0] + "."
+    answer = example.model_copy(update={
+        "summary": f"{copied} {own}",
+        "strengths": [example.strengths[0], "The seeds and the test are stated plainly."],
+        "weaknesses": ["Two seeds are too few for the significance it claims."],
+        "questions": ["Why were only two seeds run?"],
+        "limitations": ["Only toy data sets are used, so nothing is said of real data."]})
+    assert copied_answer(answer, example)  # refused as it is
+    kept = without_copies(answer, example)
+    assert kept is not None and copied_answer(kept, example) is None
+    assert kept.summary == own and kept.strengths == ["The seeds and the test are stated plainly."]
+    assert kept.overall == answer.overall  # the model's own scores stay
+    # a field that was nothing but the example's text: no answer of its own
+    assert without_copies(answer.model_copy(update={"summary": copied}), example) is None
