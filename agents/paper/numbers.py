@@ -55,7 +55,8 @@ _STRUCTURE = [re.compile(p) for p in (
     r"\(\s*[ivx\d]\s*\)", r"\\item\s*\[[^\]]*\]",
 )]
 _NUMBER = re.compile(
-    r"(?<![\w.\\])(?P<sign>[-+\u2212])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    # a sign touches its number: "- 1 run" (a list's dash) is 1, not -1
+    r"(?<![\w.\\])(?P<sign>[-+\u2212](?=[\d.,]))?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?:\s*(?:[eE](?P<exp>[-+]?\d+)|\\times\s*10\s*\^\s*\{?\s*(?P<exp2>[-+\u2212]?\d+)\s*\}?))?"
     r"(?P<pct>\s*\\%|\s*%| percent\b)?(?![\w]|\.\d)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\$(])")
@@ -69,8 +70,9 @@ def _mask(text: str) -> str:
 
 
 def _math_sign(text: str, start: int) -> bool:
-    """A ``$-$`` or ``$-0.1$`` minus just before a number."""
-    return text[max(0, start - 2):start].replace("$", "").strip() == "-"
+    """A ``$-$`` minus just before a number (a list's "- " dash is none)."""
+    window = text[max(0, start - 2):start]
+    return "$" in window and window.replace("$", "").strip() == "-"
 
 
 def numbers(text: str) -> list[Number]:

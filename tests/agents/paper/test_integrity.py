@@ -133,3 +133,14 @@ def test_a_cut_interval_is_printed_as_its_bounds_never_as_plus_minus() -> None:
     row = next(line for line in table.splitlines() if line.startswith("MOMENTUM = 0.9"))
     assert "[0.762, 1.00]" in row and "1.1" not in row, row
     assert "cut at the metric's range" in table
+
+
+def test_a_list_dash_before_a_number_is_no_minus_sign() -> None:
+    """The 1.5B model's Setup: "\\paragraph{Variants} - One run was performed ..." was read as
+    a count of -1 runs and the sentence removed; a sign touches its number."""
+    from agents.paper.numbers import numbers
+    from agents.paper.spelled import digits
+
+    found = numbers(digits(r"\paragraph{Variants} - One run was performed with MOMENTUM = 0.95."))
+    assert [n.value for n in found] == [1, 0.95]
+    assert [n.value for n in numbers("a change of -0.0177 and \u22120.2")] == [-0.0177, -0.2]
