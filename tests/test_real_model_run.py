@@ -3,8 +3,9 @@ llama-cpp-python on 127.0.0.1 as a user runs a local server, through the real Do
 down to reviewed PDFs.
 
 One idea, one run, two seeds, two reviewers, no review reflections and no section
-revisions (what fails the number and claim checks is removed): 22 model calls in about 9
-minutes on 2 cores (518 s and 529 s measured; 894-948 s with an earlier llama.cpp build). Run it alone with
+revisions (what fails the number and claim checks is removed): 39 model calls in 872 s on 2
+cores in the latest fresh-clone CI (22 calls in about 9 minutes before the copy checks and the
+held-out test jobs). Run it alone with
 ``bash scripts/test.sh tests/test_real_model_run.py``. It needs ``scripts/setup_real_model.sh``
 (the test setup runs it); without the server or the model it skips, and in CI it fails.
 """
