@@ -130,13 +130,19 @@ def string_values(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from string_values(value, f"{path}[{i}]")
 
 
+def _shown(examples: Iterable[BaseModel]) -> tuple[set[str], Source]:
+    """What the examples show: their whole values (normalised, two words or more) and their
+    text as a ``Source``."""
+    shown = [v for example in examples for _, v in string_values(example.model_dump(mode="json"))]
+    whole = {" ".join(w) for v in shown if len(w := words(v)) >= MIN_VALUE_WORDS}
+    return whole, Source(shown, "a sentence of the example answer")
+
+
 def copied_answer(answer: BaseModel, *examples: BaseModel) -> str | None:
     """Why ``answer`` is not the model's own (a value of ``examples`` or the prompt files'
     instructions copied), or None. Used for every JSON answer, with the example its prompt
     showed."""
-    shown = [v for example in examples for _, v in string_values(example.model_dump(mode="json"))]
-    whole = {" ".join(w) for v in shown if len(w := words(v)) >= MIN_VALUE_WORDS}
-    example = Source(shown, "a sentence of the example answer")
+    whole, example = _shown(examples)
     for where, value in string_values(answer.model_dump(mode="json")):
         mine = " ".join(words(value))
         # a placeholder inside a value too: "short_snake_case_name_2", "A second title: X"
@@ -156,9 +162,7 @@ def without_copies(answer: BaseModel, *examples: BaseModel) -> BaseModel | None:
     its text (a list item left empty is dropped), when what is left still validates and copies
     nothing; None otherwise. The last resort after the repair turns: the model's own sentences
     and values are kept, nothing of the example is."""
-    shown = [v for example in examples for _, v in string_values(example.model_dump(mode="json"))]
-    whole = {" ".join(w) for v in shown if len(w := words(v)) >= MIN_VALUE_WORDS}
-    example = Source(shown, "a sentence of the example answer")
+    whole, example = _shown(examples)
 
     def own(text: str) -> str:
         if " ".join(words(text)) in whole:

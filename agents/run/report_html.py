@@ -5,14 +5,13 @@ tables and links, and the run folder's files read as untrusted data (never throu
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from agents.run.safe_files import read_regular
+from agents.run.safe_files import read_json_regular, read_regular
 
 
 def escape(value: Any) -> str:
@@ -57,13 +56,7 @@ def as_list(value: Any) -> list[Any]:
 
 
 def read_json(path: Path) -> Any:
-    text = read_regular(path)  # never through a link: the page shows no host file
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    return read_json_regular(path)  # never through a link: the page shows no host file
 
 
 def read_text(path: Path) -> str:

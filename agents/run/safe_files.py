@@ -11,11 +11,13 @@ regular file, not a link, under a size cap.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 #: The largest file whose text is put into a prompt (a template's code is a few kB).
 PROMPT_FILE_BYTES = 200_000
@@ -106,3 +108,15 @@ def read_regular(path: Path, *, limit: int = READ_FILE_BYTES) -> str | None:
     """The text of ``path`` when it is a regular file (never through a link) of at most
     ``limit`` bytes; None otherwise (a run folder's report never shows a linked host file)."""
     return read_for_prompt(path, limit=limit)
+
+
+def read_json_regular(path: Path) -> Any:
+    """The JSON of ``path`` when it is a regular file (never through a link) that parses;
+    None otherwise (missing, a link, too large, not JSON, nested too deep)."""
+    text = read_regular(path)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None

@@ -25,6 +25,7 @@ from agents.domain.ideas import Idea
 from agents.domain.results import Comparison, MetricStats, RunStats
 from agents.domain.reviews import ReviewOutcome
 from agents.domain.status import Failure
+from agents.run.safe_files import read_json_regular, read_regular
 
 #: The run id's leading UTC timestamp (``20261206-231644``), and a ``-2`` a clash added.
 #: An idea name that is one plain path component (a name from ideas.json names a folder).
@@ -194,8 +195,6 @@ def _cost_so_far(run_dir: Path) -> dict[str, Any]:
     from agents.run.cost import CostLedger
 
     events = []
-    from agents.run.safe_files import read_regular
-
     for line in (read_regular(run_dir / "events.jsonl") or "").splitlines():
         try:
             event = json.loads(line)
@@ -281,15 +280,7 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _json(path: Path) -> Any:
     """A run file's JSON: a regular file only (a link is never followed), else None."""
-    from agents.run.safe_files import read_regular
-
-    text = read_regular(path)
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    return read_json_regular(path)
 
 
 def baseline_stats(run_dir: Path) -> RunStats | None:
@@ -312,8 +303,6 @@ def variant_stats(run_dir: Path, idea: str) -> dict[int, RunStats]:
 
 
 def _model(path: Path, model: type[BaseModel]) -> BaseModel | None:
-    from agents.run.safe_files import read_regular
-
     text = read_regular(path)
     if text is None:
         return None

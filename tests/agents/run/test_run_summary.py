@@ -86,3 +86,10 @@ def test_a_run_still_going_shows_the_cost_so_far(tmp_path: Path) -> None:
     assert load_summary(run).cost_usd == 0.75
     (run / "cost.json").write_text(json.dumps({"total": {"cost_usd": 2.0}}))
     assert load_summary(run).cost_usd == 2.0  # the ledger the run wrote wins
+
+
+def test_a_record_nested_too_deep_is_left_out_not_a_crash(tmp_path: Path) -> None:
+    """``aisci list`` reads every run folder: an ideas.json of 100,000 nested lists (valid JSON)
+    raised RecursionError in the views; it is now left out, as report.html already did."""
+    (tmp_path / "ideas.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert load_summary(tmp_path).ideas == []
