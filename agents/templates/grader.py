@@ -28,7 +28,9 @@ What it cannot see: code that reaches a protected name by a computed route
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -121,15 +123,42 @@ def _is_main_guard(node: ast.stmt) -> bool:
         any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
 
 
-def definitions(source: str, names: list[str]) -> dict[str, list[str]]:
-    """Each of ``names``: the source text of every top-level statement that defines it."""
+#: A line with its end, as Python's parser splits source (\r\n kept together; no \f split).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """``ast.get_source_segment(source, node, padded=True)`` on the source's lines, split once
+    (Python 3.11 splits the whole source again, a character at a time, for every node)."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        return ""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    pad = "".join(c if c in "\f\t" else " "
+                  for c in lines[first].encode()[:node.col_offset].decode())
+    return "".join([pad + lines[first].encode()[node.col_offset:].decode(),
+                    *lines[first + 1:last], lines[last].encode()[:node.end_col_offset].decode()])
+
+
+@functools.lru_cache(maxsize=64)
+def _definitions(source: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     tree = ast.parse(source)
+    lines = _LINE.findall(source)
     found: dict[str, list[str]] = {n: [] for n in names}
     for node in tree.body:
         for name in _names_defined(node):
             if name in found:
-                found[name].append(ast.get_source_segment(source, node, padded=True) or "")
-    return found
+                found[name].append(_segment(lines, node))
+    return tuple(tuple(found[n]) for n in names)
+
+
+def definitions(source: str, names: list[str]) -> dict[str, list[str]]:
+    """Each of ``names``: the source text of every top-level statement that defines it. The
+    same source is read once per process: every job of a run checks the template's grader
+    against its own copy (a SyntaxError is raised again on every call; errors are not kept)."""
+    unique = tuple(dict.fromkeys(names))
+    return {n: list(texts) for n, texts in zip(unique, _definitions(source, unique), strict=True)}
 
 
 def _nested_rebindings(tree: ast.Module, names: set[str]) -> list[str]:

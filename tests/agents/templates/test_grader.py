@@ -3,6 +3,7 @@ that would move the measurement are told apart from edits of the method."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from agents.experiment.code_edits import CodeEdit, apply_edits
 from agents.experiment.grading import check_job, edit_guard, prepare_job
+from agents.templates import grader
 from agents.templates.check import check_template
 from agents.templates.grader import REFUSED, edit_problem, grader_print
 from agents.templates.template import available_templates, load_template, templates_dir
@@ -178,3 +180,25 @@ def test_the_coder_is_told_what_is_protected_and_the_offline_model_reads_it() ->
         assert f"`{name}`" in prompt
     free = {k.name for k in _knobs(prompt)}
     assert "DATA_NOISE" not in free and {"MOMENTUM", "LEARNING_RATE"} <= free
+
+
+SOURCES = [
+    *(p.read_text(encoding="utf-8") for p in sorted(templates_dir().glob("*/*.py"))),
+    "x = 1\r\ny = (1,\r\n  2)\r\n\fdef  f():\r\n\treturn 'é'\n@dec\nclass C:\n    a = 'ü'\n\n    b = 2\nz = 3",
+    "a = 'é'; b = ('ü',\n 'x'); c = 1\rd = 2\r",
+    "if True:\n    x = 1\nelse:\n    x = 2",
+]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=range(len(SOURCES)))
+def test_definitions_are_the_statements_source_text_as_python_gives_it(source: str) -> None:
+    """The grader's fingerprint of a definition is its exact source text: CRLF, lone CR, form
+    feeds, tabs and multi-byte characters give what ``ast.get_source_segment`` gives."""
+    tree = ast.parse(source)
+    names = sorted({n for node in tree.body for n in grader._names_defined(node)})
+    want: dict[str, list[str]] = {n: [] for n in names}
+    for node in tree.body:
+        for name in grader._names_defined(node):
+            want[name].append(ast.get_source_segment(source, node, padded=True) or "")
+    assert grader.definitions(source, names) == want
+    assert grader.definitions(source, names) == want  # the second read is the cached one
