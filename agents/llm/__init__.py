@@ -1,4 +1,5 @@
-"""The LLM layer: every call goes through litellm, tagged with the agent role that made it."""
+"""The LLM layer: every call goes through litellm (the offline model in-process), tagged
+with the agent role that made it."""
 
 from agents.llm.runtime import quiet_environment
 

@@ -1,4 +1,5 @@
-"""Every model call of the agents: litellm underneath, a role and a task on top.
+"""Every model call of the agents: litellm underneath (the offline model in-process, on the
+same path), a role and a task on top.
 
 One retry layer per kind of fault:
 
@@ -30,6 +31,7 @@ from agents.config.secrets import redact, redact_url
 from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
 from agents.domain.reply import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
+from agents.llm.backends import backend_for
 from agents.llm.copies import copied_answer, copied_text, without_copies
 from agents.llm.faults import classify
 from agents.llm.gate import HOLD_S, AffinityGate, current_branch
@@ -293,7 +295,7 @@ class LLMClient:
         room) goes into the call's transcript.
         """
         settings = settings or self.settings_for(role)
-        llm = litellm()
+        llm = backend_for(settings.model)
         kwargs: dict[str, Any] = {
             "model": settings.model, "messages": messages, "timeout": settings.timeout_s,
             "num_retries": 0, "max_retries": 0, "max_tokens": max_tokens or settings.max_tokens,

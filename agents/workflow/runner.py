@@ -18,6 +18,7 @@ from agents.config.settings import RunSettings
 from agents.domain.status import Failure, RunStatus
 from agents.errors import BudgetExceeded
 from agents.llm.client import LLMClient
+from agents.llm.runtime import is_offline_model
 from agents.llm.transcripts import Transcripts
 from agents.run.context import RunContext
 from agents.run.cost import CostLedger
@@ -167,18 +168,22 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     return settings.model_copy(update={"template": str(folder)})
 
 
-def warm_imports() -> threading.Thread:
-    """Import what the first stages after the baseline need (litellm for the model calls,
-    scipy for the statistics: seconds of CPU) on a thread, while the baseline's sandbox jobs
-    keep the main thread waiting. Started once the graph is built, so the main thread imports
-    nothing at the same time."""
+def warm_imports(settings: RunSettings) -> threading.Thread:
+    """Import what the first stages after the baseline need (scipy for the statistics, and
+    litellm when a role's model is a real one: seconds of CPU) on a thread, while the
+    baseline's sandbox jobs keep the main thread waiting. Started once the graph is built, so
+    the main thread imports nothing at the same time. The offline model needs no litellm."""
+    real = any(not is_offline_model(m.model) for m in settings.models_by_role().values())
+
     def load() -> None:
         with contextlib.suppress(Exception):  # an import that fails here fails again, visibly
             from agents.experiment.statistics import scipy_stats
-            from agents.llm.runtime import litellm
 
             scipy_stats()
-            litellm()
+            if real:
+                from agents.llm.runtime import litellm
+
+                litellm()
 
     thread = threading.Thread(target=load, name="aisci-warm-imports", daemon=True)
     thread.start()
@@ -258,7 +263,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             config: RunnableConfig = {"configurable": {"thread_id": thread_id},
                                       "max_concurrency": parallel, "recursion_limit": 100}
             graph = build_graph().compile(checkpointer=saver)
-            warm_imports()
+            warm_imports(settings)
             inputs: Any = {"topic": settings.topic}
             start_config: RunnableConfig = config
             if resume:

@@ -1,7 +1,9 @@
-"""The built-in offline model (``mock/...``): a litellm custom provider.
+"""The built-in offline model (``mock/...``).
 
-It goes through litellm's normal path, so token counts, cost, retries and structured output
-are exercised exactly as with a hosted model. It is deterministic and reads the prompts real
+The client calls it in-process (``agents/llm/backends.py``), through the same retries, repairs,
+transcripts, token and cost accounting as a hosted model, without importing litellm (3 s of
+CPU at every start); ``litellm_handler.py`` also registers it with litellm as the ``mock``
+provider, for code that calls litellm directly. It is deterministic and reads the prompts real
 models get: it recognises the task by the prompt's ``# Task:`` title and reads the facts from
 the text (see ``reading.py``). The answers are real work on that data: ideas built from the
 template's actual knobs, code edits that change the results, paper text quoting the run's
@@ -14,9 +16,6 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-
-from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
 from agents.llm.offline import figures, reading, research, reviewing, scaffolds, tree_search, writing
 
@@ -62,7 +61,7 @@ def handler_for(title: str) -> Handler | None:
 
 def answer(messages: list[dict[str, Any]]) -> str:
     """The offline model's reply to a chat, as text."""
-    prompt = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") != "system")
+    prompt = "\n".join(content_text(m.get("content")) for m in messages if m.get("role") != "system")
     title = reading.task(prompt)
     if not title:
         if "say hello" in prompt.lower():
@@ -75,7 +74,7 @@ def answer(messages: list[dict[str, Any]]) -> str:
     return reply if isinstance(reply, str) else json.dumps(reply, indent=1)
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # multi-part (text + images): keep the text parts
@@ -83,25 +82,6 @@ def _content_text(content: Any) -> str:
     return ""
 
 
-class OfflineModel(CustomLLM):
-    """litellm handler for the ``mock`` provider."""
-
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
-        text = answer(messages)
-        prompt_tokens = sum(count_tokens(_content_text(m.get("content"))) for m in messages)
-        completion_tokens = count_tokens(text)
-        model_response = kwargs.get("model_response") or ModelResponse()
-        model_response.model = model
-        model_response.choices = [
-            Choices(index=0, finish_reason="stop", message=Message(role="assistant", content=text))
-        ]
-        model_response.usage = Usage(  # type: ignore[union-attr]
-            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-            total_tokens=prompt_tokens + completion_tokens,
-        )
-        return model_response
-
-    async def acompletion(
-        self, model: str, messages: list[Any], *args: Any, **kwargs: Any
-    ) -> ModelResponse:
-        return self.completion(model, messages, *args, **kwargs)
+def prompt_tokens(messages: list[Any]) -> int:
+    """The tokens of a chat's messages, as ``count_tokens`` counts them."""
+    return sum(count_tokens(content_text(m.get("content"))) for m in messages)

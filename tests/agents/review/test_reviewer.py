@@ -71,16 +71,16 @@ def test_reviewers_have_distinct_personas_and_a_set_temperature(monkeypatch: pyt
         return original(prompt)
 
     monkeypatch.setitem(offline_model.HANDLERS, "review the paper", review)
-    from agents.llm.runtime import litellm
+    from agents.llm.backends import OFFLINE
 
     temperatures: list[float] = []
-    sent = litellm().acompletion
+    sent = OFFLINE.acompletion
 
     async def recording(**kwargs: Any) -> Any:
         temperatures.append(kwargs.get("temperature"))
         return await sent(**kwargs)
 
-    monkeypatch.setattr(litellm(), "acompletion", recording)
+    monkeypatch.setattr(OFFLINE, "acompletion", recording)
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"))
     asyncio.run(review_text(llm, PAPER, num_reviewers=3, idea_name="x", version=1, reflections=0))
     personas = [p.split("You are reviewer")[1].split("\n")[0] for p in prompts]

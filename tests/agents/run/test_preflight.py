@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agents.config.settings import ROLES, ModelSettings, StructuredMode
+from agents.llm.backends import OFFLINE
 from agents.llm.runtime import OFFLINE_MODEL, litellm
 from agents.run import preflight as doctor
 from agents.run.model_check import Check, check_key_routing, check_model
@@ -35,6 +36,7 @@ def no_calls(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the doctor made a model call")
 
     monkeypatch.setattr(litellm(), "acompletion", forbidden)
+    monkeypatch.setattr(OFFLINE, "acompletion", forbidden)
 
 
 def test_the_offline_model_passes_every_model_check() -> None:

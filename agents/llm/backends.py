@@ -1,0 +1,80 @@
+"""What answers a model call: litellm for every real model, the offline model in-process.
+
+Both give the client the same surface (``acompletion(**kwargs)``, ``completion_cost``, the
+exception classes the retries and the client catch), so an offline call goes through the same
+retries, repairs, transcripts, token counts and cost as a hosted one. The offline model needs
+no litellm: importing it costs about 3 s of CPU, a third of an offline run's once-per-run part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.llm.runtime import OFFLINE_PRICES, is_offline_model, litellm
+
+
+class OfflineModelError(Exception):
+    """Never raised by the offline model; stands for each kind of fault a provider raises."""
+
+
+@dataclass(frozen=True)
+class Message:
+    content: str
+    role: str = "assistant"
+
+
+@dataclass(frozen=True)
+class Choice:
+    message: Message
+    finish_reason: str = "stop"
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Response:
+    """A chat completion in the shape litellm returns one."""
+
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class OfflineBackend:
+    """The offline model behind litellm's calling surface."""
+
+    BadRequestError = RateLimitError = InternalServerError = ServiceUnavailableError = \
+        BadGatewayError = APIConnectionError = Timeout = OfflineModelError
+
+    async def acompletion(self, *, model: str, messages: list[dict[str, Any]],
+                          **_: Any) -> Response:
+        from agents.llm.offline.model import answer, count_tokens, prompt_tokens
+
+        text = answer(messages)
+        return Response(model=model, choices=[Choice(message=Message(content=text))],
+                        usage=Usage(prompt_tokens(messages), count_tokens(text)))
+
+    @staticmethod
+    def completion_cost(*, completion_response: Response) -> float:
+        usage = completion_response.usage
+        return (usage.prompt_tokens * OFFLINE_PRICES["input_cost_per_token"]
+                + usage.completion_tokens * OFFLINE_PRICES["output_cost_per_token"])
+
+
+OFFLINE = OfflineBackend()
+
+
+def backend_for(model: str) -> Any:
+    """What answers ``model``: the offline model, or litellm (imported on the first real call)."""
+    return OFFLINE if is_offline_model(model) else litellm()
