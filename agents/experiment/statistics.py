@@ -27,12 +27,28 @@ ALPHA = 0.05
 CONFIDENCE = 0.95
 
 
-def scipy_stats() -> ModuleType:
-    """scipy.stats, imported when first needed: it takes seconds, and a run imports it in the
-    background while the baseline's jobs run (``agents.workflow.runner``)."""
+def scipy_special() -> ModuleType:
+    """scipy.special (Student's t distribution), imported when first needed; a run imports it
+    in the background while the baseline's jobs run (``agents.workflow.runner``). Not
+    scipy.stats: its import parses docstrings for a second of CPU, and only the t
+    distribution is used here."""
     import importlib
 
-    return importlib.import_module("scipy.stats")
+    return importlib.import_module("scipy.special")
+
+
+def t_quantile(q: float, df: float) -> float:
+    """The ``q`` quantile of Student's t with ``df`` degrees of freedom (``stats.t.ppf``)."""
+    return float(scipy_special().stdtrit(df, q))
+
+
+def welch_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of Welch's t-test (``stats.ttest_ind(a, b, equal_var=False)``), for
+    samples of at least two values each, not both constant."""
+    va, vb = stdev(a) ** 2 / len(a), stdev(b) ** 2 / len(b)
+    t = (mean(a) - mean(b)) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return float(2 * scipy_special().stdtr(df, -abs(t)))
 
 
 Range = tuple[float | None, float | None]
@@ -72,7 +88,7 @@ def metric_stats(values: Sequence[float], bounds: Range = (None, None)) -> Metri
     if len(kept) < 2:
         return MetricStats(n=len(kept), mean=m, values=kept)
     sd = stdev(kept)
-    half = float(scipy_stats().t.ppf(0.5 + CONFIDENCE / 2, len(kept) - 1)) * sd / math.sqrt(len(kept))
+    half = t_quantile(0.5 + CONFIDENCE / 2, len(kept) - 1) * sd / math.sqrt(len(kept))
     low, high = m - half, m + half
     clipped_low = max(low, bounds[0]) if bounds[0] is not None else low
     clipped_high = min(high, bounds[1]) if bounds[1] is not None else high
@@ -122,8 +138,7 @@ def compare_runs(baseline: RunStats, runs: dict[int, RunStats], metric: str,
                 if (base.std or 0) == 0 and (this.std or 0) == 0:
                     p = 1.0 if base.mean == this.mean else 0.0
                 else:
-                    p = float(scipy_stats().ttest_ind(this.values, base.values,
-                                                    equal_var=False).pvalue)
+                    p = welch_p(this.values, base.values)
             raw.append((index, group, this.mean - base.mean, p))
     adjusted = holm([p for *_, p in raw], family=family)
     out = {index: run.model_copy(update={"comparisons": []}) for index, run in runs.items()}

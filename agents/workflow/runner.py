@@ -169,7 +169,7 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
 
 
 def warm_imports(settings: RunSettings) -> threading.Thread:
-    """Import what the first stages after the baseline need (scipy for the statistics, and
+    """Import what the first stages after the baseline need (scipy's t distribution for the statistics, and
     litellm when a role's model is a real one: seconds of CPU) on a thread, while the
     baseline's sandbox jobs keep the main thread waiting. Started once the graph is built, so
     the main thread imports nothing at the same time. The offline model needs no litellm."""
@@ -177,9 +177,9 @@ def warm_imports(settings: RunSettings) -> threading.Thread:
 
     def load() -> None:
         with contextlib.suppress(Exception):  # an import that fails here fails again, visibly
-            from agents.experiment.statistics import scipy_stats
+            from agents.experiment.statistics import scipy_special
 
-            scipy_stats()
+            scipy_special()
             if real:
                 from agents.llm.runtime import litellm
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from scipy import stats as scipy_stats
 
 from agents.domain.results import FinalInfo
@@ -88,3 +89,25 @@ def test_the_correction_counts_every_variant_tried_not_only_those_compared() -> 
     assert among.p_adjusted is not None and math.isclose(among.p_adjusted, 12 * alone.p_value,
                                                          rel_tol=1e-9)
     assert holm([0.01, 0.02], family=2) == holm([0.01, 0.02])  # a family no larger: unchanged
+
+
+@pytest.mark.filterwarnings("ignore:Precision loss:RuntimeWarning")  # scipy's, on the constant sample
+def test_welch_p_and_t_quantile_are_scipy_stats_own() -> None:
+    """The t-test and interval use scipy.special's t distribution (scipy.stats costs a second
+    of CPU to import): on samples of the sizes runs have, they equal scipy.stats' results."""
+    import random
+
+    from agents.experiment.statistics import t_quantile, welch_p
+
+    rng = random.Random(7)
+    for _ in range(200):
+        a = [rng.gauss(0.8, rng.uniform(0.001, 0.1)) for _ in range(rng.randint(2, 8))]
+        b = [rng.gauss(rng.choice([0.8, 0.82, 0.9]), rng.uniform(0.001, 0.1))
+             for _ in range(rng.randint(2, 8))]
+        want = scipy_stats.ttest_ind(a, b, equal_var=False).pvalue
+        assert math.isclose(welch_p(a, b), want, rel_tol=1e-9, abs_tol=1e-15)
+    b_const = [0.5, 0.5, 0.5]
+    assert math.isclose(welch_p([0.4, 0.6, 0.55], b_const),
+                        scipy_stats.ttest_ind([0.4, 0.6, 0.55], b_const, equal_var=False).pvalue)
+    for df in (1, 2, 4, 9, 30):
+        assert math.isclose(t_quantile(0.975, df), scipy_stats.t.ppf(0.975, df), rel_tol=1e-12)
