@@ -40,17 +40,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from agents.config.secrets import is_secret_name
 from agents.config.settings import (
     ROLES,
-    Executor,
+    FileSettings,
     LimitCaps,
-    LiteratureChoice,
     ModelFields,
     ModelSettings,
     Role,
-    SandboxBackend,
-    SearchMode,
-    TexBackend,
-    Tracker,
-    TreeSettings,
 )
 from agents.errors import ConfigError
 from agents.llm.runtime import OFFLINE_MODEL
@@ -74,37 +68,23 @@ ROLE_FIELDS = tuple(ModelSettings.model_fields)
 _file_data: ContextVar[Mapping[str, Any] | None] = ContextVar("aisci_config_file", default=None)
 
 
-class AisciConfig(BaseSettings, ModelFields):
-    """Every setting with its source resolved. ``model = None`` means: pick automatically."""
+class AisciConfig(BaseSettings, ModelFields, FileSettings):
+    """Every setting with its source resolved. ``model = None`` means: pick automatically.
+
+    The run's settings are inherited from ``FileSettings`` and how to talk to a model from
+    ``ModelFields``, so their types, defaults and descriptions are declared once; only what
+    is not a run's setting is declared here.
+    """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True,
                                       env_ignore_empty=True)
 
     model: str | None = None
     roles: dict[Role, RoleOverrides] = Field(default_factory=dict)  # type: ignore[valid-type]
-    sandbox: SandboxBackend = SandboxBackend.docker
-    executor: Executor = Executor.local
-    ray_address: str | None = None
-    tex: TexBackend = TexBackend.auto
-    search: SearchMode = SearchMode.linear
-    tree: TreeSettings = TreeSettings()
-    literature: LiteratureChoice = LiteratureChoice.auto
-    max_cost: float | None = Field(default=None, gt=0, description="USD for the whole run")
-    parallel: int = Field(default=2, ge=1, le=64)
-    seeds: int = Field(default=3, ge=1, le=20)
-    checkpointer: str | None = Field(default=None, description="a postgresql:// URL, or None")
-    vision: bool | None = Field(default=None, description="show figures to the writer's model "
-                                "(None: when litellm says it supports images)")
-    figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
     max_limits: LimitCaps = Field(default_factory=LimitCaps, description=(
         "the most a template's [limits] may ask of one sandbox job"))
-    metric: str | None = Field(default=None, description="the primary metric, over the template's")
-    lower_is_better: bool | None = Field(default=None, description="the primary metric's direction")
-    job_timeout_s: float | None = Field(default=None, gt=0, description="seconds per experiment job")
     #: Read by ``agents.config.runs_dir`` (a relative path counts from the file's folder).
     runs_dir: Path | None = None
-    tracker: Tracker = Tracker.none
-    tracking_uri: str | None = None
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 
