@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from agents.config.flag import flag_of
 from agents.config.secrets import is_secret_name
 from agents.config.settings import (
     ROLES,
@@ -283,8 +284,8 @@ def _explain(exc: ValidationError, file: Path | None, file_data: Mapping[str, An
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     role_field = loc[0] == "roles" and len(loc) > 2
     if _has(flags, loc):
-        flag = f"{loc[1]}-{loc[2]}" if role_field else loc[0]
-        return f"{what} --{flag.replace('_', '-')}{problem}{more}"
+        flag = f"--{loc[1]}-{loc[2]}".replace("_", "-") if role_field else _flag_name(loc)
+        return f"{what} {flag}{problem}{more}"
     env_name = _role_env_name(loc[1], loc[2]) if role_field else f"{ENV_PREFIX}{loc[0]}".upper()
     if _env(env_name) is not None:
         return f"{what} {env_name}{problem}{more}"
@@ -292,6 +293,21 @@ def _explain(exc: ValidationError, file: Path | None, file_data: Mapping[str, An
         line = _line_of(file, loc)
         return f"{file}{f', line {line}' if line else ''}: {what} {'.'.join(loc)}{problem}{more}"
     return f"{what} {'.'.join(loc)}{problem}{more}"
+
+
+def _flag_name(loc: list[str]) -> str:
+    """The option a setting was given with, as its declaration names it (``--timeout`` for
+    ``job_timeout_s``, ``--max-nodes`` for ``tree.max_nodes``)."""
+    model: Any = AisciConfig
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(
+            model, BaseModel) else None
+        if field is None:
+            break
+        if (flag := flag_of(field)) is not None:
+            return flag.name(part)
+        model = field.annotation
+    return "--" + loc[0].replace("_", "-")
 
 
 def _line_of(file: Path, loc: list[str]) -> int | None:

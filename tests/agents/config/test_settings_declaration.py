@@ -112,15 +112,29 @@ def clean_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_flag_for_a_table_setting_keeps_the_rest_of_the_files_table(
         clean_place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import agents.cli.run as run_cli
+    from agents.config.settings import RunSettings
 
     (clean_place / "aisci.toml").write_text("parallel = 3\n[tree]\ndrafts = 2\nmax_nodes = 6\n",
                                             encoding="utf-8")
-    seen: list[object] = []
+    seen: list[RunSettings] = []
     monkeypatch.setattr(run_cli, "print_estimate", seen.append)
     result = CliRunner().invoke(app, ["run", "t", "--dry-run", "--max-nodes", "5",
                                       "--approve", "ideas", "--approve", "ideas"])
     assert result.exit_code == 0, result.output
     [settings] = seen
-    assert (settings.tree.drafts, settings.tree.max_nodes) == (2, 5)  # type: ignore[attr-defined]
-    assert settings.parallel == 3 and settings.seeds == 3  # type: ignore[attr-defined]
-    assert [c.value for c in settings.approve] == ["ideas"]  # type: ignore[attr-defined]
+    assert (settings.tree.drafts, settings.tree.max_nodes) == (2, 5)
+    assert settings.parallel == 3 and settings.seeds == 3
+    assert [c.value for c in settings.approve] == ["ideas"]
+
+
+@pytest.mark.parametrize(("given", "named"), [({"job_timeout_s": -1}, "--timeout"),
+                                              ({"tree": {"max_nodes": 99}}, "--max-nodes"),
+                                              ({"max_cost": -1}, "--max-cost")])
+def test_a_bad_setting_names_the_option_its_declaration_gives(
+        clean_place: Path, given: dict[str, object], named: str) -> None:
+    from agents.config.loading import load_config
+    from agents.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, implicit_file=False, **given)
+    assert str(caught.value).startswith(f"invalid setting {named}:"), caught.value
