@@ -31,7 +31,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
@@ -57,10 +57,12 @@ KEY_DEFAULTS = (("OPENAI_API_KEY", "gpt-4o-mini"),
                 ("GEMINI_API_KEY", "gemini/gemini-2.5-flash"))
 OFFLINE_ALIASES = ("mock", "offline")
 
-#: One role's overrides: the fields of ``ModelSettings``, every one optional.
+#: One role's overrides: the fields of ``ModelSettings``, every one optional, with their ranges
+#: and descriptions (a role's ``max_tokens = -1`` is refused like the top-level one).
 RoleOverrides: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "RoleOverrides", __config__=ConfigDict(extra="forbid", frozen=True),
-    **{name: (field.annotation | None, None)  # type: ignore[operator]
+    **{name: (Annotated[field.annotation | None,  # type: ignore[operator]
+                        Field(description=field.description), *field.metadata], None)
        for name, field in ModelSettings.model_fields.items()},
 )
 ROLE_FIELDS = tuple(ModelSettings.model_fields)

@@ -138,3 +138,18 @@ def test_a_bad_setting_names_the_option_its_declaration_gives(
     with pytest.raises(ConfigError) as caught:
         load_config(None, implicit_file=False, **given)
     assert str(caught.value).startswith(f"invalid setting {named}:"), caught.value
+
+
+def test_a_roles_override_keeps_the_range_and_description_of_its_setting(clean_place: Path) -> None:
+    from agents.config.loading import RoleOverrides, load_config
+    from agents.errors import ConfigError
+
+    (clean_place / "aisci.toml").write_text('model = "mock"\n[roles.coder]\nmax_tokens = -1\n',
+                                            encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert "line 3: invalid setting roles.coder.max_tokens: Input should be greater than 0" in str(
+        caught.value)
+    schema = RoleOverrides.model_json_schema()["properties"]["max_tokens"]
+    assert schema["description"] == "longest reply, in tokens"
+    assert {"exclusiveMinimum": 0, "type": "integer"} in schema["anyOf"]
