@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from agents.config.flag import PANELS
 from agents.config.secrets import redact
 from agents.domain.status import ExitCode
 from agents.errors import AisciError, BudgetExceeded, ConfigError
@@ -21,11 +22,7 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 #: The panels ``--help`` groups options in (the same names in every command).
-MODEL_PANEL = "Model"
-EXPERIMENTS_PANEL = "Experiments"
-PAPER_PANEL = "Paper and review"
-EXECUTION_PANEL = "Execution"
-OUTPUT_PANEL = "Output"
+MODEL_PANEL, EXPERIMENTS_PANEL, PAPER_PANEL, EXECUTION_PANEL, OUTPUT_PANEL = PANELS
 
 ModelOption = Annotated[str | None, typer.Option(
     help="litellm model name for every role (gpt-4o, ollama_chat/qwen2.5:7b, ...), or mock: "

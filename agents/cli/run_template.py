@@ -34,10 +34,6 @@ def direction(lower: bool, higher: bool) -> bool | None:
 TimeoutOption = Annotated[float | None, typer.Option(
     "--timeout", min=1, help="Seconds one experiment job may run (default: the timeout_s "
     "of the template's limits in template.toml, else 600).", rich_help_panel="Experiments")]
-BuildImageOption = Annotated[bool, typer.Option(
-    "--build-image", help="Build the image of the packages the template lists in "
-    "requirements.txt first, if it is not built (wheels from the package index).",
-    rich_help_panel="Experiments")]
 
 
 def before_run(settings: RunSettings, out: Output) -> None:

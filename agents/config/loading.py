@@ -31,26 +31,21 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from agents.config.flag import flag_of
 from agents.config.secrets import is_secret_name
 from agents.config.settings import (
     ROLES,
-    Executor,
+    FileSettings,
     LimitCaps,
-    LiteratureChoice,
     ModelFields,
     ModelSettings,
     Role,
-    SandboxBackend,
-    SearchMode,
-    TexBackend,
-    Tracker,
-    TreeSettings,
 )
 from agents.errors import ConfigError
 from agents.llm.runtime import OFFLINE_MODEL
@@ -62,10 +57,12 @@ KEY_DEFAULTS = (("OPENAI_API_KEY", "gpt-4o-mini"),
                 ("GEMINI_API_KEY", "gemini/gemini-2.5-flash"))
 OFFLINE_ALIASES = ("mock", "offline")
 
-#: One role's overrides: the fields of ``ModelSettings``, every one optional.
+#: One role's overrides: the fields of ``ModelSettings``, every one optional, with their ranges
+#: and descriptions (a role's ``max_tokens = -1`` is refused like the top-level one).
 RoleOverrides: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "RoleOverrides", __config__=ConfigDict(extra="forbid", frozen=True),
-    **{name: (field.annotation | None, None)  # type: ignore[operator]
+    **{name: (Annotated[field.annotation | None,  # type: ignore[operator]
+                        Field(description=field.description), *field.metadata], None)
        for name, field in ModelSettings.model_fields.items()},
 )
 ROLE_FIELDS = tuple(ModelSettings.model_fields)
@@ -74,37 +71,23 @@ ROLE_FIELDS = tuple(ModelSettings.model_fields)
 _file_data: ContextVar[Mapping[str, Any] | None] = ContextVar("aisci_config_file", default=None)
 
 
-class AisciConfig(BaseSettings, ModelFields):
-    """Every setting with its source resolved. ``model = None`` means: pick automatically."""
+class AisciConfig(BaseSettings, ModelFields, FileSettings):
+    """Every setting with its source resolved. ``model = None`` means: pick automatically.
+
+    The run's settings are inherited from ``FileSettings`` and how to talk to a model from
+    ``ModelFields``, so their types, defaults and descriptions are declared once; only what
+    is not a run's setting is declared here.
+    """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True,
                                       env_ignore_empty=True)
 
     model: str | None = None
     roles: dict[Role, RoleOverrides] = Field(default_factory=dict)  # type: ignore[valid-type]
-    sandbox: SandboxBackend = SandboxBackend.docker
-    executor: Executor = Executor.local
-    ray_address: str | None = None
-    tex: TexBackend = TexBackend.auto
-    search: SearchMode = SearchMode.linear
-    tree: TreeSettings = TreeSettings()
-    literature: LiteratureChoice = LiteratureChoice.auto
-    max_cost: float | None = Field(default=None, gt=0, description="USD for the whole run")
-    parallel: int = Field(default=2, ge=1, le=64)
-    seeds: int = Field(default=3, ge=1, le=20)
-    checkpointer: str | None = Field(default=None, description="a postgresql:// URL, or None")
-    vision: bool | None = Field(default=None, description="show figures to the writer's model "
-                                "(None: when litellm says it supports images)")
-    figure_fixes: int = Field(default=1, ge=0, le=5, description="redraws of a figure found bad")
     max_limits: LimitCaps = Field(default_factory=LimitCaps, description=(
         "the most a template's [limits] may ask of one sandbox job"))
-    metric: str | None = Field(default=None, description="the primary metric, over the template's")
-    lower_is_better: bool | None = Field(default=None, description="the primary metric's direction")
-    job_timeout_s: float | None = Field(default=None, gt=0, description="seconds per experiment job")
     #: Read by ``agents.config.runs_dir`` (a relative path counts from the file's folder).
     runs_dir: Path | None = None
-    tracker: Tracker = Tracker.none
-    tracking_uri: str | None = None
     #: api_base values that came from a file found on its own (not --config, flags or env).
     unconfirmed_api_bases: frozenset[str] = frozenset()
 
@@ -303,8 +286,8 @@ def _explain(exc: ValidationError, file: Path | None, file_data: Mapping[str, An
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     role_field = loc[0] == "roles" and len(loc) > 2
     if _has(flags, loc):
-        flag = f"{loc[1]}-{loc[2]}" if role_field else loc[0]
-        return f"{what} --{flag.replace('_', '-')}{problem}{more}"
+        flag = f"--{loc[1]}-{loc[2]}".replace("_", "-") if role_field else _flag_name(loc)
+        return f"{what} {flag}{problem}{more}"
     env_name = _role_env_name(loc[1], loc[2]) if role_field else f"{ENV_PREFIX}{loc[0]}".upper()
     if _env(env_name) is not None:
         return f"{what} {env_name}{problem}{more}"
@@ -312,6 +295,21 @@ def _explain(exc: ValidationError, file: Path | None, file_data: Mapping[str, An
         line = _line_of(file, loc)
         return f"{file}{f', line {line}' if line else ''}: {what} {'.'.join(loc)}{problem}{more}"
     return f"{what} {'.'.join(loc)}{problem}{more}"
+
+
+def _flag_name(loc: list[str]) -> str:
+    """The option a setting was given with, as its declaration names it (``--timeout`` for
+    ``job_timeout_s``, ``--max-nodes`` for ``tree.max_nodes``)."""
+    model: Any = AisciConfig
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(
+            model, BaseModel) else None
+        if field is None:
+            break
+        if (flag := flag_of(field)) is not None:
+            return flag.name(part)
+        model = field.annotation
+    return "--" + loc[0].replace("_", "-")
 
 
 def _line_of(file: Path, loc: list[str]) -> int | None:

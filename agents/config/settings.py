@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agents.config.flag import Flag
 
 Role = Literal["ideation", "novelty", "coder", "writer", "reviewer"]
 ROLES: tuple[Role, ...] = ("ideation", "novelty", "coder", "writer", "reviewer")
@@ -83,7 +85,9 @@ class TreeSettings(BaseModel):
 
     drafts: int = Field(default=3, ge=1, le=8, description="first variants, each from the baseline")
     debug_depth: int = Field(default=2, ge=0, le=5, description="fixes tried on a failed variant")
-    max_nodes: int = Field(default=8, ge=1, le=50, description="variants in all, ablations included")
+    max_nodes: Annotated[int, Flag("Experiments", "--search tree: variants per idea, ablations "
+                                   "included (default 8).")] = Field(
+        default=8, ge=1, le=50, description="variants in all, ablations included")
     parallel_nodes: int = Field(default=2, ge=1, le=8, description="variants expanded at once")
     max_minutes: float = Field(default=60.0, gt=0, description="wall time of one idea's search")
     ablations: int = Field(default=2, ge=0, le=5, description="changes of the best variant undone")
@@ -131,12 +135,16 @@ class ModelFields(BaseModel):
 
     api_base: str | None = Field(default=None, description="base URL of a local or proxy server")
     temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int = Field(default=4096, gt=0, description="longest reply, in tokens")
+    max_tokens: Annotated[int, Flag(
+        "Model", "Longest model reply in tokens (default 4096; a cut-off reply is asked again "
+        "with more).", min=16)] = Field(default=4096, gt=0, description="longest reply, in tokens")
     timeout_s: float = Field(default=300.0, gt=0, description="one request, in seconds")
     load_timeout_s: float = Field(default=600.0, gt=0, description=(
         "the first answer at preflight, in seconds: a local server may load its model first"))
     num_retries: int = Field(default=3, ge=0, description="retries of transient faults")
-    structured: StructuredMode = StructuredMode.auto
+    structured: Annotated[StructuredMode, Flag(
+        "Model", "How JSON answers are asked for (default auto: found out from the server at "
+        "preflight).")] = StructuredMode.auto
     schema_via: Literal["json_schema", "json_object"] = Field(default="json_schema", description=(
         "how a schema is sent: OpenAI's json_schema, or json_object plus schema "
         "(llama-cpp-python's server)"))
@@ -156,47 +164,54 @@ class ModelSettings(ModelFields):
         return 1 if self.api_base else 8
 
 
-class RunSettings(BaseModel):
-    """What the user chose for one run: recorded in run.json, read by every node."""
+class FileSettings(BaseModel):
+    """The run's settings that a config file, an ``AISCI_*`` variable or a flag may set.
+
+    ``RunSettings`` and the config file's ``AisciConfig`` (``agents.config.loading``) both
+    inherit these fields, and a field with a ``Flag`` is an option of ``aisci run``
+    (``agents.cli.run_options``): a setting is declared here once, with its type, default,
+    range, description and option.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    topic: str = Field(min_length=1)
-    template: str
-    from_scratch: bool = Field(default=False, description=(
-        "no template: the coder writes the experiment first (the run's template/ folder)"))
-    model: ModelSettings
-    role_models: dict[str, ModelSettings] = Field(default_factory=dict)
-    num_ideas: int = Field(default=2, ge=1, le=20)
-    reflections: int = Field(default=1, ge=0, le=5)
-    novelty_rounds: int = Field(default=3, ge=1, le=10)
-    idea_rounds: int = Field(default=3, ge=1, le=10, description=(
-        "rounds of ideation: when no idea of a round is judged novel, new ideas that avoid the "
-        "closest papers are proposed and judged, up to this many rounds in all"))
-    include_not_novel: bool = False
-    literature: LiteratureChoice = LiteratureChoice.auto
-    max_runs: int | None = Field(default=None, ge=1, le=20)
-    max_attempts: int = Field(default=3, ge=1, le=10, description="tries per run, fixes included")
-    seeds: int = Field(default=3, ge=1, le=20, description="seeds per variant, baseline included")
-    parallel: int = Field(default=2, ge=1, le=64)
-    num_reviewers: int = Field(default=3, ge=1, le=10)
-    review_reflections: int = Field(default=1, ge=0, le=3)
-    refine_rounds: int = Field(default=1, ge=0, le=3, description=(
-        "rounds in which the writer revises a section whose numbers or claims fail the checks; "
-        "what still fails is removed"))
-    revise: int = Field(default=0, ge=0, le=5)
-    sandbox: SandboxBackend = SandboxBackend.docker
-    executor: Executor = Executor.local
-    ray_address: str | None = Field(default=None, description="the Ray cluster (host:port)")
-    tex: TexBackend = TexBackend.auto
-    search: SearchMode = SearchMode.linear
+    literature: Annotated[LiteratureChoice, Flag(
+        "Experiments", "Where novelty is searched (default auto: the offline library unless "
+        "AISCI_LITERATURE says otherwise).")] = LiteratureChoice.auto
+    seeds: Annotated[int, Flag(
+        "Experiments", "Seeds per variant, the baseline included (default 3; 1 when the "
+        "template cannot be seeded).")] = Field(
+        default=3, ge=1, le=20, description="seeds per variant, baseline included")
+    parallel: Annotated[int, Flag(
+        "Execution", "Ideas and sandbox jobs run at once (default 2).")] = Field(
+        default=2, ge=1, le=64)
+    search: Annotated[SearchMode, Flag(
+        "Experiments", "How an idea's variants are explored: linear (plan, then one run after "
+        "another) or tree (drafts, debugging, improving the best, ablations; \\[tree] in the "
+        "config file sets its budget).")] = SearchMode.linear
     tree: TreeSettings = TreeSettings()
-    approve: tuple[Checkpoint, ...] = ()
-    max_cost: float | None = Field(default=None, gt=0, description="USD budget of the whole run")
-    checkpointer: str | None = Field(default=None, description=(
-        "where checkpoints live: None for SQLite in the run folder, or a postgresql:// URL"))
-    from_draft: Path | None = Field(default=None, description=(
-        "the author's draft (.tex or .pdf) that the writer revises; copied to the run's draft/"))
+    sandbox: Annotated[SandboxBackend, Flag(
+        "Execution", "docker (default, hardened) or local (UNSAFE: runs model-written code on "
+        "this machine).")] = SandboxBackend.docker
+    executor: Annotated[Executor, Flag(
+        "Execution", "Where sandbox jobs run: local (this machine's Docker) or ray (a Ray "
+        "cluster's nodes, each with Docker).")] = Executor.local
+    ray_address: Annotated[str | None, Flag(
+        "Execution", "The Ray cluster to use with --executor ray (host:port; default: "
+        "RAY_ADDRESS or a cluster on this machine).")] = Field(
+        default=None, description="the Ray cluster (host:port)")
+    tex: Annotated[TexBackend, Flag(
+        "Execution", "Where papers compile: sandbox (a container), host (this machine's TeX, "
+        "hardened but unisolated), or auto (the sandbox's choice).")] = TexBackend.auto
+    max_cost: Annotated[float | None, Flag(
+        "Execution", "Budget in USD: the run stops cleanly at a stage boundary before it "
+        "would go over.", min=0.0001)] = Field(
+        default=None, gt=0, description="USD budget of the whole run")
+    checkpointer: Annotated[str | None, Flag(
+        "Execution", "Keep the run's checkpoints in this PostgreSQL database "
+        "(postgresql://user@host/db) instead of the run folder's SQLite file: any machine "
+        "can then resume it.")] = Field(default=None, description=(
+            "where checkpoints live: None for SQLite in the run folder, or a postgresql:// URL"))
     vision: bool | None = Field(default=None, description=(
         "whether the writer's model is shown the figures it checks (None: if litellm says it "
         "supports images)"))
@@ -206,13 +221,80 @@ class RunSettings(BaseModel):
         "the primary metric (--metric), over the template's declaration or the inferred one"))
     lower_is_better: bool | None = Field(default=None, description=(
         "which way the primary metric is better (--lower-is-better/--higher-is-better)"))
-    job_timeout_s: float | None = Field(default=None, gt=0, description=(
-        "seconds one experiment job may run (--timeout), over the template's limit"))
-    build_image: bool = Field(default=False, description=(
-        "build the template's package image before the run if it is missing (--build-image)"))
-    tracker: Tracker = Tracker.none
-    tracking_uri: str | None = Field(default=None, description=(
-        "the MLflow tracking URI (a server, or sqlite:///...); None: a folder beside the runs"))
+    job_timeout_s: Annotated[float | None, Flag(
+        "Experiments", "Seconds one experiment job may run (default: the timeout_s of the "
+        "template's limits in template.toml, else 600).", flag="--timeout", min=1)] = Field(
+        default=None, gt=0, description=(
+            "seconds one experiment job may run (--timeout), over the template's limit"))
+    tracker: Annotated[Tracker, Flag(
+        "Output", "Also log the finished run to an experiment tracker: mlflow (the "
+        "aisci\\[mlflow] extra; default none).")] = Tracker.none
+    tracking_uri: Annotated[str | None, Flag(
+        "Output", "The MLflow tracking server (http://host:5000) or store; default: "
+        "mlflow/mlflow.db in the runs folder.")] = Field(default=None, description=(
+            "the MLflow tracking URI (a server, or sqlite:///...); None: a folder beside the runs"))
+
+
+class RunSettings(FileSettings):
+    """What the user chose for one run: recorded in run.json, read by every node."""
+
+    topic: str = Field(min_length=1)
+    template: Annotated[str, Flag(
+        "Experiments", "Template name (see templates/) or folder; none: the same as "
+        "--from-scratch.", default="tiny_mlp")]
+    from_scratch: Annotated[bool, Flag(
+        "Experiments", "No template: the coder writes the experiment from the topic first "
+        "(data generated in code or bundled in scikit-learn); it is kept in the run's "
+        "template/.")] = Field(default=False, description=(
+            "no template: the coder writes the experiment first (the run's template/ folder)"))
+    model: ModelSettings
+    role_models: dict[str, ModelSettings] = Field(default_factory=dict)
+    num_ideas: Annotated[int, Flag("Experiments", "Ideas to propose and run.")] = Field(
+        default=2, ge=1, le=20)
+    reflections: Annotated[int, Flag("Experiments", "Refinement rounds per idea.")] = Field(
+        default=1, ge=0, le=5)
+    novelty_rounds: Annotated[int, Flag(
+        "Experiments", "Literature search rounds per idea.")] = Field(default=3, ge=1, le=10)
+    idea_rounds: Annotated[int, Flag(
+        "Experiments", "Rounds of ideation: when no idea is judged novel, propose new ones "
+        "that avoid the closest papers, up to this many rounds in all.")] = Field(
+        default=3, ge=1, le=10, description=(
+            "rounds of ideation: when no idea of a round is judged novel, new ideas that avoid "
+            "the closest papers are proposed and judged, up to this many rounds in all"))
+    include_not_novel: Annotated[bool, Flag(
+        "Experiments", "Also run ideas judged not novel.")] = False
+    max_runs: Annotated[int | None, Flag(
+        "Experiments", "Runs per idea beyond the baseline (default: the template's).")] = Field(
+        default=None, ge=1, le=20)
+    max_attempts: Annotated[int, Flag("Experiments", "Tries per run, fixes included.")] = Field(
+        default=3, ge=1, le=10, description="tries per run, fixes included")
+    build_image: Annotated[bool, Flag(
+        "Experiments", "Build the image of the packages the template lists in "
+        "requirements.txt first, if it is not built (wheels from the package index).")] = Field(
+        default=False, description=(
+            "build the template's package image before the run if it is missing (--build-image)"))
+    num_reviewers: Annotated[int, Flag(
+        "Paper and review", "Reviewers per paper.", flag="--reviewers")] = Field(
+        default=3, ge=1, le=10)
+    review_reflections: Annotated[int, Flag(
+        "Paper and review", "Rounds in which each reviewer checks its review.")] = Field(
+        default=1, ge=0, le=3)
+    refine_rounds: Annotated[int, Flag(
+        "Paper and review", "Rounds in which the writer revises a section that fails the "
+        "number and claim checks (what still fails is removed).")] = Field(
+        default=1, ge=0, le=3, description=(
+            "rounds in which the writer revises a section whose numbers or claims fail the "
+            "checks; what still fails is removed"))
+    revise: Annotated[int, Flag("Paper and review", "Revise-and-review rounds.")] = Field(
+        default=0, ge=0, le=5)
+    from_draft: Annotated[Path | None, Flag(
+        "Paper and review", "Your draft (.tex or .pdf): the writer revises and extends its "
+        "sections with the new results instead of writing them anew. It is copied into the "
+        "run folder.")] = Field(default=None, description=(
+            "the author's draft (.tex or .pdf) that the writer revises; copied to the run's "
+            "draft/"))
+    approve: Annotated[tuple[Checkpoint, ...], Flag(
+        "Execution", "Pause for your approval at this checkpoint (repeatable).")] = ()
 
     @field_validator("role_models")
     @classmethod

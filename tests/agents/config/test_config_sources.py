@@ -196,5 +196,5 @@ def test_the_primary_metric_and_the_job_timeout_come_from_file_env_or_flags(
     flagged = load_config(metric="final_val_loss_mean", lower_is_better=True, job_timeout_s=60)
     assert (flagged.metric, flagged.lower_is_better, flagged.job_timeout_s) == (
         "final_val_loss_mean", True, 60)
-    with pytest.raises(ConfigError, match="job-timeout-s"):
+    with pytest.raises(ConfigError, match="invalid setting --timeout:"):
         load_config(job_timeout_s=-1)
