@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -151,11 +150,27 @@ def missing_imports(folder: Path, *, image: str | None = None) -> ImportReport:
     return ImportReport(image=tag, imports=imports, missing=missing, method=method)
 
 
+#: Earlier probes, per image id and module list: an image id names its content, so the same
+#: question gets the same answer (the user's own cache, never a run folder's).
+PROBE_CACHE = "import-probes.json"
+MAX_CACHED_PROBES = 200
+
+
 def _probe(tag: str, names: list[str]) -> list[str]:
+    """Which of ``names`` the image cannot import: asked once per image id and module list
+    (a container costs half a second before every run's first job)."""
+    from docker.errors import ImageNotFound
+
     from sandbox.docker import DockerSandbox
 
-    if not images.image_exists(images.docker_client(timeout=30), tag):  # engine down: raises
-        raise SandboxError(f"its image {tag} is not built")
+    try:
+        image_id = images.docker_client(timeout=30).images.get(tag).id  # engine down: raises
+    except ImageNotFound:
+        raise SandboxError(f"its image {tag} is not built") from None
+    key = f"{image_id} {' '.join(names)}"
+    cached = _cached_probes()
+    if key in cached:
+        return [n for n in cached[key] if n in names]
     box = DockerSandbox(tag)
     with tempfile.TemporaryDirectory(prefix="aisci-probe-") as tmp:
         work = Path(tmp)
@@ -170,7 +185,33 @@ def _probe(tag: str, names: list[str]) -> list[str]:
         found = json.loads((work / "missing.json").read_text(encoding="utf-8"))
     if not isinstance(found, list):
         raise SandboxError("the import probe returned no list")
-    return [str(n) for n in found if str(n) in names]
+    absent = [str(n) for n in found if str(n) in names]
+    _remember_probe(cached, key, absent)
+    return absent
+
+
+def _cached_probes() -> dict[str, list[str]]:
+    """The probe cache as read: only entries of the right form count (a file that is not a
+    regular JSON object of string lists is ignored)."""
+    from agents.run.safe_files import read_json_regular
+
+    data = read_json_regular(images.cache_dir() / PROBE_CACHE)
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, list)
+            and all(isinstance(n, str) for n in v)}
+
+
+def _remember_probe(cached: dict[str, list[str]], key: str, absent: list[str]) -> None:
+    from agents.run.folder import atomic_write_text
+
+    kept = dict(list(cached.items())[-(MAX_CACHED_PROBES - 1):])
+    kept[key] = absent
+    try:
+        images.cache_dir().mkdir(parents=True, exist_ok=True)
+        atomic_write_text(images.cache_dir() / PROBE_CACHE, json.dumps(kept))
+    except OSError:  # a read-only cache: probe again next time
+        pass
 
 
 def _listed_modules(folder: Path) -> set[str]:
