@@ -16,6 +16,21 @@ REPO = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
 
 
+def docker_or_skip(why: str = "this test runs in Docker") -> None:
+    """Skip where no Docker engine answers; in CI, fail instead (CI must run it)."""
+    import pytest
+
+    from sandbox.base import SandboxUnavailable
+    from sandbox.docker import DockerSandbox
+
+    try:
+        DockerSandbox().preflight()
+    except SandboxUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"CI must run this in Docker ({why}): {exc}")
+        pytest.skip(str(exc))
+
+
 def tex_installed() -> bool:
     return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 

@@ -11,25 +11,13 @@ import pytest
 
 from agents.templates import packages
 from agents.templates.template import templates_dir
-from tests.support import IN_CI
-
-
-def _docker_or_skip() -> None:
-    from sandbox.base import SandboxUnavailable
-    from sandbox.docker import DockerSandbox
-
-    try:
-        DockerSandbox().preflight()
-    except SandboxUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"CI must probe in Docker: {exc}")
-        pytest.skip(str(exc))
+from tests.support import docker_or_skip
 
 
 @pytest.mark.docker
 def test_the_second_probe_of_an_image_runs_no_container(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _docker_or_skip()
+    docker_or_skip("the import probe")
     from sandbox.docker import DockerSandbox
 
     monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "cache"))
