@@ -8,10 +8,10 @@ no litellm: importing it costs about 3 s of CPU, a third of an offline run's onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from agents.llm.runtime import OFFLINE_PRICES, is_offline_model, litellm
+from agents.llm.runtime import is_offline_model, litellm, offline_cost
 
 
 class OfflineModelError(Exception):
@@ -36,10 +36,6 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
 
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
 
 @dataclass(frozen=True)
 class Response:
@@ -48,7 +44,6 @@ class Response:
     model: str
     choices: list[Choice]
     usage: Usage
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class OfflineBackend:
@@ -68,8 +63,7 @@ class OfflineBackend:
     @staticmethod
     def completion_cost(*, completion_response: Response) -> float:
         usage = completion_response.usage
-        return (usage.prompt_tokens * OFFLINE_PRICES["input_cost_per_token"]
-                + usage.completion_tokens * OFFLINE_PRICES["output_cost_per_token"])
+        return offline_cost(usage.prompt_tokens, usage.completion_tokens)
 
 
 OFFLINE = OfflineBackend()

@@ -11,6 +11,12 @@ OFFLINE_MODEL = "mock/aisci-offline"
 #: Notional prices of the offline model (USD per token), so cost control can be tried for free.
 OFFLINE_PRICES = {"input_cost_per_token": 0.15e-6, "output_cost_per_token": 0.60e-6}
 
+
+def offline_cost(prompt_tokens: int, completion_tokens: int) -> float:
+    """USD for the tokens at the offline model's notional prices (what litellm charges for it)."""
+    return (prompt_tokens * OFFLINE_PRICES["input_cost_per_token"]
+            + completion_tokens * OFFLINE_PRICES["output_cost_per_token"])
+
 _lock = threading.Lock()
 _configured = False
 

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.config.settings import RunSettings
-from agents.llm.runtime import OFFLINE_PRICES, is_offline_model, litellm
+from agents.llm.runtime import is_offline_model, litellm, offline_cost
 
 #: (prompt tokens, completion tokens) of one call, per task.
 TASK_TOKENS: dict[str, tuple[int, int]] = {
@@ -70,8 +70,7 @@ def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | Non
     """USD for the tokens on ``model``, or None when litellm knows no price for it. The offline
     model's notional prices are known here: pricing it does not import litellm (seconds)."""
     if is_offline_model(model):
-        return (prompt_tokens * OFFLINE_PRICES["input_cost_per_token"]
-                + completion_tokens * OFFLINE_PRICES["output_cost_per_token"])
+        return offline_cost(prompt_tokens, completion_tokens)
     llm = litellm()
     try:
         prompt_cost, completion_cost = llm.cost_per_token(
