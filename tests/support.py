@@ -16,8 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
 
 
-def docker_or_skip(why: str = "this test runs in Docker") -> None:
-    """Skip where no Docker engine answers; in CI, fail instead (CI must run it)."""
+def docker_or_skip(what: str) -> None:
+    """Skip ``what`` where no Docker engine answers; in CI, fail instead (CI must run it)."""
     import pytest
 
     from sandbox.base import SandboxUnavailable
@@ -27,7 +27,7 @@ def docker_or_skip(why: str = "this test runs in Docker") -> None:
         DockerSandbox().preflight()
     except SandboxUnavailable as exc:
         if IN_CI:
-            pytest.fail(f"CI must run this in Docker ({why}): {exc}")
+            pytest.fail(f"CI must run {what} in Docker: {exc}")
         pytest.skip(str(exc))
 
 

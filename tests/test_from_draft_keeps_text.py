@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.prompts.format import number
-from tests.support import IN_CI, aisci, load, only_run
+from tests.support import aisci, docker_or_skip, load, only_run
 
 ABSTRACT = "Our earlier pilot suggested that heavy-ball momentum changes how tiny networks fit toy data."
 INTRO = "The humble heavy ball keeps rolling through the loss landscape of our smallest networks."
@@ -41,22 +41,9 @@ DRAFT = rf"""\documentclass{{article}}
 """
 
 
-def _require_docker() -> None:
-    """The run uses the default sandbox (Docker): skip where there is none, fail in CI."""
-    from sandbox.base import SandboxUnavailable
-    from sandbox.docker import DockerSandbox
-
-    try:
-        DockerSandbox().preflight()
-    except SandboxUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"CI must run the Docker tests: {exc}")
-        pytest.skip(str(exc))
-
-
 @pytest.fixture(scope="module")
 def drafted_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    _require_docker()
+    docker_or_skip("the draft runs")
     work = tmp_path_factory.mktemp("draft")
     draft = work / "paper.tex"
     draft.write_text(DRAFT, encoding="utf-8")
@@ -117,7 +104,7 @@ def test_the_authors_numbers_are_recorded_as_theirs(drafted_run: Path) -> None:
 
 @pytest.mark.docker
 def test_a_pdf_draft_is_read_in_the_paper_image(tmp_path: Path) -> None:
-    _require_docker()
+    docker_or_skip("the draft runs")
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed (it makes the test's PDF)")
     (tmp_path / "paper.tex").write_text(DRAFT, encoding="utf-8")

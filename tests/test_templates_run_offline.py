@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from tests.support import IN_CI, load, only_run
+from tests.support import docker_or_skip, load, only_run
 
 TOPICS = {
     "2d_diffusion": "learning rate of small diffusion models",
@@ -26,23 +26,11 @@ TOPICS = {
 BUDGET = {"2d_diffusion": (1, 1), "grokking": (1, 1), "optim_digits": (2, 2)}
 
 
-def _docker_or_skip() -> None:
-    from sandbox.base import SandboxUnavailable
-    from sandbox.docker import DockerSandbox
-
-    try:
-        DockerSandbox().preflight()
-    except SandboxUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"CI must run the template runs in Docker: {exc}")
-        pytest.skip(str(exc))
-
-
 @pytest.mark.docker
 @pytest.mark.slow
 @pytest.mark.parametrize("template", sorted(TOPICS))
 def test_offline_run_on_template(tmp_path: Path, template: str) -> None:
-    _docker_or_skip()
+    docker_or_skip("the template runs")
     max_runs, seeds = BUDGET[template]
     result = CliRunner().invoke(app, [
         "run", TOPICS[template], "--template", template, "--model", "mock", "--num-ideas", "1",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import IN_CI, aisci, kill_at, load, only_run
+from tests.support import IN_CI, aisci, docker_or_skip, kill_at, load, only_run
 
 pytestmark = pytest.mark.docker
 # The same checks on another template: AISCI_TREE_TEMPLATE=<folder> (for example a copy of
@@ -28,25 +28,13 @@ TIMEOUT_S = 3600 if TEMPLATE else 600
 TOPIC = "learning rate of small networks"
 
 
-def _docker_or_skip() -> None:
-    from sandbox.base import SandboxUnavailable
-    from sandbox.docker import DockerSandbox
-
-    try:
-        DockerSandbox().preflight()
-    except SandboxUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"CI must run the tree search in Docker: {exc}")
-        pytest.skip(str(exc))
-
-
 def _events(run: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    _docker_or_skip()
+    docker_or_skip("the tree search")
     runs_dir = tmp_path_factory.mktemp("tree")
     done = subprocess.run(aisci("run", TOPIC, *ARGS, "--runs-dir", str(runs_dir)),
                           capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -126,7 +114,7 @@ def test_the_tree_shows_in_a_real_browser(searched: Path, tmp_path: Path) -> Non
 
 
 def test_a_killed_search_resumes_without_rerunning_finished_nodes(tmp_path: Path) -> None:
-    _docker_or_skip()
+    docker_or_skip("the tree search")
     runs_dir = tmp_path / "runs"
     runs_dir.mkdir()
 
