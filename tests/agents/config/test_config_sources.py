@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,8 @@ from agents.config.settings import ROLES
 from agents.errors import ConfigError
 from agents.llm.runtime import OFFLINE_MODEL
 
-
-@pytest.fixture(autouse=True)
-def clean_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No developer config file or AISCI_* variable leaks in; the working folder is empty."""
-    for name in list(os.environ):
-        if name.upper().startswith("AISCI_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    return work
+#: no developer config file or AISCI_* variable leaks into any test here
+pytestmark = pytest.mark.usefixtures("clean_place")
 
 
 def _write(path: Path, text: str) -> Path:

@@ -98,17 +98,6 @@ def test_a_field_added_to_the_declaration_is_a_setting_a_config_key_and_a_flag(
     assert found["seen"] == [7, 5, 4]
 
 
-@pytest.fixture()
-def clean_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.upper().startswith("AISCI_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_a_flag_for_a_table_setting_keeps_the_rest_of_the_files_table(
         clean_place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import agents.cli.run as run_cli
