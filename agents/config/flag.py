@@ -15,13 +15,13 @@ default, choices and range come from the field, its name, panel and help from th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic.fields import FieldInfo
 
 #: The panels ``--help`` groups options in, in the order they are shown.
 Panel = Literal["Model", "Experiments", "Paper and review", "Execution", "Output"]
-PANELS: tuple[Panel, ...] = ("Model", "Experiments", "Paper and review", "Execution", "Output")
+PANELS: tuple[Panel, ...] = get_args(Panel)
 
 
 @dataclass(frozen=True)
