@@ -13,8 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from tests.support import load, only_run
-from tests.test_from_draft_keeps_text import _require_docker
+from tests.support import docker_or_skip, load, only_run
 
 SIGNIFICANT = ("Momentum significantly outperforms plain SGD on every task (p < 0.01), "
                "as our earlier pilot suggested.")
@@ -34,7 +33,7 @@ We study heavy-ball momentum in tiny networks.
 
 @pytest.mark.docker
 def test_a_drafts_false_claims_are_findings_and_the_run_exits_4(tmp_path: Path) -> None:
-    _require_docker()
+    docker_or_skip("the from-draft claims run")
     draft = tmp_path / "draft.tex"
     draft.write_text(DRAFT, encoding="utf-8")
     result = CliRunner().invoke(app, [
