@@ -36,6 +36,7 @@ from agents.domain.results import contract_problems
 from agents.errors import AisciError, StructuredOutputError
 from agents.experiment.harness import defines_entry, with_harness, without_main_guard
 from agents.experiment.imports import missing_imports, with_imports
+from agents.experiment.scaffold_hints import hints
 from agents.llm.client import LLMClient, current_stage
 from agents.llm.copies import copied_line
 from agents.llm.replies import ReplyError
@@ -200,41 +201,6 @@ def _hotter(settings: ModelSettings) -> ModelSettings:
     return settings.model_copy(update={"temperature": max(REPEAT_TEMPERATURE, current)})
 
 
-def _hints(problems: list[str]) -> list[str]:
-    """A plain next step for errors whose cause is the results contract (the command line, the
-    loop over GROUPS), not the science."""
-    text = "\n".join(problems)
-    hints = []
-    if "unrecognized arguments" in text:
-        hints.append("experiment.py must accept --out_dir and --seed (argparse), and no "
-                     "other command-line argument is given.")
-    for name in dict.fromkeys(re.findall(r"NameError: name '(\w+)' is not defined", text)):
-        hints.append(f"experiment.py uses {name} without defining or importing it: add its "
-                     "import (or definition) near the top of the file.")
-    unbound = re.findall(r"UnboundLocalError: (?:cannot access local variable '(\w+)'|"
-                         r"local variable '(\w+)' referenced before assignment)", text)
-    for name in dict.fromkeys(a or b for a, b in unbound):
-        hints.append(f"experiment.py reads {name} on a path that never set it (for example, "
-                     "it is set only under `if group == ...` and the group has another name): set it "
-                     "before the `if`, or in a branch for every name in GROUPS.")
-    for name in dict.fromkeys(re.findall(r"\b(load_\w+)\(\)\s*[,)]", text)):  # a Bunch as an array
-        hints.append(f"{name}() returns a Bunch (a dict of data, target and more), not an array: "
-                     f"write `X, y = {name}(return_X_y=True)` once and pass X and y.")
-    for name, module in dict.fromkeys(re.findall(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'",
-                                                 text)):
-        hint = f"{module} has no {name}: import only names that exist there."
-        if module.startswith("sklearn.datasets"):
-            hint += (" scikit-learn generates synthetic data with make_* (make_moons, make_circles, "
-                     "make_blobs, make_classification) and ships small real data sets as load_* "
-                     "(load_digits, load_iris, load_wine, load_breast_cancer).")
-        hints.append(hint)
-    if "the following arguments are required" in text:
-        hints.append("experiment.py runs with only --out_dir and --seed: every other setting is "
-                     "a module-level UPPER_CASE constant at the top of the file, not a required "
-                     "command-line argument.")
-    return hints
-
-
 async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: JobRunner,
                             *, max_attempts: int = MAX_ATTEMPTS) -> Path:
     """The run's template folder, written by the coder and checked in the sandbox.
@@ -274,7 +240,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 sampling = _hotter(sampling)
             else:
                 problems = await _check(run, jobs, attempt, scaffold)
-                problems = problems + _hints(problems) if problems else problems
+                problems = problems + hints(problems) if problems else problems
             tried.append((scaffold.body, problems))
             attempts.append({"attempt": attempt, "metric": scaffold.metric,
                              "plot_generated": scaffold.plot_generated, "repeats": repeated,

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from agents.config.settings import ModelSettings
-from agents.experiment.scaffold import REPEAT_TEMPERATURE, _hints, scaffold_template
+from agents.experiment.scaffold import REPEAT_TEMPERATURE, scaffold_template
+from agents.experiment.scaffold_hints import hints
 from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.run.folder import RunFolder
@@ -185,9 +186,32 @@ def test_the_metric_is_taken_as_final_info_spells_it(
      "sklearn.linear_model has no AdamClassifier: import only names that exist there."),
 ])
 def test_contract_errors_get_a_next_step(stderr: str, hint: str) -> None:
-    [given] = _hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
+    [given] = hints([f"verdict: error (exit code 1)\nstderr (tail):\n{stderr}"])
     assert hint in given
 
 
 def test_a_scientific_error_gets_no_contract_hint() -> None:
-    assert _hints(["ValueError: Input contains NaN"]) == []
+    assert hints(["ValueError: Input contains NaN"]) == []
+
+
+def test_the_hints_are_a_table_a_row_added_there_is_used(tmp_path: Path) -> None:
+    from agents.experiment.scaffold_hints import TABLE, hint_table
+
+    table = tmp_path / "hints.toml"
+    table.write_text(TABLE.read_text() + '\n[[hint]]\npattern = "RecursionError: (?P<what>.+)"\n'
+                     'advice = "experiment.py recursed without end ({what}): use a loop."\n')
+    rows = hint_table(table)
+    assert len(rows) == len(hint_table()) + 1
+    error = "RecursionError: maximum recursion depth exceeded"
+    assert [h.advice.format(**m.groupdict()) for h in rows for m in h.pattern.finditer(error)] \
+        == ["experiment.py recursed without end (maximum recursion depth exceeded): use a loop."]
+    assert hints([error]) == [], "the shipped table has no such row"
+
+
+def test_a_hint_that_names_a_group_its_pattern_lacks_is_refused(tmp_path: Path) -> None:
+    from agents.experiment.scaffold_hints import hint_table
+
+    table = tmp_path / "hints.toml"
+    table.write_text('[[hint]]\npattern = "KeyError: (\\\\w+)"\nadvice = "no key {key}"\n')
+    with pytest.raises(ValueError, match="key"):
+        hint_table(table)
