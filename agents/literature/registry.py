@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import cast
 
 from agents.config.settings import LiteratureChoice
-from agents.literature.arxiv import ArxivSource
 from agents.literature.base import (
     SOURCE_NAMES,
     LiteratureConfigError,
@@ -30,9 +29,7 @@ from agents.literature.base import (
 )
 from agents.literature.cache import CachedSource, QueryCache
 from agents.literature.offline import OfflineSource
-from agents.literature.openalex import OpenAlexSource
 from agents.literature.records import PaperRecord, dedupe
-from agents.literature.semantic_scholar import SemanticScholarSource
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +85,19 @@ def get_source(name: str = "auto", cache_dir: Path | None = None,
     resolved = resolve_name(name, offline_only=offline_only)
     if resolved == "offline":
         return offline_source(cache_dir)
+    # the online sources (and httpx under them) are imported only when one is used
     online: LiteratureSource
     if resolved == "semantic_scholar":
+        from agents.literature.semantic_scholar import SemanticScholarSource
+
         online = SemanticScholarSource()
     elif resolved == "openalex":
+        from agents.literature.openalex import OpenAlexSource
+
         online = OpenAlexSource()
     else:
+        from agents.literature.arxiv import ArxivSource
+
         online = ArxivSource()
     return CachedSource(online, QueryCache(cache_dir / CACHE_FILE))
 
