@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from agents.config.settings import RunSettings
 from agents.domain.experiments import ExperimentRun
@@ -28,6 +30,8 @@ class RunContext:
     stage_estimates: dict[str, float] = field(default_factory=dict)
     #: ``resume --retry-failed``: steps recorded as failed are done again.
     retry_failed: bool = False
+    #: A fresh run's baseline, started before the graph is built; its node awaits it.
+    early_baseline: asyncio.Task[ExperimentRun] | None = field(default=None, repr=False)
     _metric: PrimaryMetric | None = field(default=None, repr=False)
 
     @property
@@ -62,6 +66,13 @@ class RunContext:
     def stage(self, name: str) -> None:
         """Mark the stage that the following LLM calls and events of this task belong to."""
         current_stage.set(name)
+
+    def begin(self, stage: str, **fields: Any) -> None:
+        """A stage boundary: budget check, then this task's calls and events are tagged with
+        ``stage`` (a ``node_start`` event marks it)."""
+        self.check_budget(stage)
+        self.stage(stage)
+        self.run.event("node_start", node=stage, **fields)
 
     def check_budget(self, stage: str) -> None:
         """At a stage boundary: stop if this stage would take the run over --max-cost."""

@@ -31,13 +31,6 @@ from agents.run.tex import NO_TEX
 from agents.workflow.state import IdeaTask, PaperTask
 
 
-def begin(ctx: RunContext, stage: str, **fields: Any) -> None:
-    """A stage boundary inside a branch: budget check, then this task's events are tagged."""
-    ctx.check_budget(stage)
-    ctx.stage(stage)
-    ctx.run.event("node_start", node=stage, **fields)
-
-
 def _paper_record(ctx: RunContext, idea: str, version: int) -> Path:
     folder = "paper" if version == 1 else f"paper_v{version}"
     return ctx.run.idea_dir(idea) / folder / "paper.json"
@@ -56,7 +49,7 @@ async def _paper(ctx: RunContext, outcome: IdeaOutcome, version: int, stage: str
     done = _finished_paper(ctx, outcome.idea.name, version)
     if done is not None:
         return done
-    begin(ctx, stage, idea=outcome.idea.name, version=version)
+    ctx.begin(stage, idea=outcome.idea.name, version=version)
     record = _paper_record(ctx, outcome.idea.name, version)
     paper = await writer.write_paper(ctx, outcome, version=version, revision_notes=notes)
     atomic_write_text(record, paper.model_dump_json(indent=1))
@@ -67,13 +60,13 @@ async def research_idea(task: IdeaTask, runtime: Runtime[RunContext]) -> dict[st
     ctx = runtime.context
     idea = task["idea"]
     current_branch.set(idea.name)
-    begin(ctx, "experiment", idea=idea.name)
+    ctx.begin("experiment", idea=idea.name)
     outcome = await experimenter.run_idea(ctx, idea, retry_failed=ctx.retry_failed)
     if outcome.status != "done":
         return {"outcomes": [outcome],
                 "failures": [Failure(stage="experiment", idea=idea.name, reason=outcome.reason)]}
     if not outcome.plots and not outcome.plot_notes:
-        begin(ctx, "plot", idea=idea.name)
+        ctx.begin("plot", idea=idea.name)
         outcome = await plotting.plot_idea(ctx, outcome)
         write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template,
                            ctx.settings.sandbox.value)
@@ -106,7 +99,7 @@ async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
     record = folder / "outcome.json"
     if record.is_file():
         return ReviewOutcome.model_validate_json(record.read_text(encoding="utf-8"))
-    begin(ctx, "review", idea=paper.idea_name, version=paper.version)
+    ctx.begin("review", idea=paper.idea_name, version=paper.version)
     pdf = ctx.run.file(paper.pdf_path) if paper.pdf_path else None
     text, hidden = (await read_paper_pdf(ctx.tex, pdf) if pdf is not None and pdf.is_file()
                     else ("", []))

@@ -29,7 +29,7 @@ from agents.literature.registry import literature_for_run
 from agents.llm.runtime import is_offline_model
 from agents.run.context import RunContext
 from agents.run.cost import CostLedger
-from agents.workflow.branches import begin, research_idea, review_paper
+from agents.workflow.branches import research_idea, review_paper
 from agents.workflow.state import IdeaTask, PaperTask, ResearchState
 
 #: The graph's nodes, and the stages inside the per-idea branches (events name both).
@@ -40,13 +40,20 @@ STAGES = ("experiment", "plot", "write_paper", "review", "revise")
 
 def _node(runtime: Runtime[RunContext], stage: str) -> RunContext:
     ctx = runtime.context
-    begin(ctx, stage)
+    ctx.begin(stage)
     return ctx
 
 
 async def baseline_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    ctx = _node(runtime, "baseline")
-    run = await run_baseline(ctx)
+    """The baseline, or the one a fresh run started while LangGraph was still being imported
+    (``runner.start_baseline``)."""
+    ctx = runtime.context
+    early, ctx.early_baseline = ctx.early_baseline, None
+    if early is not None:
+        run = await early
+    else:
+        ctx.begin("baseline")
+        run = await run_baseline(ctx)
     if run.ok:
         return {"baseline": run}
     return {"baseline": run, "failures": [Failure(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import os
 import platform
 import threading
@@ -11,12 +13,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents import __version__
 from agents.config.settings import RunSettings
+from agents.domain.experiments import ExperimentRun
 from agents.domain.status import Failure, RunStatus
 from agents.errors import BudgetExceeded
+from agents.experiment.baseline import run_baseline
 from agents.llm.client import LLMClient
 from agents.llm.runtime import is_offline_model
 from agents.llm.transcripts import Transcripts
@@ -29,9 +33,12 @@ from agents.run.record import Timings, try_read_run_record, write_run_record
 from agents.run.report import write_report
 from agents.run.tex import Tex
 from agents.templates.template import load_template
-from agents.workflow.checkpointer import open_checkpointer
-from agents.workflow.graph import build_graph
+from agents.workflow.checkpointer import open_checkpointer, preload
 from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.graph import StateGraph
 
 Progress = Callable[[str, dict[str, Any]], None]
 #: Nodes that mark the point a ``--retry-failed`` resume starts again from.
@@ -98,13 +105,18 @@ def _template_image(settings: RunSettings, folder: Path) -> str | None:
 
 
 def versions() -> dict[str, str]:
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:  # read once: each lookup scans the path
     out = {"aisci": __version__, "python": platform.python_version()}
     for dist in ("langgraph", "litellm", "docker", "pydantic"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             continue
-    return out
+    return tuple(out.items())
 
 
 def write_run_json(run: RunFolder, settings: RunSettings, status: str, *,
@@ -168,26 +180,54 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
     return settings.model_copy(update={"template": str(folder)})
 
 
-def warm_imports(settings: RunSettings) -> threading.Thread:
-    """Import what the first stages after the baseline need (scipy's t distribution for the statistics, and
-    litellm when a role's model is a real one: seconds of CPU) on a thread, while the
+def warm_imports(settings: RunSettings) -> threading.Thread | None:
+    """Import litellm (seconds of CPU) on a thread when a role's model is a real one, while the
     baseline's sandbox jobs keep the main thread waiting. Started once the graph is built, so
     the main thread imports nothing at the same time. The offline model needs no litellm."""
-    real = any(not is_offline_model(m.model) for m in settings.models_by_role().values())
+    if all(is_offline_model(m.model) for m in settings.models_by_role().values()):
+        return None
 
     def load() -> None:
         with contextlib.suppress(Exception):  # an import that fails here fails again, visibly
-            from agents.experiment.statistics import scipy_special
+            from agents.llm.runtime import litellm
 
-            scipy_special()
-            if real:
-                from agents.llm.runtime import litellm
-
-                litellm()
+            litellm()
 
     thread = threading.Thread(target=load, name="aisci-warm-imports", daemon=True)
     thread.start()
     return thread
+
+
+def start_baseline(ctx: RunContext) -> asyncio.Task[ExperimentRun]:
+    """A fresh run's baseline, started at once: its sandbox jobs run while LangGraph and the
+    workflow are imported (about a second of CPU) on a thread. The graph's baseline node
+    awaits it; what it records is what that node would have recorded."""
+    async def early() -> ExperimentRun:
+        ctx.begin("baseline")
+        return await run_baseline(ctx)
+
+    return asyncio.create_task(early(), name="aisci-baseline")
+
+
+async def _settle(task: asyncio.Task[Any] | None) -> None:
+    """Cancel and wait for a task nobody awaited (its error, if any, is the run's stop's)."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+
+
+def load_workflow(checkpointer: str | None) -> StateGraph[Any, Any, Any, Any]:
+    """The research graph, built (not compiled), and its checkpointer's modules: importing
+    them imports LangGraph. The baseline's statistics need scipy's t distribution as soon as
+    its jobs end: that comes first."""
+    from agents.experiment.statistics import scipy_special
+    from agents.workflow.graph import build_graph
+
+    scipy_special()
+    preload(checkpointer)
+    return build_graph()
 
 
 def _live_report(run: RunFolder, stage: str) -> None:
@@ -209,9 +249,6 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     question under ``values["__pending__"]``. ``retry_failed`` (with ``resume``) does the
     steps recorded as failed again; what finished is reused.
     """
-    from langchain_core.runnables import RunnableConfig
-    from langgraph.types import Command
-
     def on_event(event: dict[str, Any]) -> None:
         event = dict(event)
         run.event(event.pop("type"), **event)
@@ -242,7 +279,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
               retry_failed=retry_failed)
 
     def on_stage(event: dict[str, Any]) -> None:  # every stage boundary redraws the page
-        if event.get("type") in ("node_start", "node_end"):
+        # (but the last: the final page follows it at once)
+        if event.get("type") in ("node_start", "node_end") and event.get("node") != "finish":
             _live_report(run, str(event.get("node")))
 
     run.listeners.append(on_stage)
@@ -259,10 +297,15 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                   job_memory_mb=template.limits.memory_mb)
     status: str = RunStatus.failed
     try:
+        if not resume:
+            ctx.early_baseline = start_baseline(ctx)
+        workflow = await asyncio.to_thread(load_workflow, settings.checkpointer)
+        from langgraph.types import Command
+
         async with open_checkpointer(run, settings.checkpointer) as (saver, thread_id):
             config: RunnableConfig = {"configurable": {"thread_id": thread_id},
                                       "max_concurrency": parallel, "recursion_limit": 100}
-            graph = build_graph().compile(checkpointer=saver)
+            graph = workflow.compile(checkpointer=saver)
             warm_imports(settings)
             inputs: Any = {"topic": settings.topic}
             start_config: RunnableConfig = config
@@ -300,6 +343,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         status = RunStatus.interrupted
         raise
     finally:
+        await _settle(ctx.early_baseline)  # never awaited: the graph did not reach it
         if on_stage in run.listeners:
             run.listeners.remove(on_stage)
         cleanup = getattr(sandbox, "cleanup", None)
