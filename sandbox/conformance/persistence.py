@@ -62,8 +62,10 @@ def _host_process_dies(sandbox: Sandbox, tmp: Path, sig: signal.Signals) -> Outc
     spec = {"sandbox": sandbox.describe(), "workdir": str(workdir), "run_id": run_id,
             "timeout_s": 2 if sig == signal.SIGKILL else 30}
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "sandbox.conformance", json.dumps(spec)],
-                             cwd=REPO_ROOT, env=env, stderr=subprocess.DEVNULL)
+    errors = workdir.parent / f"{workdir.name}.stderr"
+    with errors.open("wb") as stderr:
+        child = subprocess.Popen([sys.executable, "-m", "sandbox.conformance", json.dumps(spec)],
+                                 cwd=REPO_ROOT, env=env, stderr=stderr)
     try:
         deadline = time.monotonic() + 8
         while not sandbox.leftovers(run_id, running_only=True) and time.monotonic() < deadline:
@@ -74,7 +76,8 @@ def _host_process_dies(sandbox: Sandbox, tmp: Path, sig: signal.Signals) -> Outc
         try:  # a busy engine can take seconds to remove a container: time, not the behaviour
             child.wait(timeout=EXIT_S)
         except subprocess.TimeoutExpired:
-            return Outcome("fail", f"the host process did not exit within {EXIT_S} s of {sig.name}")
+            return Outcome("fail", f"the host process did not exit within {EXIT_S} s of "
+                                   f"{sig.name}; where its threads were: {_stacks(child, errors)}")
     finally:
         if child.poll() is None:
             child.kill()
@@ -90,6 +93,14 @@ def _host_process_dies(sandbox: Sandbox, tmp: Path, sig: signal.Signals) -> Outc
     sandbox.cleanup(run_id, stale_only=True)
     left = sandbox.leftovers(run_id, volumes=True)
     return verdict(ended and not left, f"job ended by itself: {ended}; left after sweep: {left}")
+
+
+def _stacks(child: subprocess.Popen[bytes], errors: Path) -> str:
+    """The stuck host process's threads, as its fault handler writes them (SIGUSR2)."""
+    child.send_signal(signal.SIGUSR2)
+    time.sleep(1)
+    text = errors.read_text(encoding="utf-8", errors="replace")
+    return text[-3000:] or "(nothing written)"
 
 
 @behaviour("persistence", "Ctrl-C of the host process leaves no container")
@@ -195,9 +206,12 @@ def _sandbox_from_description(description: dict[str, str]) -> Sandbox:
 
 def child_main(spec_json: str) -> None:
     """The host process the interrupt/crash checks kill: it runs one long job."""
+    import faulthandler
+
     from sandbox.base import SandboxJob
     from sandbox.conformance.core import QUICK
 
+    faulthandler.register(signal.SIGUSR2, all_threads=True)  # where it is stuck, if it is
     spec = json.loads(spec_json)
     sandbox = _sandbox_from_description(spec["sandbox"])
     limits = QUICK.model_copy(update={"timeout_s": spec["timeout_s"]})
