@@ -212,6 +212,10 @@ def child_main(spec_json: str) -> None:
     from sandbox.conformance.core import QUICK
 
     faulthandler.register(signal.SIGUSR2, all_threads=True)  # where it is stuck, if it is
+    # The check is Ctrl-C at a terminal. A test runner started in the background (`cmd &` in a
+    # script) hands its children SIGINT ignored, and Python then installs no handler: the
+    # process would sit out its job and the check would fail for how it was launched.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     spec = json.loads(spec_json)
     sandbox = _sandbox_from_description(spec["sandbox"])
     limits = QUICK.model_copy(update={"timeout_s": spec["timeout_s"]})
