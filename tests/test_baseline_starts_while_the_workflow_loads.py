@@ -49,10 +49,10 @@ def test_the_baselines_jobs_run_before_the_workflow_is_loaded(
     seen: list[bool] = []
     real_load = runner.load_workflow
 
-    def load_after_a_job(checkpointer: str | None) -> Any:
+    def load_after_a_job() -> Any:
         # the workflow import waits for the baseline: it must be under way without the graph
         seen.append(first_job.wait(WAIT_S))
-        return real_load(checkpointer)
+        return real_load()
 
     monkeypatch.setattr(runner, "load_workflow", load_after_a_job)
     done = CliRunner().invoke(app, _args(tmp_path / "runs"))
@@ -74,7 +74,7 @@ def test_the_baselines_jobs_run_before_the_workflow_is_loaded(
 def test_a_run_that_stops_before_the_graph_cancels_its_early_baseline(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_job: threading.Event,
         caplog: pytest.LogCaptureFixture) -> None:
-    def load_fails(checkpointer: str | None) -> Any:
+    def load_fails() -> Any:
         first_job.wait(WAIT_S)
         raise ConfigError("the workflow could not be loaded")
 

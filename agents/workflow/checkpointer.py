@@ -48,20 +48,6 @@ def checkpoint_serializer() -> Any:
     return StrictSerializer(records, enums=[status.RunStatus])
 
 
-def preload(dsn: str | None) -> None:
-    """Import what ``open_checkpointer`` uses (LangGraph's saver and serializer: part of a
-    second of CPU), so a thread can do it ahead; a missing extra is left for
-    ``open_checkpointer`` to report."""
-    import importlib
-
-    names = ("langgraph.checkpoint.postgres.aio",) if is_postgres(dsn) else \
-        ("aiosqlite", "langgraph.checkpoint.sqlite.aio")
-    with contextlib.suppress(ImportError):
-        for name in names:
-            importlib.import_module(name)
-    checkpoint_serializer()
-
-
 async def _quiesce(saver: Any) -> None:
     """Wait (bounded) until no checkpoint write is in flight, and keep writes out after.
 

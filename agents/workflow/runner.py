@@ -33,7 +33,7 @@ from agents.run.record import Timings, try_read_run_record, write_run_record
 from agents.run.report import write_report
 from agents.run.tex import Tex
 from agents.templates.template import load_template
-from agents.workflow.checkpointer import open_checkpointer, preload
+from agents.workflow.checkpointer import open_checkpointer
 from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
 
 if TYPE_CHECKING:
@@ -199,9 +199,10 @@ def warm_imports(settings: RunSettings) -> threading.Thread | None:
 
 
 def start_baseline(ctx: RunContext) -> asyncio.Task[ExperimentRun]:
-    """A fresh run's baseline, started at once: its sandbox jobs run while LangGraph and the
-    workflow are imported (about a second of CPU) on a thread. The graph's baseline node
-    awaits it; what it records is what that node would have recorded."""
+    """A fresh run's baseline, started once the checkpointer answers: its sandbox jobs run while
+    the workflow and the rest of LangGraph are imported (most of a second of CPU) on a thread.
+    The graph's baseline node awaits it; what it records is what that node would have
+    recorded."""
     async def early() -> ExperimentRun:
         ctx.begin("baseline")
         return await run_baseline(ctx)
@@ -218,15 +219,14 @@ async def _settle(task: asyncio.Task[Any] | None) -> None:
         await task
 
 
-def load_workflow(checkpointer: str | None) -> StateGraph[Any, Any, Any, Any]:
-    """The research graph, built (not compiled), and its checkpointer's modules: importing
-    them imports LangGraph. The baseline's statistics need scipy's t distribution as soon as
-    its jobs end: that comes first."""
+def load_workflow() -> StateGraph[Any, Any, Any, Any]:
+    """The research graph, built (not compiled): importing it imports the rest of LangGraph.
+    The baseline's statistics need scipy's t distribution as soon as its jobs end: that comes
+    first."""
     from agents.experiment.statistics import scipy_special
     from agents.workflow.graph import build_graph
 
     scipy_special()
-    preload(checkpointer)
     return build_graph()
 
 
@@ -297,12 +297,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                   job_memory_mb=template.limits.memory_mb)
     status: str = RunStatus.failed
     try:
-        if not resume:
-            ctx.early_baseline = start_baseline(ctx)
-        workflow = await asyncio.to_thread(load_workflow, settings.checkpointer)
-        from langgraph.types import Command
-
+        # the checkpointer answers first (a database may not): nothing runs before it does
         async with open_checkpointer(run, settings.checkpointer) as (saver, thread_id):
+            if not resume:
+                ctx.early_baseline = start_baseline(ctx)
+            workflow = await asyncio.to_thread(load_workflow)
+            from langgraph.types import Command
+
             config: RunnableConfig = {"configurable": {"thread_id": thread_id},
                                       "max_concurrency": parallel, "recursion_limit": 100}
             graph = workflow.compile(checkpointer=saver)
