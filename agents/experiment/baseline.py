@@ -18,6 +18,13 @@ from agents.templates.metric_choice import MetricUndecided
 from agents.templates.template import PrimaryMetric
 
 
+async def baseline_stage(ctx: RunContext) -> ExperimentRun:
+    """The baseline as a stage: its boundary (budget check, ``node_start``), then the run.
+    Started early by a fresh run (``runner.start_baseline``) or by the graph's node."""
+    ctx.begin("baseline")
+    return await run_baseline(ctx)
+
+
 async def run_baseline(ctx: RunContext) -> ExperimentRun:
     record = ctx.run.path / BASELINE_RECORD
     existing = ctx.baseline()

@@ -22,7 +22,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
 from agents.domain.status import Failure, RunStatus
-from agents.experiment.baseline import run_baseline
+from agents.experiment.baseline import baseline_stage
 from agents.ideas import ideation, novelty
 from agents.literature.base import LiteratureSource
 from agents.literature.registry import literature_for_run
@@ -49,11 +49,7 @@ async def baseline_node(state: ResearchState, runtime: Runtime[RunContext]) -> d
     (``runner.start_baseline``)."""
     ctx = runtime.context
     early, ctx.early_baseline = ctx.early_baseline, None
-    if early is not None:
-        run = await early
-    else:
-        ctx.begin("baseline")
-        run = await run_baseline(ctx)
+    run = await (early if early is not None else baseline_stage(ctx))
     if run.ok:
         return {"baseline": run}
     return {"baseline": run, "failures": [Failure(

@@ -20,7 +20,7 @@ from agents.config.settings import RunSettings
 from agents.domain.experiments import ExperimentRun
 from agents.domain.status import Failure, RunStatus
 from agents.errors import BudgetExceeded
-from agents.experiment.baseline import run_baseline
+from agents.experiment.baseline import baseline_stage
 from agents.llm.client import LLMClient
 from agents.llm.runtime import is_offline_model
 from agents.llm.transcripts import Transcripts
@@ -203,11 +203,7 @@ def start_baseline(ctx: RunContext) -> asyncio.Task[ExperimentRun]:
     the workflow and the rest of LangGraph are imported (most of a second of CPU) on a thread.
     The graph's baseline node awaits it; what it records is what that node would have
     recorded."""
-    async def early() -> ExperimentRun:
-        ctx.begin("baseline")
-        return await run_baseline(ctx)
-
-    return asyncio.create_task(early(), name="aisci-baseline")
+    return asyncio.create_task(baseline_stage(ctx), name="aisci-baseline")
 
 
 async def _settle(task: asyncio.Task[Any] | None) -> None:
