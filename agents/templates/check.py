@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agents.config.settings import LimitCaps
 from agents.domain.ideas import IdeaDraft
 from agents.domain.results import contract_problems
 from agents.templates.runtime_needs import out_dir_defined
@@ -21,8 +22,9 @@ from sandbox.base import Limits
 REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json", "latex/template.tex")
 
 
-def check_template(path: Path) -> list[str]:
-    """Everything wrong with a template folder (empty list when it is valid)."""
+def check_template(path: Path, *, caps: LimitCaps | None = None) -> list[str]:
+    """Everything wrong with a template folder (empty list when it is valid); ``[limits]``
+    against ``caps`` (default: this machine's ``[max_limits]``)."""
     if not path.is_dir():
         return [f"{path} is not a folder"]
     links = link_problems(path)
@@ -44,21 +46,21 @@ def check_template(path: Path) -> list[str]:
     final_info = path / "run_0" / "final_info.json"
     if final_info.is_file():
         problems += _check_json(final_info, contract_problems)
-    problems += _toml_problems(path / "template.toml", experiment)
+    problems += _toml_problems(path / "template.toml", experiment, caps)
     return problems
 
 
-def _toml_problems(toml_path: Path, experiment: Path) -> list[str]:
+def _toml_problems(toml_path: Path, experiment: Path, caps: LimitCaps | None) -> list[str]:
     if not toml_path.is_file():
         return []
     try:
         settings = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         Limits(**settings.get("limits", {}))
-        caps = limit_problems(settings.get("limits", {}))
+        over = limit_problems(settings.get("limits", {}), caps)
         seed = SeedControl(**settings.get("seed", {}))
     except (tomllib.TOMLDecodeError, ValidationError, TypeError) as exc:
         return [f"template.toml is invalid: {str(exc).splitlines()[0]}"]
-    problems = list(caps)
+    problems = list(over)
     source = experiment.read_text(encoding="utf-8") if experiment.is_file() else ""
     if seed.argument and seed.argument not in source:
         problems.append(f"template.toml: [seed] argument {seed.argument} is not in experiment.py")

@@ -176,11 +176,41 @@ def lower_keys(item: dict[str, Any]) -> dict[str, Any]:
     return {k.lower(): v for k, v in item.items()}
 
 
-def load_template(name_or_path: str) -> Template:
-    from agents.templates.check import check_template
+def tree_fingerprint(path: Path) -> tuple[tuple[str, int, int, int, int, int], ...]:
+    """Every entry under ``path`` as (name, mode, size, inode, mtime, ctime), unfollowed. Any
+    write, rename, replacement or ``touch`` changes it (the ctime cannot be set back)."""
+    entries = []
+    for root, dirs, files in os.walk(path, followlinks=False):
+        for name in (*dirs, *files):
+            st = os.lstat(os.path.join(root, name))
+            entries.append((os.path.join(root, name), st.st_mode, st.st_size, st.st_ino,
+                            st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(sorted(entries))
 
+
+#: Problems of the last checked folders: one run loads its template several times (the CLI's
+#: check, the grader warning, the compute plan, the run), each a second of AST walks apart.
+_CHECKED: dict[tuple[Any, ...], list[str]] = {}
+
+
+def template_problems(path: Path) -> list[str]:
+    """``check_template(path)``, done again only when a file of the folder or this machine's
+    ``[max_limits]`` changed since it was last done in this process."""
+    from agents.templates.check import check_template
+    from agents.templates.trust import configured_caps
+
+    caps = configured_caps()
+    key = (str(path), tree_fingerprint(path), caps.model_dump_json())
+    if key not in _CHECKED:
+        if len(_CHECKED) > 16:
+            _CHECKED.clear()
+        _CHECKED[key] = check_template(path, caps=caps)
+    return list(_CHECKED[key])
+
+
+def load_template(name_or_path: str) -> Template:
     path = resolve_template(name_or_path)
-    problems = check_template(path)
+    problems = template_problems(path)
     if problems:
         raise TemplateError(f"Template {path.name} is invalid: {problems[0]} "
                             f"(run `aisci template check {path}` for all problems)")

@@ -91,3 +91,49 @@ def test_a_template_may_declare_a_metrics_range(tmp_path: Path) -> None:
     assert check_template(copy) == []
     assert load_template(str(copy)).metric_ranges == {"val_accuracy": (0.0, 1.0),
                                                       "final_train_loss": (0.0, None)}
+
+
+def test_a_template_is_checked_again_only_when_it_or_the_maxima_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One run loads its template four times: an unchanged folder is checked once. A file
+    changed after the first load, even to the same size with its mtime set back, is checked
+    again and refused; so is the same folder under a lower ``[max_limits]``."""
+    import os
+
+    from agents.errors import TemplateError
+    from agents.templates import check
+
+    checks: list[Path] = []
+    real = check.check_template
+
+    def counted(path: Path, **kwargs: object) -> list[str]:
+        checks.append(path)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check, "check_template", counted)
+    copy = _broken(tmp_path)
+    for _ in range(4):
+        load_template(str(copy))
+    assert len(checks) == 1
+
+    experiment = copy / "experiment.py"
+    before = experiment.stat()
+    source = experiment.read_text()
+    assert "--out_dir" in source
+    experiment.write_text(source.replace("--out_dir", "--out_dix"))  # the same size
+    os.utime(experiment, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert experiment.stat().st_size == before.st_size
+    with pytest.raises(TemplateError, match="does not accept --out_dir"):
+        load_template(str(copy))
+    assert len(checks) == 2
+
+    experiment.write_text(source)
+    load_template(str(copy))
+    toml = copy / "template.toml"
+    text = toml.read_text()
+    toml.write_text(text.replace("[limits]", "[limits]\npids = 2000", 1) if "[limits]" in text
+                    else text + "\n[limits]\npids = 2000\n")
+    load_template(str(copy))  # under the default maximum (4096)
+    monkeypatch.setenv("AISCI_MAX_LIMITS", '{"pids": 1000}')
+    with pytest.raises(TemplateError, match="pids = 2000"):
+        load_template(str(copy))
