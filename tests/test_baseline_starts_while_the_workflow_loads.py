@@ -1,5 +1,5 @@
-"""A fresh run starts its baseline's jobs at once, while LangGraph and the workflow are still
-being imported (about a second of CPU on a thread); the graph's baseline node then takes that
+"""A fresh run starts its baseline's jobs at once, while its checkpointer opens and LangGraph and
+the workflow are still being imported (about a second of CPU on a thread); the graph's baseline node then takes that
 baseline. When the run stops before the graph starts, the early baseline is cancelled and
 awaited: one error line, no task left behind."""
 
@@ -69,6 +69,28 @@ def test_the_baselines_jobs_run_before_the_workflow_is_loaded(
     baseline = json.loads((run / "baseline" / "run_0" / "run.json").read_text())
     assert baseline["verdict"] == "ok" and baseline["primary"] is not None
     assert baseline["seeds"] == [0, 1]
+
+
+def test_the_baselines_jobs_run_while_the_sqlite_checkpointer_opens(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_job: threading.Event) -> None:
+    """The run's own SQLite file cannot be unreachable: its serializer's imports (a tenth of a
+    second) overlap the baseline's jobs instead of coming before them."""
+    from agents.workflow import checkpointer
+
+    seen: list[bool] = []
+    real_serializer = checkpointer.checkpoint_serializer
+
+    def serializer_after_a_job() -> Any:
+        seen.append(first_job.wait(WAIT_S))
+        return real_serializer()
+
+    monkeypatch.setattr(checkpointer, "checkpoint_serializer", serializer_after_a_job)
+    done = CliRunner().invoke(app, _args(tmp_path / "runs"))
+    assert done.exit_code in (0, 4), done.output
+    assert seen == [True], "the baseline waited for the checkpointer"
+    run = only_run(tmp_path / "runs")
+    baseline = json.loads((run / "baseline" / "run_0" / "run.json").read_text())
+    assert baseline["verdict"] == "ok" and baseline["seeds"] == [0, 1]
 
 
 def test_a_run_that_stops_before_the_graph_cancels_its_early_baseline(

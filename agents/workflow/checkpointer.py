@@ -63,8 +63,9 @@ async def _quiesce(saver: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Checkpointer]:
-    """The saver for ``run``: PostgreSQL when ``dsn`` is a postgresql:// URL, else SQLite."""
-    serde = checkpoint_serializer()
+    """The saver for ``run``: PostgreSQL when ``dsn`` is a postgresql:// URL, else SQLite.
+    The serializer's imports run on a thread: a fresh run's baseline jobs start meanwhile."""
+    serde = await asyncio.to_thread(checkpoint_serializer)
     if is_postgres(dsn):
         try:
             from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver

@@ -33,7 +33,7 @@ from agents.run.record import Timings, try_read_run_record, write_run_record
 from agents.run.report import write_report
 from agents.run.tex import Tex
 from agents.templates.template import load_template
-from agents.workflow.checkpointer import open_checkpointer
+from agents.workflow.checkpointer import is_postgres, open_checkpointer
 from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
 
 if TYPE_CHECKING:
@@ -199,8 +199,9 @@ def warm_imports(settings: RunSettings) -> threading.Thread | None:
 
 
 def start_baseline(ctx: RunContext) -> asyncio.Task[ExperimentRun]:
-    """A fresh run's baseline, started once the checkpointer answers: its sandbox jobs run while
-    the workflow and the rest of LangGraph are imported (most of a second of CPU) on a thread.
+    """A fresh run's baseline, started with the run's own SQLite checkpointer or once a database
+    one answers: its sandbox jobs run while the checkpointer opens and the workflow and the rest
+    of LangGraph are imported (most of a second of CPU) on a thread.
     The graph's baseline node awaits it; what it records is what that node would have
     recorded."""
     return asyncio.create_task(baseline_stage(ctx), name="aisci-baseline")
@@ -293,9 +294,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                   job_memory_mb=template.limits.memory_mb)
     status: str = RunStatus.failed
     try:
-        # the checkpointer answers first (a database may not): nothing runs before it does
+        # A database checkpointer answers first (it may not): nothing runs before it does. The
+        # run's own SQLite file cannot be unreachable: the baseline starts while it opens.
+        local = not is_postgres(settings.checkpointer)
+        if not resume and local:
+            ctx.early_baseline = start_baseline(ctx)
         async with open_checkpointer(run, settings.checkpointer) as (saver, thread_id):
-            if not resume:
+            if not resume and not local:
                 ctx.early_baseline = start_baseline(ctx)
             workflow = await asyncio.to_thread(load_workflow)
             from langgraph.types import Command
