@@ -5,6 +5,7 @@ awaited: one error line, no task left behind."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import threading
@@ -44,20 +45,27 @@ def first_job(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     return started
 
 
-def test_the_baselines_jobs_run_before_the_workflow_is_loaded(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_job: threading.Event) -> None:
+@pytest.mark.parametrize(("module", "step"), [
+    ("agents.workflow.runner", "load_workflow"),  # LangGraph and the graph (about a second)
+    # the run's own SQLite file cannot be unreachable: its serializer's imports overlap the jobs
+    ("agents.workflow.checkpointer", "checkpoint_serializer"),
+])
+def test_the_baselines_jobs_run_before_the_step_is_done(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_job: threading.Event,
+        module: str, step: str) -> None:
     seen: list[bool] = []
-    real_load = runner.load_workflow
+    owner = importlib.import_module(module)
+    real = getattr(owner, step)
 
-    def load_after_a_job() -> Any:
-        # the workflow import waits for the baseline: it must be under way without the graph
+    def after_a_job() -> Any:
+        # the step waits for the baseline: it must be under way without it
         seen.append(first_job.wait(WAIT_S))
-        return real_load()
+        return real()
 
-    monkeypatch.setattr(runner, "load_workflow", load_after_a_job)
+    monkeypatch.setattr(owner, step, after_a_job)
     done = CliRunner().invoke(app, _args(tmp_path / "runs"))
     assert done.exit_code in (0, 4), done.output
-    assert seen == [True], "the baseline waited for the workflow's import"
+    assert seen == [True], f"the baseline waited for {step}"
     run = only_run(tmp_path / "runs")
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     starts = [e for e in events if e["type"] == "node_start" and e["node"] == "baseline"]
@@ -69,28 +77,6 @@ def test_the_baselines_jobs_run_before_the_workflow_is_loaded(
     baseline = json.loads((run / "baseline" / "run_0" / "run.json").read_text())
     assert baseline["verdict"] == "ok" and baseline["primary"] is not None
     assert baseline["seeds"] == [0, 1]
-
-
-def test_the_baselines_jobs_run_while_the_sqlite_checkpointer_opens(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_job: threading.Event) -> None:
-    """The run's own SQLite file cannot be unreachable: its serializer's imports (a tenth of a
-    second) overlap the baseline's jobs instead of coming before them."""
-    from agents.workflow import checkpointer
-
-    seen: list[bool] = []
-    real_serializer = checkpointer.checkpoint_serializer
-
-    def serializer_after_a_job() -> Any:
-        seen.append(first_job.wait(WAIT_S))
-        return real_serializer()
-
-    monkeypatch.setattr(checkpointer, "checkpoint_serializer", serializer_after_a_job)
-    done = CliRunner().invoke(app, _args(tmp_path / "runs"))
-    assert done.exit_code in (0, 4), done.output
-    assert seen == [True], "the baseline waited for the checkpointer"
-    run = only_run(tmp_path / "runs")
-    baseline = json.loads((run / "baseline" / "run_0" / "run.json").read_text())
-    assert baseline["verdict"] == "ok" and baseline["seeds"] == [0, 1]
 
 
 def test_a_run_that_stops_before_the_graph_cancels_its_early_baseline(

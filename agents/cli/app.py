@@ -20,7 +20,7 @@ from typer._click.exceptions import UsageError
 
 from agents.cli import compare, doctor, inspect, lit, resume, review, run, sandbox, template, track
 from agents.cli.common import err
-from agents.domain.status import ExitCode
+from agents.domain import ExitCode
 
 app = typer.Typer(help="aisci: an AI scientist. Ideas, literature, sandboxed experiments, "
                        "a LaTeX paper and its reviews, from one topic.",

@@ -14,8 +14,8 @@ from rich.text import Text
 
 from agents.cli.common import console
 from agents.errors import ConfigError
-from agents.llm.transcripts import CallRecord, read_calls
-from agents.run.folder import RunFolder
+from agents.llm import CallRecord, read_calls
+from agents.run import RunFolder
 
 
 def _calls(run_folder: RunFolder) -> list[tuple[dict[str, Any], CallRecord | None]]:

@@ -12,9 +12,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from agents.config.flag import PANELS
-from agents.config.secrets import redact
-from agents.domain.status import ExitCode
+from agents.config import PANELS, redact
+from agents.domain import ExitCode
 from agents.errors import AisciError, BudgetExceeded, ConfigError
 
 console = Console()
@@ -59,9 +58,7 @@ def exit_code_for(exc: BaseException) -> int:
 
 
 def _resume_flags(run_dir: Path) -> str:
-    from agents.run.folder import RunFolder
-    from agents.run.record import try_read_run_record
-    from agents.run.resume_guard import resume_flags
+    from agents.run import RunFolder, resume_flags, try_read_run_record
 
     record = try_read_run_record(RunFolder(run_dir))
     flags = resume_flags(record.run_settings) if record is not None else ""
@@ -70,7 +67,7 @@ def _resume_flags(run_dir: Path) -> str:
 
 def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     """Run a command body: known errors become one line; unknown ones are logged to the run."""
-    from sandbox.base import SandboxError
+    from sandbox import SandboxError
 
     try:
         return fn()
@@ -84,7 +81,7 @@ def guarded(fn: Callable[[], T], *, run_dir: Path | None = None) -> T:
     except Exception as exc:
         where = ""
         if run_dir is not None and run_dir.exists():
-            from agents.run.folder import write_no_follow
+            from agents.run import write_no_follow
 
             with contextlib.suppress(OSError):  # a link (a tampered folder): not written through
                 write_no_follow(run_dir / "error.log", redact(traceback.format_exc()))

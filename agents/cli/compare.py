@@ -16,8 +16,8 @@ from rich.text import Text
 
 from agents.cli.common import ConfigOption, JsonOption, RunsDirOption, console, guarded
 from agents.cli.inspect import find_run
-from agents.domain.experiments import ExperimentRun
-from agents.run.summary import IdeaSummary, RunSummary, load_summary, short_id
+from agents.domain import ExperimentRun
+from agents.run import IdeaSummary, RunSummary, load_summary, short_id
 
 app = typer.Typer()
 #: Fixed widths, so the tables of every variant line up (76 columns in all).

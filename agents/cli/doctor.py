@@ -9,13 +9,13 @@ import typer
 from rich.table import Table
 
 from agents.cli.common import ApiBaseOption, ConfigOption, ModelOption, console, guarded
-from agents.config.settings import Executor, SandboxBackend
+from agents.config import Executor, SandboxBackend
 
 app = typer.Typer()
 
 
 def _exposure_checks(cfg: Any) -> list[Any]:
-    from agents.run.exposure_check import check_ray_exposure, limit_caps_check
+    from agents.run import check_ray_exposure, limit_caps_check
 
     ray = check_ray_exposure(cfg.ray_address) if cfg.executor == Executor.ray else None
     return [*([ray] if ray else []), limit_caps_check(cfg.max_limits)]
@@ -35,10 +35,9 @@ def doctor(
     """Check everything a run needs and say how to fix what is missing."""
 
     def body() -> None:
-        from agents.config.loading import load_config
-        from agents.llm.server_models import with_server_model
-        from agents.run.model_check import check_key_routing
-        from agents.run.preflight import blocking_failures, run_checks
+        from agents.config import load_config
+        from agents.llm import with_server_model
+        from agents.run import blocking_failures, check_key_routing, run_checks
 
         cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox,
                           executor=executor, ray_address=ray_address)
@@ -52,7 +51,7 @@ def doctor(
         checks = routing + (run_checks(roles, cfg.sandbox.value, notify=console.print).checks
                             if not routing else [])
         if cfg.executor == Executor.ray:
-            from agents.run.cluster_check import check_cluster
+            from agents.run import check_cluster
 
             checks += check_cluster(cfg.ray_address)
         checks += _exposure_checks(cfg)

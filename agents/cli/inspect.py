@@ -16,10 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.cli.common import OUTPUT_PANEL, ConfigOption, JsonOption, RunsDirOption, console, guarded
-from agents.config.runs_dir import LEGACY, RunsDir, legacy_runs, resolve_runs_dir, run_folders
+from agents.config import LEGACY, RunsDir, legacy_runs, resolve_runs_dir, run_folders
 from agents.errors import ConfigError
-from agents.run.folder import RunFolder
-from agents.run.summary import IdeaSummary, RunSummary, load_summary, short_id
+from agents.run import IdeaSummary, RunFolder, RunSummary, load_summary, short_id
 
 app = typer.Typer()
 
@@ -133,7 +132,7 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id (or its short id, a 
 def _valid(run: RunFolder) -> RunFolder:
     """The run, once its run.json validates (``RunRecordError``, one line, exit 2, if not):
     ``show`` describes one run and says so when its record is not one aisci wrote."""
-    from agents.run.record import read_run_record
+    from agents.run import read_run_record
 
     read_run_record(run)
     return run

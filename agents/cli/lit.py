@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.cli.common import fail
-from agents.literature.base import LiteratureError
-from agents.literature.registry import (
+from agents.literature import (
+    LiteratureError,
     default_cache_dir,
     get_source,
     offline_source,

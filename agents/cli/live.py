@@ -26,7 +26,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from agents.run.folder import RunFolder
+from agents.run import RunFolder
 
 #: Lines kept (and shown) of each running job's output.
 TAIL_LINES = 2

@@ -11,8 +11,7 @@ from typing import Any
 from rich.text import Text
 
 from agents.cli.common import console, err
-from agents.run.cost import CostLedger
-from agents.run.folder import RunFolder
+from agents.run import CostLedger, RunFolder
 
 
 def failed(node: str, update: dict[str, Any]) -> bool:

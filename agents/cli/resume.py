@@ -25,7 +25,7 @@ from agents.cli.common import (
 from agents.cli.output import Output
 from agents.cli.run_steps import drive, key_routing, preflight
 from agents.cli.run_template import HigherOption, LowerOption, MetricOption, direction
-from agents.config.settings import Executor, RunSettings, SandboxBackend, TexBackend
+from agents.config import Executor, RunSettings, SandboxBackend, TexBackend
 
 app = typer.Typer()
 
@@ -80,10 +80,9 @@ def resume(
     def body() -> int:
         lower_better = direction(lower_is_better, higher_is_better)
         from agents.cli.inspect import find_run
-        from agents.config.loading import load_config
-        from agents.run.record import read_run_record
-        from agents.run.resume_guard import rederive, unsafe_warnings
-        from agents.workflow.runner import make_sandbox
+        from agents.config import load_config
+        from agents.run import read_run_record, rederive, unsafe_warnings
+        from agents.workflow import make_sandbox
 
         run_folder = find_run(run_id, runs_dir)
         run_folder.check_no_links()
@@ -94,7 +93,7 @@ def resume(
                           novelty_model=novelty_model, coder_model=coder_model,
                           writer_model=writer_model, reviewer_model=reviewer_model)
         if template is not None:
-            from agents.templates.template import load_template
+            from agents.templates import load_template
 
             load_template(template)
         settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost)
@@ -103,7 +102,7 @@ def resume(
                 {**settings.model_dump(), "metric": metric or settings.metric,
                  "lower_is_better": lower_better})
         key_routing(cfg, settings.models_by_role())
-        from agents.workflow.checkpointer import verify_checkpoints
+        from agents.workflow import verify_checkpoints
 
         asyncio.run(verify_checkpoints(run_folder, settings.checkpointer))
         for warning in unsafe_warnings(settings):

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from agents.cli.common import ApiBaseOption, ModelOption, console, guarded
-from agents.config.settings import TexBackend
+from agents.config import TexBackend
 from agents.errors import ConfigError
 
 app = typer.Typer()
@@ -18,7 +18,7 @@ app = typer.Typer()
 
 def pdf_reader(backend: TexBackend) -> Any:
     """poppler in a container of the paper image (or on the host, when asked)."""
-    from agents.run.tex import Tex
+    from agents.run import Tex
 
     if backend == TexBackend.host:
         from agents.cli.common import err
@@ -26,8 +26,7 @@ def pdf_reader(backend: TexBackend) -> Any:
         err.print("warning: --tex host reads the PDF with this machine's poppler, unisolated.",
                   highlight=False, markup=False)
         return Tex.host()
-    from sandbox.docker import DockerSandbox
-    from sandbox.images import ensure_paper_image
+    from sandbox import DockerSandbox, ensure_paper_image
 
     box = DockerSandbox()
     ensure_paper_image(log=lambda _line: None)
@@ -51,13 +50,10 @@ def review_pdf(
     """Review any PDF: writes <name>.review.json and <name>.review.md beside it."""
 
     def body() -> None:
-        from agents.config.loading import load_config
-        from agents.llm.client import LLMClient
-        from agents.llm.server_models import with_server_model
-        from agents.review.hidden_text import read_paper_pdf
-        from agents.review.reviewer import paper_text, review_text, reviews_markdown
-        from agents.run.folder import atomic_write_json, atomic_write_text
-        from agents.run.preflight import blocking_failures, run_checks
+        from agents.config import load_config
+        from agents.llm import LLMClient, with_server_model
+        from agents.review import paper_text, read_paper_pdf, review_text, reviews_markdown
+        from agents.run import atomic_write_json, atomic_write_text, blocking_failures, run_checks
 
         if not paper.is_file():
             raise ConfigError(f"no such file: {paper}")

@@ -31,8 +31,8 @@ from agents.cli.output import Output
 from agents.cli.run_options import split_settings, with_setting_options
 from agents.cli.run_steps import drive, key_routing, preflight
 from agents.cli.run_template import HigherOption, LowerOption, MetricOption, before_run, direction
-from agents.config.settings import FileSettings, RunSettings, Tracker
-from agents.domain.status import ExitCode
+from agents.config import FileSettings, RunSettings, Tracker
+from agents.domain import ExitCode
 from agents.errors import AisciError, ConfigError
 
 app = typer.Typer()
@@ -40,8 +40,8 @@ app = typer.Typer()
 
 def grader_warning(template: str) -> str:
     """A template without a grader is run, but never quietly."""
-    from agents.experiment.grading import NO_GRADER_WARNING
-    from agents.templates.template import load_template
+    from agents.experiment import NO_GRADER_WARNING
+    from agents.templates import load_template
 
     try:
         spec = load_template(template).grader
@@ -51,12 +51,12 @@ def grader_warning(template: str) -> str:
 
 
 def print_estimate(settings: RunSettings) -> None:
-    from agents.run.estimate import estimate
-    from agents.templates.template import load_template
+    from agents.run import run_estimate
+    from agents.templates import load_template
 
     max_runs = settings.max_runs or (2 if settings.from_scratch  # a generated template's
                                      else load_template(settings.template).max_runs)
-    est = estimate(settings, max_runs)
+    est = run_estimate(settings, max_runs)
     table = Table("stage", "estimated cost (USD)")
     for stage, cost in est.by_stage.items():
         table.add_row(stage, f"{cost:.4f}")
@@ -110,14 +110,13 @@ def run(
 
     def body() -> int:
         lower_better = direction(lower_is_better, higher_is_better)
-        from agents.config.loading import load_config
-        from agents.config.runs_dir import resolve_runs_dir
-        from agents.literature.registry import resolve_name
-        from agents.llm.server_models import with_server_model
-        from agents.paper.draft import check_draft, copy_draft
-        from agents.run.folder import RunFolder
-        from agents.templates.template import load_template
-        from agents.workflow.runner import make_sandbox
+        from agents.config import load_config, resolve_runs_dir
+        from agents.literature import resolve_name
+        from agents.llm import with_server_model
+        from agents.paper import check_draft, copy_draft
+        from agents.run import RunFolder
+        from agents.templates import load_template
+        from agents.workflow import make_sandbox
 
         overrides, values = split_settings(chosen)
         template: str = values["template"]
@@ -135,7 +134,7 @@ def run(
                           lower_is_better=lower_better, **overrides)
         cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
         if cfg.tracker == Tracker.mlflow:
-            from agents.run.tracking import require_mlflow
+            from agents.run import require_mlflow
 
             require_mlflow()
         roles = cfg.role_settings()
@@ -156,7 +155,7 @@ def run(
         if found:
             out.info(f"Using {found}, the model the server at --api-base serves.",
                      event="server_model", model=found)
-        from agents.run.resume_guard import unsafe_warnings
+        from agents.run import unsafe_warnings
 
         for warning in unsafe_warnings(settings):
             out.warn(warning)

@@ -25,8 +25,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from agents.config.flag import PANELS, Flag, flag_of
-from agents.config.settings import FileSettings, ModelFields, RunSettings
+from agents.config import PANELS, FileSettings, Flag, ModelFields, RunSettings, flag_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 

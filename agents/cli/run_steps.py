@@ -13,23 +13,22 @@ import typer
 
 from agents.cli.common import console
 from agents.cli.output import Output
-from agents.config.settings import Executor, ModelSettings, RunSettings, Tracker
-from agents.domain.status import EXIT_CODES, ExitCode, RunStatus
+from agents.config import Executor, ModelSettings, RunSettings, Tracker
+from agents.domain import EXIT_CODES, ExitCode, RunStatus
 from agents.errors import AisciError, ConfigError
 
 
 def preflight(settings: RunSettings, out: Output) -> RunSettings:
     """The doctor's checks before anything is spent; the models' structured-answer modes are
     resolved here once and kept in the run's settings."""
-    from agents.run.preflight import blocking_failures, run_checks
+    from agents.run import blocking_failures, run_checks
 
     report = run_checks(settings.models_by_role(), settings.sandbox.value,
                         tex_on_host=settings.tex_on_host,
                         notify=lambda line: out.info(line, event="model_loading"))
     checks = report.checks
     if settings.executor == Executor.ray:
-        from agents.run.cluster_check import check_cluster
-        from agents.run.exposure_check import check_ray_exposure
+        from agents.run import check_cluster, check_ray_exposure
 
         exposure = check_ray_exposure(settings.ray_address)
         checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host),
@@ -51,7 +50,7 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
 def _input_problem(check_name: str, settings: RunSettings) -> bool:
     """Whether a failed model check is the user's input (exit 2), not the machine: a model name
     no provider is known for, or a provider key that is not set (both known without a call)."""
-    from agents.run.model_check import missing_keys
+    from agents.run import missing_keys
 
     for model in settings.models_by_role().values():
         if not check_name.startswith(f"model {model.model}"):
@@ -59,7 +58,7 @@ def _input_problem(check_name: str, settings: RunSettings) -> bool:
         if model.api_base is None and missing_keys(model):
             return True
         try:
-            from agents.llm.runtime import litellm
+            from agents.llm import litellm
 
             litellm().get_llm_provider(model.model, api_base=model.api_base)
         except Exception:  # litellm knows no provider for this name
@@ -70,7 +69,7 @@ def _input_problem(check_name: str, settings: RunSettings) -> bool:
 def drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resume: bool,
           answer: bool | None, retry_failed: bool = False) -> int:
     """Run until the graph ends; at an approval checkpoint ask here, or say how to answer later."""
-    from agents.workflow.runner import execute, pending_approval
+    from agents.workflow import execute, pending_approval
 
     while True:
         with out.live(run_folder):
@@ -92,7 +91,7 @@ def drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resu
             answer = typer.confirm(f"Approve the {checkpoint}?", default=True)
             resume = True
             continue
-        from agents.run.resume_guard import resume_flags
+        from agents.run import resume_flags
 
         flags = resume_flags(settings)
         out.info(f"Waiting for your approval of the {checkpoint} (see {run_folder.path}). "
@@ -106,8 +105,8 @@ def drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resu
 
 def _track(out: Output, run_folder: Any, uri: str | None) -> None:
     """Log the finished run to MLflow; a tracker that fails costs a warning, never the run."""
-    from agents.config.secrets import redact_url
-    from agents.run.tracking import default_tracking_uri, log_run
+    from agents.config import redact_url
+    from agents.run import default_tracking_uri, log_run
 
     uri = uri or default_tracking_uri(run_folder.path.parent)
     try:
@@ -124,7 +123,7 @@ def _track(out: Output, run_folder: Any, uri: str | None) -> None:
 
 
 def key_routing(cfg: Any, roles: dict[str, ModelSettings]) -> None:
-    from agents.run.model_check import check_key_routing
+    from agents.run import check_key_routing
 
     for settings in roles.values():
         problem = check_key_routing(settings, confirmed=cfg.api_base_confirmed(settings.api_base))

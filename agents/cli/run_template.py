@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from agents.cli.output import Output
-from agents.config.settings import RunSettings
+from agents.config import RunSettings
 
 MetricOption = Annotated[str | None, typer.Option(
     "--metric", help="The primary metric (a key of final_info.json's means): over the template's "
@@ -40,9 +40,9 @@ def before_run(settings: RunSettings, out: Output) -> None:
     """Before anything is created or spent: the template's image (built with consent), then the
     primary metric and the compute, said in a few lines. ``ConfigError``/``TemplateError`` when
     the run cannot go on (an image not built, a metric nothing decides)."""
-    from agents.run.compute import load_timing, plan_compute
-    from agents.templates.template import load_template
-    from agents.workflow.runner import effective_parallel
+    from agents.run import load_timing, plan_compute
+    from agents.templates import load_template
+    from agents.workflow import effective_parallel
 
     if settings.from_scratch:
         return
@@ -70,7 +70,7 @@ def _packages(folder: Path, build: bool, out: Output) -> None:
     """The template's imports against its image: a missing package stops the run with one line,
     unless --build-image, which lists it in requirements.txt and builds the image."""
     from agents.errors import ConfigError
-    from agents.templates.packages import (
+    from agents.templates import (
         fix_requirements,
         missing_imports,
         read_requirements,

@@ -10,10 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.cli.common import console, fail
-from sandbox import images
-from sandbox.base import SandboxError
-from sandbox.conformance import BEHAVIOURS, run_all
-from sandbox.docker import DockerSandbox
+from sandbox import BEHAVIOURS, DockerSandbox, SandboxError, images, run_all
 
 app = typer.Typer(
     help="The Docker sandbox that runs experiment code: build its image, check its "

@@ -17,7 +17,7 @@ app = typer.Typer(help="Experiment templates.", no_args_is_help=True)
 
 def template_folder(name_or_path: str) -> Path:
     """A folder as given, else a shipped template of that name (``tiny_mlp``)."""
-    from agents.templates.template import templates_dir
+    from agents.templates import templates_dir
 
     path = Path(name_or_path)
     if path.is_dir():
@@ -40,12 +40,12 @@ def template_check(
 ) -> None:
     """Is this folder a valid experiment template, and can a run of it work here? Lists every
     problem, then what a run will use (the primary metric, the packages)."""
-    from agents.templates.check import check_template
+    from agents.templates import check_template
 
     folder = template_folder(path)
     problems = check_template(folder)
     if problems:
-        from agents.templates.readiness import code_findings
+        from agents.templates import code_findings
 
         for p in problems:
             err.print(Text.assemble(("✗ ", "red"), p), highlight=False, soft_wrap=True)
@@ -55,13 +55,12 @@ def template_check(
         raise typer.Exit(1)
 
     def needs() -> int:
-        from agents.templates.readiness import readiness
-        from agents.templates.template import load_template
+        from agents.templates import check_readiness, load_template
 
         template = load_template(str(folder)).with_overrides(
             metric=metric, lower_is_better=direction(lower_is_better, higher_is_better),
             timeout_s=timeout)
-        findings = readiness(template, fix=fix, run=run,
+        findings = check_readiness(template, fix=fix, run=run,
                              log=lambda line: console.print(Text(line, style="dim")))
         for f in findings:
             if f.kind == "problem":

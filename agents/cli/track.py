@@ -24,9 +24,8 @@ def track(
 
     def body() -> None:
         from agents.cli.inspect import find_run
-        from agents.config.loading import load_config
-        from agents.config.secrets import redact_url
-        from agents.run.tracking import default_tracking_uri, log_run, require_mlflow
+        from agents.config import load_config, redact_url
+        from agents.run import default_tracking_uri, log_run, require_mlflow
 
         require_mlflow()
         run = find_run(run_id, runs_dir, config)

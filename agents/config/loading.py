@@ -48,7 +48,7 @@ from agents.config.settings import (
     Role,
 )
 from agents.errors import ConfigError
-from agents.llm.runtime import OFFLINE_MODEL
+from agents.llm import OFFLINE_MODEL
 
 ENV_PREFIX = "AISCI_"
 #: Provider keys, and the model used when one of them is set and no model is configured.

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from agents.domain.ideas import Idea
 from agents.domain.results import FinalInfo, RunStats
-from sandbox.base import Verdict
+from sandbox import Verdict
 
 IdeaStatus = Literal["done", "failed"]
 NodeKind = Literal["baseline", "draft", "debug", "improve", "ablation", "replication"]

@@ -1,1 +1,35 @@
-"""agents/experiment"""
+"""Experiments: the baseline, the coder's edits, the runs over seeds (a line or a tree
+search), their statistics and plots.
+"""
+
+from typing import TYPE_CHECKING
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["agent", "plotting"],
+    submod_attrs={
+        "baseline": ["baseline_stage"],
+        "grading": ["NO_GRADER_WARNING"],
+        "notes": ["write_idea_records"],
+        "scaffold": ["ScaffoldFailed", "scaffold_template"],
+        "statistics": ["scipy_special"],
+        "variants": ["COPY_IGNORE"],
+    },
+)
+
+if TYPE_CHECKING:
+    from agents.experiment import agent as agent
+    from agents.experiment import plotting as plotting
+    from agents.experiment.baseline import baseline_stage as baseline_stage
+    from agents.experiment.grading import NO_GRADER_WARNING as NO_GRADER_WARNING
+    from agents.experiment.notes import write_idea_records as write_idea_records
+    from agents.experiment.scaffold import (
+        ScaffoldFailed as ScaffoldFailed,
+    )
+    from agents.experiment.scaffold import (
+        scaffold_template as scaffold_template,
+    )
+    from agents.experiment.statistics import scipy_special as scipy_special
+    from agents.experiment.variants import COPY_IGNORE as COPY_IGNORE

@@ -19,10 +19,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from agents.config.settings import SearchMode
-from agents.domain.experiments import ExperimentRun, IdeaOutcome, IdeaStatus, SearchTree
-from agents.domain.ideas import Idea
-from agents.domain.selection import Selection
+from agents.config import SearchMode
+from agents.domain import ExperimentRun, Idea, IdeaOutcome, IdeaStatus, SearchTree, Selection
 from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
@@ -33,9 +31,7 @@ from agents.experiment.search import TreeSearch, reported_runs
 from agents.experiment.selection import conclude
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_text
-from agents.run.safe_files import copy_file, copy_tree
+from agents.run import RunContext, atomic_write_text, copy_file, copy_tree
 
 OUTCOME = "outcome.json"
 VERSIONS = "versions"  # the code of each run that ran (the linear loop's code/ moves on)

@@ -9,13 +9,10 @@ its own ``run_0``. Its time is kept (``run.compute``) and the plan's compute sai
 
 from __future__ import annotations
 
-from agents.domain.experiments import ExperimentRun
+from agents.domain import ExperimentRun
 from agents.experiment.variants import run_variant
-from agents.run.compute import load_timing, plan_compute, save_timing
-from agents.run.context import BASELINE_RECORD, RunContext
-from agents.run.folder import atomic_write_text
-from agents.templates.metric_choice import MetricUndecided
-from agents.templates.template import PrimaryMetric
+from agents.run import BASELINE_RECORD, RunContext, atomic_write_text, load_timing, plan_compute, save_timing
+from agents.templates import MetricUndecided, PrimaryMetric
 
 
 async def baseline_stage(ctx: RunContext) -> ExperimentRun:
@@ -64,7 +61,7 @@ def _decided_metric(ctx: RunContext) -> PrimaryMetric:
     try:
         return ctx.metric
     except MetricUndecided as exc:
-        from agents.run.resume_guard import resume_flags
+        from agents.run import resume_flags
 
         flags = resume_flags(ctx.settings)
         raise MetricUndecided(f"{exc}; the baseline is kept: aisci resume {ctx.run.id} "

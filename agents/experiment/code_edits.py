@@ -31,8 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agents.experiment.edit_forms import HUNK, definition_edits, diff_edits, redefined
-from agents.llm.copies import copied_line
-from agents.llm.replies import ReplyError, fenced_blocks, strip_thinking
+from agents.llm import ReplyError, copied_line, fenced_blocks, strip_thinking
 
 _BLOCK = re.compile(
     r"(?:^|\n)(?P<path>[^\n]*)\n(?:```[^\n]*\n)?<{5,9} ?SEARCH[^\n]*\n(?P<search>.*?)\n?={5,9}[^\n]*\n"

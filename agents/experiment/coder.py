@@ -12,17 +12,13 @@ from typing import Any, Self
 
 from pydantic import Field
 
-from agents.domain.experiments import SearchTree
-from agents.domain.ideas import Idea
-from agents.domain.reply import ReplyModel
+from agents.domain import Idea, ReplyModel, SearchTree
 from agents.experiment.code_edits import CoderReply, read_coder_reply, unified_diff
 from agents.experiment.variants import code_files
-from agents.llm.replies import ReplyError
-from agents.prompts import render
-from agents.prompts.format import bullets, fenced, number, table
-from agents.run.context import RunContext
-from agents.run.safe_files import read_for_prompt
-from agents.templates.describe import template_context
+from agents.llm import ReplyError
+from agents.prompts import bullets, fenced, number, render, table
+from agents.run import RunContext, read_for_prompt
+from agents.templates import template_context
 
 
 class RunPlan(ReplyModel):

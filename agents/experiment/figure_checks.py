@@ -32,13 +32,11 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
-from agents.domain.names import figure_label
-from agents.domain.reply import ReplyModel
+from agents.domain import ReplyModel, figure_label
 from agents.errors import LLMError
-from agents.llm.runtime import is_offline_model
-from agents.prompts import render
-from agents.prompts.format import bullets, code_block, json_block
-from agents.run.context import RunContext
+from agents.llm import is_offline_model
+from agents.prompts import bullets, code_block, json_block, render
+from agents.run import RunContext
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHECKS_FILE = "figure_checks.json"

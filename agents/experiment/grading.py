@@ -15,15 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agents.experiment.code_edits import EditGuard
-from agents.run.context import RunContext
-from agents.templates.grader import (
+from agents.run import RunContext
+from agents.templates import (
     EXPERIMENT,
     GraderSpec,
+    Template,
     edit_problem,
     grader_print,
     restore_layout,
 )
-from agents.templates.template import Template
 
 #: The test jobs train with fresh seeds (10000, 10001, ...): a search that chose on the
 #: training randomness of its seeds (a lucky initialisation) gains nothing from it on test.

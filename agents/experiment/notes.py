@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agents.domain.experiments import ExperimentRun, IdeaOutcome
-from agents.prompts.format import number, table
-from agents.run.folder import atomic_write_json, atomic_write_text
-from agents.templates.template import Template
+from agents.domain import ExperimentRun, IdeaOutcome
+from agents.prompts import number, table
+from agents.run import atomic_write_json, atomic_write_text
+from agents.templates import Template
 
 
 def failure_summary(feedback: str) -> str:

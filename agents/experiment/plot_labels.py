@@ -15,9 +15,8 @@ from pathlib import Path
 
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
-from agents.prompts import render
-from agents.prompts.format import code_block, json_block
-from agents.run.context import RunContext
+from agents.prompts import code_block, json_block, render
+from agents.run import RunContext
 
 NAME = "labels"
 TRIES = 2

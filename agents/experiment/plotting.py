@@ -7,18 +7,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from agents.domain.experiments import IdeaOutcome
+from agents.domain import IdeaOutcome
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
 from agents.experiment.figure_checks import CHECKS_FILE, FigureReport, check_figures, figure_feedback
 from agents.experiment.notes import run_label
 from agents.experiment.plot_labels import name_every_run
-from agents.prompts import render
-from agents.prompts.format import code_block, fenced
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_text
-from agents.run.safe_files import copy_file, copy_tree
-from sandbox.base import SandboxResult
+from agents.prompts import code_block, fenced, render
+from agents.run import RunContext, atomic_write_text, copy_file, copy_tree
+from sandbox import SandboxResult
 
 MAX_FIXES = 2
 

@@ -17,12 +17,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agents.domain.ideas import Idea
-from agents.domain.selection import Plan, PlanRecord, Selection
+from agents.domain import Idea, Plan, PlanRecord, Selection
 from agents.experiment.grading import TEST_SEEDS_FROM
 from agents.experiment.statistics import ALPHA
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_text
+from agents.run import RunContext, atomic_write_text
 
 PLAN = "plan.json"
 PLAN_HASH = "plan.sha256"

@@ -30,21 +30,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings
-from agents.domain.names import slugify
-from agents.domain.results import contract_problems
+from agents.config import DEFAULT_TEMPERATURES, ModelSettings
+from agents.domain import contract_problems, slugify
 from agents.errors import AisciError, StructuredOutputError
 from agents.experiment.harness import defines_entry, with_harness, without_main_guard
 from agents.experiment.imports import missing_imports, with_imports
 from agents.experiment.scaffold_hints import hints
-from agents.llm.client import LLMClient, current_stage
-from agents.llm.copies import copied_line
-from agents.llm.replies import ReplyError
+from agents.llm import LLMClient, ReplyError, copied_line, current_stage
 from agents.prompts import render
-from agents.run.folder import RunFolder, atomic_write_text
-from agents.run.jobs import JobRunner
-from agents.run.safe_files import copy_tree
-from sandbox.base import Limits
+from agents.run import JobRunner, RunFolder, atomic_write_text, copy_tree
+from sandbox import Limits
 
 TEMPLATE_DIR = "template"
 WORK_DIR = "scaffold"

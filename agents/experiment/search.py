@@ -26,16 +26,13 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from agents.domain.experiments import ExperimentRun, NodeKind, SearchNode, SearchTree
-from agents.domain.ideas import Idea
+from agents.domain import ExperimentRun, Idea, NodeKind, SearchNode, SearchTree
 from agents.errors import LLMError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, read_coder_reply, unified_diff
 from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_json, atomic_write_text
-from agents.run.safe_files import copy_tree, read_for_prompt
+from agents.run import RunContext, atomic_write_json, atomic_write_text, copy_tree, read_for_prompt
 
 MODEL_FAILED = "the coder model gave no usable answer"
 

@@ -20,17 +20,13 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from agents.domain.experiments import ExperimentRun, SearchTree
-from agents.domain.ideas import Idea
-from agents.domain.results import RunStats
-from agents.domain.selection import Selection, TestResult, TestRole, Tried
+from agents.domain import ExperimentRun, Idea, RunStats, SearchTree, Selection, TestResult, TestRole, Tried
 from agents.experiment.grading import NO_GRADER_WARNING, TEST_SEEDS_FROM, spec_of
 from agents.experiment.preregistration import judge_plan, read_plan
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import run_variant
-from agents.run.context import RunContext
-from agents.templates.grader import grader_summary
-from agents.templates.template import PrimaryMetric
+from agents.run import RunContext
+from agents.templates import PrimaryMetric, grader_summary
 
 NO_TEST_WARNING = ("the template has no held-out test split: the reported numbers are the "
                    "validation numbers the variant was chosen on, which favour it")

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from statistics import mean, stdev
 from types import ModuleType
 
-from agents.domain.results import Comparison, FinalInfo, GroupResult, MetricStats, RunStats, finite
+from agents.domain import Comparison, FinalInfo, GroupResult, MetricStats, RunStats, finite
 
 ALPHA = 0.05
 CONFIDENCE = 0.95

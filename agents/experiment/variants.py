@@ -15,14 +15,20 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from agents.domain.results import FinalInfo, ResultsError, RunStats
+from agents.domain import FinalInfo, ResultsError, RunStats
 from agents.experiment.grading import check_job, prepare_job, test_command
 from agents.experiment.statistics import summarize
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_json, atomic_write_text, read_json
-from agents.run.jobs import JobOutcome
-from agents.run.safe_files import copy_file, copy_tree, regular_files
-from sandbox.base import SandboxResult, Verdict
+from agents.run import (
+    JobOutcome,
+    RunContext,
+    atomic_write_json,
+    atomic_write_text,
+    copy_file,
+    copy_tree,
+    read_json,
+    regular_files,
+)
+from sandbox import SandboxResult, Verdict
 
 #: What is never copied from a code folder into a job (results, papers, figures, caches).
 COPY_IGNORE = shutil.ignore_patterns("run_*", "latex", "*.png", "__pycache__", "*.diff", ".*",

@@ -21,17 +21,13 @@ from typing import Any, Self
 
 from pydantic import Field
 
-from agents.domain.ideas import Idea, IdeaDraft
-from agents.domain.reply import ReplyModel
+from agents.domain import Idea, IdeaDraft, ReplyModel
 from agents.errors import LLMError
-from agents.literature.base import LiteratureError, LiteratureSource
-from agents.llm.copies import NEAR, words
-from agents.llm.replies import ReplyError
-from agents.prompts import render
-from agents.prompts.format import json_block
-from agents.prompts.outline import outline
-from agents.run.context import RunContext
-from agents.templates.describe import template_context
+from agents.literature import LiteratureError, LiteratureSource
+from agents.llm import NEAR, ReplyError, words
+from agents.prompts import code_outline, json_block, render
+from agents.run import RunContext
+from agents.templates import template_context
 
 
 class IdeasReply(ReplyModel):
@@ -103,7 +99,7 @@ def _template(ctx: RunContext) -> str:
     base = ctx.baseline()
     # in outline: ideas name what to change; the coder, who changes it, sees the whole file
     return template_context(ctx.template, ctx.metric, base.final_info if base else None,
-                            len(ctx.seeds), {"experiment.py": outline(ctx.template.code())})
+                            len(ctx.seeds), {"experiment.py": code_outline(ctx.template.code())})
 
 
 def _draft_json(draft: IdeaDraft) -> str:

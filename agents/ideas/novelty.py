@@ -16,15 +16,12 @@ import functools
 import re
 from typing import Any, Literal, Self
 
-from agents.domain.ideas import Idea, NoveltyVerdict
-from agents.domain.reply import ReplyModel
+from agents.domain import Idea, NoveltyVerdict, ReplyModel
 from agents.errors import LLMError
-from agents.literature.base import LiteratureError, LiteratureSource
-from agents.llm.gate import current_branch
-from agents.llm.replies import ReplyError
-from agents.prompts import render
-from agents.prompts.format import json_block
-from agents.run.context import RunContext
+from agents.literature import LiteratureError, LiteratureSource
+from agents.llm import ReplyError, current_branch
+from agents.prompts import json_block, render
+from agents.run import RunContext
 
 RESULTS_PER_QUERY = 8
 ABSTRACT_CHARS = 300

@@ -9,70 +9,87 @@ Example::
     source = get_source("auto", cache_dir=default_cache_dir())
     papers = source.search("classifier-free guidance", limit=5)
     bib = bibliography(papers)
+
+A run that searches only the offline library never imports the HTTP clients.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-#: Each public name and the module that defines it: imported when first used, so a run that
-#: searches only the offline library never imports the HTTP clients.
-_WHERE = {
-    "LibraryImportError": "base", "LiteratureConfigError": "base", "LiteratureError": "base",
-    "LiteratureResponseError": "base", "LiteratureSource": "base",
-    "LiteratureUnavailable": "base",
-    "CachedSource": "cache", "QueryCache": "cache",
-    "RetryPolicy": "http_client",
-    "ImportReport": "offline", "OfflineSource": "offline",
-    "PaperRecord": "records", "bibliography": "records", "dedupe": "records",
-    "unique_keys": "records",
-    "MultiSource": "registry", "default_cache_dir": "registry", "get_source": "registry",
-    "offline_source": "registry",
-}
+import lazy_loader
 
-__all__ = [
-    "CachedSource",
-    "ImportReport",
-    "LibraryImportError",
-    "LiteratureConfigError",
-    "LiteratureError",
-    "LiteratureResponseError",
-    "LiteratureSource",
-    "LiteratureUnavailable",
-    "MultiSource",
-    "OfflineSource",
-    "PaperRecord",
-    "QueryCache",
-    "RetryPolicy",
-    "bibliography",
-    "dedupe",
-    "default_cache_dir",
-    "get_source",
-    "offline_source",
-    "unique_keys",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "base": [
+            "LibraryImportError", "LiteratureConfigError", "LiteratureError",
+            "LiteratureResponseError", "LiteratureSource", "LiteratureUnavailable",
+        ],
+        "cache": ["CachedSource", "QueryCache"],
+        "http_client": ["RetryPolicy"],
+        "offline": ["ImportReport", "OfflineSource"],
+        "records": ["PaperRecord", "bibliography", "dedupe", "unique_keys"],
+        "registry": [
+            "MultiSource", "default_cache_dir", "get_source", "literature_for_run",
+            "offline_source", "resolve_name",
+        ],
+    },
+)
 
 if TYPE_CHECKING:
     from agents.literature.base import (
-        LibraryImportError,
-        LiteratureConfigError,
-        LiteratureError,
-        LiteratureResponseError,
-        LiteratureSource,
-        LiteratureUnavailable,
+        LibraryImportError as LibraryImportError,
     )
-    from agents.literature.cache import CachedSource, QueryCache
-    from agents.literature.http_client import RetryPolicy
-    from agents.literature.offline import ImportReport, OfflineSource
-    from agents.literature.records import PaperRecord, bibliography, dedupe, unique_keys
+    from agents.literature.base import (
+        LiteratureConfigError as LiteratureConfigError,
+    )
+    from agents.literature.base import (
+        LiteratureError as LiteratureError,
+    )
+    from agents.literature.base import (
+        LiteratureResponseError as LiteratureResponseError,
+    )
+    from agents.literature.base import (
+        LiteratureSource as LiteratureSource,
+    )
+    from agents.literature.base import (
+        LiteratureUnavailable as LiteratureUnavailable,
+    )
+    from agents.literature.cache import CachedSource as CachedSource
+    from agents.literature.cache import QueryCache as QueryCache
+    from agents.literature.http_client import RetryPolicy as RetryPolicy
+    from agents.literature.offline import (
+        ImportReport as ImportReport,
+    )
+    from agents.literature.offline import (
+        OfflineSource as OfflineSource,
+    )
+    from agents.literature.records import (
+        PaperRecord as PaperRecord,
+    )
+    from agents.literature.records import (
+        bibliography as bibliography,
+    )
+    from agents.literature.records import (
+        dedupe as dedupe,
+    )
+    from agents.literature.records import (
+        unique_keys as unique_keys,
+    )
     from agents.literature.registry import (
-        MultiSource,
-        default_cache_dir,
-        get_source,
-        offline_source,
+        MultiSource as MultiSource,
     )
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    from agents.literature.registry import (
+        default_cache_dir as default_cache_dir,
+    )
+    from agents.literature.registry import (
+        get_source as get_source,
+    )
+    from agents.literature.registry import (
+        literature_for_run as literature_for_run,
+    )
+    from agents.literature.registry import (
+        offline_source as offline_source,
+    )
+    from agents.literature.registry import (
+        resolve_name as resolve_name,
+    )

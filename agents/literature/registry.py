@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
-from agents.config.settings import LiteratureChoice
+from agents.config import LiteratureChoice
 from agents.literature.base import (
     SOURCE_NAMES,
     LiteratureConfigError,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agents.config.settings import ModelSettings, StructuredMode
+from agents.config import ModelSettings, StructuredMode
 from agents.errors import LLMError
 from agents.llm.client import LLMClient
 from agents.llm.faults import classify

@@ -27,9 +27,8 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
-from agents.config.secrets import redact, redact_url
-from agents.config.settings import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode
-from agents.domain.reply import ReplyModel
+from agents.config import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode, redact, redact_url
+from agents.domain import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
 from agents.llm.backends import backend_for
 from agents.llm.copies import copied_answer, copied_text, without_copies

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Literal, NamedTuple
 
-from agents.config.secrets import redact
+from agents.config import redact
 
 FaultKind = Literal["refused", "dropped", "timeout", "server_error", "auth", "not_found",
                     "rate_limit", "bad_request", "other"]

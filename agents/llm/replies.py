@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import json_repair
 from pydantic import BaseModel, ValidationError
 
-from agents.domain.reply import ReplyModel
+from agents.domain import ReplyModel
 
 T = TypeVar("T", bound="ReplyModel")
 

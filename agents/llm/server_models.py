@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 
-from agents.config.loading import AisciConfig
-from agents.config.secrets import redact_url
+from agents.config import AisciConfig, redact_url
 from agents.errors import AisciError, ConfigError
 
 LIST_TIMEOUT_S = 10.0

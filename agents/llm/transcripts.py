@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.config.secrets import redact
+from agents.config import redact
 
 TRANSCRIPTS = "transcripts"
 RUN_FILE = "run.jsonl"

@@ -1,1 +1,20 @@
-"""agents/paper"""
+"""The paper: sections written from the run's results, its claims checked against them, and
+the LaTeX.
+"""
+
+from typing import TYPE_CHECKING
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["writer"],
+    submod_attrs={
+        "draft": ["check_draft", "copy_draft"],
+    },
+)
+
+if TYPE_CHECKING:
+    from agents.paper import writer as writer
+    from agents.paper.draft import check_draft as check_draft
+    from agents.paper.draft import copy_draft as copy_draft

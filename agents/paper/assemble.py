@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agents.llm.replies import ReplyError
+from agents.llm import ReplyError
 from agents.paper.context import Figure
 from agents.paper.markup import plain_latex
 from agents.tex import is_tex_file_name, latex_escape

@@ -6,8 +6,8 @@ import re
 
 from pydantic import BaseModel, ValidationError
 
-from agents.domain.ideas import Idea
-from agents.literature.records import PaperRecord, unique_keys
+from agents.domain import Idea
+from agents.literature import PaperRecord, unique_keys
 
 
 class Citation(BaseModel):

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from agents.domain.experiments import IdeaOutcome
+from agents.domain import IdeaOutcome
 from agents.paper.citations import Citation
 from agents.paper.statements import statements
-from agents.prompts.format import fenced
+from agents.prompts import fenced
 
 MAX_DIFF_LINES = 40
 ABSTRACT_CHARS = 400

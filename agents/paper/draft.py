@@ -28,8 +28,7 @@ from pydantic import BaseModel, Field
 from agents.errors import ConfigError
 from agents.paper.assemble import SECTIONS
 from agents.paper.numbers import strip_comments
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_text
+from agents.run import RunContext, atomic_write_text
 from agents.tex import latex_escape
 
 DRAFT_DIR = "draft"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agents.domain.results import Comparison
+from agents.domain import Comparison
 from agents.paper.facts import FactSheet
 from agents.paper.integrity import CI_WORDS, SPREAD_WORDS, _structural, plain
 from agents.paper.numbers import Number

@@ -14,8 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from agents.domain.experiments import ExperimentRun, IdeaOutcome
-from agents.domain.results import Comparison, MetricStats
+from agents.domain import Comparison, ExperimentRun, IdeaOutcome, MetricStats
 from agents.paper.spelled import digits
 
 _KNOB = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*=\s*\[?([-+]?[\d.]+(?:[eE][-+]?\d+)?)", re.MULTILINE)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from agents.llm.copies import shingles, words
-from agents.llm.replies import ReplyError
+from agents.llm import ReplyError, shingles, words
 
 #: Runs of this many words are compared (a shared number or a citation is not a repeat).
 SHINGLE = 6

@@ -9,7 +9,7 @@ formatted from a float; every name is escaped.
 
 from __future__ import annotations
 
-from agents.domain.experiments import ExperimentRun, IdeaOutcome
+from agents.domain import ExperimentRun, IdeaOutcome
 from agents.paper.numbers import LOCK_BEGIN, LOCK_END
 from agents.tex import latex_escape, tex_number
 

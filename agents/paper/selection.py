@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 
-from agents.domain.experiments import IdeaOutcome
-from agents.domain.selection import Selection
+from agents.domain import IdeaOutcome, Selection
 from agents.paper.facts import Fact, FactSheet
 from agents.paper.numbers import LOCK_BEGIN
 from agents.tex import latex_escape, tex_number

@@ -10,8 +10,8 @@ accepts; one that rewords them is checked against the same facts.
 
 from __future__ import annotations
 
-from agents.domain.experiments import ExperimentRun, IdeaOutcome
-from agents.prompts.format import number
+from agents.domain import ExperimentRun, IdeaOutcome
+from agents.prompts import number
 
 
 def _name(run: ExperimentRun) -> str:

@@ -29,7 +29,7 @@ import re
 
 from pydantic import BaseModel
 
-from agents.domain.results import Comparison
+from agents.domain import Comparison
 from agents.paper.evidence import Facts, attribution, fmt, lower_is_better, match, tested, who
 from agents.paper.facts import FactSheet
 from agents.paper.integrity import NumberProblem, unit_key

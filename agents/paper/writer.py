@@ -21,12 +21,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Self
 
-from agents.domain.experiments import IdeaOutcome
-from agents.domain.names import figure_label
-from agents.domain.papers import IntegrityReport, Paper
-from agents.domain.reply import ReplyModel
+from agents.domain import IdeaOutcome, IntegrityReport, Paper, ReplyModel, figure_label
 from agents.errors import LLMError
-from agents.llm.replies import ReplyError
+from agents.llm import ReplyError
 from agents.paper.assemble import SECTIONS, assemble, clean_section, section_at
 from agents.paper.citations import Citation, citations_for, keep_known_citations
 from agents.paper.claims import check_claims
@@ -40,11 +37,8 @@ from agents.paper.results_table import results_table
 from agents.paper.selection import add_selection
 from agents.paper.truth import beyond_numbers, check_truth
 from agents.paper.typeset import check_typeset, hidden_text
-from agents.prompts import render
-from agents.prompts.format import bullets
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_text
-from agents.run.safe_files import copy_file, copy_tree
+from agents.prompts import bullets, render
+from agents.run import RunContext, atomic_write_text, copy_file, copy_tree
 from agents.tex import tex_file_name
 
 # Room for one section, about twice what its guidance asks for (one paragraph is 150-250

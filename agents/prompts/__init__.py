@@ -13,7 +13,40 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "format": ["bullets", "code_block", "fenced", "json_block", "number", "table"],
+        "outline": ["code_outline"],
+    },
+)
+
+__all__ = sorted([*__all__, "DEFAULT_AREA", "fill", "render"])
+
+if TYPE_CHECKING:
+    from agents.prompts.format import (
+        bullets as bullets,
+    )
+    from agents.prompts.format import (
+        code_block as code_block,
+    )
+    from agents.prompts.format import (
+        fenced as fenced,
+    )
+    from agents.prompts.format import (
+        json_block as json_block,
+    )
+    from agents.prompts.format import (
+        number as number,
+    )
+    from agents.prompts.format import (
+        table as table,
+    )
+    from agents.prompts.outline import code_outline as code_outline
 
 _ROOT = Path(__file__).parent
 

@@ -7,7 +7,7 @@ are left out (``...``). The shipped templates' experiment.py files (6,600 to 18,
 characters) shrink to 27 to 35 % of that: on a small local model, minutes less of prompt
 evaluation before the first idea. The coder, who edits the file, still sees all of it.
 
-    >>> print(outline("LR = 0.1  # step\\ndef train(x):\\n    'Train.'\\n    return x\\n"))
+    >>> print(code_outline("LR = 0.1  # step\\ndef train(x):\\n    'Train.'\\n    return x\\n"))
     LR = 0.1  # step
     def train(x):
         'Train.'
@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 
 
-def outline(source: str) -> str:
+def code_outline(source: str) -> str:
     """``source`` with every function and class body cut to its docstring and ``...``;
     unchanged when it does not parse (the model then sees the whole file)."""
     try:

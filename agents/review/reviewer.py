@@ -16,13 +16,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from agents.domain.reviews import MetaReview, Review, ReviewOutcome
+from agents.domain import MetaReview, Review, ReviewOutcome
 from agents.errors import LLMError
-from agents.llm.client import LLMClient
-from agents.llm.replies import example_json
-from agents.prompts import DEFAULT_AREA, fill, render
-from agents.prompts.format import json_block
-from agents.run.folder import atomic_write_json, atomic_write_text
+from agents.llm import LLMClient, example_json
+from agents.prompts import DEFAULT_AREA, fill, json_block, render
+from agents.run import atomic_write_json, atomic_write_text
 
 MAX_PAPER_CHARS = 60_000
 MAX_FIGURES = 4

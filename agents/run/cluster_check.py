@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.run.model_check import Check
-from sandbox.base import SandboxUnavailable
+from sandbox import SandboxUnavailable
 
 NAME = "ray cluster"
 
@@ -21,8 +21,7 @@ def check_cluster(address: str | None, *, paper: bool = True) -> list[Check]:
 
     ``paper``: the nodes also need the paper image (TeX runs in the sandbox).
     """
-    from sandbox import images
-    from sandbox.ray_executor import RaySandbox, node_name, probe_node
+    from sandbox import RaySandbox, images, node_name, probe_node
 
     box = RaySandbox(address=address)
     try:

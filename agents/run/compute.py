@@ -21,10 +21,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agents.config.settings import RunSettings, SearchMode
-from agents.domain.results import FinalInfo
-from agents.templates.template import Template
-from sandbox.images import cache_dir
+from agents.config import RunSettings, SearchMode
+from agents.domain import FinalInfo
+from agents.templates import Template
+from sandbox import cache_dir
 
 CODE_SUFFIXES = (".py", ".txt", ".toml", ".json", ".cfg", ".yaml", ".yml")
 #: Room a timeout should leave above the baseline's time (variants vary).

@@ -6,14 +6,14 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.config.settings import RunSettings
-from agents.domain.experiments import ExperimentRun
+from agents.config import RunSettings
+from agents.domain import ExperimentRun
 from agents.errors import BudgetExceeded
-from agents.llm.client import LLMClient, current_stage
+from agents.llm import LLMClient, current_stage
 from agents.run.folder import RunFolder
 from agents.run.jobs import JobRunner
 from agents.run.tex import Tex
-from agents.templates.template import PrimaryMetric, Template
+from agents.templates import PrimaryMetric, Template
 
 BASELINE_RECORD = "baseline/run_0/run.json"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.config.settings import RunSettings
-from agents.llm.runtime import is_offline_model, litellm, offline_cost
+from agents.config import RunSettings
+from agents.llm import is_offline_model, litellm, offline_cost
 
 #: (prompt tokens, completion tokens) of one call, per task.
 TASK_TOKENS: dict[str, tuple[int, int]] = {
@@ -80,7 +80,7 @@ def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | Non
     return float(prompt_cost + completion_cost)
 
 
-def estimate(settings: RunSettings, max_runs: int) -> Estimate:
+def run_estimate(settings: RunSettings, max_runs: int) -> Estimate:
     models = settings.models_by_role()
     by_stage: dict[str, float] = {}
     unpriced: set[str] = set()

@@ -13,7 +13,7 @@ import os
 import socket
 from urllib.parse import urlsplit
 
-from agents.config.settings import LimitCaps
+from agents.config import LimitCaps
 from agents.run.model_check import Check
 
 RAY_NAME = "ray exposure"

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.domain.names import slugify
+from agents.domain import slugify
 from agents.errors import ConfigError
 
 #: What an idea's folder may be called (``agents.domain.names.slugify`` makes such names).

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from agents.run.folder import atomic_write_text
 from agents.run.safe_files import copy_tree, regular_files
-from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
+from sandbox import Limits, Sandbox, SandboxJob, SandboxResult
 
 EventSink = Callable[..., None]
 #: Hears running jobs' output, for display: (the job's labels and name, stream, text).

@@ -19,15 +19,20 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict
 
-from agents.config.secrets import is_secret_name, redact, redact_url
-from agents.config.settings import ModelSettings, StructuredMode
-from agents.domain.reply import ReplyModel
+from agents.config import ModelSettings, StructuredMode, is_secret_name, redact, redact_url
+from agents.domain import ReplyModel
 from agents.errors import LLMError, StructuredOutputError
-from agents.llm.capabilities import resolve_structured
-from agents.llm.client import Completion, LLMClient
-from agents.llm.faults import Fault, classify
-from agents.llm.replies import ReplyError, read_json
-from agents.llm.runtime import is_offline_model, litellm
+from agents.llm import (
+    Completion,
+    Fault,
+    LLMClient,
+    ReplyError,
+    classify,
+    is_offline_model,
+    litellm,
+    read_json,
+    resolve_structured,
+)
 
 #: The longest a model check waits for an answer after the first, whatever the run's timeout
 #: (the first may take ``load_timeout_s``: a local server may load its model first). A small

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from agents.config.settings import ModelSettings
+from agents.config import ModelSettings
 from agents.run.model_check import Check, Notify, check_model
 
 TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
@@ -44,8 +44,7 @@ def check_sandbox(backend: str) -> Check:
                      detail="--sandbox local: experiment code runs on this machine, unisolated")
     from docker.errors import DockerException
 
-    from sandbox import images
-    from sandbox.base import SandboxUnavailable
+    from sandbox import SandboxUnavailable, images
 
     try:
         client = images.docker_client(timeout=15)
@@ -72,8 +71,7 @@ def check_paper_image() -> Check:
     """The paper image (TeX and poppler, sandboxed) is built."""
     from docker.errors import DockerException
 
-    from sandbox import images
-    from sandbox.base import SandboxUnavailable
+    from sandbox import SandboxUnavailable, images
 
     tag = images.paper_image_tag()
     try:

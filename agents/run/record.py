@@ -20,9 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agents.config.secrets import redact_settings
-from agents.config.settings import RunSettings
-from agents.domain.status import Failure, RunStatus
+from agents.config import RunSettings, redact_settings
+from agents.domain import Failure, RunStatus
 from agents.errors import ConfigError
 from agents.run.folder import RunFolder, atomic_write_json
 from agents.run.safe_files import read_regular

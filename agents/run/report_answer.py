@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from agents.domain.results import MetricStats
+from agents.domain import MetricStats
 from agents.run.summary import GroupLine, IdeaSummary, RunSummary
 
 ANSWER_CSS = """

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agents.llm.transcripts import CallRecord, file_for, read_calls
+from agents.llm import CallRecord, file_for, read_calls
 
 CALLS_ID = "calls"
 CALLS_CSS = """

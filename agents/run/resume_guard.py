@@ -24,19 +24,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from agents.config.loading import AisciConfig
-from agents.config.secrets import redact_url
-from agents.config.settings import (
+from agents.config import (
     ROLES,
+    AisciConfig,
     Executor,
     ModelSettings,
     RunSettings,
     SandboxBackend,
     StructuredMode,
     TexBackend,
+    redact_url,
 )
 from agents.errors import ConfigError
-from agents.llm.runtime import OFFLINE_MODEL
+from agents.llm import OFFLINE_MODEL
 from agents.run.folder import OutsideRunFolder, RunFolder
 from agents.run.record import RunRecord
 
@@ -145,7 +145,7 @@ def _checkpointer(recorded: RunSettings, cfg: AisciConfig) -> str | None:
 
 
 def _template(recorded: RunSettings, template: str | None) -> str:
-    from agents.templates.template import available_templates
+    from agents.templates import available_templates
 
     if recorded.from_scratch:  # always the run's own template/ folder (agents.experiment.scaffold)
         return "none"
@@ -215,7 +215,7 @@ def unsafe_warnings(settings: RunSettings) -> list[str]:
 def resume_flags(settings: RunSettings) -> str:
     """The flags a resume of a run with ``settings`` needs (what ``rederive`` asks for), for
     the hints aisci prints ("Continue with: aisci resume <id> ...")."""
-    from agents.templates.template import available_templates
+    from agents.templates import available_templates
 
     flags: list[str] = []
     if settings.sandbox == SandboxBackend.local:

@@ -20,11 +20,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.domain.experiments import ExperimentRun, IdeaOutcome
-from agents.domain.ideas import Idea
-from agents.domain.results import Comparison, MetricStats, RunStats
-from agents.domain.reviews import ReviewOutcome
-from agents.domain.status import Failure
+from agents.domain import (
+    Comparison,
+    ExperimentRun,
+    Failure,
+    Idea,
+    IdeaOutcome,
+    MetricStats,
+    ReviewOutcome,
+    RunStats,
+)
 from agents.run.safe_files import read_json_regular, read_regular
 
 #: The run id's leading UTC timestamp (``20261206-231644``), and a ``-2`` a clash added.

@@ -26,8 +26,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from agents.run.safe_files import copy_tree, read_regular
-from sandbox.base import SandboxJob, SandboxResult
-from sandbox.tex import host_tex_env, latex_job, latexmk_command, pdf_review_job
+from sandbox import SandboxJob, SandboxResult, host_tex_env, latex_job, latexmk_command, pdf_review_job
 
 COMPILE_TIMEOUT_S = 180
 RunJob = Callable[[SandboxJob, str], Awaitable[SandboxResult]]

@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agents.domain.results import RunStats
+from agents.domain import RunStats
 from agents.errors import ConfigError
-from agents.llm.runtime import quiet_environment
+from agents.llm import quiet_environment
 from agents.run.summary import IdeaSummary, RunSummary, baseline_stats, load_summary, variant_stats
 
 EXPERIMENT = "aisci"

@@ -10,14 +10,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agents.config.settings import LimitCaps
-from agents.domain.ideas import IdeaDraft
-from agents.domain.results import contract_problems
+from agents.config import LimitCaps
+from agents.domain import IdeaDraft
+from agents.domain import contract_problems
 from agents.templates.runtime_needs import out_dir_defined
 from agents.templates.grader import grader_problems
 from agents.templates.template import SeedControl, lower_keys
 from agents.templates.trust import limit_problems, link_problems
-from sandbox.base import Limits
+from sandbox import Limits
 
 REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json", "latex/template.tex")
 

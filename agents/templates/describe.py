@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agents.domain.results import FinalInfo
-from agents.prompts.format import code_block, number, table
+from agents.domain import FinalInfo
+from agents.prompts import code_block, number, table
 from agents.templates.grader import MAIN_GUARD
 from agents.templates.template import PrimaryMetric, Template
 

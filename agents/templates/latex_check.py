@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from sandbox.base import SandboxError
+from sandbox import SandboxError
 
 MAIN = "template.tex"
 MISSING_FILE = re.compile(r"! LaTeX Error: File `([^']+)' not found")
@@ -62,8 +62,8 @@ def check_skeleton(folder: Path) -> SkeletonCheck:
         return SkeletonCheck(compiled=False, detail="there is no latex/template.tex")
     try:
         from sandbox import images
-        from sandbox.docker import DockerSandbox
-        from sandbox.tex import latex_job
+        from sandbox import DockerSandbox
+        from sandbox import latex_job
 
         tag = images.paper_image_tag()
         box = DockerSandbox(tag)

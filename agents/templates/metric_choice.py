@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agents.domain.results import FinalInfo
+from agents.domain import FinalInfo
 from agents.errors import ConfigError
 
 Source = Literal["template.toml", "--metric", "inferred", "undecided"]

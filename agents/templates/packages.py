@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from agents.errors import ConfigError, TemplateError
 from agents.templates.imports import ImportUse, third_party_imports
 from sandbox import images, wheels
-from sandbox.base import Limits, SandboxError, SandboxJob
+from sandbox import Limits, SandboxError, SandboxJob
 
 REQUIREMENTS_FILE = "requirements.txt"
 MAX_REQUIREMENTS = 100
@@ -161,7 +161,7 @@ def _probe(tag: str, names: list[str]) -> list[str]:
     (a container costs half a second before every run's first job)."""
     from docker.errors import ImageNotFound
 
-    from sandbox.docker import DockerSandbox
+    from sandbox import DockerSandbox
 
     try:
         image_id = images.docker_client(timeout=30).images.get(tag).id  # engine down: raises
@@ -193,7 +193,7 @@ def _probe(tag: str, names: list[str]) -> list[str]:
 def _cached_probes() -> dict[str, list[str]]:
     """The probe cache as read: only entries of the right form count (a file that is not a
     regular JSON object of string lists is ignored)."""
-    from agents.run.safe_files import read_json_regular
+    from agents.run import read_json_regular
 
     data = read_json_regular(images.cache_dir() / PROBE_CACHE)
     if not isinstance(data, dict):
@@ -203,7 +203,7 @@ def _cached_probes() -> dict[str, list[str]]:
 
 
 def _remember_probe(cached: dict[str, list[str]], key: str, absent: list[str]) -> None:
-    from agents.run.folder import atomic_write_text
+    from agents.run import atomic_write_text
 
     kept = dict(list(cached.items())[-(MAX_CACHED_PROBES - 1):])
     kept[key] = absent

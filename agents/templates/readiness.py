@@ -7,7 +7,7 @@ code asks for at run time that a job does not give (``runtime_needs``), its prim
 its baseline, run once in the sandbox and timed (``run.compute``). Each finding is a line:
 a problem (the run would fail), a note, or information (the metric, the compute).
 
-    >>> for line in readiness(Path("templates/tiny_mlp")): print(line.text)
+    >>> for line in check_readiness(Path("templates/tiny_mlp")): print(line.text)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agents.domain.results import FinalInfo, ResultsError
+from agents.domain import FinalInfo, ResultsError
 from agents.errors import AisciError
 from agents.templates import runtime_needs
 from agents.templates.latex_check import check_skeleton
@@ -32,7 +32,7 @@ from agents.templates.packages import (
     require_template_image,
 )
 from agents.templates.template import Template
-from sandbox.base import Limits, SandboxError, SandboxJob
+from sandbox import Limits, SandboxError, SandboxJob
 
 Kind = Literal["problem", "note", "info"]
 Log = Callable[[str], None]
@@ -46,7 +46,7 @@ class Finding(BaseModel):
     text: str
 
 
-def readiness(template: Template, *, fix: bool = False, run: bool = False,
+def check_readiness(template: Template, *, fix: bool = False, run: bool = False,
               log: Log = print) -> list[Finding]:
     """Everything a run of ``template`` needs that it may not have, each in one line."""
     folder = template.path
@@ -166,10 +166,10 @@ def _metric(template: Template, values: FinalInfo | None) -> list[Finding]:
 
 def _run_baseline(template: Template, log: Log) -> tuple[list[Finding], FinalInfo | None]:
     """The template as it is, once (seed 0), in its image, under its limits; timed and kept."""
-    from agents.experiment.variants import COPY_IGNORE
-    from agents.run.compute import save_timing
+    from agents.experiment import COPY_IGNORE
+    from agents.run import save_timing
     from agents.templates.packages import template_image
-    from sandbox.docker import DockerSandbox
+    from sandbox import DockerSandbox
 
     image = template_image(template.path)
     command = ["python", "experiment.py", f"--out_dir={OUT}"]

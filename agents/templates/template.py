@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from agents.domain.ideas import IdeaDraft
-from agents.domain.results import FinalInfo
+from agents.domain import IdeaDraft
+from agents.domain import FinalInfo
 from agents.errors import ConfigError, TemplateError
 from agents.templates.metric_choice import MetricChoice, MetricUndecided, choose_metric
 from agents.templates.grader import GraderSpec, parse_grader
-from sandbox.base import Limits
+from sandbox import Limits
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MAX_RUNS = 3

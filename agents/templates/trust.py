@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from agents.config.settings import LimitCaps
+from agents.config import LimitCaps
 
 
 def link_problems(path: Path) -> list[str]:
@@ -41,7 +41,7 @@ def link_problems(path: Path) -> list[str]:
 
 def configured_caps() -> LimitCaps:
     """The user's ``[max_limits]`` (config file and ``AISCI_MAX_LIMITS``), or the defaults."""
-    from agents.config.loading import load_config
+    from agents.config import load_config
 
     return load_config().max_limits
 

@@ -14,20 +14,13 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.domain.experiments import IdeaOutcome
-from agents.domain.papers import Paper
-from agents.domain.reviews import ReviewOutcome
-from agents.domain.status import Failure
+from agents.domain import Failure, IdeaOutcome, Paper, ReviewOutcome
 from agents.experiment import agent as experimenter
-from agents.experiment import plotting
-from agents.experiment.notes import write_idea_records
-from agents.llm.gate import current_branch
+from agents.experiment import plotting, write_idea_records
+from agents.llm import current_branch
 from agents.paper import writer
-from agents.review import reviewer
-from agents.review.hidden_text import read_paper_pdf
-from agents.run.context import RunContext
-from agents.run.folder import atomic_write_text
-from agents.run.tex import NO_TEX
+from agents.review import read_paper_pdf, reviewer
+from agents.run import NO_TEX, RunContext, atomic_write_text
 from agents.workflow.state import IdeaTask, PaperTask
 
 

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
 
 from agents.errors import ConfigError
-from agents.run.folder import RunFolder
+from agents.run import RunFolder
 
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 SQLITE_THREAD = "research"
@@ -82,7 +82,7 @@ async def open_checkpointer(run: RunFolder, dsn: str | None) -> AsyncIterator[Ch
                 finally:
                     await _quiesce(saver)
         except psycopg.OperationalError as exc:
-            from agents.config.secrets import redact
+            from agents.config import redact
 
             raise ConfigError(f"cannot reach the checkpoint database: "
                               f"{redact(str(exc).splitlines()[0])}") from None

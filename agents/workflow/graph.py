@@ -21,14 +21,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
-from agents.domain.status import Failure, RunStatus
-from agents.experiment.baseline import baseline_stage
+from agents.domain import Failure, RunStatus
+from agents.experiment import baseline_stage
 from agents.ideas import ideation, novelty
-from agents.literature.base import LiteratureSource
-from agents.literature.registry import literature_for_run
-from agents.llm.runtime import is_offline_model
-from agents.run.context import RunContext
-from agents.run.cost import CostLedger
+from agents.literature import LiteratureSource, literature_for_run
+from agents.llm import is_offline_model
+from agents.run import CostLedger, RunContext
 from agents.workflow.branches import research_idea, review_paper
 from agents.workflow.state import IdeaTask, PaperTask, ResearchState
 

@@ -16,25 +16,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents import __version__
-from agents.config.settings import RunSettings
-from agents.domain.experiments import ExperimentRun
-from agents.domain.status import Failure, RunStatus
+from agents.config import RunSettings
+from agents.domain import ExperimentRun, Failure, RunStatus
 from agents.errors import BudgetExceeded
-from agents.experiment.baseline import baseline_stage
-from agents.llm.client import LLMClient
-from agents.llm.runtime import is_offline_model
-from agents.llm.transcripts import Transcripts
-from agents.run.context import RunContext
-from agents.run.cost import CostLedger
-from agents.run.estimate import estimate
-from agents.run.folder import RunFolder
-from agents.run.jobs import JobRunner
-from agents.run.record import Timings, try_read_run_record, write_run_record
-from agents.run.report import write_report
-from agents.run.tex import Tex
-from agents.templates.template import load_template
+from agents.experiment import baseline_stage
+from agents.llm import LLMClient, Transcripts, is_offline_model
+from agents.run import (
+    CostLedger,
+    JobRunner,
+    RunContext,
+    RunFolder,
+    Tex,
+    Timings,
+    run_estimate,
+    try_read_run_record,
+    write_report,
+    write_run_record,
+)
+from agents.templates import load_template
 from agents.workflow.checkpointer import is_postgres, open_checkpointer
-from sandbox.base import Limits, Sandbox, SandboxJob, SandboxResult
+from sandbox import Limits, Sandbox, SandboxJob, SandboxResult
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -47,7 +48,7 @@ RETRY_FROM = ("research_idea", "baseline")
 
 def stage_estimates(settings: RunSettings, template_max_runs: int) -> dict[str, float]:
     """Expected cost of one node of each stage (per-idea stages run once per idea)."""
-    by_stage = estimate(settings, settings.max_runs or template_max_runs).by_stage
+    by_stage = run_estimate(settings, settings.max_runs or template_max_runs).by_stage
     per_idea = {"experiment", "plot", "write_paper", "review", "revise"}
     return {stage: cost / (settings.num_ideas if stage in per_idea else 1)
             for stage, cost in by_stage.items()}
@@ -68,14 +69,14 @@ def make_sandbox(backend: str, *, executor: str = "local", ray_address: str | No
     """The sandbox that runs this run's jobs: Docker (here, or on the nodes of a Ray cluster),
     or the host (``local``)."""
     if executor == "ray":
-        from sandbox.ray_executor import RaySandbox
+        from sandbox import RaySandbox
 
         return RaySandbox(address=ray_address)
     if backend == "local":
-        from sandbox.local import LocalSandbox
+        from sandbox import LocalSandbox
 
         return LocalSandbox()
-    from sandbox.docker import DockerSandbox
+    from sandbox import DockerSandbox
 
     return DockerSandbox()
 
@@ -97,7 +98,7 @@ def make_tex(settings: RunSettings, jobs: JobRunner) -> Tex:
 def _template_image(settings: RunSettings, folder: Path) -> str | None:
     """The derived image of a template that lists packages (Docker only; it must be built:
     ``aisci run`` builds it first with --build-image)."""
-    from agents.templates.packages import read_requirements, require_template_image
+    from agents.templates import read_requirements, require_template_image
 
     if settings.sandbox.value != "docker" or not read_requirements(folder):
         return None
@@ -161,7 +162,7 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
                         llm: LLMClient) -> RunSettings:
     """The coder writes the run's template (``agents.experiment.scaffold``); the run then goes
     on from that folder. A failure is recorded in run.json before it ends the run."""
-    from agents.experiment.scaffold import ScaffoldFailed, scaffold_template
+    from agents.experiment import ScaffoldFailed, scaffold_template
 
     jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=1, run_id=run.id,
                      event=run.event)
@@ -189,7 +190,7 @@ def warm_imports(settings: RunSettings) -> threading.Thread | None:
 
     def load() -> None:
         with contextlib.suppress(Exception):  # an import that fails here fails again, visibly
-            from agents.llm.runtime import litellm
+            from agents.llm import litellm
 
             litellm()
 
@@ -220,7 +221,7 @@ def load_workflow() -> StateGraph[Any, Any, Any, Any]:
     """The research graph, built (not compiled): importing it imports the rest of LangGraph.
     The baseline's statistics need scipy's t distribution as soon as its jobs end: that comes
     first."""
-    from agents.experiment.statistics import scipy_special
+    from agents.experiment import scipy_special
     from agents.workflow.graph import build_graph
 
     scipy_special()

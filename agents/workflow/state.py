@@ -7,11 +7,7 @@ from typing import Annotated
 
 from typing_extensions import TypedDict
 
-from agents.domain.experiments import ExperimentRun, IdeaOutcome
-from agents.domain.ideas import Idea
-from agents.domain.papers import Paper
-from agents.domain.reviews import ReviewOutcome
-from agents.domain.status import Failure, RunStatus
+from agents.domain import ExperimentRun, Failure, Idea, IdeaOutcome, Paper, ReviewOutcome, RunStatus
 
 
 class ResearchState(TypedDict, total=False):

@@ -13,9 +13,9 @@ from agents.run.estimate import price
 ESTIMATE = """
 import sys
 from agents.config.settings import ModelSettings, RunSettings
-from agents.run.estimate import estimate
+from agents.run.estimate import run_estimate
 settings = RunSettings(topic="x", template="tiny_mlp", model=ModelSettings(model="{model}"))
-print(estimate(settings, 3).total, "litellm" in sys.modules)
+print(run_estimate(settings, 3).total, "litellm" in sys.modules)
 """
 
 
