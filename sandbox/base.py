@@ -126,6 +126,13 @@ class SandboxUnavailable(SandboxError):
     """The backend cannot run jobs at all (engine down, image missing)."""
 
 
+class CleanupReport(BaseModel):
+    """What a label sweep removed."""
+
+    containers: list[str] = []
+    volumes: list[str] = []
+
+
 @runtime_checkable
 class Sandbox(Protocol):
     """A backend that runs jobs."""
@@ -140,6 +147,10 @@ class Sandbox(Protocol):
 
     def describe(self) -> dict[str, str]:
         """What identifies this backend's environment (for cache keys and events)."""
+
+    def cleanup(self, run_id: str | None = None, *, stale_only: bool = False) -> CleanupReport:
+        """Remove what jobs left behind: ``run_id``'s, or (``stale_only``) only what crashed
+        aisci processes left. Never a live run's."""
 
 
 def tail_text(data: bytes, limit: int = 4000) -> str:

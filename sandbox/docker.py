@@ -36,10 +36,10 @@ import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
-from pydantic import BaseModel
 
 from sandbox import images
 from sandbox.base import (
+    CleanupReport,
     Limits,
     OutputSink,
     SandboxError,
@@ -62,13 +62,6 @@ from sandbox.disk import DiskWatch, Usage, tree_usage
 from sandbox.output import OutputMonitor
 
 log = logging.getLogger(__name__)
-
-
-class CleanupReport(BaseModel):
-    """What a label sweep removed."""
-
-    containers: list[str] = []
-    volumes: list[str] = []
 
 
 class DockerSandbox:

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 from sandbox.base import (
+    CleanupReport,
     OutputSink,
     SandboxJob,
     SandboxResult,
@@ -79,6 +80,11 @@ class LocalSandbox:
 
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "python": self.python}
+
+    def cleanup(self, run_id: str | None = None, *, stale_only: bool = False) -> CleanupReport:
+        """Nothing to sweep: a job's process group is killed and its temporary folder removed
+        before ``run`` returns."""
+        return CleanupReport()
 
     def run(self, job: SandboxJob, *, on_output: OutputSink | None = None) -> SandboxResult:
         limits = job.limits

@@ -38,10 +38,16 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import images
-from sandbox.base import SandboxError, SandboxJob, SandboxResult, SandboxUnavailable
+from sandbox.base import (
+    CleanupReport,
+    SandboxError,
+    SandboxJob,
+    SandboxResult,
+    SandboxUnavailable,
+)
 from sandbox.container_setup import WATCHDOG_GRACE_S
 from sandbox.copyback import ResultCaps, extract_archive, replace_from_archive
-from sandbox.docker import CleanupReport, DockerSandbox
+from sandbox.docker import DockerSandbox
 
 log = logging.getLogger(__name__)
 

@@ -175,9 +175,7 @@ async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
                        failures=[Failure(stage="scaffold", reason=str(exc))])
         raise
     finally:
-        cleanup = getattr(sandbox, "cleanup", None)
-        if cleanup is not None:
-            cleanup(run.id)
+        sandbox.cleanup(run.id)
     return settings.model_copy(update={"template": str(folder)})
 
 
@@ -283,12 +281,10 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
 
     run.listeners.append(on_stage)
     _live_report(run, "starting")
-    sweep = getattr(sandbox, "cleanup", None)
-    if sweep is not None:  # containers left by crashed aisci processes (never a live run's)
-        stale = sweep(stale_only=True)
-        if stale.containers or stale.volumes:
-            run.event("sandbox_cleanup", stale=True, containers=stale.containers,
-                      volumes=stale.volumes)
+    stale = sandbox.cleanup(stale_only=True)  # left by crashed aisci processes (never a live run's)
+    if stale.containers or stale.volumes:
+        run.event("sandbox_cleanup", stale=True, containers=stale.containers,
+                  volumes=stale.volumes)
     if parallel < settings.parallel:
         run.event("parallel_limited", requested=settings.parallel, used=parallel,
                   cpus=os.cpu_count(), job_cpus=template.limits.cpus,
@@ -349,11 +345,9 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         await _settle(ctx.early_baseline)  # never awaited: the graph did not reach it
         if on_stage in run.listeners:
             run.listeners.remove(on_stage)
-        cleanup = getattr(sandbox, "cleanup", None)
-        if cleanup is not None:  # nothing of this run may stay behind, on any path
-            report = cleanup(run.id)
-            if getattr(report, "containers", None) or getattr(report, "volumes", None):
-                run.event("sandbox_cleanup", containers=report.containers, volumes=report.volumes)
+        report = sandbox.cleanup(run.id)  # nothing of this run may stay behind, on any path
+        if report.containers or report.volumes:
+            run.event("sandbox_cleanup", containers=report.containers, volumes=report.volumes)
         timings.finished = datetime.now(UTC).isoformat()
         timings.wall_s = round(timings.wall_s + time.monotonic() - started, 2)
         run.write_json("cost.json", CostLedger.from_events(run.events()))
