@@ -12,7 +12,6 @@ experiment nodes add up to the stage's span).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _load import warn_if_loaded
 
+from agents.run import read_events
 from agents.run.record import parse_run_record
 from agents.run.report import stage_seconds
 
@@ -55,8 +55,7 @@ def main() -> None:
             raise SystemExit(f"aisci run failed:\n{done.stdout}\n{done.stderr}")
         (run,) = [p for p in set(runs_dir.iterdir()) - before if (p / "run.json").exists()]
         record = parse_run_record(run / "run.json")
-        events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
-                  if line.strip()]
+        events = read_events(run)
 
     print(f"setup          : template {opts.template}, offline model, {opts.sandbox} sandbox, "
           f"{os.cpu_count()} CPUs; status {record.status.value}")

@@ -63,15 +63,11 @@ def offline_context(tmp_path: Path, *, template: str = "tiny_mlp", sandbox: obje
                                sandbox="local", **settings)  # type: ignore[arg-type]
     run = RunFolder.create(tmp_path, "test")
 
-    def on_event(event: dict[str, Any]) -> None:
-        event = dict(event)
-        run.event(event.pop("type"), **event)
-
     from agents.run.tex import Tex
 
     jobs = JobRunner(box, run.path / "cache", parallel=2, run_id=run.id, event=run.event)
     return RunContext(run=run, settings=run_settings, template=load_template(template),
-                      llm=LLMClient({}, default=model_settings, on_event=on_event), jobs=jobs,
+                      llm=LLMClient({}, default=model_settings, on_event=run.event), jobs=jobs,
                       tex=Tex.host())
 
 

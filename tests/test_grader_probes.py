@@ -142,10 +142,6 @@ def _context(tmp_path: Path, template: str, url: str, box: DockerSandbox) -> Run
                            sandbox="docker", max_runs=1, max_attempts=6, seeds=1)
     run = RunFolder.create(tmp_path, "probes")
 
-    def on_event(event: dict[str, Any]) -> None:
-        event = dict(event)
-        run.event(event.pop("type"), **event)
-
     loaded = load_template(template)
     info = FinalInfo.parse(json.loads((loaded.baseline_dir / "final_info.json").read_text()))
     base = ExperimentRun(index=0, description="Baseline", verdict="ok", final_info=info,
@@ -155,7 +151,7 @@ def _context(tmp_path: Path, template: str, url: str, box: DockerSandbox) -> Run
         json.loads((loaded.baseline_dir / "final_info.json").read_text())))
     jobs = JobRunner(box, run.path / "cache", parallel=1, run_id=run.id, event=run.event)
     return RunContext(run=run, settings=settings, template=loaded,
-                      llm=LLMClient({}, default=model, on_event=on_event), jobs=jobs,
+                      llm=LLMClient({}, default=model, on_event=run.event), jobs=jobs,
                       tex=Tex.host())
 
 
@@ -179,7 +175,7 @@ def test_a_gaming_coder_is_refused_every_time_and_every_refusal_is_recorded(
 
     assert len(sent) == 6, "the coder was asked once per try"
     assert outcome.status == "failed" and outcome.runs[1].attempts == 6
-    events = ctx.run.events()
+    events = [e.model_dump() for e in ctx.run.events()]
     refusals = [e for e in events if e["type"] == "grader_refused"]
     jobs = [e for e in events if e["type"] == "sandbox_run"]
     assert len(refusals) == 5, refusals  # each of the five games, refused and recorded

@@ -48,7 +48,7 @@ def _client(server: FakeOpenAIServer, events: list[dict[str, Any]], *, timeout_s
             structured: StructuredMode = StructuredMode.prompt, **more: Any) -> LLMClient:
     settings = ModelSettings(model=MODEL, api_base=server.url, timeout_s=timeout_s,
                              num_retries=num_retries, structured=structured, **more)
-    return LLMClient({}, default=settings, on_event=events.append, repair_attempts=repair_attempts)
+    return LLMClient({}, default=settings, on_event=lambda e: events.append(e.model_dump()), repair_attempts=repair_attempts)
 
 
 def _ping(client: LLMClient) -> Pong:
@@ -278,7 +278,7 @@ def test_a_priced_model_is_charged_from_the_servers_usage(fake_openai: FakeOpenA
         "litellm_provider": "openai", "mode": "chat"}})
     events: list[dict[str, Any]] = []
     settings = ModelSettings(model="openai/fake-priced", api_base=fake_openai.url, num_retries=0)
-    asyncio.run(LLMClient({}, default=settings, on_event=events.append).structured(
+    asyncio.run(LLMClient({}, default=settings, on_event=lambda e: events.append(e.model_dump())).structured(
         "coder", "ping", PING, Pong))
     [call] = _of(events, "llm_call")
     expected = call["prompt_tokens"] * 1e-6 + call["completion_tokens"] * 2e-6

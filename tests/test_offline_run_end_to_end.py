@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from agents.cli import app
 from agents.domain.reviews import Review
 from agents.prompts.format import number
+from agents.run import read_events
 from tests.support import IN_CI, load, only_run, tex_installed
 
 SECRET = "sk-test-do-not-leak-4242"
@@ -107,6 +108,8 @@ def test_costs_and_events_are_recorded(offline_run: tuple[Path, str]) -> None:
     events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
     kinds = {e["type"] for e in events}
     assert {"run_start", "llm_call", "sandbox_run", "node_end"} <= kinds
+    typed = read_events(run)  # every line the run wrote is one of the declared records
+    assert [e.model_dump(mode="json") for e in typed] == events
     assert load(run / "run.json")["status"] == "completed"
     assert "Done: completed" in output
 

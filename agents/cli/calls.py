@@ -7,21 +7,21 @@ untrusted, so every value is shown as plain text (no rich markup from the run's 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from agents.cli.common import console
+from agents.domain import LLMCall, LLMCallFailed
 from agents.errors import ConfigError
 from agents.llm import CallRecord, read_calls
 from agents.run import RunFolder
 
 
-def _calls(run_folder: RunFolder) -> list[tuple[dict[str, Any], CallRecord | None]]:
+def _calls(run_folder: RunFolder) -> list[tuple[LLMCall | LLMCallFailed, CallRecord | None]]:
     records = read_calls(run_folder.path)
-    return [(e, records.get(str(e.get("call_id", "")))) for e in run_folder.events()
-            if e.get("type") in ("llm_call", "llm_error")]
+    return [(e, records.get(e.call_id or "")) for e in run_folder.events()
+            if isinstance(e, LLMCall | LLMCallFailed)]
 
 
 def show_calls(run_folder: RunFolder) -> None:
@@ -30,16 +30,18 @@ def show_calls(run_folder: RunFolder) -> None:
                   "transcript")
     calls = _calls(run_folder)
     for number, (event, record) in enumerate(calls, 1):
-        failed = event.get("type") == "llm_error"
-        tokens = "" if failed else f"{event.get('prompt_tokens', 0)}+{event.get('completion_tokens', 0)}"
-        ended = f"failed: {event.get('error', '?')}" if failed else str(event.get("finish_reason", ""))
+        if isinstance(event, LLMCallFailed):
+            tokens, seconds, ended = "", "", f"failed: {event.error}"
+        else:
+            tokens = f"{event.prompt_tokens}+{event.completion_tokens}"
+            seconds = "" if event.duration_s is None else str(event.duration_s)
+            ended = event.finish_reason
         if record is not None and record.retried:
             ended += f" ({len(record.retried)} retried)"
-        where = f"{event.get('transcript')}#{event.get('call_id')}" if record is not None else "-"
+        where = f"{event.transcript}#{event.call_id}" if record is not None else "-"
         table.add_row(*(Text(str(v)) for v in (
-            number, event.get("stage", ""), record.idea if record else "", event.get("role", ""),
-            event.get("task", ""), record.purpose if record else "", tokens,
-            event.get("duration_s", "") if not failed else "", ended, where)))
+            number, event.stage or "", record.idea if record else "", event.role,
+            event.task, record.purpose if record else "", tokens, seconds, ended, where)))
     console.print(table)
     kept = sum(1 for _e, r in calls if r is not None)
     console.print(Text(f"{len(calls)} model calls, {kept} with their transcript; one "
@@ -54,7 +56,7 @@ def show_call(run_folder: RunFolder, number: int) -> None:
                           f"{len(calls)}")
     event, record = calls[number - 1]
     if record is None:
-        raise ConfigError(f"call {number} ({event.get('task')}) has no transcript in this run")
+        raise ConfigError(f"call {number} ({event.task}) has no transcript in this run")
     console.print(Text(f"call {number}: {record.stage} · {record.idea or 'run'} · {record.role} · "
                        f"{record.task} · {record.purpose} · {record.model}", style="bold"))
     for message in record.messages:

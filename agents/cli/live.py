@@ -18,7 +18,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -26,6 +25,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from agents.domain import EventBase, JobStart, LLMCall, NodeEnd, NodeStart, SandboxRun
 from agents.run import RunFolder
 
 #: Lines kept (and shown) of each running job's output.
@@ -84,33 +84,32 @@ class LiveRun:
 
     # --- what the run reports -----------------------------------------------------------------
 
-    def on_event(self, event: dict[str, Any]) -> None:
-        kind, now = event.get("type"), time.monotonic()
-        idea = event.get("idea")
+    def on_event(self, event: EventBase) -> None:
+        now = time.monotonic()
         with self._lock:
-            if kind == "node_start":
-                if isinstance(idea, str):
-                    node = str(event.get("node"))
-                    self.branches[idea] = Branch(node, now)
-                    self.stage = _GRAPH_NODE.get(node, self.stage)
+            if isinstance(event, NodeStart):
+                if event.idea is not None:
+                    self.branches[event.idea] = Branch(event.node, now)
+                    self.stage = _GRAPH_NODE.get(event.node, self.stage)
                 else:
-                    self.stage = str(event.get("node"))
+                    self.stage = event.node
                     if self.stage == "baseline":
                         self.branches["baseline"] = Branch("baseline", now)
-            elif kind == "node_end" and event.get("node") == "baseline":
+            elif isinstance(event, NodeEnd) and event.node == "baseline":
                 self.branches.pop("baseline", None)
-            elif kind == "llm_call":
+            elif isinstance(event, LLMCall):
                 self.calls += 1
-                self.cost += float(event.get("cost_usd", 0.0) or 0.0)
-            elif kind == "job_start" and isinstance(idea, str):
-                name = str(event.get("run") or "job")
-                branch = self.branches.setdefault(idea, Branch("job", now, implicit=True))
+                self.cost += event.cost_usd
+            elif isinstance(event, JobStart) and event.idea is not None:
+                name = event.run or "job"
+                branch = self.branches.setdefault(event.idea, Branch("job", now, implicit=True))
                 branch.jobs[name] = Job(name, now)
-            elif kind == "sandbox_run" and isinstance(idea, str) and idea in self.branches:
-                branch = self.branches[idea]
-                branch.jobs.pop(str(event.get("run") or "job"), None)
+            elif isinstance(event, SandboxRun) and event.idea is not None \
+                    and event.idea in self.branches:
+                branch = self.branches[event.idea]
+                branch.jobs.pop(event.run or "job", None)
                 if branch.implicit and not branch.jobs:
-                    del self.branches[idea]
+                    del self.branches[event.idea]
 
     def on_output(self, labels: dict[str, str], _stream: str, text: str) -> None:
         idea, name = labels.get("idea"), labels.get("what") or "job"

@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from agents.cli.common import console, err
 from agents.run import CostLedger, RunFolder
+
+if TYPE_CHECKING:
+    from agents.workflow import RunEnd
 
 
 def failed(node: str, update: dict[str, Any]) -> bool:
@@ -94,11 +97,11 @@ class Output:
             print(json.dumps({"event": "node", "node": node, "detail": detail,
                               "ok": not failed(node, update)}), flush=True)
 
-    def done(self, run_folder: RunFolder, values: dict[str, Any]) -> None:
+    def done(self, run_folder: RunFolder, end: RunEnd) -> None:
         # execute() has just written cost.json from the events: read it, don't recount.
         ledger = CostLedger.model_validate(run_folder.read_json("cost.json", {}) or {})
-        status = str(values.get("status", "incomplete"))
-        failures = [f.model_dump() for f in values.get("failures", [])]
+        status = end.status.value
+        failures = [f.model_dump() for f in end.failures]
         if self.mode == "json":
             print(json.dumps({"event": "done", "status": status, "run_dir": str(run_folder.path),
                               "calls": ledger.total.calls, "cost_usd": ledger.total.cost_usd,

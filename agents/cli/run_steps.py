@@ -14,7 +14,7 @@ import typer
 from agents.cli.common import console
 from agents.cli.output import Output
 from agents.config import Executor, ModelSettings, RunSettings, Tracker
-from agents.domain import EXIT_CODES, ExitCode, RunStatus
+from agents.domain import EXIT_CODES, ExitCode, Tracked, TrackerError
 from agents.errors import AisciError, ConfigError
 
 
@@ -69,22 +69,21 @@ def _input_problem(check_name: str, settings: RunSettings) -> bool:
 def drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resume: bool,
           answer: bool | None, retry_failed: bool = False) -> int:
     """Run until the graph ends; at an approval checkpoint ask here, or say how to answer later."""
-    from agents.workflow import execute, pending_approval
+    from agents.workflow import execute
 
     while True:
         with out.live(run_folder):
-            values = asyncio.run(execute(run_folder, settings, box, resume=resume,
-                                         answer=answer, retry_failed=retry_failed,
-                                         progress=out.node))
+            end = asyncio.run(execute(run_folder, settings, box, resume=resume,
+                                      answer=answer, retry_failed=retry_failed,
+                                      progress=out.node))
         run_folder.listeners.clear()
         retry_failed = False
-        pending = pending_approval(values)
+        pending = end.pending
         if pending is None:
-            out.done(run_folder, values)
+            out.done(run_folder, end)
             if settings.tracker == Tracker.mlflow:
                 _track(out, run_folder, settings.tracking_uri)
-            return int(EXIT_CODES.get(RunStatus(str(values.get("status", "incomplete"))),
-                                      ExitCode.failed))
+            return int(EXIT_CODES.get(end.status, ExitCode.failed))
         checkpoint = pending.get("checkpoint", "?")
         if out.mode == "rich" and sys.stdin.isatty():
             console.print_json(data=pending)
@@ -112,11 +111,11 @@ def _track(out: Output, run_folder: Any, uri: str | None) -> None:
     try:
         mlflow_id = log_run(run_folder.path, uri)
     except Exception as exc:
-        run_folder.event("tracker_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        run_folder.event(TrackerError(error=f"{type(exc).__name__}: {str(exc)[:300]}"))
         out.warn(f"MLflow: the run was not logged ({type(exc).__name__}: {str(exc)[:200]}); "
                  f"the run folder has everything. Log it later: aisci track {run_folder.id}")
         return
-    run_folder.event("tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
+    run_folder.event(Tracked(tracker="mlflow", mlflow_run_id=mlflow_id))
     out.info(f"Logged to MLflow at {redact_url(uri)}: run {mlflow_id}, one child run per idea.",
              event="tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
 

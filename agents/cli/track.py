@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from agents.cli.common import ConfigOption, RunsDirOption, console, guarded
+from agents.domain import Tracked
 
 app = typer.Typer()
 
@@ -32,7 +33,7 @@ def track(
         uri = (tracking_uri or load_config(config).tracking_uri
                or default_tracking_uri(run.path.parent))
         mlflow_id = log_run(run.path, uri)
-        run.event("tracked", tracker="mlflow", mlflow_run_id=mlflow_id)
+        run.event(Tracked(tracker="mlflow", mlflow_run_id=mlflow_id))
         console.print(f"Logged {run.id} to MLflow at {redact_url(uri)}: run {mlflow_id}.",
                       highlight=False, markup=False, soft_wrap=True)
 

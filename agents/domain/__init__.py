@@ -9,8 +9,20 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["experiments", "ideas", "papers", "results", "reviews", "status"],
+    submodules=["events", "experiments", "ideas", "papers", "results", "reviews", "status"],
     submod_attrs={
+        "events": [
+            "Approval", "AwaitingApproval", "BaselineDone", "BudgetStop", "ComputePlanned",
+            "Event", "EventBase", "FiguresChecked", "Finish", "GraderChanged", "GraderRefused",
+            "HeldoutTest", "IdeaFailed", "IdeaRound", "IdeaRoundDone", "IdeationFailed",
+            "IdeationFallback", "JobStart", "LLMAsk", "LLMCall", "LLMCallFailed", "LLMInvalid",
+            "LLMSalvaged", "LLMTruncated", "LiteratureFailed", "LiteratureNote",
+            "LiteratureSearch", "MetricChosen", "NodeEnd", "NodeStart", "PaperWritten",
+            "ParallelLimited", "PlanFixed", "PlotFailed", "PlotLabels", "ReflectionFailed",
+            "ReportError", "Reviewed", "RunResume", "RunStart", "RunsPlanned", "SandboxCleanup",
+            "SandboxRun", "ScaffoldAttempt", "StructuredDowngrade", "Tracked", "TrackerError",
+            "TreeDone", "parse_event", "parse_events",
+        ],
         "experiments": [
             "ExperimentRun", "IdeaOutcome", "IdeaStatus", "NodeKind", "SearchNode", "SearchTree",
         ],
@@ -29,12 +41,63 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
 )
 
 if TYPE_CHECKING:
+    from agents.domain import events as events
     from agents.domain import experiments as experiments
     from agents.domain import ideas as ideas
     from agents.domain import papers as papers
     from agents.domain import results as results
     from agents.domain import reviews as reviews
     from agents.domain import status as status
+    from agents.domain.events import Approval as Approval
+    from agents.domain.events import AwaitingApproval as AwaitingApproval
+    from agents.domain.events import BaselineDone as BaselineDone
+    from agents.domain.events import BudgetStop as BudgetStop
+    from agents.domain.events import ComputePlanned as ComputePlanned
+    from agents.domain.events import Event as Event
+    from agents.domain.events import EventBase as EventBase
+    from agents.domain.events import FiguresChecked as FiguresChecked
+    from agents.domain.events import Finish as Finish
+    from agents.domain.events import GraderChanged as GraderChanged
+    from agents.domain.events import GraderRefused as GraderRefused
+    from agents.domain.events import HeldoutTest as HeldoutTest
+    from agents.domain.events import IdeaFailed as IdeaFailed
+    from agents.domain.events import IdeaRound as IdeaRound
+    from agents.domain.events import IdeaRoundDone as IdeaRoundDone
+    from agents.domain.events import IdeationFailed as IdeationFailed
+    from agents.domain.events import IdeationFallback as IdeationFallback
+    from agents.domain.events import JobStart as JobStart
+    from agents.domain.events import LiteratureFailed as LiteratureFailed
+    from agents.domain.events import LiteratureNote as LiteratureNote
+    from agents.domain.events import LiteratureSearch as LiteratureSearch
+    from agents.domain.events import LLMAsk as LLMAsk
+    from agents.domain.events import LLMCall as LLMCall
+    from agents.domain.events import LLMCallFailed as LLMCallFailed
+    from agents.domain.events import LLMInvalid as LLMInvalid
+    from agents.domain.events import LLMSalvaged as LLMSalvaged
+    from agents.domain.events import LLMTruncated as LLMTruncated
+    from agents.domain.events import MetricChosen as MetricChosen
+    from agents.domain.events import NodeEnd as NodeEnd
+    from agents.domain.events import NodeStart as NodeStart
+    from agents.domain.events import PaperWritten as PaperWritten
+    from agents.domain.events import ParallelLimited as ParallelLimited
+    from agents.domain.events import PlanFixed as PlanFixed
+    from agents.domain.events import PlotFailed as PlotFailed
+    from agents.domain.events import PlotLabels as PlotLabels
+    from agents.domain.events import ReflectionFailed as ReflectionFailed
+    from agents.domain.events import ReportError as ReportError
+    from agents.domain.events import Reviewed as Reviewed
+    from agents.domain.events import RunResume as RunResume
+    from agents.domain.events import RunsPlanned as RunsPlanned
+    from agents.domain.events import RunStart as RunStart
+    from agents.domain.events import SandboxCleanup as SandboxCleanup
+    from agents.domain.events import SandboxRun as SandboxRun
+    from agents.domain.events import ScaffoldAttempt as ScaffoldAttempt
+    from agents.domain.events import StructuredDowngrade as StructuredDowngrade
+    from agents.domain.events import Tracked as Tracked
+    from agents.domain.events import TrackerError as TrackerError
+    from agents.domain.events import TreeDone as TreeDone
+    from agents.domain.events import parse_event as parse_event
+    from agents.domain.events import parse_events as parse_events
     from agents.domain.experiments import (
         ExperimentRun as ExperimentRun,
     )

@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import SearchMode
-from agents.domain import ExperimentRun, Idea, IdeaOutcome, IdeaStatus, SearchTree, Selection
+from agents.domain import (
+    ExperimentRun,
+    Idea,
+    IdeaFailed,
+    IdeaOutcome,
+    IdeaStatus,
+    RunsPlanned,
+    SearchTree,
+    Selection,
+    TreeDone,
+)
 from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
@@ -77,14 +87,14 @@ async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -
     history: list[dict[str, Any]] = []
     try:
         plan = await coder.plan_runs(ctx, idea, code_dir)
-        ctx.run.event("plan", idea=idea.name, runs=plan)
+        ctx.run.event(RunsPlanned(idea=idea.name, runs=plan))
         for index in range(1, min(ctx.max_runs, len(plan)) + 1):
             run = await _one_run(ctx, idea, idea_dir, code_dir, index, plan, history)
             if run is None:
                 break
             runs.append(run)
     except LLMError as exc:
-        ctx.run.event("idea_failed", idea=idea.name, stage="experiment", reason=str(exc)[:500])
+        ctx.run.event(IdeaFailed(idea=idea.name, stage="experiment", reason=str(exc)[:500]))
         ok = [r for r in runs[1:] if r.ok]
         status: IdeaStatus = "done" if ok else "failed"
         return finish(ctx, idea, runs, status, f"the coder model failed: {exc}")
@@ -102,8 +112,8 @@ async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
     """The idea's variants as a tree; the paper reports the best node's path and ablations."""
     tree = await TreeSearch(ctx, idea, idea_dir, base).run()
     runs = reported_runs(tree)
-    ctx.run.event("tree", idea=idea.name, nodes=len(tree.nodes) - 1, best=tree.best,
-                  failed=sum(1 for n in tree.nodes if not n.ok), stopped=tree.stopped)
+    ctx.run.event(TreeDone(idea=idea.name, nodes=len(tree.nodes) - 1, best=tree.best,
+                           failed=sum(1 for n in tree.nodes if not n.ok), stopped=tree.stopped))
     if tree.best is None:
         failures = [n for n in tree.nodes if not n.ok]
         last = failure_summary(failures[-1].run.feedback) if failures else "no variant was made"

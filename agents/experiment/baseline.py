@@ -9,7 +9,7 @@ its own ``run_0``. Its time is kept (``run.compute``) and the plan's compute sai
 
 from __future__ import annotations
 
-from agents.domain import ExperimentRun
+from agents.domain import BaselineDone, ComputePlanned, ExperimentRun, MetricChosen
 from agents.experiment.variants import run_variant
 from agents.run import BASELINE_RECORD, RunContext, atomic_write_text, load_timing, plan_compute, save_timing
 from agents.templates import MetricUndecided, PrimaryMetric
@@ -43,16 +43,16 @@ async def run_baseline(ctx: RunContext) -> ExperimentRun:
     atomic_write_text(record, run.model_dump_json(indent=1))
     if run.final_info is not None:
         choice = ctx.template.metric_choice(run.final_info)
-        ctx.run.event("metric_choice", metric=choice.name, decided=choice.decided,
-                      lower_is_better=choice.lower_is_better, source=choice.source,
-                      reason=choice.reason)
+        ctx.run.event(MetricChosen(metric=choice.name, decided=choice.decided,
+                                   lower_is_better=choice.lower_is_better, source=choice.source,
+                                   reason=choice.reason))
         run = run.model_copy(update={"notes": [choice.line(), *run.notes]})
         atomic_write_text(record, run.model_dump_json(indent=1))
         metric = _decided_metric(ctx)
         run = run.model_copy(update={"primary": metric.value(run.final_info)})
         atomic_write_text(record, run.model_dump_json(indent=1))
-    ctx.run.event("baseline", verdict=run.verdict, primary=run.primary,
-                  metric=ctx.metric.name, seeds=len(ctx.seeds))
+    ctx.run.event(BaselineDone(verdict=run.verdict, primary=run.primary,
+                               metric=ctx.metric.name, seeds=len(ctx.seeds)))
     return run
 
 
@@ -78,7 +78,7 @@ def _compute_notes(ctx: RunContext, run: ExperimentRun) -> list[str]:
                              image=run.image, final_info=run.final_info)
     plan = plan_compute(ctx.template, ctx.settings, timing, parallel=ctx.jobs.parallel,
                         baseline_done=True)
-    ctx.run.event("compute_plan", seconds_per_job=timing.seconds if timing else None,
-                  jobs=plan.jobs, parallel=plan.parallel, total_s=plan.total_s,
-                  limits=plan.limits, warnings=plan.warnings)
+    ctx.run.event(ComputePlanned(seconds_per_job=timing.seconds if timing else None,
+                                 jobs=plan.jobs, parallel=plan.parallel, total_s=plan.total_s,
+                                 limits=plan.limits, warnings=plan.warnings))
     return plan.lines()

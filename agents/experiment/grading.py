@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from agents.domain import GraderRefused
 from agents.experiment.code_edits import EditGuard
 from agents.run import RunContext
 from agents.templates import (
@@ -55,7 +56,7 @@ def layout_keeper(template: Template) -> Callable[[str, str], str] | None:
 
 
 def record_refusal(ctx: RunContext, idea: str, where: str, reason: str) -> None:
-    ctx.run.event("grader_refused", idea=idea, run=where, stage="edit", reason=reason[:500])
+    ctx.run.event(GraderRefused(idea=idea, run=where, stage="edit", reason=reason[:500]))
 
 
 def prepare_job(template: Template, job_dir: Path, *, test: bool) -> list[str]:

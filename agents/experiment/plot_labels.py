@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from agents.domain import PlotLabels
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
 from agents.prompts import code_block, json_block, render
@@ -77,7 +78,7 @@ async def name_every_run(ctx: RunContext, code_dir: Path, runs: dict[str, str],
             continue
         applied = not reply.done and apply_edits(code_dir, reply.edits).ok
         still = left_out(path.read_text(encoding="utf-8"), runs)
-        ctx.run.event("plot_labels", idea=idea, applied=applied, left_out=still)
+        ctx.run.event(PlotLabels(idea=idea, applied=applied, left_out=still))
         if applied and labels_dict(path.read_text(encoding="utf-8")) is None:
             path.write_text(current, encoding="utf-8")  # the edit broke the dict: undo it
             still = missing

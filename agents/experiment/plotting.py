@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from agents.domain import IdeaOutcome
+from agents.domain import FiguresChecked, IdeaOutcome, PlotFailed
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
 from agents.experiment.figure_checks import CHECKS_FILE, FigureReport, check_figures, figure_feedback
@@ -42,9 +42,9 @@ async def plot_idea(ctx: RunContext, outcome: IdeaOutcome) -> IdeaOutcome:
         report.rounds.append(verdicts)
         atomic_write_text(idea_dir / "plots" / CHECKS_FILE, report.model_dump_json(indent=1))
         bad = [v for v in verdicts if v.status == "problems"]
-        ctx.run.event("figure_check", idea=outcome.idea.name, round=len(report.rounds),
-                      figures=len(verdicts), bad=len(bad),
-                      unchecked=sum(v.status == "unchecked" for v in verdicts))
+        ctx.run.event(FiguresChecked(idea=outcome.idea.name, round=len(report.rounds),
+                                     figures=len(verdicts), bad=len(bad),
+                                     unchecked=sum(v.status == "unchecked" for v in verdicts)))
         if not bad or report.fixes >= ctx.settings.figure_fixes:
             break
         drawn = (code_dir / "plot.py").read_text(encoding="utf-8")
@@ -105,7 +105,7 @@ async def _make_plots(ctx: RunContext, outcome: IdeaOutcome, idea_dir: Path,
 
 
 def _no_plots(ctx: RunContext, outcome: IdeaOutcome, note: str) -> IdeaOutcome:
-    ctx.run.event("plot_failed", idea=outcome.idea.name, feedback=note[-500:])
+    ctx.run.event(PlotFailed(idea=outcome.idea.name, feedback=note[-500:]))
     return outcome.model_copy(update={"plot_notes": [*outcome.plot_notes, note]})
 
 

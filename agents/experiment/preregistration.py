@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agents.domain import Idea, Plan, PlanRecord, Selection
+from agents.domain import Idea, Plan, PlanFixed, PlanRecord, Selection
 from agents.experiment.grading import TEST_SEEDS_FROM
 from agents.experiment.statistics import ALPHA
 from agents.run import RunContext, atomic_write_text
@@ -70,7 +70,7 @@ def fix_plan(ctx: RunContext, idea: Idea, idea_dir: Path) -> str:
     atomic_write_text(path, text)
     fixed_at = datetime.now(UTC).isoformat(timespec="seconds")
     atomic_write_text(idea_dir / PLAN_HASH, f"{sha}  {PLAN}  {fixed_at}\n")
-    ctx.run.event("plan_fixed", idea=idea.name, sha256=sha)
+    ctx.run.event(PlanFixed(idea=idea.name, sha256=sha))
     return sha
 
 
@@ -81,9 +81,8 @@ def read_plan(ctx: RunContext, idea: Idea, idea_dir: Path) -> PlanRecord | None:
         plan = Plan.model_validate(json.loads(text))
     except (OSError, ValueError, ValidationError):
         return None
-    fixed = [e for e in ctx.run.events() if e.get("type") == "plan_fixed"
-             and e.get("idea") == idea.name]
-    recorded = str(fixed[0].get("sha256", "")) if fixed else ""
+    fixed = [e for e in ctx.run.events() if isinstance(e, PlanFixed) and e.idea == idea.name]
+    recorded = fixed[0].sha256 if fixed else ""
     stamp = (idea_dir / PLAN_HASH).read_text(encoding="utf-8").split() \
         if (idea_dir / PLAN_HASH).is_file() else []
     return PlanRecord(plan=plan, sha256=recorded or (stamp[0] if stamp else ""),

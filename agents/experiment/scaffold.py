@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.config import DEFAULT_TEMPERATURES, ModelSettings
-from agents.domain import contract_problems, slugify
+from agents.domain import ScaffoldAttempt, contract_problems, slugify
 from agents.errors import AisciError, StructuredOutputError
 from agents.experiment.harness import defines_entry, with_harness, without_main_guard
 from agents.experiment.imports import missing_imports, with_imports
@@ -222,7 +222,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                                          "in one ```python block.")
             except StructuredOutputError as exc:  # a failed attempt: the next starts afresh
                 attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
-                run.event("scaffold", attempt=attempt, ok=False, problems=[exc.problem])
+                run.event(ScaffoldAttempt(attempt=attempt, ok=False, problems=[exc.problem]))
                 sampling = _hotter(sampling)
                 messages = _draft(topic)
                 continue
@@ -241,8 +241,8 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                              "plot_generated": scaffold.plot_generated, "repeats": repeated,
                              "added_imports": added,
                              "verdict": "ok" if not problems else "failed", "problems": problems})
-            run.event("scaffold", attempt=attempt, ok=not problems, metric=scaffold.metric,
-                      problems=problems[:3])
+            run.event(ScaffoldAttempt(attempt=attempt, ok=not problems, metric=scaffold.metric,
+                                      problems=problems[:3]))
             if not problems:
                 _write_template(target, topic, scaffold)
                 return target

@@ -20,7 +20,17 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from agents.domain import ExperimentRun, Idea, RunStats, SearchTree, Selection, TestResult, TestRole, Tried
+from agents.domain import (
+    ExperimentRun,
+    HeldoutTest,
+    Idea,
+    RunStats,
+    SearchTree,
+    Selection,
+    TestResult,
+    TestRole,
+    Tried,
+)
 from agents.experiment.grading import NO_GRADER_WARNING, TEST_SEEDS_FROM, spec_of
 from agents.experiment.preregistration import judge_plan, read_plan
 from agents.experiment.statistics import compare_runs
@@ -78,9 +88,9 @@ async def _test_once(ctx: RunContext, idea: Idea, idea_dir: Path, run: Experimen
         "primary": metric.value(variant.final_info), "duration_s": variant.duration_s,
         "feedback": variant.feedback, "image": variant.image, "container": variant.container,
         "backend": variant.backend, "cached": variant.cached})
-    ctx.run.event("heldout_test", idea=idea.name, node=run.index, role=role,
-                  verdict=variant.verdict, metric=metric.name, primary=tested.primary,
-                  seeds=seeds, cached=variant.cached)
+    ctx.run.event(HeldoutTest(idea=idea.name, node=run.index, role=role,
+                              verdict=variant.verdict, metric=metric.name, primary=tested.primary,
+                              seeds=seeds, cached=variant.cached))
     return TestResult(node=run.index, role=role, run=tested)
 
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from agents.domain import FinalInfo, ResultsError, RunStats
+from agents.domain import FinalInfo, GraderChanged, GraderRefused, ResultsError, RunStats, SandboxRun
 from agents.experiment.grading import check_job, prepare_job, test_command
 from agents.experiment.statistics import summarize
 from agents.run import (
@@ -88,8 +88,8 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
         outcome = JobOutcome(SandboxResult(
             verdict="grader_changed", backend=ctx.settings.sandbox.value,
             detail="the code's grader is not the template's: " + "; ".join(changed)), False)
-        ctx.run.event("sandbox_run", idea=labels.get("idea"), run=what, verdict="grader_changed",
-                      cached=False, detail=outcome.result.detail)
+        ctx.run.event(SandboxRun(idea=labels.get("idea"), run=what, verdict="grader_changed",
+                                 cached=False, detail=outcome.result.detail))
     else:
         outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
                                      outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
@@ -100,8 +100,8 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
                 "verdict": "grader_changed",
                 "detail": "after the job, its grader is not the template's: "
                           + "; ".join(changed)}), outcome.cached)
-            ctx.run.event("grader_changed", idea=labels.get("idea"), run=what,
-                          backend=outcome.result.backend, detail=outcome.result.detail[:500])
+            ctx.run.event(GraderChanged(idea=labels.get("idea"), run=what,
+                                        backend=outcome.result.backend, detail=outcome.result.detail[:500]))
     result, info = outcome.result, None
     if result.ok:
         try:
@@ -166,8 +166,8 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
     if dropped:  # a variant is judged on every group the baseline has, not on those it keeps
         reason = (f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant "
                   f"must report every group the baseline reports (new groups may be added)")
-        ctx.run.event("grader_refused", idea=labels.get("idea"), run=dest.name,
-                      stage="results", reason=reason)
+        ctx.run.event(GraderRefused(idea=labels.get("idea"), run=dest.name,
+                                    stage="results", reason=reason))
         return result("missing_results", None, None, reason)
     atomic_write_json(dest / "final_info.json", mean_info)
     atomic_write_json(dest / "stats.json", stats)

@@ -21,7 +21,16 @@ from typing import Any, Self
 
 from pydantic import Field
 
-from agents.domain import Idea, IdeaDraft, ReplyModel
+from agents.domain import (
+    Idea,
+    IdeaDraft,
+    IdeationFailed,
+    IdeationFallback,
+    LiteratureFailed,
+    LiteratureSearch,
+    ReflectionFailed,
+    ReplyModel,
+)
 from agents.errors import LLMError
 from agents.literature import LiteratureError, LiteratureSource
 from agents.llm import NEAR, ReplyError, words
@@ -54,10 +63,10 @@ async def search(ctx: RunContext, source: LiteratureSource | None, query: str,
     try:
         records = await asyncio.to_thread(source.search, query, PAPERS_SHOWN)
     except LiteratureError as exc:
-        ctx.run.event("literature_error", purpose=purpose, query=query, error=str(exc)[:300])
+        ctx.run.event(LiteratureFailed(purpose=purpose, query=query, error=str(exc)[:300]))
         return []
-    ctx.run.event("literature_search", purpose=purpose, query=query,
-                  source=getattr(source, "name", "none"), results=len(records))
+    ctx.run.event(LiteratureSearch(purpose=purpose, query=query,
+                                   source=getattr(source, "name", "none"), results=len(records)))
     found = []
     for rec in records:
         data = rec.model_dump(mode="json") if hasattr(rec, "model_dump") else dict(rec)
@@ -158,11 +167,11 @@ async def ideate(ctx: RunContext, topic: str, source: LiteratureSource | None = 
             check=lambda reply: _not_repeated(reply, shown))).ideas
     except LLMError as exc:
         if earlier:  # a later round without new ideas: the run ends with the ones it has
-            ctx.run.event("ideation_failed", round=round_no, reason=str(exc)[:500])
+            ctx.run.event(IdeationFailed(round=round_no, reason=str(exc)[:500]))
             return []
         if not t.seed_ideas:
             raise
-        ctx.run.event("ideation_fallback", reason=str(exc)[:500], using="seed ideas")
+        ctx.run.event(IdeationFallback(reason=str(exc)[:500], using="seed ideas"))
         drafts = list(t.seed_ideas)
     taken = {s.name for s in t.seed_ideas} if drafts is not t.seed_ideas else set()
     fresh = [d for d in drafts if d.name not in taken] or drafts
@@ -195,6 +204,6 @@ async def _reflect(ctx: RunContext, topic: str, draft: IdeaDraft, round_no: int,
         refined = await ctx.llm.structured("ideation", "reflect_idea", messages, IdeaDraft,
                                            shown=True)
     except LLMError as exc:
-        ctx.run.event("reflection_failed", idea=draft.name, reason=str(exc)[:500])
+        ctx.run.event(ReflectionFailed(idea=draft.name, reason=str(exc)[:500]))
         return draft
     return refined.model_copy(update={"name": draft.name})

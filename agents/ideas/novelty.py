@@ -16,7 +16,7 @@ import functools
 import re
 from typing import Any, Literal, Self
 
-from agents.domain import Idea, NoveltyVerdict, ReplyModel
+from agents.domain import Idea, LiteratureFailed, LiteratureSearch, NoveltyVerdict, ReplyModel
 from agents.errors import LLMError
 from agents.literature import LiteratureError, LiteratureSource
 from agents.llm import ReplyError, current_branch
@@ -162,10 +162,10 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
         try:
             records = await asyncio.to_thread(source.search, query, RESULTS_PER_QUERY) if source else []
         except LiteratureError as exc:
-            ctx.run.event("literature_error", idea=idea.name, query=query, error=str(exc)[:300])
+            ctx.run.event(LiteratureFailed(idea=idea.name, query=query, error=str(exc)[:300]))
             records = []
-        ctx.run.event("literature_search", idea=idea.name, query=query,
-                      source=getattr(source, "name", "none"), results=len(records))
+        ctx.run.event(LiteratureSearch(idea=idea.name, query=query,
+                                       source=getattr(source, "name", "none"), results=len(records)))
         this = [record_dict(rec) for rec in records]
         found.append(this)
         for data in this:

@@ -21,6 +21,7 @@ that the event links to (``agents.llm.transcripts``).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -28,7 +29,17 @@ from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from agents.config import DEFAULT_TEMPERATURES, ModelSettings, StructuredMode, redact, redact_url
-from agents.domain import ReplyModel
+from agents.domain import (
+    EventBase,
+    LLMAsk,
+    LLMCall,
+    LLMCallFailed,
+    LLMInvalid,
+    LLMSalvaged,
+    LLMTruncated,
+    ReplyModel,
+    StructuredDowngrade,
+)
 from agents.errors import LLMError, StructuredOutputError
 from agents.llm.backends import backend_for
 from agents.llm.copies import copied_answer, copied_text, without_copies
@@ -44,7 +55,7 @@ from agents.llm.transcripts import CallRecord, Transcripts
 T = TypeVar("T")
 R = TypeVar("R", bound=ReplyModel)
 
-EventSink = Callable[[dict[str, Any]], None]
+EventSink = Callable[[EventBase], None]
 #: A truncated reply is asked again with twice the room, up to this many tokens.
 MAX_TOKENS_CAP = 32_768
 #: A JSON answer is small data: it starts with this much room (never more than the setting).
@@ -133,8 +144,7 @@ class LLMClient:
         purpose = "first"
 
         def asked(ok: bool) -> None:  # one event per question: how many tries it took
-            self.on_event({"type": "llm_ask", "role": role, "task": task, "tries": tries,
-                           "repairs": repairs, "ok": ok})
+            self.on_event(LLMAsk(role=role, task=task, tries=tries, repairs=repairs, ok=ok))
 
         while True:
             tries += 1
@@ -143,8 +153,8 @@ class LLMClient:
                                        purpose=purpose)
             if done.finish_reason == "length":
                 salvaged = salvage(done.text) if salvage else None
-                self.on_event({"type": "llm_truncated", "role": role, "task": task,
-                               "max_tokens": max_tokens, "used": salvaged is not None})
+                self.on_event(LLMTruncated(role=role, task=task, max_tokens=max_tokens,
+                                           used=salvaged is not None))
                 if salvaged is not None:
                     asked(True)
                     return salvaged[0]
@@ -161,15 +171,13 @@ class LLMClient:
                 else:
                     asked(True)
                     return answer
-            self.on_event({"type": "llm_invalid", "role": role, "task": task,
-                           "attempt": repairs + 1, "errors": error[:500],
-                           "reply": redact(done.text[:400])})
+            self.on_event(LLMInvalid(role=role, task=task, attempt=repairs + 1,
+                                     errors=error[:500], reply=redact(done.text[:400])))
             if repairs >= self.repair_attempts:
                 kept = last_resort(done.text) if last_resort and done.finish_reason != "length" \
                     else None
                 if kept is not None:
-                    self.on_event({"type": "llm_salvaged", "role": role, "task": task,
-                                   "problem": error[:300]})
+                    self.on_event(LLMSalvaged(role=role, task=task, problem=error[:300]))
                     asked(True)
                     return kept[0]
                 break
@@ -325,8 +333,8 @@ class LLMClient:
                     raise self._failure(role, task, settings, exc, call) from exc
                 # The server refuses the schema after all: carry on without constraints.
                 self._no_response_format.add((settings.model, settings.api_base))
-                self.on_event({"type": "structured_downgrade", "role": role, "task": task,
-                               "model": settings.model, "error": redact(str(exc)[:200])})
+                self.on_event(StructuredDowngrade(role=role, task=task, model=settings.model,
+                                                  error=redact(str(exc)[:200])))
                 kwargs.pop("response_format")
                 call.retried.append(f"refused response_format: {str(exc)[:200]}")
                 call.constrained = False
@@ -339,27 +347,28 @@ class LLMClient:
         usage = getattr(response, "usage", None)
         try:
             cost = float(llm.completion_cost(completion_response=response) or 0.0)
+            cost = cost if math.isfinite(cost) and cost >= 0 else 0.0  # a price table's slip
         except Exception:  # no price known for this model (a local server): it costs nothing
             cost = 0.0
         self.spent_usd += cost
         choice = response.choices[0]
         done = Completion(text=str(choice.message.content or ""),
                           finish_reason=str(getattr(choice, "finish_reason", "") or "stop"),
-                          prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                          completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0))
+                          # a server's count is its word: below zero counts as none
+                          prompt_tokens=max(0, int(getattr(usage, "prompt_tokens", 0) or 0)),
+                          completion_tokens=max(0, int(getattr(usage, "completion_tokens", 0)
+                                                       or 0)))
         duration = round(time.monotonic() - started, 3)
         link = self._transcribe(call.model_copy(update={
             "reply": done.text, "finish_reason": done.finish_reason,
             "prompt_tokens": done.prompt_tokens, "completion_tokens": done.completion_tokens,
             "duration_s": duration}))
-        self.on_event({
-            "type": "llm_call", "stage": current_stage.get(), "role": role, "task": task,
-            "model": settings.model, "prompt_tokens": done.prompt_tokens,
-            "completion_tokens": done.completion_tokens, "cost_usd": cost,
-            "duration_s": duration,
-            "finish_reason": done.finish_reason, "constrained": response_format is not None
-            and "response_format" in kwargs, **link,
-        })
+        self.on_event(LLMCall(
+            stage=current_stage.get(), role=role, task=task, model=settings.model,
+            prompt_tokens=done.prompt_tokens, completion_tokens=done.completion_tokens,
+            cost_usd=cost, duration_s=duration, finish_reason=done.finish_reason,
+            constrained=response_format is not None and "response_format" in kwargs,
+            call_id=link.get("call_id"), transcript=link.get("transcript")))
         return done
 
     def _transcribe(self, call: CallRecord) -> dict[str, str]:
@@ -372,8 +381,10 @@ class LLMClient:
             "error": f"{type(exc).__name__}: {str(exc)[:500]}",
             "duration_s": round(time.time() - call.ts, 3)})) if call is not None else {}
         fault = classify(exc)
-        self.on_event({"type": "llm_error", "role": role, "task": task, "model": settings.model,
-                       "error": type(exc).__name__, "fault": fault.kind, **link})
+        self.on_event(LLMCallFailed(stage=current_stage.get(), role=role, task=task,
+                                    model=settings.model,
+                                    error=type(exc).__name__, fault=fault.kind,
+                                    call_id=link.get("call_id"), transcript=link.get("transcript")))
         first_line = redact(str(exc).splitlines()[0][:200]).rstrip(".") if str(exc) else ""
         where = redact_url(settings.api_base) if settings.api_base else "its provider"
         told = {"refused": f" Nothing listens at {where} now: is the server still running?",

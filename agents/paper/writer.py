@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Self
 
-from agents.domain import IdeaOutcome, IntegrityReport, Paper, ReplyModel, figure_label
+from agents.domain import IdeaOutcome, IntegrityReport, Paper, PaperWritten, ReplyModel, figure_label
 from agents.errors import LLMError
 from agents.llm import ReplyError
 from agents.paper.assemble import SECTIONS, assemble, clean_section, section_at
@@ -311,9 +311,9 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
         first_line = compiled.log_excerpt.splitlines()[0] if compiled.log_excerpt else "no log"
         compile_failure = f"compile failed: {first_line}"
         problems.append(compile_failure)
-    ctx.run.event("paper", idea=idea.name, version=version, compiled=compiled.ok,
-                  pages=compiled.pages, problems=len(problems), integrity_ok=report.ok,
-                  removed=len(report.removed), draft_sections=len(drafted))
+    ctx.run.event(PaperWritten(idea=idea.name, version=version, compiled=compiled.ok,
+                               pages=compiled.pages, problems=len(problems), integrity_ok=report.ok,
+                               removed=len(report.removed), draft_sections=len(drafted)))
     return Paper(idea_name=idea.name, version=version,
                  status="compiled" if compiled.ok else "not_compiled", reason=compile_failure,
                  tex_path=rel_tex,

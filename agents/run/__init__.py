@@ -16,7 +16,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "estimate": ["run_estimate"],
         "exposure_check": ["check_ray_exposure", "limit_caps_check"],
         "folder": [
-            "RunFolder", "atomic_write_json", "atomic_write_text", "read_json", "write_no_follow",
+            "RunFolder", "atomic_write_json", "atomic_write_text", "read_events", "read_json",
+            "write_no_follow",
         ],
         "jobs": ["JobOutcome", "JobRunner"],
         "model_check": ["check_key_routing", "missing_keys"],
@@ -62,6 +63,9 @@ if TYPE_CHECKING:
     )
     from agents.run.folder import (
         atomic_write_text as atomic_write_text,
+    )
+    from agents.run.folder import (
+        read_events as read_events,
     )
     from agents.run.folder import (
         read_json as read_json,

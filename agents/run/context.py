@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 from agents.config import RunSettings
-from agents.domain import ExperimentRun
+from agents.domain import BudgetStop, ExperimentRun, NodeStart
 from agents.errors import BudgetExceeded
 from agents.llm import LLMClient, current_stage
 from agents.run.folder import RunFolder
@@ -67,12 +66,12 @@ class RunContext:
         """Mark the stage that the following LLM calls and events of this task belong to."""
         current_stage.set(name)
 
-    def begin(self, stage: str, **fields: Any) -> None:
+    def begin(self, stage: str, *, idea: str | None = None, version: int | None = None) -> None:
         """A stage boundary: budget check, then this task's calls and events are tagged with
         ``stage`` (a ``node_start`` event marks it)."""
         self.check_budget(stage)
         self.stage(stage)
-        self.run.event("node_start", node=stage, **fields)
+        self.run.event(NodeStart(node=stage, idea=idea, version=version))
 
     def check_budget(self, stage: str) -> None:
         """At a stage boundary: stop if this stage would take the run over --max-cost."""
@@ -82,8 +81,8 @@ class RunContext:
         spent = self.llm.spent_usd
         expected = self.stage_estimates.get(stage, 0.0)
         if spent + expected > budget:
-            self.run.event("budget_stop", stage=stage, spent_usd=round(spent, 6),
-                           expected_usd=round(expected, 6), max_cost=budget)
+            self.run.event(BudgetStop(stage=stage, spent_usd=round(spent, 6),
+                                      expected_usd=round(expected, 6), max_cost=budget))
             from agents.run.resume_guard import resume_flags
 
             flags = resume_flags(self.settings)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
+
+from agents.domain import EventBase, LLMCall
 
 
 class CostLine(BaseModel):
@@ -14,16 +16,11 @@ class CostLine(BaseModel):
     completion_tokens: int = 0
     cost_usd: float = 0.0
 
-    def add(self, event: dict[str, Any]) -> None:
-        try:  # events.jsonl is read back: a line that is not a call's record counts nothing
-            prompt, completion = int(event.get("prompt_tokens", 0)), int(event.get("completion_tokens", 0))
-            cost = float(event.get("cost_usd", 0.0))
-        except (TypeError, ValueError, OverflowError):
-            return
+    def add(self, call: LLMCall) -> None:
         self.calls += 1
-        self.prompt_tokens += prompt
-        self.completion_tokens += completion
-        self.cost_usd = round(self.cost_usd + cost, 8)
+        self.prompt_tokens += call.prompt_tokens
+        self.completion_tokens += call.completion_tokens
+        self.cost_usd = round(self.cost_usd + call.cost_usd, 8)
 
 
 class CostLedger(BaseModel):
@@ -35,18 +32,21 @@ class CostLedger(BaseModel):
                            "model's notional ones, not money spent")
 
     @classmethod
-    def from_events(cls, events: list[dict[str, Any]]) -> CostLedger:
+    def from_events(cls, events: Iterable[EventBase]) -> CostLedger:
+        """The sum of the ``llm_call`` events (read back validated: a count or a cost below
+        zero was left out where the log was read, so no line lowers the total)."""
         ledger = cls()
         groups: dict[str, dict[str, CostLine]] = {
             "stage": defaultdict(CostLine), "role": defaultdict(CostLine),
             "model": defaultdict(CostLine)}
-        for event in events:
-            if event.get("type") != "llm_call":
+        for call in events:
+            if not isinstance(call, LLMCall):
                 continue
-            ledger.total.add(event)
-            for key, group in groups.items():
-                group[str(event.get(key, "?"))].add(event)
-            if str(event.get("model", "")).startswith("mock/"):
+            ledger.total.add(call)
+            for key, value in (("stage", call.stage or "?"), ("role", call.role),
+                               ("model", call.model)):
+                groups[key][value].add(call)
+            if call.model.startswith("mock/"):
                 ledger.notional = True
         ledger.by_stage, ledger.by_role, ledger.by_model = (
             dict(groups["stage"]), dict(groups["role"]), dict(groups["model"]))

@@ -13,7 +13,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +20,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.domain import slugify
+from agents.domain import EventBase, parse_events, slugify
 from agents.errors import ConfigError
+from agents.run.safe_files import read_regular
 
 #: What an idea's folder may be called (``agents.domain.names.slugify`` makes such names).
 _IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
@@ -122,7 +122,7 @@ class RunFolder:
         self.path = path
         self._events_lock = threading.Lock()
         #: Called with each event after it is written (a live display listens here).
-        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.listeners: list[Callable[[EventBase], None]] = []
         #: Called with running jobs' output (labels, stream, text): shown, never written.
         self.output_listeners: list[Callable[[dict[str, str], str, str], None]] = []
 
@@ -174,28 +174,25 @@ class RunFolder:
                                    f"aisci wrote holds none, and aisci never writes or reads "
                                    f"through one; remove it to resume")
 
-    def event(self, kind: str, **fields: Any) -> None:
-        """Append one line to events.jsonl (thread-safe; each line is one complete write)."""
-        record = {"ts": round(time.time(), 3), "type": kind, **fields}
-        line = json.dumps(to_jsonable(record), default=str) + "\n"
+    def event(self, event: EventBase) -> None:
+        """Append ``event`` as one line of events.jsonl (thread-safe; one complete write)."""
+        line = event.model_dump_json() + "\n"
         with self._events_lock:
             append_no_follow(self.path / "events.jsonl", line)
         for listener in self.listeners:
-            listener(record)
+            listener(event)
 
     def job_output(self, labels: dict[str, str], stream: str, text: str) -> None:
         """A running job's output, passed to the output listeners (any thread)."""
         for listener in self.output_listeners:
             listener(labels, stream, text)
 
-    def events(self) -> list[dict[str, Any]]:
-        path = self.path / "events.jsonl"
-        if not path.exists():
-            return []
-        out = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut by a crash mid-write
-                continue
-        return out
+    def events(self) -> list[EventBase]:
+        """The events written so far (``read_events``)."""
+        return read_events(self.path)
+
+
+def read_events(run_dir: Path) -> list[EventBase]:
+    """``run_dir``'s events.jsonl, read back as records: only the lines that validate
+    (``agents.domain.events``), never through a link; [] when there is none."""
+    return parse_events(read_regular(run_dir / "events.jsonl") or "")

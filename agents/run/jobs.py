@@ -20,13 +20,14 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from agents.domain import EventBase, JobStart, SandboxRun
 from agents.run.folder import atomic_write_text
 from agents.run.safe_files import copy_tree, regular_files
 from sandbox import Limits, Sandbox, SandboxJob, SandboxResult
 
-EventSink = Callable[..., None]
+EventSink = Callable[[EventBase], None]
 #: Hears running jobs' output, for display: (the job's labels and name, stream, text).
 JobOutputSink = Callable[[dict[str, str], str, str], None]
 
@@ -116,7 +117,7 @@ class JobRunner:
                 return JobOutcome(result, True)
             before = _readonly_digest(workdir, job.readonly)
             async with self._gate:
-                self.event("job_start", idea=labels.get("idea"), run=what)
+                self.event(JobStart(idea=labels.get("idea"), run=what))
                 result = await asyncio.to_thread(self._runner(labels, what), job)
             if job.readonly and _readonly_digest(workdir, job.readonly) != before:
                 changed = [p for p, d in _readonly_digest(workdir, job.readonly).items()
@@ -151,11 +152,8 @@ class JobRunner:
 
     def _record(self, labels: dict[str, str], what: str, result: SandboxResult,
                 cached: bool) -> None:
-        fields: dict[str, Any] = {
-            "idea": labels.get("idea"), "run": what, "verdict": result.verdict,
-            "exit_code": result.exit_code, "cached": cached, "backend": result.backend,
-            "image": result.image, "container": result.container,
-            "duration_s": result.duration_s}
-        if result.node:
-            fields["node"] = result.node
-        self.event("sandbox_run", **fields)
+        self.event(SandboxRun(
+            idea=labels.get("idea"), run=what, verdict=result.verdict,
+            exit_code=result.exit_code, cached=cached, backend=result.backend,
+            image=result.image, container=result.container, duration_s=result.duration_s,
+            node=result.node or None))

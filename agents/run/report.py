@@ -14,19 +14,19 @@ and reloads itself.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from agents.run.folder import atomic_write_text
+from agents.domain import EventBase, NodeEnd, RunResume, RunStart
+from agents.run.folder import atomic_write_text, read_events
 from agents.run.report_answer import ANSWER_CSS, answer_section, live_banner
 from agents.run.report_calls import CALLS_CSS, calls_link, calls_section
 from agents.run.report_guard import guard as _guard
 from agents.run.report_guard import run_record as _run_record
-from agents.run.report_html import as_list, bullets, escape, num, read_json, read_text, table, yes_no
+from agents.run.report_html import as_list, bullets, escape, num, read_json, table, yes_no
 from agents.run.report_idea import idea_section
 from agents.run.report_tree import TREE_CSS
 from agents.run.summary import RunSummary, load_summary
@@ -203,7 +203,7 @@ def _cost_section(page: Page) -> str:
 
 def _timing_section(page: Page) -> str:
     run = page.run
-    stages = stage_seconds(_events(page.run_dir / "events.jsonl"))
+    stages = stage_seconds(read_events(page.run_dir))
     if not stages:
         return ""
     rows = [(escape(stage), num(f"{s:.2f}")) for stage, s in stages.items()]
@@ -214,22 +214,18 @@ def _timing_section(page: Page) -> str:
     return "<h2>Timings</h2>" + table(["stage", "seconds"], rows)
 
 
-def stage_seconds(events: Iterable[dict[str, Any]]) -> dict[str, float]:
+def stage_seconds(events: Iterable[EventBase]) -> dict[str, float]:
     """Wall seconds per stage: each node_end counts from the previous boundary (a node_end or the
     start of the process), so parallel experiment nodes add up to the stage's span, not more."""
     out: dict[str, float] = {}
     last: float | None = None
     for event in events:
-        kind, ts = event.get("type"), event.get("ts")
-        if not isinstance(ts, int | float):
-            continue
-        if kind in ("run_start", "run_resume"):
-            last = ts
-        elif kind == "node_end" and last is not None:
-            node = str(event.get("node", "?"))
-            if not node.startswith("__") and not event.get("cached"):
-                out[node] = round(out.get(node, 0.0) + ts - last, 3)
-            last = ts
+        if isinstance(event, RunStart | RunResume):
+            last = event.ts
+        elif isinstance(event, NodeEnd) and last is not None:
+            if not event.node.startswith("__"):
+                out[event.node] = round(out.get(event.node, 0.0) + event.ts - last, 3)
+            last = event.ts
     return out
 
 
@@ -253,18 +249,6 @@ SECTIONS: list[Section] = [
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-
-def _events(path: Path) -> list[dict[str, Any]]:
-    out = []
-    for line in read_text(path).splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:  # a line cut by a crash mid-write
-            continue
-        if isinstance(event, dict):
-            out.append(event)
-    return out
 
 
 def _idea_names(run_dir: Path, ideas: list[dict[str, Any]]) -> list[str]:

@@ -12,11 +12,12 @@ files are untrusted.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
+from agents.domain import LLMCall, LLMCallFailed
 from agents.llm import CallRecord, file_for, read_calls
+from agents.run.folder import read_events
 
 CALLS_ID = "calls"
 CALLS_CSS = """
@@ -33,19 +34,8 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _call_events(run_dir: Path) -> list[dict[str, Any]]:
-    path = run_dir / "events.jsonl"
-    out: list[dict[str, Any]] = []
-    if not path.is_file():
-        return out
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(event, dict) and event.get("type") in ("llm_call", "llm_error"):
-            out.append(event)
-    return out
+def _call_events(run_dir: Path) -> list[LLMCall | LLMCallFailed]:
+    return [e for e in read_events(run_dir) if isinstance(e, LLMCall | LLMCallFailed)]
 
 
 def _text(content: Any) -> str:
@@ -64,7 +54,7 @@ def calls_link(run_dir: Path) -> str:
     events = _call_events(run_dir)
     if not events:
         return ""
-    kept = sum(1 for e in events if e.get("call_id"))
+    kept = sum(1 for e in events if e.call_id)
     return (f'<p><a href="#{CALLS_ID}">Model calls: {len(events)}</a> '
             f'<span class="muted">({kept} with their prompts and replies kept in '
             f'<code>transcripts/</code>)</span></p>')
@@ -84,11 +74,11 @@ def calls_section(run_dir: Path) -> str:
     if not events:
         return ""
     records = read_calls(run_dir)
-    groups: dict[str, dict[str, list[tuple[int, dict[str, Any], CallRecord | None]]]] = {}
+    groups: dict[str, dict[str, list[tuple[int, LLMCall | LLMCallFailed, CallRecord | None]]]] = {}
     for number, event in enumerate(events, 1):
-        record = records.get(str(event.get("call_id", "")))
+        record = records.get(event.call_id or "")
         idea = record.idea if record is not None else ""
-        stage = str(event.get("stage") or (record.stage if record else "") or "?")
+        stage = event.stage or (record.stage if record else "") or "?"
         groups.setdefault(idea, {}).setdefault(stage, []).append((number, event, record))
     seen: dict[str, int] = {}  # a system prompt's text -> the call that showed it
     parts = [f'<h2 id="{CALLS_ID}">Model calls</h2>',
@@ -106,20 +96,18 @@ def calls_section(run_dir: Path) -> str:
     return "\n".join(parts)
 
 
-def _call(number: int, event: dict[str, Any], record: CallRecord | None,
+def _call(number: int, event: LLMCall | LLMCallFailed, record: CallRecord | None,
           seen: dict[str, int]) -> str:
-    failed = event.get("type") == "llm_error"
     purpose = record.purpose if record is not None else "first"
-    marks = [f"#{number}", _e(event.get("task", "?")), _e(event.get("role", "?"))]
+    marks = [f"#{number}", _e(event.task), _e(event.role)]
     if purpose != "first":
         marks.append(f'<span class="purpose">{_e(purpose)}</span>')
-    if failed:
-        marks.append(f'<span class="bad">failed: {_e(event.get("error", "?"))}</span>')
+    if isinstance(event, LLMCallFailed):
+        marks.append(f'<span class="bad">failed: {_e(event.error)}</span>')
     else:
-        marks.append(f"{_e(event.get('prompt_tokens', 0))} + "
-                     f"{_e(event.get('completion_tokens', 0))} tokens")
-        marks.append(f"{_e(event.get('duration_s', '?'))} s")
-        finish = str(event.get("finish_reason", ""))
+        marks.append(f"{event.prompt_tokens} + {event.completion_tokens} tokens")
+        marks.append(f"{_e('?' if event.duration_s is None else event.duration_s)} s")
+        finish = event.finish_reason
         if finish and finish != "stop":
             marks.append(f'<span class="purpose">{_e(finish)}</span>')
     if record is not None and record.retried:

@@ -12,7 +12,6 @@ crash or does not validate is left out (the views show less), never guessed or r
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -196,21 +195,11 @@ def load_summary(run_dir: Path) -> RunSummary:
 
 
 def _cost_so_far(run_dir: Path) -> dict[str, Any]:
-    """The cost of the model calls recorded so far (events.jsonl; a cut last line is skipped)."""
+    """The cost of the model calls recorded so far (events.jsonl, read back validated)."""
     from agents.run.cost import CostLedger
+    from agents.run.folder import read_events
 
-    events = []
-    for line in (read_regular(run_dir / "events.jsonl") or "").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("type") == "llm_call":
-            events.append(event)
-    try:
-        return CostLedger.from_events(events).model_dump(mode="json")
-    except (TypeError, ValueError):  # a field that is not a number: no figure, not a guess
-        return {}
+    return CostLedger.from_events(read_events(run_dir)).model_dump(mode="json")
 
 
 def _records(run_dir: Path) -> list[dict[str, Any]]:

@@ -9,12 +9,13 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "checkpointer": ["verify_checkpoints"],
-        "runner": ["effective_parallel", "execute", "make_sandbox", "pending_approval"],
+        "runner": ["RunEnd", "effective_parallel", "execute", "make_sandbox"],
     },
 )
 
 if TYPE_CHECKING:
     from agents.workflow.checkpointer import verify_checkpoints as verify_checkpoints
+    from agents.workflow.runner import RunEnd as RunEnd
     from agents.workflow.runner import (
         effective_parallel as effective_parallel,
     )
@@ -23,7 +24,4 @@ if TYPE_CHECKING:
     )
     from agents.workflow.runner import (
         make_sandbox as make_sandbox,
-    )
-    from agents.workflow.runner import (
-        pending_approval as pending_approval,
     )

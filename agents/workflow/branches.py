@@ -14,7 +14,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.domain import Failure, IdeaOutcome, Paper, ReviewOutcome
+from agents.domain import Failure, IdeaOutcome, Paper, Reviewed, ReviewOutcome
 from agents.experiment import agent as experimenter
 from agents.experiment import plotting, write_idea_records
 from agents.llm import current_branch
@@ -106,9 +106,9 @@ async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
         hidden=[h.line() for h in hidden])
     reviewer.save_reviews(outcome, folder)
     atomic_write_text(record, outcome.model_dump_json(indent=1))
-    ctx.run.event("review", idea=paper.idea_name, version=paper.version,
-                  mean_overall=outcome.mean_overall, decision=outcome.decision,
-                  failed_reviewers=len(outcome.failed_reviewers))
+    ctx.run.event(Reviewed(idea=paper.idea_name, version=paper.version,
+                           mean_overall=outcome.mean_overall, decision=outcome.decision,
+                           failed_reviewers=len(outcome.failed_reviewers)))
     return outcome
 
 

@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
-from agents.domain import Failure, RunStatus
+from agents.domain import Approval, Failure, Finish, IdeaRound, IdeaRoundDone, LiteratureNote, RunStatus
 from agents.experiment import baseline_stage
 from agents.ideas import ideation, novelty
 from agents.literature import LiteratureSource, literature_for_run
@@ -71,8 +71,8 @@ async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
     earlier = state.get("ideas", [])
     round_no = state.get("idea_round", 0) + 1
     source, _ = await _literature(ctx, "ideation")
-    ctx.run.event("idea_round", round=round_no, of=ctx.settings.idea_rounds,
-                  earlier_ideas=len(earlier))
+    ctx.run.event(IdeaRound(round=round_no, of=ctx.settings.idea_rounds,
+                            earlier_ideas=len(earlier)))
     new = await ideation.ideate(ctx, state["topic"], source, earlier=earlier, round_no=round_no)
     ideas = [*earlier, *new]
     ctx.run.write_json("ideas.json", ideas)
@@ -84,7 +84,7 @@ async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> di
     ctx = _node(runtime, "check_novelty")
     source, note = await _literature(ctx, "novelty")
     if note:
-        ctx.run.event("literature_note", note=note)
+        ctx.run.event(LiteratureNote(note=note))
     ideas = state["ideas"]
     done = [i for i in ideas if i.novelty_verdict is not None]
     ideas = [*done, *await novelty.check_all(ctx, [i for i in ideas if i.novelty_verdict is None],
@@ -92,8 +92,8 @@ async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> di
     ctx.run.write_json("ideas.json", ideas)
     round_no = state.get("idea_round", 1)
     another = not any(i.selected for i in ideas) and round_no < ctx.settings.idea_rounds
-    ctx.run.event("idea_round_done", round=round_no, of=ctx.settings.idea_rounds,
-                  selected=sum(i.selected for i in ideas), another_round=another)
+    ctx.run.event(IdeaRoundDone(round=round_no, of=ctx.settings.idea_rounds,
+                                selected=sum(i.selected for i in ideas), another_round=another))
     return {"ideas": ideas, "another_round": another}
 
 
@@ -112,7 +112,7 @@ async def approve_ideas_node(state: ResearchState, runtime: Runtime[RunContext])
          "novel": bool(i.novelty_verdict and i.novelty_verdict.novel)} for i in ideas]})
     # After the interrupt: the node re-runs from its start on resume, so nothing above has effects.
     approved = bool(answer)
-    ctx.run.event("approval", checkpoint="ideas", approved=approved)
+    ctx.run.event(Approval(checkpoint="ideas", approved=approved))
     if approved:
         return {}
     ideas = [i.model_copy(update={"selected": False}) for i in ideas]
@@ -134,7 +134,7 @@ async def approve_paper_node(state: ResearchState, runtime: Runtime[RunContext])
         return {}
     answer = interrupt({"checkpoint": "paper", "papers": [p.pdf_path or p.tex_path for p in papers]})
     approved = bool(answer)
-    ctx.run.event("approval", checkpoint="paper", approved=approved)
+    ctx.run.event(Approval(checkpoint="paper", approved=approved))
     return {"papers_approved": True} if approved else {"papers_approved": False, "declined": "paper"}
 
 
@@ -169,8 +169,7 @@ async def finish_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
     status = run_status({**state, "failures": [*state.get("failures", []), *new]})
     if state.get("declined") and not state.get("failures"):
         status = RunStatus.declined  # a person chose to stop at a checkpoint
-    ctx.run.event("finish", status=status.value,
-                  failures=[f.model_dump() for f in [*state.get("failures", []), *new]])
+    ctx.run.event(Finish(status=status.value, failures=[*state.get("failures", []), *new]))
     return {"status": status, "failures": new}
 
 

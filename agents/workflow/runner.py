@@ -10,6 +10,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from agents import __version__
 from agents.config import RunSettings
-from agents.domain import ExperimentRun, Failure, RunStatus
+from agents.domain import (
+    AwaitingApproval,
+    EventBase,
+    ExperimentRun,
+    Failure,
+    Finish,
+    IdeaRound,
+    NodeEnd,
+    NodeStart,
+    ParallelLimited,
+    ReportError,
+    RunResume,
+    RunStart,
+    RunStatus,
+    SandboxCleanup,
+)
 from agents.errors import BudgetExceeded
 from agents.experiment import baseline_stage
 from agents.llm import LLMClient, Transcripts, is_offline_model
@@ -128,22 +144,14 @@ def write_run_json(run: RunFolder, settings: RunSettings, status: str, *,
                      timings=timings, sandbox=sandbox, idea_rounds=idea_rounds)
 
 
-def _failures(recorded: Any) -> list[Failure]:
-    """The failures a ``finish`` event lists (events.jsonl is read back: what is not a
-    failure record is left out)."""
-    out = []
-    for item in recorded if isinstance(recorded, list) else []:
-        try:
-            out.append(Failure.model_validate(item))
-        except ValueError:
-            continue
-    return out
+@dataclass(frozen=True)
+class RunEnd:
+    """Where ``execute`` left the run: its status, the failures recorded along the way, and for a
+    paused run the question it waits on (the approval checkpoint's payload)."""
 
-
-def pending_approval(values: dict[str, Any]) -> dict[str, Any] | None:
-    """The checkpoint a paused run waits at (its interrupt payload), if any."""
-    pending = values.get("__pending__")
-    return pending if isinstance(pending, dict) else None
+    status: RunStatus
+    failures: list[Failure] = field(default_factory=list)
+    pending: dict[str, Any] | None = None
 
 
 async def _retry_point(graph: Any, config: Any) -> Any:
@@ -232,24 +240,20 @@ def _live_report(run: RunFolder, stage: str) -> None:
     try:
         write_report(run.path, live=True, stage=stage)
     except Exception as exc:  # the page must never stop the research
-        run.event("report_error", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        run.event(ReportError(error=f"{type(exc).__name__}: {str(exc)[:300]}"))
 
 
 async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                   resume: bool = False, answer: bool | None = None, retry_failed: bool = False,
-                  progress: Progress | None = None) -> dict[str, Any]:
-    """Run (or continue) the graph until it ends or pauses; returns the state values.
+                  progress: Progress | None = None) -> RunEnd:
+    """Run (or continue) the graph until it ends or pauses.
 
     ``answer`` is the reply to a pending approval (``--approve``): True continues, False
-    skips what was to be approved. A paused run has ``status == "awaiting_approval"`` and its
-    question under ``values["__pending__"]``. ``retry_failed`` (with ``resume``) does the
+    skips what was to be approved. A paused run ends ``awaiting_approval`` with its question in
+    ``pending``. ``retry_failed`` (with ``resume``) does the
     steps recorded as failed again; what finished is reused.
     """
-    def on_event(event: dict[str, Any]) -> None:
-        event = dict(event)
-        run.event(event.pop("type"), **event)
-
-    llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=on_event,
+    llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=run.event,
                     transcripts=Transcripts(run.path))
     llm.spent_usd = CostLedger.from_events(run.events()).total.cost_usd  # resume: spent so far
     if settings.from_scratch:
@@ -271,24 +275,24 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     timings = record.timings.model_copy() if record is not None else Timings()
     timings.started = timings.started or datetime.now(UTC).isoformat()
     write_run_json(run, settings, RunStatus.running, timings=timings, sandbox=sandbox.describe())
-    run.event("run_resume" if resume else "run_start", sandbox=sandbox.describe(),
-              retry_failed=retry_failed)
+    run.event((RunResume if resume else RunStart)(sandbox=sandbox.describe(),
+                                                   retry_failed=retry_failed))
 
-    def on_stage(event: dict[str, Any]) -> None:  # every stage boundary redraws the page
+    def on_stage(event: EventBase) -> None:  # every stage boundary redraws the page
         # (but the last: the final page follows it at once)
-        if event.get("type") in ("node_start", "node_end") and event.get("node") != "finish":
-            _live_report(run, str(event.get("node")))
+        if isinstance(event, NodeStart | NodeEnd) and event.node != "finish":
+            _live_report(run, event.node)
 
     run.listeners.append(on_stage)
     _live_report(run, "starting")
     stale = sandbox.cleanup(stale_only=True)  # left by crashed aisci processes (never a live run's)
     if stale.containers or stale.volumes:
-        run.event("sandbox_cleanup", stale=True, containers=stale.containers,
-                  volumes=stale.volumes)
+        run.event(SandboxCleanup(stale=True, containers=stale.containers,
+                                 volumes=stale.volumes))
     if parallel < settings.parallel:
-        run.event("parallel_limited", requested=settings.parallel, used=parallel,
-                  cpus=os.cpu_count(), job_cpus=template.limits.cpus,
-                  job_memory_mb=template.limits.memory_mb)
+        run.event(ParallelLimited(requested=settings.parallel, used=parallel,
+                                  cpus=os.cpu_count(), job_cpus=template.limits.cpus,
+                                  job_memory_mb=template.limits.memory_mb))
     status: str = RunStatus.failed
     try:
         # A database checkpointer answers first (it may not): nothing runs before it does. The
@@ -320,21 +324,21 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                 for node, update in chunk.items():
                     if node.startswith("__"):  # __interrupt__, __metadata__ (a replay on resume)
                         continue
-                    run.event("node_end", node=node)
+                    run.event(NodeEnd(node=node))
                     if progress:
                         progress(node, update or {})
             snapshot = await graph.aget_state(config)
-            values = dict(snapshot.values)
+            values = snapshot.values
+            recorded = list(values.get("failures", []))
             interrupts = [i for task in snapshot.tasks for i in task.interrupts]
             if interrupts:
                 status = RunStatus.awaiting_approval
-                values["__pending__"] = interrupts[0].value
-                run.event("awaiting_approval", checkpoint=interrupts[0].value.get("checkpoint"))
-            else:
-                status = values.get("status", RunStatus.incomplete) if not snapshot.next \
-                    else RunStatus.incomplete
-            values["status"] = status
-            return values
+                question = interrupts[0].value
+                run.event(AwaitingApproval(checkpoint=question.get("checkpoint")))
+                return RunEnd(status, recorded, question)
+            status = RunStatus(values.get("status", RunStatus.incomplete)) if not snapshot.next \
+                else RunStatus.incomplete
+            return RunEnd(status, recorded)
     except BudgetExceeded:
         status = RunStatus.stopped_budget
         raise
@@ -347,14 +351,14 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             run.listeners.remove(on_stage)
         report = sandbox.cleanup(run.id)  # nothing of this run may stay behind, on any path
         if report.containers or report.volumes:
-            run.event("sandbox_cleanup", containers=report.containers, volumes=report.volumes)
+            run.event(SandboxCleanup(containers=report.containers, volumes=report.volumes))
         timings.finished = datetime.now(UTC).isoformat()
         timings.wall_s = round(timings.wall_s + time.monotonic() - started, 2)
-        run.write_json("cost.json", CostLedger.from_events(run.events()))
-        finish = [e for e in run.events() if e.get("type") == "finish"]
-        failures = _failures(finish[-1].get("failures")) if finish else None
-        rounds = [e["round"] for e in run.events()
-                  if e.get("type") == "idea_round" and isinstance(e.get("round"), int)]
+        events = run.events()
+        run.write_json("cost.json", CostLedger.from_events(events))
+        finish = [e for e in events if isinstance(e, Finish)]
+        failures = finish[-1].failures if finish else None
+        rounds = [e.round for e in events if isinstance(e, IdeaRound)]
         # how many rounds of ideas it took to find a novel one (or to give up)
         write_run_json(run, settings, str(status), timings=timings, failures=failures,
                        idea_rounds=max(rounds) if rounds else None)

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from agents.cli.live import LiveRun, clean
 from agents.cli.output import failed, summary
+from agents.domain import JobStart, LLMCall, NodeStart, SandboxRun
 from agents.domain.status import Failure
 from agents.run.folder import RunFolder
 
@@ -27,15 +28,16 @@ def test_block_shows_stage_per_idea_the_running_job_and_its_last_lines(tmp_path:
     live = LiveRun(Console(file=io.StringIO(), width=80), run)
     run.listeners.append(live.on_event)
     run.output_listeners.append(live.on_output)
-    run.event("node_start", node="check_novelty")
-    run.event("node_start", node="experiment", idea="momentum_study")
-    run.event("node_start", node="write_paper", idea="label_noise")
-    run.event("job_start", idea="momentum_study", run="run_2/seed_1")
+    run.event(NodeStart(node="check_novelty"))
+    run.event(NodeStart(node="experiment", idea="momentum_study"))
+    run.event(NodeStart(node="write_paper", idea="label_noise"))
+    run.event(JobStart(idea="momentum_study", run="run_2/seed_1"))
     labels = {"idea": "momentum_study", "what": "run_2/seed_1"}
     for chunk in ("epoch 1 loss 0.9\nepoch 2 lo", "ss 0.7\n\x1b[31mepoch 3\x1b[0m loss 0.5\r",
                   "\x1b]0;title\x07step\x07 4\n"):
         run.job_output(labels, "stdout", chunk)
-    run.event("llm_call", cost_usd=0.25)
+    run.event(LLMCall(role="ideas", task="generate_ideas", model="openai/m", prompt_tokens=10,
+                      completion_tokens=5, cost_usd=0.25))
     text = render(live)
     assert "research_idea · 1 model calls · $0.2500" in text
     assert re.search(r"momentum_study +experiment +0:00 +run_2/seed_1 0:00", text), text
@@ -46,11 +48,11 @@ def test_block_shows_stage_per_idea_the_running_job_and_its_last_lines(tmp_path:
     assert "\x1b" not in text and "\x07" not in text
 
     assert re.search(r"^⠋ 0:00  research_idea ·", text, re.M), "the header names the run's stage"
-    run.event("job_start", idea="paper", run="compile")  # a job outside any idea's branch
+    run.event(JobStart(idea="paper", run="compile"))  # a job outside any idea's branch
     assert re.search(r"^  paper +job +0:00 +compile", render(live), re.M)
-    run.event("sandbox_run", idea="paper", run="compile", verdict="ok")
+    run.event(SandboxRun(idea="paper", run="compile", verdict="ok"))
     assert not re.search(r"^  paper ", render(live), re.M), "a finished job outside a branch stays"
-    run.event("sandbox_run", idea="momentum_study", run="run_2/seed_1", verdict="ok")
+    run.event(SandboxRun(idea="momentum_study", run="run_2/seed_1", verdict="ok"))
     assert "│" not in render(live), "a finished job's output stays on screen"
     live.finished("momentum_study")
     assert "momentum_study" not in render(live)

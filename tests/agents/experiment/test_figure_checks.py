@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from agents.domain import FiguresChecked
 from agents.domain.experiments import ExperimentRun, IdeaOutcome
 from agents.domain.ideas import Idea
 from agents.experiment.figure_checks import FigureCheck, check_figures, read_png
@@ -166,8 +167,8 @@ def test_a_figure_found_bad_is_drawn_again_with_its_problems(tmp_path: Path,
     report = json.loads((idea_dir / "plots" / "figure_checks.json").read_text())
     assert report["fixes"] == 1 and len(report["rounds"]) == 2
     assert [v["status"] for v in report["rounds"][-1]] == ["ok", "ok"]
-    checks = [e for e in ctx.run.events() if e["type"] == "figure_check"]
-    assert [e["bad"] for e in checks] == [1, 0]
+    checks = [e for e in ctx.run.events() if isinstance(e, FiguresChecked)]
+    assert [e.bad for e in checks] == [1, 0]
 
 
 def test_a_figure_that_stays_bad_is_a_note_and_left_out(tmp_path: Path) -> None:

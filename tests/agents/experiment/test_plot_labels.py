@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from agents.domain import LLMCall, PlotLabels
 from agents.experiment.plot_labels import labels_dict, left_out, name_every_run
 from tests.support import offline_context
 
@@ -45,8 +46,8 @@ def test_every_run_is_named_before_plotting(tmp_path: Path) -> None:
         return re.sub(r"^labels = \{.*?^\}\n", "", text, flags=re.DOTALL | re.MULTILINE)
 
     assert without_dict(edited) == without_dict((FIXTURE / "plot.py").read_text())  # only the dict
-    calls = [e for e in ctx.run.events() if e["type"] == "llm_call"]
-    assert [c["task"] for c in calls] == ["update_plot_labels"]
+    calls = [e for e in ctx.run.events() if isinstance(e, LLMCall)]
+    assert [c.task for c in calls] == ["update_plot_labels"]
 
 
 def test_a_script_that_still_leaves_runs_out_gets_a_note(tmp_path: Path) -> None:
@@ -59,7 +60,7 @@ def test_a_script_that_still_leaves_runs_out_gets_a_note(tmp_path: Path) -> None
                                                  "runs = list(labels.keys())"))
     note = asyncio.run(name_every_run(ctx, code, RUNS, "idea"))
     assert note is not None and "leaves out run_1, run_2" in note
-    assert [e["left_out"] for e in ctx.run.events() if e["type"] == "plot_labels"][-1] == \
+    assert [e.left_out for e in ctx.run.events() if isinstance(e, PlotLabels)][-1] == \
         ["run_1", "run_2"]
 
 
@@ -69,4 +70,4 @@ def test_a_plot_script_without_a_labels_dict_costs_no_call(tmp_path: Path) -> No
     code.mkdir()
     shutil.copy2(Path("templates/tiny_mlp/plot.py"), code / "plot.py")
     assert asyncio.run(name_every_run(ctx, code, RUNS, "idea")) is None
-    assert not [e for e in ctx.run.events() if e["type"] == "llm_call"]
+    assert not [e for e in ctx.run.events() if isinstance(e, LLMCall)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from agents.domain import PlanFixed
 from agents.domain.ideas import Idea
 from agents.domain.selection import Selection, Tried
 from agents.experiment.preregistration import PLAN, fix_plan, judge_plan, read_plan
@@ -27,7 +28,7 @@ def test_the_plan_is_fixed_once_and_a_later_edit_of_it_is_reported(tmp_path: Pat
     idea_dir.mkdir(parents=True)
     sha = fix_plan(ctx, IDEA, idea_dir)
     assert fix_plan(ctx, IDEA, idea_dir) == sha, "a resumed idea keeps the plan it fixed"
-    assert [e["sha256"] for e in ctx.run.events() if e["type"] == "plan_fixed"] == [sha]
+    assert [e.sha256 for e in ctx.run.events() if isinstance(e, PlanFixed)] == [sha]
     record = read_plan(ctx, IDEA, idea_dir)
     assert record is not None and record.intact and record.sha256 == sha
     plan = record.plan

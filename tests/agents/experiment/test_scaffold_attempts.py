@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agents.config.settings import ModelSettings
+from agents.domain import SandboxRun
 from agents.experiment.scaffold import REPEAT_TEMPERATURE, scaffold_template
 from agents.experiment.scaffold_hints import hints
 from agents.llm.client import LLMClient
@@ -84,7 +85,7 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
     monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", fix)
     run = RunFolder.create(tmp_path, "scratch")
     events: list[dict[str, Any]] = []
-    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=events.append)
+    llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: events.append(e.model_dump()))
     asking = llm.complete
 
     async def complete(role: str, task: str, convo: Any, **kwargs: Any) -> Any:
@@ -103,7 +104,7 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
     assert hint in "\n".join(attempts[0]["problems"])
     assert len(fixes) == 1 and hint in fixes[0]
     assert attempts[1]["repeats"] == 1, "the repeat was not recognised"
-    ran = [e["run"] for e in run.events() if e["type"] == "sandbox_run"]
+    ran = [e.run for e in run.events() if isinstance(e, SandboxRun)]
     assert ran == ["scaffold_1", "scaffold_3", "scaffold_3_again"], "the repeated code ran again"
     assert len(drafts) == 2, "after a repeat, the next attempt is a new draft"
     assert temperatures[0] == temperatures[1] != REPEAT_TEMPERATURE

@@ -20,7 +20,7 @@ MESSAGES = [{"role": "system", "content": "You are a careful scientist."},
 
 def test_an_offline_call_is_the_litellm_mock_providers_answer_tokens_and_cost() -> None:
     events: list[dict[str, Any]] = []
-    client = LLMClient({}, default=ModelSettings(model=OFFLINE_MODEL), on_event=events.append)
+    client = LLMClient({}, default=ModelSettings(model=OFFLINE_MODEL), on_event=lambda e: events.append(e.model_dump()))
     done = asyncio.run(client.complete("ideation", "say_hello", MESSAGES))
     through = litellm().completion(model=OFFLINE_MODEL, messages=MESSAGES)
     assert done.text == through.choices[0].message.content

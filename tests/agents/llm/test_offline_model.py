@@ -125,7 +125,7 @@ def test_invalid_answers_are_repaired(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(offline_model.HANDLERS, IDEATE, lambda _p: next(answers))
     events: list[dict[str, object]] = []
     client = _client()
-    client.on_event = events.append
+    client.on_event = lambda e: events.append(e.model_dump())
     reply = asyncio.run(client.structured("ideation", "ideate", [
         {"role": "user", "content": "# Task: propose research ideas"}], IdeasReply))
     assert reply.ideas[0].name == "a"

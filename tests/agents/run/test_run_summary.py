@@ -80,8 +80,9 @@ def test_the_answer_escapes_what_the_run_wrote(tmp_path: Path) -> None:
 
 def test_a_run_still_going_shows_the_cost_so_far(tmp_path: Path) -> None:
     run = make_run(tmp_path)
-    lines = [json.dumps({"type": "llm_call", "cost_usd": c, "prompt_tokens": 10,
-                         "completion_tokens": 5, "model": "m"}) for c in (0.25, 0.5)]
+    lines = [json.dumps({"type": "llm_call", "role": "ideas", "task": "generate_ideas",
+                         "cost_usd": c, "prompt_tokens": 10, "completion_tokens": 5,
+                         "model": "m"}) for c in (0.25, 0.5, -5.0)]  # -5: not a cost
     (run / "events.jsonl").write_text("\n".join([*lines, '{"type": "llm_ca']))  # cut by a crash
     assert load_summary(run).cost_usd == 0.75
     (run / "cost.json").write_text(json.dumps({"total": {"cost_usd": 2.0}}))
