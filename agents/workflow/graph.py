@@ -26,7 +26,7 @@ from agents.experiment import baseline_stage
 from agents.ideas import ideation, novelty
 from agents.literature import LiteratureSource, literature_for_run
 from agents.llm import is_offline_model
-from agents.run import CostLedger, RunContext
+from agents.run import RunContext
 from agents.workflow.branches import research_idea, review_paper
 from agents.workflow.state import IdeaTask, PaperTask, ResearchState
 
@@ -74,9 +74,7 @@ async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
     ctx.run.event(IdeaRound(round=round_no, of=ctx.settings.idea_rounds,
                             earlier_ideas=len(earlier)))
     new = await ideation.ideate(ctx, state["topic"], source, earlier=earlier, round_no=round_no)
-    ideas = [*earlier, *new]
-    ctx.run.write_json("ideas.json", ideas)
-    return {"ideas": ideas, "idea_round": round_no}
+    return {"ideas": [*earlier, *new], "idea_round": round_no}
 
 
 async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -89,7 +87,6 @@ async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> di
     done = [i for i in ideas if i.novelty_verdict is not None]
     ideas = [*done, *await novelty.check_all(ctx, [i for i in ideas if i.novelty_verdict is None],
                                              source, note)]
-    ctx.run.write_json("ideas.json", ideas)
     round_no = state.get("idea_round", 1)
     another = not any(i.selected for i in ideas) and round_no < ctx.settings.idea_rounds
     ctx.run.event(IdeaRoundDone(round=round_no, of=ctx.settings.idea_rounds,
@@ -115,9 +112,8 @@ async def approve_ideas_node(state: ResearchState, runtime: Runtime[RunContext])
     ctx.run.event(Approval(checkpoint="ideas", approved=approved))
     if approved:
         return {}
-    ideas = [i.model_copy(update={"selected": False}) for i in ideas]
-    ctx.run.write_json("ideas.json", ideas)
-    return {"ideas": ideas, "declined": "ideas"}
+    return {"ideas": [i.model_copy(update={"selected": False}) for i in ideas],
+            "declined": "ideas"}
 
 
 def fan_out_ideas(state: ResearchState) -> list[Send] | str:
@@ -157,8 +153,6 @@ def run_status(state: ResearchState) -> RunStatus:
 
 async def finish_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = _node(runtime, "finish")
-    ctx.run.write_json("ideas.json", state.get("ideas", []))
-    ctx.run.write_json("cost.json", CostLedger.from_events(ctx.run.events()))
     new: list[Failure] = []
     ideas = state.get("ideas", [])
     if ideas and not any(i.selected for i in ideas) and not state.get("declined"):

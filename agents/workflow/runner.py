@@ -144,6 +144,14 @@ def write_run_json(run: RunFolder, settings: RunSettings, status: str, *,
                      timings=timings, sandbox=sandbox, idea_rounds=idea_rounds)
 
 
+def record_state(run: RunFolder, values: dict[str, Any]) -> None:
+    """The run-level records that follow from the graph's state, written here only: the nodes
+    return values and write none of them (``ideas.json``: every round's ideas, as the state
+    holds them after each node that changed them)."""
+    if "ideas" in values:
+        run.write_json("ideas.json", values["ideas"])
+
+
 @dataclass(frozen=True)
 class RunEnd:
     """Where ``execute`` left the run: its status, the failures recorded along the way, and for a
@@ -324,11 +332,13 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                 for node, update in chunk.items():
                     if node.startswith("__"):  # __interrupt__, __metadata__ (a replay on resume)
                         continue
+                    record_state(run, update or {})  # before the event: it redraws the page
                     run.event(NodeEnd(node=node))
                     if progress:
                         progress(node, update or {})
             snapshot = await graph.aget_state(config)
             values = snapshot.values
+            record_state(run, values)  # what a crash between a checkpoint and its file missed
             recorded = list(values.get("failures", []))
             interrupts = [i for task in snapshot.tasks for i in task.interrupts]
             if interrupts:
