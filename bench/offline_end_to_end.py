@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _load import warn_if_loaded
 
+from agents.report.page import stage_seconds
 from agents.run import read_events
 from agents.run.record import parse_run_record
-from agents.run.report import stage_seconds
 
 TOPIC = "momentum in small networks"
 

@@ -37,11 +37,11 @@ from agents.domain.ideas import Idea  # noqa: E402
 from agents.experiment.agent import run_idea  # noqa: E402
 from agents.experiment.baseline import run_baseline  # noqa: E402
 from agents.experiment.statistics import ALPHA, compare_runs  # noqa: E402
+from agents.jobs.runner import JobRunner  # noqa: E402
 from agents.llm.client import LLMClient  # noqa: E402
+from agents.paper.tex import Tex  # noqa: E402
 from agents.run.context import RunContext  # noqa: E402
 from agents.run.folder import RunFolder  # noqa: E402
-from agents.run.jobs import JobRunner  # noqa: E402
-from agents.run.tex import Tex  # noqa: E402
 from agents.templates.template import load_template  # noqa: E402
 
 TEMPLATE = REPO / "bench" / "templates" / "null_stream"

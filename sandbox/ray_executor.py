@@ -7,7 +7,7 @@ fresh temp folder with the strict extraction of ``sandbox.copyback``, run by ``D
 (the same container, limits and copy-back as on one machine), and the folder it leaves comes
 back the same way, replacing the job folder within the ``Limits.result_*`` caps. Nothing is
 uploaded as a runtime environment: every node needs this package and Docker with the images
-(``check_cluster`` in ``agents.run.cluster_check`` says which node lacks what).
+(``check_cluster`` in ``agents.preflight.cluster_check`` says which node lacks what).
 
 A node lost while it runs a job (killed, crashed, disconnected) makes Ray run the task once
 more on another node; lost again, or not finished within the job's timeout plus a margin, the

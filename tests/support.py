@@ -50,10 +50,10 @@ def offline_context(tmp_path: Path, *, template: str = "tiny_mlp", sandbox: obje
     """A RunContext on the offline model and the local sandbox, for tests of one stage."""
 
     from agents.config.settings import ModelSettings, RunSettings
+    from agents.jobs.runner import JobRunner
     from agents.llm.client import LLMClient
     from agents.run.context import RunContext
     from agents.run.folder import RunFolder
-    from agents.run.jobs import JobRunner
     from agents.templates.template import load_template
     from sandbox.local import LocalSandbox
 
@@ -63,7 +63,7 @@ def offline_context(tmp_path: Path, *, template: str = "tiny_mlp", sandbox: obje
                                sandbox="local", **settings)  # type: ignore[arg-type]
     run = RunFolder.create(tmp_path, "test")
 
-    from agents.run.tex import Tex
+    from agents.paper.tex import Tex
 
     jobs = JobRunner(box, run.path / "cache", parallel=2, run_id=run.id, event=run.event)
     return RunContext(run=run, settings=run_settings, template=load_template(template),

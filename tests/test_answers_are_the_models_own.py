@@ -68,7 +68,7 @@ def copier(messages: list[dict[str, Any]]) -> str | None:
 def copied_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
     """One run against the copying server (1 idea, 1 run, 1 seed, 1 reviewer)."""
     from agents.cli import app
-    from agents.run import tex as latex
+    from agents.paper import tex as latex
 
     runs = tmp_path_factory.mktemp("runs")
     patch = pytest.MonkeyPatch()

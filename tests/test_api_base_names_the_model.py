@@ -25,7 +25,7 @@ def _lines(output: str) -> list[str]:
 
 def test_a_run_uses_the_model_its_server_serves(fake_openai: FakeOpenAIServer, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.run import tex as latex
+    from agents.paper import tex as latex
 
     monkeypatch.setattr(latex, "tex_available", lambda: False)  # PDF compiles are tested elsewhere
     monkeypatch.setenv("OPENAI_API_KEY", "sk-present-so-gpt-4o-mini-would-be-the-default")

@@ -146,7 +146,7 @@ def test_check_run_says_how_far_a_baseline_got_before_the_timeout(
     assert result.exit_code == 1
     assert "the baseline ran in the sandbox until the 4 s timeout (--timeout) without finishing; " \
         "its last output: 'epoch 1 of 500'" in " ".join(result.output.split())
-    from agents.run.compute import load_timing
+    from agents.jobs.compute import load_timing
 
     timing = load_timing(copy)
     assert timing is not None and timing.verdict == "timeout"

@@ -32,7 +32,7 @@ def _events(run: Path) -> list[dict[str, Any]]:
 
 def test_every_call_is_kept_linked_shown_and_masked(fake_openai: FakeOpenAIServer, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.run import tex as latex
+    from agents.paper import tex as latex
 
     monkeypatch.setattr(latex, "tex_available", lambda: False)  # PDF compiles are tested elsewhere
     monkeypatch.setenv("OPENAI_API_KEY", KEY)

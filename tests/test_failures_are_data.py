@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.run import tex as latex
+from agents.paper import tex as latex
 from tests.fake_openai_server import FakeOpenAIServer
 from tests.support import load, only_run
 
@@ -77,7 +77,7 @@ def test_a_run_that_produces_nothing_exits_non_zero(tmp_path: Path,
 
 def test_a_paper_that_did_not_compile_is_a_failure_unless_there_is_no_tex() -> None:
     from agents.domain.papers import Paper
-    from agents.run.tex import NO_TEX
+    from agents.paper.tex import NO_TEX
     from agents.workflow.branches import paper_failures
 
     broken = Paper(idea_name="momentum_study", version=1, status="not_compiled",

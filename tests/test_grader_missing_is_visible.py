@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.run import tex as latex
+from agents.paper import tex as latex
 from tests.support import REPO, load, only_run
 
 PLAIN = REPO / "tests" / "fixtures" / "argparse_template"  # AI-Scientist form, no template.toml

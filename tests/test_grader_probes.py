@@ -24,11 +24,11 @@ from agents.domain.experiments import ExperimentRun
 from agents.domain.ideas import Idea
 from agents.domain.results import FinalInfo
 from agents.experiment.agent import run_idea
+from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
+from agents.paper.tex import Tex
 from agents.run.context import BASELINE_RECORD, RunContext
 from agents.run.folder import RunFolder, atomic_write_text
-from agents.run.jobs import JobRunner
-from agents.run.tex import Tex
 from agents.templates.grader import REFUSED
 from agents.templates.template import load_template
 from sandbox.base import SandboxUnavailable

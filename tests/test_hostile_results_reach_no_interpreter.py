@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.llm.offline import model as offline_model
-from agents.run.tex import Tex, tex_available
+from agents.paper.tex import Tex, tex_available
 from tests.support import IN_CI, REPO, load, only_run
 
 CANARY = "sk-canary-7f3a-must-never-be-typeset"

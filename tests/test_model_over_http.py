@@ -27,7 +27,7 @@ from agents.llm.capabilities import resolve_structured
 from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.llm.schemas import strict_schema
-from agents.run.model_check import Pong
+from agents.preflight.model_check import Pong
 from tests.fake_openai_server import FakeOpenAIServer, Step, strict_problems
 from tests.support import load, offline_context, only_run
 
@@ -288,7 +288,7 @@ def test_a_priced_model_is_charged_from_the_servers_usage(fake_openai: FakeOpenA
 def test_a_full_research_run_against_the_server(fake_openai: FakeOpenAIServer, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from agents.cli import app
-    from agents.run import tex as latex
+    from agents.paper import tex as latex
 
     monkeypatch.setattr(latex, "tex_available", lambda: False)  # PDF compiles are tested elsewhere
     result = CliRunner().invoke(app, [

@@ -150,7 +150,7 @@ def test_pdf_has_table_figures_and_references(offline_run: tuple[Path, str]) -> 
         pytest.skip("TeX not installed")
     import asyncio
 
-    from agents.run.tex import Tex
+    from agents.paper.tex import Tex
 
     pdf = next(run.glob("ideas/*/paper/paper.pdf"))
     text = asyncio.run(Tex.host().pdf_text(pdf))

@@ -88,7 +88,7 @@ def test_pack_keeps_plain_files_and_folders_only(tmp_path: Path) -> None:
 
 
 def test_unreachable_cluster_fails_fast_with_a_fix() -> None:
-    from agents.run.cluster_check import check_cluster
+    from agents.preflight.cluster_check import check_cluster
     from sandbox.ray_executor import RaySandbox
 
     address = f"127.0.0.1:{free_port()}"  # nothing listens there

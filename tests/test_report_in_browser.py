@@ -20,7 +20,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.run.report import write_report
+from agents.report.page import write_report
 from tests.support import IN_CI, only_run
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -205,7 +205,7 @@ def winner(run: Path) -> tuple[str, int]:
 
 def test_headline_in_the_browser_equals_stats_json(browser: str, report: Path,
                                                    tmp_path: Path) -> None:
-    from agents.run.report_answer import fmt
+    from agents.report.answer import fmt
 
     run = report.parent
     dom = html.unescape(chromium(browser, tmp_path / "profile", report, "--dump-dom",

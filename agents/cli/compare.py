@@ -17,7 +17,7 @@ from rich.text import Text
 from agents.cli.common import ConfigOption, JsonOption, RunsDirOption, console, guarded
 from agents.cli.inspect import find_run
 from agents.domain import ExperimentRun
-from agents.run import IdeaSummary, RunSummary, load_summary, short_id
+from agents.report import IdeaSummary, RunSummary, load_summary, short_id
 
 app = typer.Typer()
 #: Fixed widths, so the tables of every variant line up (76 columns in all).

@@ -15,7 +15,7 @@ app = typer.Typer()
 
 
 def _exposure_checks(cfg: Any) -> list[Any]:
-    from agents.run import check_ray_exposure, limit_caps_check
+    from agents.preflight import check_ray_exposure, limit_caps_check
 
     ray = check_ray_exposure(cfg.ray_address) if cfg.executor == Executor.ray else None
     return [*([ray] if ray else []), limit_caps_check(cfg.max_limits)]
@@ -37,7 +37,7 @@ def doctor(
     def body() -> None:
         from agents.config import load_config
         from agents.llm import with_server_model
-        from agents.run import blocking_failures, check_key_routing, run_checks
+        from agents.preflight import blocking_failures, check_key_routing, run_checks
 
         cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox,
                           executor=executor, ray_address=ray_address)
@@ -51,7 +51,7 @@ def doctor(
         checks = routing + (run_checks(roles, cfg.sandbox.value, notify=console.print).checks
                             if not routing else [])
         if cfg.executor == Executor.ray:
-            from agents.run import check_cluster
+            from agents.preflight import check_cluster
 
             checks += check_cluster(cfg.ray_address)
         checks += _exposure_checks(cfg)

@@ -1,7 +1,7 @@
 """``aisci list`` and ``aisci show``: the runs in the runs folder, and one run in detail.
 
 Both fit an 80-column terminal: runs go by their short id (the start time), ``--wide`` and
-``--json`` give the full ones. What they show is read through ``agents.run.summary``.
+``--json`` give the full ones. What they show is read through ``agents.report.summary``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from rich.text import Text
 from agents.cli.common import OUTPUT_PANEL, ConfigOption, JsonOption, RunsDirOption, console, guarded
 from agents.config import LEGACY, RunsDir, legacy_runs, resolve_runs_dir, run_folders
 from agents.errors import ConfigError
-from agents.run import IdeaSummary, RunFolder, RunSummary, load_summary, short_id
+from agents.report import IdeaSummary, RunSummary, load_summary, short_id
+from agents.run import RunFolder
 
 app = typer.Typer()
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from agents.cli.common import console, err
-from agents.run import CostLedger, RunFolder
+from agents.cost import CostLedger
+from agents.run import RunFolder
 
 if TYPE_CHECKING:
     from agents.workflow import RunEnd

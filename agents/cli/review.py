@@ -18,7 +18,7 @@ app = typer.Typer()
 
 def pdf_reader(backend: TexBackend) -> Any:
     """poppler in a container of the paper image (or on the host, when asked)."""
-    from agents.run import Tex
+    from agents.paper import Tex
 
     if backend == TexBackend.host:
         from agents.cli.common import err
@@ -52,8 +52,9 @@ def review_pdf(
     def body() -> None:
         from agents.config import load_config
         from agents.llm import LLMClient, with_server_model
+        from agents.preflight import blocking_failures, run_checks
         from agents.review import paper_text, read_paper_pdf, review_text, reviews_markdown
-        from agents.run import atomic_write_json, atomic_write_text, blocking_failures, run_checks
+        from agents.run import atomic_write_json, atomic_write_text
 
         if not paper.is_file():
             raise ConfigError(f"no such file: {paper}")

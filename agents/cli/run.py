@@ -51,7 +51,7 @@ def grader_warning(template: str) -> str:
 
 
 def print_estimate(settings: RunSettings) -> None:
-    from agents.run import run_estimate
+    from agents.cost import run_estimate
     from agents.templates import load_template
 
     max_runs = settings.max_runs or (2 if settings.from_scratch  # a generated template's
@@ -134,7 +134,7 @@ def run(
                           lower_is_better=lower_better, **overrides)
         cfg, found = with_server_model(cfg)  # --api-base and no --model: the server's model
         if cfg.tracker == Tracker.mlflow:
-            from agents.run import require_mlflow
+            from agents.report import require_mlflow
 
             require_mlflow()
         roles = cfg.role_settings()

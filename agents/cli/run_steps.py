@@ -21,14 +21,14 @@ from agents.errors import AisciError, ConfigError
 def preflight(settings: RunSettings, out: Output) -> RunSettings:
     """The doctor's checks before anything is spent; the models' structured-answer modes are
     resolved here once and kept in the run's settings."""
-    from agents.run import blocking_failures, run_checks
+    from agents.preflight import blocking_failures, run_checks
 
     report = run_checks(settings.models_by_role(), settings.sandbox.value,
                         tex_on_host=settings.tex_on_host,
                         notify=lambda line: out.info(line, event="model_loading"))
     checks = report.checks
     if settings.executor == Executor.ray:
-        from agents.run import check_cluster, check_ray_exposure
+        from agents.preflight import check_cluster, check_ray_exposure
 
         exposure = check_ray_exposure(settings.ray_address)
         checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host),
@@ -50,7 +50,7 @@ def preflight(settings: RunSettings, out: Output) -> RunSettings:
 def _input_problem(check_name: str, settings: RunSettings) -> bool:
     """Whether a failed model check is the user's input (exit 2), not the machine: a model name
     no provider is known for, or a provider key that is not set (both known without a call)."""
-    from agents.run import missing_keys
+    from agents.preflight import missing_keys
 
     for model in settings.models_by_role().values():
         if not check_name.startswith(f"model {model.model}"):
@@ -105,7 +105,7 @@ def drive(out: Output, run_folder: Any, settings: RunSettings, box: Any, *, resu
 def _track(out: Output, run_folder: Any, uri: str | None) -> None:
     """Log the finished run to MLflow; a tracker that fails costs a warning, never the run."""
     from agents.config import redact_url
-    from agents.run import default_tracking_uri, log_run
+    from agents.report import default_tracking_uri, log_run
 
     uri = uri or default_tracking_uri(run_folder.path.parent)
     try:
@@ -122,7 +122,7 @@ def _track(out: Output, run_folder: Any, uri: str | None) -> None:
 
 
 def key_routing(cfg: Any, roles: dict[str, ModelSettings]) -> None:
-    from agents.run import check_key_routing
+    from agents.preflight import check_key_routing
 
     for settings in roles.values():
         problem = check_key_routing(settings, confirmed=cfg.api_base_confirmed(settings.api_base))

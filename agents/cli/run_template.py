@@ -40,7 +40,7 @@ def before_run(settings: RunSettings, out: Output) -> None:
     """Before anything is created or spent: the template's image (built with consent), then the
     primary metric and the compute, said in a few lines. ``ConfigError``/``TemplateError`` when
     the run cannot go on (an image not built, a metric nothing decides)."""
-    from agents.run import load_timing, plan_compute
+    from agents.jobs import load_timing, plan_compute
     from agents.templates import load_template
     from agents.workflow import effective_parallel
 

@@ -1,5 +1,5 @@
 """``aisci track RUN``: log a finished run to MLflow afterwards (a server that was down, a run
-made without ``--tracker``); the same record as ``--tracker mlflow`` (``agents.run.tracking``)."""
+made without ``--tracker``); the same record as ``--tracker mlflow`` (``agents.report.tracking``)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def track(
     def body() -> None:
         from agents.cli.inspect import find_run
         from agents.config import load_config, redact_url
-        from agents.run import default_tracking_uri, log_run, require_mlflow
+        from agents.report import default_tracking_uri, log_run, require_mlflow
 
         require_mlflow()
         run = find_run(run_id, runs_dir, config)

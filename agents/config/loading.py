@@ -16,7 +16,7 @@ in the environment (``OPENAI_API_KEY``...), where litellm reads them.
 
 An ``api_base`` found in a file that was not named with ``--config`` is *unconfirmed*: a
 provider key is never sent there (preflight stops the run instead; see
-``agents.run.preflight.check_key_routing``).
+``agents.preflight.checks.check_key_routing``).
 
     >>> config = load_config(model="mock", coder_model=None)   # None flags do not override
     >>> config.default_settings().model

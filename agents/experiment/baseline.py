@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from agents.domain import BaselineDone, ComputePlanned, ExperimentRun, MetricChosen
 from agents.experiment.variants import run_variant
-from agents.run import BASELINE_RECORD, RunContext, atomic_write_text, load_timing, plan_compute, save_timing
+from agents.jobs import load_timing, plan_compute, save_timing
+from agents.run import BASELINE_RECORD, RunContext, atomic_write_text
 from agents.templates import MetricUndecided, PrimaryMetric
 
 

@@ -36,9 +36,10 @@ from agents.errors import AisciError, StructuredOutputError
 from agents.experiment.harness import defines_entry, with_harness, without_main_guard
 from agents.experiment.imports import missing_imports, with_imports
 from agents.experiment.scaffold_hints import hints
+from agents.jobs import JobRunner
 from agents.llm import LLMClient, ReplyError, copied_line, current_stage
 from agents.prompts import render
-from agents.run import JobRunner, RunFolder, atomic_write_text, copy_tree
+from agents.run import RunFolder, atomic_write_text, copy_tree
 from sandbox import Limits
 
 TEMPLATE_DIR = "template"

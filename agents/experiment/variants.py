@@ -18,8 +18,8 @@ from typing import NamedTuple
 from agents.domain import FinalInfo, GraderChanged, GraderRefused, ResultsError, RunStats, SandboxRun
 from agents.experiment.grading import check_job, prepare_job, test_command
 from agents.experiment.statistics import summarize
+from agents.jobs import JobOutcome
 from agents.run import (
-    JobOutcome,
     RunContext,
     atomic_write_json,
     atomic_write_text,

@@ -14,7 +14,7 @@ hello.") sent with a schema that allows exactly one answer, ``{"aisci_probe": "y
 A refusal (HTTP 4xx/5xx naming the parameter) or a reply that ignores the constraint moves to
 the next step. So does any other fault of a probe (a timeout, a dropped connection): a probe
 never ends a run that a plain request would serve. Such faults are listed in ``notes``; the
-caller (``agents.run.model_check``) checks with a plain request that the server still answers.
+caller (``agents.preflight.model_check``) checks with a plain request that the server still answers.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from agents.config import RunSettings
 from agents.domain import BudgetStop, ExperimentRun, NodeStart
 from agents.errors import BudgetExceeded
+from agents.jobs import JobRunner
 from agents.llm import LLMClient, current_stage
+from agents.paper import Tex
 from agents.run.folder import RunFolder
-from agents.run.jobs import JobRunner
-from agents.run.tex import Tex
 from agents.templates import PrimaryMetric, Template
 
 BASELINE_RECORD = "baseline/run_0/run.json"

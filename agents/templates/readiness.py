@@ -167,7 +167,7 @@ def _metric(template: Template, values: FinalInfo | None) -> list[Finding]:
 def _run_baseline(template: Template, log: Log) -> tuple[list[Finding], FinalInfo | None]:
     """The template as it is, once (seed 0), in its image, under its limits; timed and kept."""
     from agents.experiment import COPY_IGNORE
-    from agents.run import save_timing
+    from agents.jobs import save_timing
     from agents.templates.packages import template_image
     from sandbox import DockerSandbox
 

@@ -18,9 +18,9 @@ from agents.domain import Failure, IdeaOutcome, Paper, Reviewed, ReviewOutcome
 from agents.experiment import agent as experimenter
 from agents.experiment import plotting, write_idea_records
 from agents.llm import current_branch
-from agents.paper import writer
+from agents.paper import NO_TEX, writer
 from agents.review import read_paper_pdf, reviewer
-from agents.run import NO_TEX, RunContext, atomic_write_text
+from agents.run import RunContext, atomic_write_text
 from agents.workflow.state import IdeaTask, PaperTask
 
 

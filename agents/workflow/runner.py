@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents import __version__
 from agents.config import RunSettings
+from agents.cost import CostLedger, run_estimate
 from agents.domain import (
     AwaitingApproval,
     EventBase,
@@ -36,19 +37,11 @@ from agents.domain import (
 )
 from agents.errors import BudgetExceeded
 from agents.experiment import baseline_stage
+from agents.jobs import JobRunner
 from agents.llm import LLMClient, Transcripts, is_offline_model
-from agents.run import (
-    CostLedger,
-    JobRunner,
-    RunContext,
-    RunFolder,
-    Tex,
-    Timings,
-    run_estimate,
-    try_read_run_record,
-    write_report,
-    write_run_record,
-)
+from agents.paper import Tex
+from agents.report import write_report
+from agents.run import RunContext, RunFolder, Timings, try_read_run_record, write_run_record
 from agents.templates import load_template
 from agents.workflow.checkpointer import is_postgres, open_checkpointer
 from sandbox import Limits, Sandbox, SandboxJob, SandboxResult

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.run.jobs import JobRunner
+from agents.jobs.runner import JobRunner
 from sandbox.base import Limits, Sandbox
 from sandbox.docker import DockerSandbox
 from sandbox.local import LocalSandbox

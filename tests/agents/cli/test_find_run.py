@@ -9,7 +9,7 @@ import pytest
 
 from agents.cli.inspect import find_run
 from agents.errors import ConfigError
-from agents.run.summary import short_id
+from agents.report.summary import short_id
 
 
 @pytest.fixture

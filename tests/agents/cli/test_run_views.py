@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.run.summary import short_id
+from agents.report.summary import short_id
 
 
 def aisci(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from agents.cost import CostLedger
 from agents.domain import LLMCall, NodeStart, PlanFixed, SandboxRun, parse_event
-from agents.run import CostLedger, RunFolder, read_events
+from agents.run import RunFolder, read_events
 
 SHA = "ab" * 32
 

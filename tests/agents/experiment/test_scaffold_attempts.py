@@ -14,10 +14,10 @@ from agents.config.settings import ModelSettings
 from agents.domain import SandboxRun
 from agents.experiment.scaffold import REPEAT_TEMPERATURE, scaffold_template
 from agents.experiment.scaffold_hints import hints
+from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.run.folder import RunFolder
-from agents.run.jobs import JobRunner
 from agents.templates.check import check_template
 from agents.templates.template import load_template
 from sandbox.local import LocalSandbox

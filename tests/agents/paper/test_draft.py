@@ -105,7 +105,7 @@ def test_a_real_pdfs_text_gives_the_drafts_sections(tmp_path: Path) -> None:
     import shutil
     import subprocess
 
-    from agents.run.tex import Tex
+    from agents.paper.tex import Tex
     from tests.support import IN_CI
 
     if shutil.which("pdflatex") is None or shutil.which("pdftotext") is None:

@@ -16,8 +16,8 @@ import pytest
 
 from agents.paper.assemble import figure_block
 from agents.paper.context import Figure
+from agents.paper.tex import Tex
 from agents.paper.writer import figures_for
-from agents.run.tex import Tex
 from agents.tex import is_tex_file_name
 from tests.agents.paper.conftest import make_outcome
 from tests.support import tex_installed

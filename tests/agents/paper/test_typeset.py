@@ -12,8 +12,8 @@ import pytest
 from agents.paper.assemble import assemble
 from agents.paper.integrity import check_table
 from agents.paper.results_table import results_table
+from agents.paper.tex import Tex
 from agents.paper.typeset import check_typeset, hidden_text
-from agents.run.tex import Tex
 from agents.templates.template import load_template
 from tests.agents.paper.conftest import make_outcome
 from tests.support import tex_installed

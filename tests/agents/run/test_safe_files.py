@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.experiment.variants import code_files
-from agents.run.jobs import JobRunner
+from agents.jobs.runner import JobRunner
 from agents.run.safe_files import PROMPT_FILE_BYTES, copy_tree, read_for_prompt
 from sandbox.base import Limits, SandboxJob, SandboxResult
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from agents.config import ModelSettings
-from agents.run.model_check import Check, Notify, check_model
+from agents.preflight.model_check import Check, Notify, check_model
 
 TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
                 "texlive-fonts-recommended")
@@ -90,7 +90,7 @@ def check_paper_image() -> Check:
 
 
 def check_tex() -> Check:
-    from agents.run.tex import tex_available
+    from agents.paper import tex_available
 
     if tex_available():
         return Check(name="tex", ok=True, blocking=False, detail="latexmk and pdflatex found")

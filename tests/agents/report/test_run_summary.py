@@ -9,8 +9,8 @@ from pathlib import Path
 from agents.domain.experiments import ExperimentRun, IdeaOutcome
 from agents.domain.ideas import Idea
 from agents.domain.results import Comparison, MetricStats, RunStats
-from agents.run.report import write_report
-from agents.run.summary import load_summary, short_id
+from agents.report.page import write_report
+from agents.report.summary import load_summary, short_id
 
 
 def stats(mean: float, *, diff: float | None = None, significant: bool = False) -> RunStats:

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from agents.run.jobs import JobRunner
+from agents.jobs.runner import JobRunner
 from sandbox.base import Limits, SandboxJob, SandboxResult
 
 

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from agents.domain import EventBase, JobStart, SandboxRun
-from agents.run.folder import atomic_write_text
-from agents.run.safe_files import copy_tree, regular_files
+from agents.run import atomic_write_text, copy_tree, regular_files
 from sandbox import Limits, Sandbox, SandboxJob, SandboxResult
 
 EventSink = Callable[[EventBase], None]

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agents.domain import EventBase, NodeEnd, RunResume, RunStart
-from agents.run.folder import atomic_write_text, read_events
-from agents.run.report_answer import ANSWER_CSS, answer_section, live_banner
-from agents.run.report_calls import CALLS_CSS, calls_link, calls_section
-from agents.run.report_guard import guard as _guard
-from agents.run.report_guard import run_record as _run_record
-from agents.run.report_html import as_list, bullets, escape, num, read_json, table, yes_no
-from agents.run.report_idea import idea_section
-from agents.run.report_tree import TREE_CSS
-from agents.run.summary import RunSummary, load_summary
+from agents.report.answer import ANSWER_CSS, answer_section, live_banner
+from agents.report.calls import CALLS_CSS, calls_link, calls_section
+from agents.report.guard import guard as _guard
+from agents.report.guard import run_record as _run_record
+from agents.report.html_parts import as_list, bullets, escape, num, read_json, table, yes_no
+from agents.report.idea import idea_section
+from agents.report.summary import RunSummary, load_summary
+from agents.report.tree import TREE_CSS
+from agents.run import atomic_write_text, read_events
 
 REPORT_NAME = "report.html"
 _IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
@@ -57,7 +57,7 @@ table{display:block;max-width:100%;overflow-x:auto}nav.toc ol{columns:2 16em;mar
 @dataclass(frozen=True)
 class Page:
     """What every section reads: the run folder, its run.json and ideas.json as read (both
-    untrusted dicts), and the typed summary of its results (``agents.run.summary``)."""
+    untrusted dicts), and the typed summary of its results (``agents.report.summary``)."""
 
     run_dir: Path
     run: dict[str, Any]
@@ -80,7 +80,7 @@ def write_report(run_dir: Path, *, live: bool = False, stage: str | None = None)
     Example::
 
         from pathlib import Path
-        from agents.run.report import write_report
+        from agents.report.page import write_report
 
         page = write_report(Path("runs/20250101-120000_momentum_in_small_networks"))
         print(page)  # runs/.../report.html: open it in a browser

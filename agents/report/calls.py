@@ -17,7 +17,7 @@ from typing import Any
 
 from agents.domain import LLMCall, LLMCallFailed
 from agents.llm import CallRecord, file_for, read_calls
-from agents.run.folder import read_events
+from agents.run import read_events
 
 CALLS_ID = "calls"
 CALLS_CSS = """

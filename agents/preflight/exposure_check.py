@@ -14,7 +14,7 @@ import socket
 from urllib.parse import urlsplit
 
 from agents.config import LimitCaps
-from agents.run.model_check import Check
+from agents.preflight.model_check import Check
 
 RAY_NAME = "ray exposure"
 

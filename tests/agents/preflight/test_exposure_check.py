@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.run.exposure_check import check_ray_exposure
+from agents.preflight.exposure_check import check_ray_exposure
 from tests.support import REPO, aisci
 
 

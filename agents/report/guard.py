@@ -15,7 +15,7 @@ def _e(value: Any) -> str:
 def run_record(run_dir: Path) -> tuple[dict[str, Any], str]:
     """run.json through its one reader (``RunRecord``): the record as written, or {} and a line
     that says what is wrong with it."""
-    from agents.run.record import RunRecordError, parse_run_record
+    from agents.run import RunRecordError, parse_run_record
 
     if not (run_dir / "run.json").exists():
         return {}, ""

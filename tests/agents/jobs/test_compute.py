@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agents.config.settings import ModelSettings, RunSettings
-from agents.run.compute import load_timing, plan_compute, save_timing
+from agents.jobs.compute import load_timing, plan_compute, save_timing
 from agents.templates.template import load_template
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "byo_template"

@@ -5,7 +5,7 @@ The parent holds the settings as parameters, the baseline's metrics, the cost an
 and report.html, run.json and cost.json as artifacts. A child holds, for each variant
 ``run_<k>`` of the idea and each group and metric, the value of every seed (the MLflow step is
 the seed) and the mean and 95 % interval (``<key>.mean``, ``.ci_low``, ``.ci_high``), all
-straight from ``stats.json`` (read through ``agents.run.summary``); the primary value of each
+straight from ``stats.json`` (read through ``agents.report.summary``); the primary value of each
 variant, the review score; and the paper and figures as artifacts.
 
 The run folder stays the record: the tracker gets a copy after the run, and a tracker that
@@ -29,7 +29,7 @@ from typing import Any
 from agents.domain import RunStats
 from agents.errors import ConfigError
 from agents.llm import quiet_environment
-from agents.run.summary import IdeaSummary, RunSummary, baseline_stats, load_summary, variant_stats
+from agents.report.summary import IdeaSummary, RunSummary, baseline_stats, load_summary, variant_stats
 
 EXPERIMENT = "aisci"
 #: MLflow's own limits on a parameter's value and a batch's size.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agents.run.report import write_report
+from agents.report.page import write_report
 
 SECRET = "host-secret-canary-a41f"
 

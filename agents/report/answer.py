@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agents.domain import MetricStats
-from agents.run.summary import GroupLine, IdeaSummary, RunSummary
+from agents.report.summary import GroupLine, IdeaSummary, RunSummary
 
 ANSWER_CSS = """
 .answer{border:1px solid #d0d7de;border-radius:8px;padding:.4em 1.2em 1em;background:#fafbfc}

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from agents.run.safe_files import read_json_regular, read_regular
+from agents.run import read_json_regular, read_regular
 
 
 def escape(value: Any) -> str:

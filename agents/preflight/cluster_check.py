@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.run.model_check import Check
+from agents.preflight.model_check import Check
 from sandbox import SandboxUnavailable
 
 NAME = "ray cluster"

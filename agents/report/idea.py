@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agents.run.report_calls import idea_calls_link
-from agents.run.report_html import (
+from agents.report.calls import idea_calls_link
+from agents.report.html_parts import (
     as_list,
     bullets,
     escape,
@@ -19,8 +19,8 @@ from agents.run.report_html import (
     read_text,
     table,
 )
-from agents.run.report_markdown import markdown
-from agents.run.report_tree import tree_of
+from agents.report.markdown import markdown
+from agents.report.tree import tree_of
 
 
 def _integrity(folder: Path) -> str:

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
+from agents.cost.estimate import price
 from agents.llm.runtime import OFFLINE_MODEL, litellm
-from agents.run.estimate import price
 
 ESTIMATE = """
 import sys
 from agents.config.settings import ModelSettings, RunSettings
-from agents.run.estimate import run_estimate
+from agents.cost.estimate import run_estimate
 settings = RunSettings(topic="x", template="tiny_mlp", model=ModelSettings(model="{model}"))
 print(run_estimate(settings, 3).total, "litellm" in sys.modules)
 """

@@ -29,7 +29,7 @@ from agents.domain import (
     ReviewOutcome,
     RunStats,
 )
-from agents.run.safe_files import read_json_regular, read_regular
+from agents.run import read_json_regular, read_regular
 
 #: The run id's leading UTC timestamp (``20261206-231644``), and a ``-2`` a clash added.
 #: An idea name that is one plain path component (a name from ideas.json names a folder).
@@ -66,7 +66,7 @@ def read_header(run_dir: Path) -> RunHeader:
     """run.json as the views need it, read through the one validating reader
     (``agents.run.record``); a run.json that does not validate gives an empty header whose
     status says so."""
-    from agents.run.record import RunRecordError, parse_run_record
+    from agents.run import RunRecordError, parse_run_record
 
     try:
         record = parse_run_record(run_dir / "run.json")
@@ -196,8 +196,8 @@ def load_summary(run_dir: Path) -> RunSummary:
 
 def _cost_so_far(run_dir: Path) -> dict[str, Any]:
     """The cost of the model calls recorded so far (events.jsonl, read back validated)."""
-    from agents.run.cost import CostLedger
-    from agents.run.folder import read_events
+    from agents.cost import CostLedger
+    from agents.run import read_events
 
     return CostLedger.from_events(read_events(run_dir)).model_dump(mode="json")
 

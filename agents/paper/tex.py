@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
-from agents.run.safe_files import copy_tree, read_regular
+from agents.run import copy_tree, read_regular
 from sandbox import SandboxJob, SandboxResult, host_tex_env, latex_job, latexmk_command, pdf_review_job
 
 COMPILE_TIMEOUT_S = 180
