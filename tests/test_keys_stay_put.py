@@ -2,6 +2,8 @@
 
 - A ``./aisci.toml`` that points ``api_base`` at another server while ``OPENAI_API_KEY`` is set:
   the run refuses in one line, before any request (the server counts none), and creates nothing.
+- ``aisci review`` runs the same checks first (``check_before_run``): the same ``./aisci.toml``
+  gets no request from it either (it read the PDF and then asked that server, key and all).
 - ``aisci review`` of a PDF aisci did not make extracts its text in the container: with no
   ``pdftotext`` on the host's PATH the review still reads the paper.
 """
@@ -56,6 +58,31 @@ global gradient norm at one, over three seeds, and record the final accuracy of 
 \section{Conclusion} Clipping helps a little here; more tasks and seeds are needed.
 \end{document}
 """
+
+
+def test_review_cannot_send_a_key_elsewhere_either(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    if shutil.which("pdflatex") is None or shutil.which("pdftotext") is None:
+        if IN_CI:
+            pytest.fail("TeX and poppler must be installed in CI")
+        pytest.skip("pdflatex/pdftotext not installed")
+    (tmp_path / "clip.tex").write_text(PAPER)
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "clip.tex"], cwd=tmp_path,
+                   capture_output=True, check=True, timeout=120)
+    with FakeOpenAIServer() as server:
+        place = tmp_path / "cloned_repo"
+        place.mkdir()
+        (place / "aisci.toml").write_text(f'model = "openai/gpt-4o-mini"\napi_base = "{server.url}"\n')
+        monkeypatch.chdir(place)
+        monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+        result = CliRunner().invoke(app, ["review", str(tmp_path / "clip.pdf"), "--tex", "host",
+                                          "--reviewers", "1"])
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert "key routing" in lines[-1] and "OPENAI_API_KEY" in lines[-1], result.output
+        assert CANARY not in result.output
+        assert server.requests == 0 and server.models_requests == 0, "a request reached the server"
+        assert not (tmp_path / "clip.review.json").exists()
 
 
 @pytest.mark.docker

@@ -3,7 +3,7 @@ the cluster and each of its nodes), each with its fix."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,13 +12,6 @@ from agents.cli.common import ApiBaseOption, ConfigOption, ModelOption, console,
 from agents.config import Executor, SandboxBackend
 
 app = typer.Typer()
-
-
-def _exposure_checks(cfg: Any) -> list[Any]:
-    from agents.preflight import check_ray_exposure, limit_caps_check
-
-    ray = check_ray_exposure(cfg.ray_address) if cfg.executor == Executor.ray else None
-    return [*([ray] if ray else []), limit_caps_check(cfg.max_limits)]
 
 
 @app.command()
@@ -37,7 +30,7 @@ def doctor(
     def body() -> None:
         from agents.config import load_config
         from agents.llm import with_server_model
-        from agents.preflight import blocking_failures, check_key_routing, run_checks
+        from agents.preflight import blocking_failures, check_before_run, limit_caps_check
 
         cfg = load_config(config, model=model, api_base=api_base, sandbox=sandbox,
                           executor=executor, ray_address=ray_address)
@@ -45,16 +38,10 @@ def doctor(
         if found:
             console.print(f"Checking {found}, the model the server at --api-base serves.",
                           highlight=False)
-        roles = cfg.role_settings()
-        routing = [c for s in roles.values()
-                   if (c := check_key_routing(s, confirmed=cfg.api_base_confirmed(s.api_base)))]
-        checks = routing + (run_checks(roles, cfg.sandbox.value, notify=console.print).checks
-                            if not routing else [])
-        if cfg.executor == Executor.ray:
-            from agents.preflight import check_cluster
-
-            checks += check_cluster(cfg.ray_address)
-        checks += _exposure_checks(cfg)
+        checks = check_before_run(cfg.role_settings(), sandbox=cfg.sandbox.value,
+                                  confirmed=cfg.api_base_confirmed, executor=cfg.executor,
+                                  ray_address=cfg.ray_address, notify=console.print).checks
+        checks.append(limit_caps_check(cfg.max_limits))
         table = Table("check", "ok", "detail", "fix")
         for c in checks:
             table.add_row(c.name, "[green]yes[/green]" if c.ok else "[red]no[/red]", c.detail,

@@ -107,7 +107,7 @@ def resume(
         asyncio.run(verify_checkpoints(run_folder, settings.checkpointer))
         for warning in unsafe_warnings(settings):
             out.warn(warning)
-        settings = preflight(settings, out)
+        settings = preflight(settings, out, cfg.api_base_confirmed)
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
         out.info(f"Resuming {run_folder.id}", event="resume", run_dir=str(run_folder.path))

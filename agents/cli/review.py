@@ -52,18 +52,12 @@ def review_pdf(
     def body() -> None:
         from agents.config import load_config
         from agents.llm import LLMClient, with_server_model
-        from agents.preflight import blocking_failures, run_checks
+        from agents.preflight import blocking_failures, check_before_run
         from agents.review import paper_text, read_paper_pdf, review_text, reviews_markdown
         from agents.run import atomic_write_json, atomic_write_text
 
         if not paper.is_file():
             raise ConfigError(f"no such file: {paper}")
-        reader = pdf_reader(tex)
-        visible, hidden = asyncio.run(read_paper_pdf(reader, paper))
-        text = paper_text(visible)
-        if len(text.split()) < 50:
-            raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
-                              f"is poppler-utils installed?)")
         cfg, found = with_server_model(load_config(None, model=model, api_base=api_base))
         if found:
             console.print(f"Using {found}, the model the server at --api-base serves.",
@@ -71,10 +65,18 @@ def review_pdf(
         if cfg.resolved_model()[1]:
             console.print("No model configured and no API key found: using the built-in offline "
                           "model (mock).", highlight=False)
-        report = run_checks({"reviewer": cfg.role_settings()["reviewer"]}, "local")
-        failed = blocking_failures(report.checks[:1])
+        # the run's checks, for the one role a review needs: where its key goes, then the model
+        report = check_before_run({"reviewer": cfg.role_settings()["reviewer"]},
+                                  sandbox="local", confirmed=cfg.api_base_confirmed)
+        failed = blocking_failures(report.checks)
         if failed:
             raise ConfigError(f"{failed[0].name}: {failed[0].detail}. Fix: {failed[0].fix}")
+        reader = pdf_reader(tex)
+        visible, hidden = asyncio.run(read_paper_pdf(reader, paper))
+        text = paper_text(visible)
+        if len(text.split()) < 50:
+            raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
+                              f"is poppler-utils installed?)")
         llm = LLMClient(report.models, default=report.models["reviewer"])
         with tempfile.TemporaryDirectory(prefix="aisci-pages-") as pages:
             figures = (asyncio.run(reader.pdf_pages(paper, Path(pages)))

@@ -162,7 +162,7 @@ def run(
         if not settings.from_scratch and (warning := grader_warning(settings.template)):
             out.warn(warning)
         before_run(settings, out)  # the template's image, metric and compute, said first
-        settings = preflight(settings, out)  # before anything is spent
+        settings = preflight(settings, out, cfg.api_base_confirmed)  # before anything is spent
         box = make_sandbox(settings.sandbox.value, executor=settings.executor.value,
                            ray_address=settings.ray_address)
         run_folder = RunFolder.create(resolve_runs_dir(runs_dir, config).path, topic)

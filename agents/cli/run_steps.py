@@ -7,32 +7,31 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import typer
 
 from agents.cli.common import console
 from agents.cli.output import Output
-from agents.config import Executor, ModelSettings, RunSettings, Tracker
+from agents.config import ModelSettings, RunSettings, Tracker
 from agents.domain import EXIT_CODES, ExitCode, Tracked, TrackerError
 from agents.errors import AisciError, ConfigError
 
 
-def preflight(settings: RunSettings, out: Output) -> RunSettings:
-    """The doctor's checks before anything is spent; the models' structured-answer modes are
-    resolved here once and kept in the run's settings."""
-    from agents.preflight import blocking_failures, run_checks
+def preflight(settings: RunSettings, out: Output,
+              confirmed: Callable[[str | None], bool]) -> RunSettings:
+    """The doctor's checks before anything is spent (``check_before_run``); the models'
+    structured-answer modes are resolved here once and kept in the run's settings.
+    ``confirmed``: whether the user named an ``api_base`` (a key goes only there)."""
+    from agents.preflight import blocking_failures, check_before_run
 
-    report = run_checks(settings.models_by_role(), settings.sandbox.value,
-                        tex_on_host=settings.tex_on_host,
-                        notify=lambda line: out.info(line, event="model_loading"))
+    report = check_before_run(settings.models_by_role(), sandbox=settings.sandbox.value,
+                              confirmed=confirmed, executor=settings.executor,
+                              ray_address=settings.ray_address,
+                              tex_on_host=settings.tex_on_host, paper=not settings.tex_on_host,
+                              notify=lambda line: out.info(line, event="model_loading"))
     checks = report.checks
-    if settings.executor == Executor.ray:
-        from agents.preflight import check_cluster, check_ray_exposure
-
-        exposure = check_ray_exposure(settings.ray_address)
-        checks = [*checks, *check_cluster(settings.ray_address, paper=not settings.tex_on_host),
-                  *([exposure] if exposure else [])]
     failures = blocking_failures(checks)
     if failures:
         first = failures[0]

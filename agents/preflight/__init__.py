@@ -9,7 +9,7 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        "checks": ["blocking_failures", "run_checks"],
+        "checks": ["blocking_failures", "check_before_run", "run_checks"],
         "cluster_check": ["check_cluster"],
         "exposure_check": ["check_ray_exposure", "limit_caps_check"],
         "model_check": ["check_key_routing", "missing_keys"],
@@ -18,6 +18,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
 
 if TYPE_CHECKING:
     from agents.preflight.checks import blocking_failures as blocking_failures
+    from agents.preflight.checks import check_before_run as check_before_run
     from agents.preflight.checks import run_checks as run_checks
     from agents.preflight.cluster_check import check_cluster as check_cluster
     from agents.preflight.exposure_check import check_ray_exposure as check_ray_exposure

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from agents.config import ModelSettings
-from agents.preflight.model_check import Check, Notify, check_model
+from agents.config import Executor, ModelSettings
+from agents.preflight.cluster_check import check_cluster
+from agents.preflight.exposure_check import check_ray_exposure
+from agents.preflight.model_check import Check, Notify, check_key_routing, check_model
 
 TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
                 "texlive-fonts-recommended")
@@ -148,3 +150,32 @@ def run_checks(model_settings: ModelSettings | Mapping[str, ModelSettings],
     """``arun_checks`` for synchronous callers (not from inside a running event loop)."""
     return asyncio.run(arun_checks(model_settings, sandbox_backend, tex_on_host=tex_on_host,
                                    notify=notify))
+
+
+def check_before_run(roles: Mapping[str, ModelSettings], *, sandbox: str,
+                     confirmed: Callable[[str | None], bool],
+                     executor: Executor = Executor.local, ray_address: str | None = None,
+                     tex_on_host: bool | None = None, paper: bool = True,
+                     notify: Notify | None = None) -> PreflightReport:
+    """The checks before a run, in the one order that ``run``, ``resume``, ``doctor`` and
+    ``review`` use:
+
+    1. where each role's provider key would be sent (``confirmed``: whether the user named that
+       ``api_base``); when one would go to a server the user did not name, these are the only
+       checks, and no model is asked anything;
+    2. ``run_checks``: each model (its structured-answer mode resolved), the sandbox, the paper
+       image or TeX on the host;
+    3. with ``executor`` ray: the cluster and each node (``paper``: the nodes need the paper
+       image too) and whether its ports are exposed.
+
+    Nothing prints here: the caller shows the checks or stops on ``blocking_failures``."""
+    routing = [c for s in roles.values()
+               if (c := check_key_routing(s, confirmed=confirmed(s.api_base))) is not None]
+    if routing:
+        return PreflightReport(routing, dict(roles))
+    report = run_checks(roles, sandbox, tex_on_host=tex_on_host, notify=notify)
+    checks = list(report.checks)
+    if executor == Executor.ray:
+        exposure = check_ray_exposure(ray_address)
+        checks += [*check_cluster(ray_address, paper=paper), *([exposure] if exposure else [])]
+    return PreflightReport(checks, report.models)
