@@ -25,7 +25,7 @@ from agents.cli.common import (
 from agents.cli.output import Output
 from agents.cli.run_steps import drive, key_routing, preflight
 from agents.cli.run_template import HigherOption, LowerOption, MetricOption, direction
-from agents.config import Executor, RunSettings, SandboxBackend, TexBackend
+from agents.config import Executor, SandboxBackend, TexBackend
 
 app = typer.Typer()
 
@@ -96,11 +96,8 @@ def resume(
             from agents.templates import load_template
 
             load_template(template)
-        settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost)
-        if metric is not None or lower_better is not None:  # a run stopped on its metric
-            settings = RunSettings.model_validate(
-                {**settings.model_dump(), "metric": metric or settings.metric,
-                 "lower_is_better": lower_better})
+        settings = rederive(record, run_folder, cfg, template=template, max_cost=max_cost,
+                            metric=metric, lower_is_better=lower_better)
         key_routing(cfg, settings.models_by_role())
         from agents.workflow import verify_checkpoints
 

@@ -178,9 +178,11 @@ def _draft(recorded: RunSettings, run: RunFolder) -> Path | None:
 
 
 def rederive(record: RunRecord, run: RunFolder, cfg: AisciConfig, *,
-             template: str | None = None, max_cost: float | None = None) -> RunSettings:
+             template: str | None = None, max_cost: float | None = None,
+             metric: str | None = None, lower_is_better: bool | None = None) -> RunSettings:
     """The settings a resume runs with: the record's, with everything that widens what aisci
-    may do taken from ``cfg`` (what the user states) or refused (``Refused``)."""
+    may do taken from ``cfg`` (what the user states) or refused (``Refused``). ``metric`` and
+    ``lower_is_better``: the primary metric of a run that stopped because none was decided."""
     recorded = record.run_settings
     default, roles = _models(recorded, cfg)
     update: dict[str, Any] = {
@@ -196,6 +198,8 @@ def rederive(record: RunRecord, run: RunFolder, cfg: AisciConfig, *,
     }
     if max_cost is not None:
         update["max_cost"] = max_cost
+    if metric is not None or lower_is_better is not None:
+        update |= {"metric": metric or recorded.metric, "lower_is_better": lower_is_better}
     return RunSettings.model_validate({**recorded.model_dump(), **update})
 
 
