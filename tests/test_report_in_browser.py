@@ -132,10 +132,13 @@ def test_report_of_a_partial_run_shows_what_there_is(report: Path, tmp_path: Pat
     shutil.rmtree(idea / "plots")
     (run / "cost.json").unlink()
     (idea / "runs.json").write_text('[{"index": 0, "descr')  # cut by a crash mid-write
-    (run / "ideas.json").write_text('[{"name": "<b>x</b>", "title": null}]')
+    (run / "ideas.json").write_text(  # a title that is markup; an entry that is no idea
+        '[{"name": "x", "title": "<b>x</b>", "experiment": "e", "interestingness": 5, '
+        '"feasibility": 5, "novelty": 5}, {"name": "<i>y</i>", "title": null}]')
 
     page = write_report(run).read_text(encoding="utf-8")
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    assert "<i>y</i>" not in page and "&lt;i&gt;y" not in page
     assert "<h2>Cost</h2>" not in page and "<img" not in page and "Reviews" not in page
     assert idea.name in page and "Notes" in page
 

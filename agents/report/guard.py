@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.run import RunRecord
 
 
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def run_record(run_dir: Path) -> tuple[dict[str, Any], str]:
-    """run.json through its one reader (``RunRecord``): the record as written, or {} and a line
-    that says what is wrong with it."""
+def run_record(run_dir: Path) -> tuple[RunRecord | None, str]:
+    """run.json through its one reader (``RunRecord``): the record, or None and a line that
+    says what is wrong with it."""
     from agents.run import RunRecordError, parse_run_record
 
     if not (run_dir / "run.json").exists():
-        return {}, ""
+        return None, ""
     try:
-        return parse_run_record(run_dir / "run.json").to_json(), ""
+        return parse_run_record(run_dir / "run.json"), ""
     except RunRecordError as exc:
-        return {}, f'<p class="bad">{_e(exc)}</p>'
+        return None, f'<p class="bad">{_e(exc)}</p>'
 
 
 def guard(section: Any, *args: Any) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from agents.domain import Idea
 from agents.report.calls import idea_calls_link
 from agents.report.html_parts import (
     as_list,
@@ -47,10 +48,10 @@ def _integrity(folder: Path) -> str:
 
 
 
-def idea_section(run_dir: Path, name: str, ideas: list[dict[str, Any]]) -> str:
+def idea_section(run_dir: Path, name: str, ideas: list[Idea]) -> str:
     folder = run_dir / "ideas" / name
-    idea = next((i for i in ideas if i.get("name") == name), {})
-    parts = [f'<h2 id="{escape(name)}">{escape(idea.get("title") or name)} '
+    idea = next((i for i in ideas if i.name == name), None)
+    parts = [f'<h2 id="{escape(name)}">{escape(idea.title if idea is not None else name)} '
              f'<span class="muted">({escape(name)})</span></h2>', idea_calls_link(run_dir, name)]
     parts += grader_warnings(read_json(folder / "outcome.json"))
     runs = [r for r in as_list(read_json(folder / "runs.json")) if isinstance(r, dict)]

@@ -18,18 +18,21 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agents.domain import EventBase, NodeEnd, RunResume, RunStart
+from agents.domain import EventBase, Idea, NodeEnd, RunResume, RunStart
 from agents.report.answer import ANSWER_CSS, answer_section, live_banner
 from agents.report.calls import CALLS_CSS, calls_link, calls_section
 from agents.report.guard import guard as _guard
 from agents.report.guard import run_record as _run_record
-from agents.report.html_parts import as_list, bullets, escape, num, read_json, table, yes_no
+from agents.report.html_parts import bullets, escape, num, read_json, table, yes_no
 from agents.report.idea import idea_section
-from agents.report.summary import RunSummary, load_summary
+from agents.report.summary import RunSummary, load_summary, read_ideas
 from agents.report.tree import TREE_CSS
 from agents.run import atomic_write_text, read_events
+
+if TYPE_CHECKING:
+    from agents.run import RunRecord
 
 REPORT_NAME = "report.html"
 _IDEA_NAME = re.compile(r"[a-z0-9_]{1,64}")
@@ -56,12 +59,13 @@ table{display:block;max-width:100%;overflow-x:auto}nav.toc ol{columns:2 16em;mar
 
 @dataclass(frozen=True)
 class Page:
-    """What every section reads: the run folder, its run.json and ideas.json as read (both
-    untrusted dicts), and the typed summary of its results (``agents.report.summary``)."""
+    """What every section reads: the run folder, its run.json and ideas.json through their
+    validating readers (``run`` None: no readable run.json; an idea that is not one is left
+    out), and the typed summary of its results (``agents.report.summary``)."""
 
     run_dir: Path
-    run: dict[str, Any]
-    ideas: list[dict[str, Any]]
+    run: RunRecord | None
+    ideas: list[Idea]
     summary: RunSummary
 
 
@@ -86,9 +90,9 @@ def write_report(run_dir: Path, *, live: bool = False, stage: str | None = None)
         print(page)  # runs/.../report.html: open it in a browser
     """
     run, problem = _run_record(run_dir)
-    ideas = [i for i in as_list(read_json(run_dir / "ideas.json")) if isinstance(i, dict)]
-    page = Page(run_dir=run_dir, run=run, ideas=ideas, summary=load_summary(run_dir))
-    title = f"aisci: {run.get('topic') or run_dir.name}"
+    page = Page(run_dir=run_dir, run=run, ideas=read_ideas(run_dir), summary=load_summary(run_dir))
+    topic = run.topic if run is not None else run_dir.name
+    title = f"aisci: {topic}"
     rendered = [(section, _guard(section.render, page)) for section in SECTIONS]
     shown = [(section, part) for section, part in rendered if part]
     entries: list[tuple[str, str]] = []
@@ -99,7 +103,7 @@ def write_report(run_dir: Path, *, live: bool = False, stage: str | None = None)
             entries += [(html.unescape(key), re.sub(r"<[^>]+>", "", text))
                         for key, text in re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', part)]
     toc = "".join(f'<li><a href="#{escape(key)}">{text}</a></li>' for key, text in entries)
-    body = [f"<h1>{escape(run.get('topic') or run_dir.name)}</h1>", problem]
+    body = [f"<h1>{escape(topic)}</h1>", problem]
     if live:
         body.append(live_banner(page.summary, stage=stage, refresh_s=REFRESH_S))
     for section, part in shown:
@@ -124,32 +128,27 @@ def write_report(run_dir: Path, *, live: bool = False, stage: str | None = None)
 
 
 def _metadata_section(page: Page) -> str:
-    run_dir, run = page.run_dir, page.run
-    rows = [("run", run.get("id", run_dir.name)), ("topic", run.get("topic")),
-            ("template", run.get("template")), ("status", run.get("status"))]
-    sandbox = run.get("sandbox")
-    if isinstance(sandbox, dict):
-        rows.append(("sandbox", sandbox.get("backend")))
-    models = run.get("models")
-    if isinstance(models, dict):
-        rows += [(f"model ({role})", m.get("model") if isinstance(m, dict) else m)
-                 for role, m in models.items()]
-    timings = run.get("timings")
-    if isinstance(timings, dict):
-        rows += [("started", timings.get("started")), ("finished", timings.get("finished")),
-                 ("wall time (s)", timings.get("wall_s"))]
-    versions = run.get("versions")
-    if isinstance(versions, dict):
-        rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
+    run = page.run
+    if run is None:
+        return ""
+    rows: list[tuple[str, Any]] = [("run", run.id), ("topic", run.topic),
+                                   ("template", run.template), ("status", run.status.value)]
+    if run.sandbox:
+        rows.append(("sandbox", run.sandbox.get("backend")))
+    rows += [(f"model ({role})", m.model) for role, m in run.run_settings.models_by_role().items()]
+    rows += [("started", run.timings.started), ("finished", run.timings.finished),
+             ("wall time (s)", run.timings.wall_s)]
+    if run.versions:
+        rows.append(("versions", ", ".join(f"{k} {v}" for k, v in run.versions.items())))
     return "<h2>Run details</h2>" + table(
         ["", ""], [(k, escape(v)) for k, v in rows if v not in (None, "")], header=False)
 
 
 def _failures_section(page: Page) -> str:
-    failures = [f for f in as_list(page.run.get("failures")) if isinstance(f, dict)]
+    failures = page.run.failures if page.run is not None else []
     if not failures:
         return ""
-    rows = [(escape(f.get("stage")), escape(f.get("idea") or "-"), escape(f.get("reason"))) for f in failures]
+    rows = [(escape(f.stage), escape(f.idea or "-"), escape(f.reason)) for f in failures]
     return "<h2>What failed</h2>" + table(["stage", "idea", "reason"], rows)
 
 
@@ -159,22 +158,20 @@ def _ideas_section(page: Page) -> str:
         return ""
     rows = []
     for idea in ideas:
-        verdict = idea.get("novelty_verdict")
-        verdict = verdict if isinstance(verdict, dict) else {}
-        novel = "?" if not verdict else ("yes" if verdict.get("novel") else "no")
-        scores = [idea.get(k) for k in ("interestingness", "feasibility", "novelty")]
-        total = sum(s for s in scores if isinstance(s, int))
-        closest = bullets(verdict.get("closest")) or "-"
-        rows.append((f"<a href=\"#{escape(idea.get('name'))}\"><code>{escape(idea.get('name'))}</code></a>"
-                     f"<br>{escape(idea.get('title'))}",
-                     *[num(s) for s in scores], num(total),
+        verdict = idea.novelty_verdict
+        novel = "?" if verdict is None else ("yes" if verdict.novel else "no")
+        scores = [idea.interestingness, idea.feasibility, idea.novelty]
+        closest = (bullets(verdict.closest) if verdict is not None else "") or "-"
+        rows.append((f"<a href=\"#{escape(idea.name)}\"><code>{escape(idea.name)}</code></a>"
+                     f"<br>{escape(idea.title)}",
+                     *[num(s) for s in scores], num(idea.score),
                      f'<span class="{novel}">{novel}</span>',
-                     yes_no(bool(idea.get("selected"))),
-                     closest + (f'<p class="muted">{escape(verdict["reason"])}</p>'
-                                if verdict.get("reason") else "")))
+                     yes_no(idea.selected),
+                     closest + (f'<p class="muted">{escape(verdict.reason)}</p>'
+                                if verdict is not None and verdict.reason else "")))
     head = ["idea", "interest", "feasibility", "novelty", "score", "novel", "selected",
             "closest papers"]
-    rounds = max((r for i in ideas if isinstance(r := i.get("round", 1), int)), default=1)
+    rounds = max((i.round for i in ideas), default=1)
     said = (f'<p class="muted">{rounds} rounds of ideas: a new round is proposed when no idea '
             f'of the earlier ones is judged novel.</p>') if rounds > 1 else ""
     return "<h2>Ideas</h2>" + said + table(head, rows)
@@ -202,15 +199,12 @@ def _cost_section(page: Page) -> str:
 
 
 def _timing_section(page: Page) -> str:
-    run = page.run
     stages = stage_seconds(read_events(page.run_dir))
     if not stages:
         return ""
     rows = [(escape(stage), num(f"{s:.2f}")) for stage, s in stages.items()]
-    timings = run.get("timings")
-    wall = timings.get("wall_s") if isinstance(timings, dict) else None
-    if wall is not None:
-        rows.append(("<b>run (wall)</b>", num(wall)))
+    if page.run is not None:
+        rows.append(("<b>run (wall)</b>", num(page.run.timings.wall_s)))
     return "<h2>Timings</h2>" + table(["stage", "seconds"], rows)
 
 
@@ -251,10 +245,10 @@ SECTIONS: list[Section] = [
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def _idea_names(run_dir: Path, ideas: list[dict[str, Any]]) -> list[str]:
+def _idea_names(run_dir: Path, ideas: list[Idea]) -> list[str]:
     """Ideas with a folder: in ideas.json's order, then any others by name."""
     folders = {p.name for p in (run_dir / "ideas").iterdir()
                if p.is_dir() and not p.is_symlink() and _IDEA_NAME.fullmatch(p.name)} if (
         run_dir / "ideas").is_dir() else set()
-    ordered = [str(i.get("name")) for i in ideas if str(i.get("name")) in folders]
+    ordered = [i.name for i in ideas if i.name in folders]
     return ordered + sorted(folders - set(ordered))

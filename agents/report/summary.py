@@ -188,8 +188,8 @@ def load_summary(run_dir: Path) -> RunSummary:
     usd = total.get("cost_usd") if isinstance(total, dict) else None
     return RunSummary(
         path=run_dir, header=read_header(run_dir),
-        ideas=[_idea(run_dir, name, records) for records in [_records(run_dir)]
-               for name in _idea_names(run_dir, records)],
+        ideas=[_idea(run_dir, name, ideas) for ideas in [read_ideas(run_dir)]
+               for name in _idea_names(run_dir, ideas)],
         cost_usd=float(usd) if isinstance(usd, int | float) else None,
         notional=bool(cost.get("notional")) if isinstance(cost, dict) else False)
 
@@ -202,34 +202,36 @@ def _cost_so_far(run_dir: Path) -> dict[str, Any]:
     return CostLedger.from_events(read_events(run_dir)).model_dump(mode="json")
 
 
-def _records(run_dir: Path) -> list[dict[str, Any]]:
-    """ideas.json's entries that are objects (the file as read: untrusted)."""
+def read_ideas(run_dir: Path) -> list[Idea]:
+    """ideas.json as the run recorded it: each entry validated as an ``Idea`` (its name a safe
+    folder name); an entry that is not one is left out (the file as read: untrusted)."""
     listed = _json(run_dir / "ideas.json")
-    return [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+    ideas = []
+    for entry in listed if isinstance(listed, list) else []:
+        try:
+            ideas.append(Idea.model_validate(entry))
+        except (ValidationError, RecursionError):
+            continue
+    return ideas
 
 
-def _idea_names(run_dir: Path, records: list[dict[str, Any]]) -> list[str]:
+def _idea_names(run_dir: Path, ideas: list[Idea]) -> list[str]:
     """Ideas in ideas.json's order, then any other idea folder by name. A name from ideas.json
     names a folder: only a plain path component counts."""
-    names = [i["name"] for i in records if isinstance(i.get("name"), str)
-             and _SAFE_NAME.fullmatch(i["name"]) and i["name"] not in (".", "..")]
+    names = [i.name for i in ideas if _SAFE_NAME.fullmatch(i.name) and i.name not in (".", "..")]
     folders = sorted(p.name for p in (run_dir / "ideas").iterdir() if p.is_dir()) if (
         run_dir / "ideas").is_dir() else []
     return list(dict.fromkeys([*names, *folders]))
 
 
-def _idea(run_dir: Path, name: str, records: list[dict[str, Any]]) -> IdeaSummary:
+def _idea(run_dir: Path, name: str, ideas: list[Idea]) -> IdeaSummary:
     folder = run_dir / "ideas" / name
     summary = IdeaSummary(name=name)
-    record = next((i for i in records if i.get("name") == name), None)
-    if record is not None:
-        try:
-            idea = Idea.model_validate(record)
-            summary = summary.model_copy(update={
-                "title": idea.title, "selected": idea.selected,
-                "novel": idea.novelty_verdict.novel if idea.novelty_verdict else None})
-        except ValidationError:
-            pass
+    idea = next((i for i in ideas if i.name == name), None)
+    if idea is not None:
+        summary = summary.model_copy(update={
+            "title": idea.title, "selected": idea.selected,
+            "novel": idea.novelty_verdict.novel if idea.novelty_verdict else None})
     outcome = _model(folder / "outcome.json", IdeaOutcome)
     if isinstance(outcome, IdeaOutcome):
         summary = summary.model_copy(update={

@@ -14,7 +14,11 @@ SECRET = "host-secret-canary-a41f"
 def _run(tmp_path: Path) -> Path:
     run = tmp_path / "20260101-000000_x"
     (run / "ideas" / "idea_a").mkdir(parents=True)
-    (run / "ideas.json").write_text(json.dumps([{"name": "idea_a", "title": "Idea A"}]))
+    (run / "ideas.json").write_text(json.dumps([
+        {"name": "idea_a", "title": "Idea A", "experiment": "LR 0.1 vs 0.01",
+         "interestingness": 5, "feasibility": 8, "novelty": 4},
+        {"name": "idea_b", "title": "<script>x</script>", "interestingness": "all"},  # no idea
+        "not an idea"]))
     return run
 
 
@@ -37,6 +41,7 @@ def test_an_invalid_run_json_is_one_line_on_the_page(tmp_path: Path) -> None:
     (run / "run.json").write_text(json.dumps({"id": "x", "topic": "t", "status": "nonsense"}))
     page = write_report(run).read_text()
     assert "is not a valid run record" in page and "Idea A" in page
+    assert "idea_b" not in page and "<script>" not in page  # an entry that is no idea: left out
 
 
 def test_a_linked_file_is_not_shown(tmp_path: Path) -> None:
