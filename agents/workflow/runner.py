@@ -24,7 +24,6 @@ from agents.domain import (
     EventBase,
     ExperimentRun,
     Failure,
-    Finish,
     IdeaRound,
     NodeEnd,
     NodeStart,
@@ -295,6 +294,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                                   cpus=os.cpu_count(), job_cpus=template.limits.cpus,
                                   job_memory_mb=template.limits.memory_mb))
     status: str = RunStatus.failed
+    failures: list[Failure] | None = None  # None: run.json keeps what it says (no finish yet)
     try:
         # A database checkpointer answers first (it may not): nothing runs before it does. The
         # run's own SQLite file cannot be unreachable: the baseline starts while it opens.
@@ -341,6 +341,8 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
                 return RunEnd(status, recorded, question)
             status = RunStatus(values.get("status", RunStatus.incomplete)) if not snapshot.next \
                 else RunStatus.incomplete
+            if not snapshot.next and "status" in values:  # the finish node ran: its verdict
+                failures = recorded
             return RunEnd(status, recorded)
     except BudgetExceeded:
         status = RunStatus.stopped_budget
@@ -359,8 +361,6 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         timings.wall_s = round(timings.wall_s + time.monotonic() - started, 2)
         events = run.events()
         run.write_json("cost.json", CostLedger.from_events(events))
-        finish = [e for e in events if isinstance(e, Finish)]
-        failures = finish[-1].failures if finish else None
         rounds = [e.round for e in events if isinstance(e, IdeaRound)]
         # how many rounds of ideas it took to find a novel one (or to give up)
         write_run_json(run, settings, str(status), timings=timings, failures=failures,
