@@ -74,7 +74,7 @@ def context(root: Path, template: Path, opts: argparse.Namespace) -> RunContext:
 
     box: Any = DockerSandbox() if opts.sandbox == "docker" else LocalSandbox()
     jobs = JobRunner(box, run.path / "cache", parallel=2, run_id=run.id, event=run.event)
-    return RunContext(run=run, settings=settings, template=load_template(str(template)),
+    return RunContext(run=run, settings=settings, template_or_none=load_template(str(template)),
                       llm=LLMClient({}, default=model, on_event=on_event), jobs=jobs,
                       tex=Tex.host())
 

@@ -66,7 +66,7 @@ def offline_context(tmp_path: Path, *, template: str = "tiny_mlp", sandbox: obje
     from agents.paper.tex import Tex
 
     jobs = JobRunner(box, run.path / "cache", parallel=2, run_id=run.id, event=run.event)
-    return RunContext(run=run, settings=run_settings, template=load_template(template),
+    return RunContext(run=run, settings=run_settings, template_or_none=load_template(template),
                       llm=LLMClient({}, default=model_settings, on_event=run.event), jobs=jobs,
                       tex=Tex.host())
 

@@ -80,3 +80,46 @@ def test_the_reply_reader_says_what_is_missing() -> None:
                           "plot.py\n```python\nthis is not python\n```")
     assert reply.metric == "val_loss" and reply.lower_is_better
     assert reply.plot_generated and "savefig" in reply.plot  # the generic plot stands in
+
+
+def test_the_template_free_start_is_a_graph_node_a_resume_does_not_repeat(tmp_path: Path) -> None:
+    """The scaffold is the graph's first node, checkpointed like the others: a run paused at
+    its ideas and resumed goes on from the template it wrote, without asking the coder again."""
+    runner = CliRunner()
+    paused = runner.invoke(app, ["run", TOPIC, "--from-scratch", "--model", "mock", "--runs-dir",
+                                 str(tmp_path), "--num-ideas", "1", "--seeds", "1",
+                                 "--reviewers", "1", "--include-not-novel", "--approve", "ideas"])
+    assert paused.exit_code == 0 and "Waiting for your approval of the ideas" in paused.output, \
+        paused.output
+    run = only_run(tmp_path)
+    written = (run / "template" / "experiment.py").read_text()
+
+    def events() -> list[dict[str, object]]:
+        return [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+
+    ended = [e["node"] for e in events() if e["type"] == "node_end"]
+    assert ended[:2] == ["scaffold", "baseline"], ended
+    attempts = sum(e["type"] == "scaffold" for e in events())
+    done = runner.invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path), "--yes"])
+    assert done.exit_code == 0, done.output
+    assert sum(e["type"] == "scaffold" for e in events()) == attempts, "the coder wrote it again"
+    assert [e["node"] for e in events() if e["type"] == "node_end"].count("scaffold") == 1
+    assert (run / "template" / "experiment.py").read_text() == written
+    assert load(run / "run.json")["template"] == str(run / "template")  # type: ignore[index]
+    assert list(run.glob("ideas/*/reviews/meta_review.json"))
+
+
+def test_a_coder_that_writes_nothing_that_runs_ends_the_run_with_the_failure(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", _broken_first)
+    monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", _broken_first)
+    result = CliRunner().invoke(app, ["run", TOPIC, "--from-scratch", "--model", "mock",
+                                      "--runs-dir", str(tmp_path), "--max-attempts", "2"])
+    assert result.exit_code == 1, result.output
+    run = only_run(tmp_path)
+    record = load(run / "run.json")
+    assert record["status"] == "failed"  # type: ignore[index]
+    [failure] = record["failures"]  # type: ignore[index]
+    assert failure["stage"] == "scaffold" and "2 attempt(s)" in failure["reason"]
+    assert not (run / "template").exists() and not (run / "baseline").exists()
+    assert len(json.loads((run / "scaffold" / "scaffold.json").read_text())) == 2

@@ -150,7 +150,7 @@ def _context(tmp_path: Path, template: str, url: str, box: DockerSandbox) -> Run
     atomic_write_text(run.path / "baseline" / "run_0" / "final_info.json", json.dumps(
         json.loads((loaded.baseline_dir / "final_info.json").read_text())))
     jobs = JobRunner(box, run.path / "cache", parallel=1, run_id=run.id, event=run.event)
-    return RunContext(run=run, settings=settings, template=loaded,
+    return RunContext(run=run, settings=settings, template_or_none=loaded,
                       llm=LLMClient({}, default=model, on_event=run.event), jobs=jobs,
                       tex=Tex.host())
 

@@ -1,20 +1,20 @@
 """A template-free run (``aisci run TOPIC --from-scratch``): the coder writes the experiment.
 
-Before the graph starts, the coder writes ``experiment.py`` and ``plot.py`` for the topic (data
-generated in code or bundled in scikit-learn). It writes the science only: the settings,
-``GROUPS``, ``SEEDS`` and ``run_one(group, seed)``; aisci appends the command line and the
-final_info.json writer (``agents.experiment.harness``). A reply that is a whole program with
-its own ``--out_dir`` and final_info.json is taken as written. Seed 0 of the new experiment
-runs in the sandbox as the check (all of its own seeds if it takes no ``--seed``): it must exit
-0 and write a ``final_info.json`` that keeps the contract and holds the named primary metric,
-and run again it must give the same primary metric (a comparison of variants means nothing
-when one seed gives different numbers each time). A failed check goes back to the coder with
-its error, up to ``--max-attempts`` in all (a reply that stays unusable after its repairs is a
-failed attempt too). Every attempt stays in the run folder
+The graph's ``scaffold`` node, before the baseline: the coder writes ``experiment.py`` and
+``plot.py`` for the topic (data generated in code or bundled in scikit-learn). It writes the
+science only: the settings, ``GROUPS``, ``SEEDS`` and ``run_one(group, seed)``; aisci appends
+the command line and the final_info.json writer (``agents.experiment.harness``). A reply that
+is a whole program with its own ``--out_dir`` and final_info.json is taken as written. Seed 0
+of the new experiment runs in the sandbox as the check (all of its own seeds if it takes no
+``--seed``): it must exit 0 and write a ``final_info.json`` that keeps the contract and holds
+the named primary metric, and run again it must give the same primary metric (a comparison of
+variants means nothing when one seed gives different numbers each time). A failed check goes
+back to the coder with its error, up to ``--max-attempts`` in all (a reply that stays unusable
+after its repairs is a failed attempt too). Every attempt stays in the run folder
 (``scaffold/attempt_<k>/``, with ``scaffold/scaffold.json``); the one that passed becomes the
 run's template in ``template/``, with a ``template.toml``, ``prompt.json``, an empty
-``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template.
-A plot script that does not parse is replaced by the generic one, and well-known names read
+``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template. A
+plot script that does not parse is replaced by the generic one, and well-known names read
 without their import get it (``agents.experiment.imports``); both are recorded.
 """
 
@@ -204,9 +204,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
     A fix that returns the code of an attempt that already failed is not run again: it is
     recorded as failed, and the next attempt is a new draft, sampled hotter. An attempt whose
     reply stays unusable after its repairs is failed too, and the next starts afresh."""
-    target = run.path / TEMPLATE_DIR
-    if (target / "template.toml").is_file():  # a resumed run keeps its template
-        return target
+    target = run.path / TEMPLATE_DIR  # a resume knows it is written from the graph's checkpoint
     token = current_stage.set("scaffold")
     attempts: list[dict[str, object]] = []
     tried: list[tuple[str, list[str]]] = []  # each attempt's experiment.py and its problems

@@ -15,6 +15,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "write_no_follow",
         ],
         "record": [
+            "RunRecord",
             "RunRecordError", "Timings", "parse_run_record", "read_run_record",
             "try_read_run_record", "write_run_record",
         ],
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from agents.run.folder import read_events as read_events
     from agents.run.folder import read_json as read_json
     from agents.run.folder import write_no_follow as write_no_follow
+    from agents.run.record import RunRecord as RunRecord
     from agents.run.record import RunRecordError as RunRecordError
     from agents.run.record import Timings as Timings
     from agents.run.record import parse_run_record as parse_run_record

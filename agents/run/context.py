@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from agents.config import RunSettings
 from agents.domain import BudgetStop, ExperimentRun, NodeStart
-from agents.errors import BudgetExceeded
+from agents.errors import AisciError, BudgetExceeded
 from agents.jobs import JobRunner
 from agents.llm import LLMClient, current_stage
 from agents.paper import Tex
@@ -21,7 +21,9 @@ BASELINE_RECORD = "baseline/run_0/run.json"
 class RunContext:
     run: RunFolder
     settings: RunSettings
-    template: Template
+    #: The run's template; None until a template-free run's ``scaffold`` node has written it
+    #: (read it as ``template``).
+    template_or_none: Template | None
     llm: LLMClient
     jobs: JobRunner
     tex: Tex
@@ -32,6 +34,17 @@ class RunContext:
     #: A fresh run's baseline, started before the graph is built; its node awaits it.
     early_baseline: asyncio.Task[ExperimentRun] | None = field(default=None, repr=False)
     _metric: PrimaryMetric | None = field(default=None, repr=False)
+
+    @property
+    def template(self) -> Template:
+        if self.template_or_none is None:
+            raise AisciError("the run has no template yet: the template-free start writes it "
+                             "first (the scaffold node)")
+        return self.template_or_none
+
+    @template.setter
+    def template(self, value: Template) -> None:
+        self.template_or_none = value
 
     @property
     def seeds(self) -> list[int]:

@@ -9,7 +9,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "checkpointer": ["verify_checkpoints"],
-        "runner": ["RunEnd", "effective_parallel", "execute", "make_sandbox"],
+        "runner": ["RunEnd", "execute"],
+        "services": ["effective_parallel", "make_sandbox"],
     },
 )
 
@@ -17,11 +18,7 @@ if TYPE_CHECKING:
     from agents.workflow.checkpointer import verify_checkpoints as verify_checkpoints
     from agents.workflow.runner import RunEnd as RunEnd
     from agents.workflow.runner import (
-        effective_parallel as effective_parallel,
-    )
-    from agents.workflow.runner import (
         execute as execute,
     )
-    from agents.workflow.runner import (
-        make_sandbox as make_sandbox,
-    )
+    from agents.workflow.services import effective_parallel as effective_parallel
+    from agents.workflow.services import make_sandbox as make_sandbox

@@ -22,16 +22,17 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
 from agents.domain import Approval, Failure, Finish, IdeaRound, IdeaRoundDone, LiteratureNote, RunStatus
-from agents.experiment import baseline_stage
+from agents.experiment import ScaffoldFailed, baseline_stage, scaffold_template
 from agents.ideas import ideation, novelty
 from agents.literature import LiteratureSource, literature_for_run
 from agents.llm import is_offline_model
 from agents.run import RunContext
 from agents.workflow.branches import research_idea, review_paper
+from agents.workflow.services import adopt_template
 from agents.workflow.state import IdeaTask, PaperTask, ResearchState
 
 #: The graph's nodes, and the stages inside the per-idea branches (events name both).
-NODES = ("baseline", "ideate", "check_novelty", "approve_ideas", "research_idea", "approve_paper",
+NODES = ("scaffold", "baseline", "ideate", "check_novelty", "approve_ideas", "research_idea", "approve_paper",
          "review_paper", "finish")
 STAGES = ("experiment", "plot", "write_paper", "review", "revise")
 
@@ -40,6 +41,28 @@ def _node(runtime: Runtime[RunContext], stage: str) -> RunContext:
     ctx = runtime.context
     ctx.begin(stage)
     return ctx
+
+
+async def scaffold_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """A template-free run: the coder writes the experiment and it is checked in the sandbox
+    (``agents.experiment.scaffold``); from here on the run goes on from that template. A run
+    whose coder wrote nothing that runs goes to ``finish`` with the failure."""
+    ctx = _node(runtime, "scaffold")
+    try:
+        folder = await scaffold_template(ctx.run, state["topic"], ctx.llm, ctx.jobs,
+                                         max_attempts=ctx.settings.max_attempts)
+    except ScaffoldFailed as exc:
+        return {"failures": [Failure(stage="scaffold", reason=str(exc))]}
+    adopt_template(ctx, folder)
+    return {"scaffolded": True}
+
+
+def start_at(state: ResearchState) -> str:
+    return "scaffold" if state.get("from_scratch") and not state.get("scaffolded") else "baseline"
+
+
+def after_scaffold(state: ResearchState) -> str:
+    return "baseline" if state.get("scaffolded") else "finish"
 
 
 async def baseline_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -169,6 +192,7 @@ async def finish_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
 
 def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, ResearchState]:
     graph = StateGraph(ResearchState, context_schema=RunContext)
+    graph.add_node("scaffold", scaffold_node)
     graph.add_node("baseline", baseline_node)
     graph.add_node("ideate", ideate_node)
     graph.add_node("check_novelty", novelty_node)
@@ -177,7 +201,8 @@ def build_graph() -> StateGraph[ResearchState, RunContext, ResearchState, Resear
     graph.add_node("approve_paper", approve_paper_node)
     graph.add_node("review_paper", review_paper, input_schema=PaperTask)  # type: ignore[call-overload]
     graph.add_node("finish", finish_node)
-    graph.add_edge(START, "baseline")
+    graph.add_conditional_edges(START, start_at, ["scaffold", "baseline"])
+    graph.add_conditional_edges("scaffold", after_scaffold, ["baseline", "finish"])
     graph.add_conditional_edges("baseline", after_baseline, ["ideate", "finish"])
     graph.add_edge("ideate", "check_novelty")
     graph.add_conditional_edges("check_novelty", after_novelty, ["ideate", "approve_ideas"])

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents import __version__
 from agents.config import RunSettings
-from agents.cost import CostLedger, run_estimate
+from agents.cost import CostLedger
 from agents.domain import (
     AwaitingApproval,
     EventBase,
@@ -36,14 +35,19 @@ from agents.domain import (
 )
 from agents.errors import BudgetExceeded
 from agents.experiment import baseline_stage
-from agents.jobs import JobRunner
 from agents.llm import LLMClient, Transcripts, is_offline_model
-from agents.paper import Tex
 from agents.report import write_report
 from agents.run import RunContext, RunFolder, Timings, try_read_run_record, write_run_record
-from agents.templates import load_template
 from agents.workflow.checkpointer import is_postgres, open_checkpointer
-from sandbox import Limits, Sandbox, SandboxJob, SandboxResult
+from agents.workflow.services import (
+    adopt_template,
+    job_runner,
+    make_tex,
+    parallel_for,
+    run_template,
+    stage_estimates,
+)
+from sandbox import Sandbox
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -52,65 +56,6 @@ if TYPE_CHECKING:
 Progress = Callable[[str, dict[str, Any]], None]
 #: Nodes that mark the point a ``--retry-failed`` resume starts again from.
 RETRY_FROM = ("research_idea", "baseline")
-
-
-def stage_estimates(settings: RunSettings, template_max_runs: int) -> dict[str, float]:
-    """Expected cost of one node of each stage (per-idea stages run once per idea)."""
-    by_stage = run_estimate(settings, settings.max_runs or template_max_runs).by_stage
-    per_idea = {"experiment", "plot", "write_paper", "review", "revise"}
-    return {stage: cost / (settings.num_ideas if stage in per_idea else 1)
-            for stage, cost in by_stage.items()}
-
-
-def effective_parallel(requested: int, limits: Limits) -> int:
-    """Jobs run at once: what was asked, within this machine's CPUs and memory."""
-    by_cpu = int((os.cpu_count() or 1) // limits.cpus) or 1
-    try:
-        memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    except (ValueError, OSError):  # not a POSIX system: trust the request
-        return requested
-    by_memory = int(memory_mb * 0.8 // limits.memory_mb) or 1
-    return max(1, min(requested, by_cpu, by_memory))
-
-
-def make_sandbox(backend: str, *, executor: str = "local", ray_address: str | None = None) -> Sandbox:
-    """The sandbox that runs this run's jobs: Docker (here, or on the nodes of a Ray cluster),
-    or the host (``local``)."""
-    if executor == "ray":
-        from sandbox import RaySandbox
-
-        return RaySandbox(address=ray_address)
-    if backend == "local":
-        from sandbox import LocalSandbox
-
-        return LocalSandbox()
-    from sandbox import DockerSandbox
-
-    return DockerSandbox()
-
-
-def make_tex(settings: RunSettings, jobs: JobRunner) -> Tex:
-    """TeX and poppler in the paper image through the run's jobs, or on the host when asked."""
-    if settings.tex_on_host:
-        return Tex.host()
-    if settings.sandbox.value != "docker":  # experiments on the host, TeX still in a container
-        jobs = JobRunner(make_sandbox("docker"), jobs.cache_dir, parallel=1, run_id=jobs.run_id,
-                         event=jobs.event)
-
-    async def run_job(job: SandboxJob, what: str) -> SandboxResult:
-        return (await jobs.run_job(job, what=what)).result
-
-    return Tex.sandboxed(run_job)
-
-
-def _template_image(settings: RunSettings, folder: Path) -> str | None:
-    """The derived image of a template that lists packages (Docker only; it must be built:
-    ``aisci run`` builds it first with --build-image)."""
-    from agents.templates import read_requirements, require_template_image
-
-    if settings.sandbox.value != "docker" or not read_requirements(folder):
-        return None
-    return require_template_image(folder)
 
 
 def versions() -> dict[str, str]:
@@ -166,27 +111,6 @@ async def _retry_point(graph: Any, config: Any) -> Any:
     return first
 
 
-async def _from_scratch(run: RunFolder, settings: RunSettings, sandbox: Sandbox,
-                        llm: LLMClient) -> RunSettings:
-    """The coder writes the run's template (``agents.experiment.scaffold``); the run then goes
-    on from that folder. A failure is recorded in run.json before it ends the run."""
-    from agents.experiment import ScaffoldFailed, scaffold_template
-
-    jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=1, run_id=run.id,
-                     event=run.event)
-    write_run_json(run, settings, RunStatus.running, sandbox=sandbox.describe())
-    try:
-        folder = await scaffold_template(run, settings.topic, llm, jobs,
-                                         max_attempts=settings.max_attempts)
-    except ScaffoldFailed as exc:
-        write_run_json(run, settings, RunStatus.failed,
-                       failures=[Failure(stage="scaffold", reason=str(exc))])
-        raise
-    finally:
-        sandbox.cleanup(run.id)
-    return settings.model_copy(update={"template": str(folder)})
-
-
 def warm_imports(settings: RunSettings) -> threading.Thread | None:
     """Import litellm (seconds of CPU) on a thread when a role's model is a real one, while the
     baseline's sandbox jobs keep the main thread waiting. Started once the graph is built, so
@@ -223,6 +147,17 @@ async def _settle(task: asyncio.Task[Any] | None) -> None:
         await task
 
 
+async def _adopt_written_template(ctx: RunContext, graph: Any, config: RunnableConfig) -> None:
+    """On a resume of a template-free run: the template its ``scaffold`` node wrote, when the
+    checkpoint says that node finished. The folder is always the run's own ``template/``
+    (never a path read back from the checkpoint); otherwise the node runs (again)."""
+    from agents.experiment import TEMPLATE_DIR
+
+    state = await graph.aget_state(config)
+    if state.values.get("scaffolded"):
+        adopt_template(ctx, ctx.run.file(TEMPLATE_DIR))
+
+
 def load_workflow() -> StateGraph[Any, Any, Any, Any]:
     """The research graph, built (not compiled): importing it imports the rest of LangGraph.
     The baseline's statistics need scipy's t distribution as soon as its jobs end: that comes
@@ -256,19 +191,15 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     llm = LLMClient(settings.models_by_role(), default=settings.model, on_event=run.event,
                     transcripts=Transcripts(run.path))
     llm.spent_usd = CostLedger.from_events(run.events()).total.cost_usd  # resume: spent so far
-    if settings.from_scratch:
-        settings = await _from_scratch(run, settings, sandbox, llm)
-    template = load_template(settings.template).with_overrides(
-        metric=settings.metric, lower_is_better=settings.lower_is_better,
-        timeout_s=settings.job_timeout_s)
-    parallel = (settings.parallel if settings.executor.value == "ray"  # the cluster's CPUs
-                else effective_parallel(settings.parallel, template.limits))
-    jobs = JobRunner(sandbox, run.file("cache", "sandbox"), parallel=parallel, run_id=run.id,
-                     event=run.event, image=_template_image(settings, template.path),
-                     output=run.job_output)
-    ctx = RunContext(run=run, settings=settings, template=template, llm=llm, jobs=jobs,
+    # A template-free run has no template until its scaffold node has written one (on a
+    # resume: until its checkpoint says so, below).
+    template = None if settings.from_scratch else run_template(settings, settings.template)
+    parallel = parallel_for(settings, template) if template is not None else settings.parallel
+    jobs = job_runner(run, settings, sandbox, template)
+    ctx = RunContext(run=run, settings=settings, template_or_none=template, llm=llm, jobs=jobs,
                      tex=make_tex(settings, jobs),
-                     stage_estimates=stage_estimates(settings, template.max_runs),
+                     stage_estimates=(stage_estimates(settings, template.max_runs)
+                                      if template is not None else {}),
                      retry_failed=retry_failed)
     started = time.monotonic()
     record = try_read_run_record(run)
@@ -289,7 +220,7 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
     if stale.containers or stale.volumes:
         run.event(SandboxCleanup(stale=True, containers=stale.containers,
                                  volumes=stale.volumes))
-    if parallel < settings.parallel:
+    if template is not None and parallel < settings.parallel:
         run.event(ParallelLimited(requested=settings.parallel, used=parallel,
                                   cpus=os.cpu_count(), job_cpus=template.limits.cpus,
                                   job_memory_mb=template.limits.memory_mb))
@@ -299,10 +230,11 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         # A database checkpointer answers first (it may not): nothing runs before it does. The
         # run's own SQLite file cannot be unreachable: the baseline starts while it opens.
         local = not is_postgres(settings.checkpointer)
-        if not resume and local:
+        early = not resume and template is not None
+        if early and local:
             ctx.early_baseline = start_baseline(ctx)
         async with open_checkpointer(run, settings.checkpointer) as (saver, thread_id):
-            if not resume and not local:
+            if early and not local:
                 ctx.early_baseline = start_baseline(ctx)
             workflow = await asyncio.to_thread(load_workflow)
             from langgraph.types import Command
@@ -310,8 +242,10 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
             config: RunnableConfig = {"configurable": {"thread_id": thread_id},
                                       "max_concurrency": parallel, "recursion_limit": 100}
             graph = workflow.compile(checkpointer=saver)
+            if resume and template is None:  # a template-free run: written before it stopped?
+                await _adopt_written_template(ctx, graph, config)
             warm_imports(settings)
-            inputs: Any = {"topic": settings.topic}
+            inputs: Any = {"topic": settings.topic, "from_scratch": settings.from_scratch}
             start_config: RunnableConfig = config
             if resume:
                 inputs = Command(resume=answer) if answer is not None else None
@@ -363,6 +297,6 @@ async def execute(run: RunFolder, settings: RunSettings, sandbox: Sandbox, *,
         run.write_json("cost.json", CostLedger.from_events(events))
         rounds = [e.round for e in events if isinstance(e, IdeaRound)]
         # how many rounds of ideas it took to find a novel one (or to give up)
-        write_run_json(run, settings, str(status), timings=timings, failures=failures,
+        write_run_json(run, ctx.settings, str(status), timings=timings, failures=failures,
                        idea_rounds=max(rounds) if rounds else None)
         write_report(run.path)  # the page shows whatever exists, for stopped runs too

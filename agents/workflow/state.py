@@ -12,6 +12,8 @@ from agents.domain import ExperimentRun, Failure, Idea, IdeaOutcome, Paper, Revi
 
 class ResearchState(TypedDict, total=False):
     topic: str
+    from_scratch: bool  # a template-free run: the scaffold node writes its template first
+    scaffolded: bool  # that node wrote it (the run's own template/ folder)
     baseline: ExperimentRun
     ideas: list[Idea]  # every round's ideas (``Idea.round``)
     idea_round: int  # the rounds of ideation so far (a new one when none was novel)

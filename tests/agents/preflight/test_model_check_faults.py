@@ -20,8 +20,8 @@ import pytest
 
 from agents.config.settings import ModelSettings, StructuredMode
 from agents.llm.faults import classify
-from agents.preflight.model_check import ModelCheck, check_model
 from agents.preflight import model_check
+from agents.preflight.model_check import ModelCheck, check_model
 from tests.fake_openai_server import FakeOpenAIServer, Step
 
 pytest_plugins = ["tests.fake_openai_server"]  # the fake_openai fixture

@@ -13,9 +13,9 @@ import pytest
 from agents.config.settings import ROLES, ModelSettings, StructuredMode
 from agents.llm.backends import OFFLINE
 from agents.llm.runtime import OFFLINE_MODEL, litellm
+from agents.preflight import checks as doctor
 from agents.preflight.checks import arun_checks, blocking_failures, run_checks
 from agents.preflight.model_check import Check, check_key_routing, check_model
-from agents.preflight import checks as doctor
 from sandbox.base import SandboxUnavailable
 from tests.fake_openai_server import FakeOpenAIServer, Step
 

@@ -73,7 +73,7 @@ def test_broken_template_fails_precisely(tmp_path: Path, kind: str) -> None:
 def test_parallelism_stays_within_the_machine() -> None:
     import os
 
-    from agents.workflow.runner import effective_parallel
+    from agents.workflow.services import effective_parallel
     from sandbox.base import Limits
 
     cpus = os.cpu_count() or 1
