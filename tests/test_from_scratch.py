@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.experiment.scaffold import read_scaffold
 from agents.llm.offline import model as offline_model
 from agents.llm.offline import scaffolds
 from agents.llm.replies import ReplyError
+from agents.scaffold.template_writer import read_scaffold
 from agents.templates.check import check_template
 from tests.support import load, only_run
 

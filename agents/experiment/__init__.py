@@ -13,7 +13,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "baseline": ["baseline_stage"],
         "grading": ["NO_GRADER_WARNING"],
         "notes": ["write_idea_records"],
-        "scaffold": ["TEMPLATE_DIR", "ScaffoldFailed", "scaffold_template"],
         "statistics": ["scipy_special"],
         "variants": ["COPY_IGNORE"],
     },
@@ -25,14 +24,5 @@ if TYPE_CHECKING:
     from agents.experiment.baseline import baseline_stage as baseline_stage
     from agents.experiment.grading import NO_GRADER_WARNING as NO_GRADER_WARNING
     from agents.experiment.notes import write_idea_records as write_idea_records
-    from agents.experiment.scaffold import (
-        TEMPLATE_DIR as TEMPLATE_DIR,
-    )
-    from agents.experiment.scaffold import (
-        ScaffoldFailed as ScaffoldFailed,
-    )
-    from agents.experiment.scaffold import (
-        scaffold_template as scaffold_template,
-    )
     from agents.experiment.statistics import scipy_special as scipy_special
     from agents.experiment.variants import COPY_IGNORE as COPY_IGNORE

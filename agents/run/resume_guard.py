@@ -147,7 +147,7 @@ def _checkpointer(recorded: RunSettings, cfg: AisciConfig) -> str | None:
 def _template(recorded: RunSettings, template: str | None) -> str:
     from agents.templates import available_templates
 
-    if recorded.from_scratch:  # always the run's own template/ folder (agents.experiment.scaffold)
+    if recorded.from_scratch:  # always the run's own template/ folder (agents.scaffold)
         return "none"
     if template is not None:
         return template

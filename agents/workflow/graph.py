@@ -22,11 +22,12 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
 from agents.domain import Approval, Failure, Finish, IdeaRound, IdeaRoundDone, LiteratureNote, RunStatus
-from agents.experiment import ScaffoldFailed, baseline_stage, scaffold_template
+from agents.experiment import baseline_stage
 from agents.ideas import ideation, novelty
 from agents.literature import LiteratureSource, literature_for_run
 from agents.llm import is_offline_model
 from agents.run import RunContext
+from agents.scaffold import ScaffoldFailed, scaffold_template
 from agents.workflow.branches import research_idea, review_paper
 from agents.workflow.services import adopt_template
 from agents.workflow.state import IdeaTask, PaperTask, ResearchState
@@ -45,7 +46,7 @@ def _node(runtime: Runtime[RunContext], stage: str) -> RunContext:
 
 async def scaffold_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """A template-free run: the coder writes the experiment and it is checked in the sandbox
-    (``agents.experiment.scaffold``); from here on the run goes on from that template. A run
+    (``agents.scaffold.template_writer``); from here on the run goes on from that template. A run
     whose coder wrote nothing that runs goes to ``finish`` with the failure."""
     ctx = _node(runtime, "scaffold")
     try:

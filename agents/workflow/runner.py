@@ -151,7 +151,7 @@ async def _adopt_written_template(ctx: RunContext, graph: Any, config: RunnableC
     """On a resume of a template-free run: the template its ``scaffold`` node wrote, when the
     checkpoint says that node finished. The folder is always the run's own ``template/``
     (never a path read back from the checkpoint); otherwise the node runs (again)."""
-    from agents.experiment import TEMPLATE_DIR
+    from agents.scaffold import TEMPLATE_DIR
 
     state = await graph.aget_state(config)
     if state.values.get("scaffolded"):

@@ -162,7 +162,7 @@ def test_a_run_line_that_copies_the_prompts_placeholder_is_refused(line: str) ->
 
 
 def test_the_scaffolds_placeholder_lines_are_refused() -> None:
-    from agents.experiment.scaffold import read_scaffold
+    from agents.scaffold.template_writer import read_scaffold
 
     reply = ("Metric: val_accuracy (higher is better)\nData: one line saying what data the "
              "experiment uses and where it comes from\nDescription: An MLP.\n\nexperiment.py\n"

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from agents.config.settings import ModelSettings
-from agents.experiment.harness import without_main_guard
-from agents.experiment.scaffold import LIMITS, ScaffoldFailed, read_scaffold, scaffold_template
 from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.llm.replies import ReplyError
 from agents.run.folder import RunFolder
+from agents.scaffold.harness import without_main_guard
+from agents.scaffold.template_writer import LIMITS, ScaffoldFailed, read_scaffold, scaffold_template
 from agents.templates.check import check_template
 from sandbox.local import LocalSandbox
 

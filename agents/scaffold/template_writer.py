@@ -3,7 +3,7 @@
 The graph's ``scaffold`` node, before the baseline: the coder writes ``experiment.py`` and
 ``plot.py`` for the topic (data generated in code or bundled in scikit-learn). It writes the
 science only: the settings, ``GROUPS``, ``SEEDS`` and ``run_one(group, seed)``; aisci appends
-the command line and the final_info.json writer (``agents.experiment.harness``). A reply that
+the command line and the final_info.json writer (``agents.scaffold.harness``). A reply that
 is a whole program with its own ``--out_dir`` and final_info.json is taken as written. Seed 0
 of the new experiment runs in the sandbox as the check (all of its own seeds if it takes no
 ``--seed``): it must exit 0 and write a ``final_info.json`` that keeps the contract and holds
@@ -15,7 +15,7 @@ after its repairs is a failed attempt too). Every attempt stays in the run folde
 run's template in ``template/``, with a ``template.toml``, ``prompt.json``, an empty
 ``seed_ideas.json`` and the generic LaTeX skeleton, and the run goes on as from any template. A
 plot script that does not parse is replaced by the generic one, and well-known names read
-without their import get it (``agents.experiment.imports``); both are recorded.
+without their import get it (``agents.scaffold.imports``); both are recorded.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from pydantic import BaseModel
 from agents.config import DEFAULT_TEMPERATURES, ModelSettings
 from agents.domain import ScaffoldAttempt, contract_problems, slugify
 from agents.errors import AisciError, StructuredOutputError
-from agents.experiment.harness import defines_entry, with_harness, without_main_guard
-from agents.experiment.imports import missing_imports, with_imports
-from agents.experiment.scaffold_hints import hints
 from agents.jobs import JobRunner
 from agents.llm import LLMClient, ReplyError, copied_line, current_stage
 from agents.prompts import render
 from agents.run import RunFolder, atomic_write_text, copy_tree
+from agents.scaffold.harness import defines_entry, with_harness, without_main_guard
+from agents.scaffold.hints import hints
+from agents.scaffold.imports import missing_imports, with_imports
 from sandbox import Limits
 
 TEMPLATE_DIR = "template"
@@ -66,7 +66,7 @@ class Scaffold(BaseModel):
     body: str  # the coder's experiment.py: the science (with run_one), or a whole program
     plot: str
     plot_generated: bool = False  # the coder's plot.py did not parse: the generic one stands in
-    harness: bool = True  # aisci's results contract is appended (agents.experiment.harness)
+    harness: bool = True  # aisci's results contract is appended (agents.scaffold.harness)
 
     @property
     def experiment(self) -> str:

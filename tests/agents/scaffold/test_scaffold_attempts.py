@@ -12,12 +12,12 @@ import pytest
 
 from agents.config.settings import ModelSettings
 from agents.domain import SandboxRun
-from agents.experiment.scaffold import REPEAT_TEMPERATURE, scaffold_template
-from agents.experiment.scaffold_hints import hints
 from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.run.folder import RunFolder
+from agents.scaffold.hints import hints
+from agents.scaffold.template_writer import REPEAT_TEMPERATURE, scaffold_template
 from agents.templates.check import check_template
 from agents.templates.template import load_template
 from sandbox.local import LocalSandbox
@@ -196,7 +196,7 @@ def test_a_scientific_error_gets_no_contract_hint() -> None:
 
 
 def test_the_hints_are_a_table_a_row_added_there_is_used(tmp_path: Path) -> None:
-    from agents.experiment.scaffold_hints import TABLE, hint_table
+    from agents.scaffold.hints import TABLE, hint_table
 
     table = tmp_path / "hints.toml"
     table.write_text(TABLE.read_text() + '\n[[hint]]\npattern = "RecursionError: (?P<what>.+)"\n'
@@ -210,7 +210,7 @@ def test_the_hints_are_a_table_a_row_added_there_is_used(tmp_path: Path) -> None
 
 
 def test_a_hint_that_names_a_group_its_pattern_lacks_is_refused(tmp_path: Path) -> None:
-    from agents.experiment.scaffold_hints import hint_table
+    from agents.scaffold.hints import hint_table
 
     table = tmp_path / "hints.toml"
     table.write_text('[[hint]]\npattern = "KeyError: (\\\\w+)"\nadvice = "no key {key}"\n')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.experiment.imports import missing_imports, with_imports
+from agents.scaffold.imports import missing_imports, with_imports
 
 CODE = '''"""An experiment."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the coder is told after a template-free attempt fails on the results contract (the
 command line, the loop over GROUPS, an import): a table of error patterns and advice in
-``data/scaffold_hints.toml``, not code. A new kind of error is a new row there."""
+``data/hints.toml``, not code. A new kind of error is a new row there."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-TABLE = Path(__file__).parent / "data" / "scaffold_hints.toml"
+TABLE = Path(__file__).parent / "data" / "hints.toml"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
