@@ -16,8 +16,9 @@ from agents.errors import ConfigError
 app = typer.Typer()
 
 
-def pdf_reader(backend: TexBackend) -> Any:
-    """poppler in a container of the paper image (or on the host, when asked)."""
+def pdf_reader(backend: TexBackend, cache: Path) -> Any:
+    """poppler in a container of the paper image (or on the host, when asked); ``cache``: where
+    its jobs keep what they made (a folder that lives as long as the review)."""
     from agents.paper import Tex
 
     if backend == TexBackend.host:
@@ -26,15 +27,12 @@ def pdf_reader(backend: TexBackend) -> Any:
         err.print("warning: --tex host reads the PDF with this machine's poppler, unisolated.",
                   highlight=False, markup=False)
         return Tex.host()
+    from agents.jobs import JobRunner
     from sandbox import DockerSandbox, ensure_paper_image
 
-    box = DockerSandbox()
     ensure_paper_image(log=lambda _line: None)
-
-    async def run_job(job: Any, _what: str) -> Any:
-        return await asyncio.to_thread(box.run, job)
-
-    return Tex.sandboxed(run_job)
+    return Tex.sandboxed(JobRunner(DockerSandbox(), cache, parallel=1, run_id="review",
+                                   event=lambda _event: None))
 
 
 @app.command("review")
@@ -71,15 +69,17 @@ def review_pdf(
         failed = blocking_failures(report.checks)
         if failed:
             raise ConfigError(f"{failed[0].name}: {failed[0].detail}. Fix: {failed[0].fix}")
-        reader = pdf_reader(tex)
-        visible, hidden = asyncio.run(read_paper_pdf(reader, paper))
-        text = paper_text(visible)
-        if len(text.split()) < 50:
-            raise ConfigError(f"could not read enough text from {paper} (is it a scanned PDF? "
-                              f"is poppler-utils installed?)")
-        llm = LLMClient(report.models, default=report.models["reviewer"])
-        with tempfile.TemporaryDirectory(prefix="aisci-pages-") as pages:
-            figures = (asyncio.run(reader.pdf_pages(paper, Path(pages)))
+        with tempfile.TemporaryDirectory(prefix="aisci-review-") as work:
+            reader = pdf_reader(tex, Path(work) / "jobs")
+            visible, hidden = asyncio.run(read_paper_pdf(reader, paper))
+            text = paper_text(visible)
+            if len(text.split()) < 50:
+                raise ConfigError(f"could not read enough text from {paper} (is it a scanned "
+                                  f"PDF? is poppler-utils installed?)")
+            llm = LLMClient(report.models, default=report.models["reviewer"])
+            pages = Path(work) / "pages"
+            pages.mkdir()
+            figures = (asyncio.run(reader.pdf_pages(paper, pages))
                        if llm.accepts_images("reviewer") else [])
             outcome = asyncio.run(review_text(llm, text, num_reviewers=reviewers,
                                               idea_name=paper.stem, version=1, figures=figures,

@@ -19,17 +19,18 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel
 
 from agents.run import copy_tree, read_regular
 from sandbox import SandboxJob, SandboxResult, host_tex_env, latex_job, latexmk_command, pdf_review_job
 
+if TYPE_CHECKING:
+    from agents.jobs import JobRunner
+
 COMPILE_TIMEOUT_S = 180
-RunJob = Callable[[SandboxJob, str], Awaitable[SandboxResult]]
 _JUNK = (".aux", ".fls", ".fdb_latexmk", ".out", ".blg", ".log", ".bbl")
 
 
@@ -95,12 +96,13 @@ def _clear_outputs(paper_dir: Path, jobname: str) -> None:
 class Tex:
     """Where TeX and poppler run for a run (or for ``aisci review``)."""
 
-    def __init__(self, run_job: RunJob | None) -> None:
-        self._run_job = run_job  # None: on the host
+    def __init__(self, jobs: JobRunner | None) -> None:
+        self._jobs = jobs  # None: on the host
 
     @classmethod
-    def sandboxed(cls, run_job: RunJob) -> Tex:
-        return cls(run_job)
+    def sandboxed(cls, jobs: JobRunner) -> Tex:
+        """In the paper image, as the jobs of ``jobs`` (cached, gated, one event each)."""
+        return cls(jobs)
 
     @classmethod
     def host(cls) -> Tex:
@@ -108,14 +110,18 @@ class Tex:
 
     @property
     def on_host(self) -> bool:
-        return self._run_job is None
+        return self._jobs is None
+
+    async def _run(self, job: SandboxJob, what: str) -> SandboxResult:
+        assert self._jobs is not None
+        return (await self._jobs.run_job(job, what=what)).result
 
     async def compile(self, paper_dir: Path, source: str = "template.tex",
                       jobname: str = "paper") -> CompileResult:
         _clear_outputs(paper_dir, jobname)
-        if self._run_job is None:
+        if self._jobs is None:
             return await asyncio.to_thread(_compile_on_host, paper_dir, source, jobname)
-        result = await self._run_job(latex_job(paper_dir, main=source, jobname=jobname), "compile")
+        result = await self._run(latex_job(paper_dir, main=source, jobname=jobname), "compile")
         if result.verdict not in ("ok", "error", "missing_results"):
             return CompileResult(ok=False, log_excerpt=f"the compile job ended: {result.feedback()}")
         return read_compile(paper_dir, result.stdout_tail + result.stderr_tail, result.ok,
@@ -126,9 +132,9 @@ class Tex:
         with tempfile.TemporaryDirectory(prefix="aisci-pdf-") as tmp:
             work = Path(tmp)
             shutil.copyfile(pdf, work / "paper.pdf")
-            if self._run_job is None:
+            if self._jobs is None:
                 return await asyncio.to_thread(_host_pdftotext, work / "paper.pdf")
-            result = await self._run_job(pdf_review_job(work, "paper.pdf"), "pdf_text")
+            result = await self._run(pdf_review_job(work, "paper.pdf"), "pdf_text")
             out = work / "paper.txt"
             return out.read_text(encoding="utf-8", errors="replace") if result.ok and out.is_file() else ""
 
@@ -138,10 +144,10 @@ class Tex:
         with tempfile.TemporaryDirectory(prefix="aisci-pdf-") as tmp:
             work = Path(tmp)
             shutil.copyfile(pdf, work / "paper.pdf")
-            if self._run_job is None:
+            if self._jobs is None:
                 await asyncio.to_thread(_host_pdf_reading, work)
             else:
-                await self._run_job(pdf_review_job(work, "paper.pdf", layout=True), "pdf_text")
+                await self._run(pdf_review_job(work, "paper.pdf", layout=True), "pdf_text")
             return PdfReading(text=read_regular(work / "paper.txt") or "",
                               layout=read_regular(work / "paper.xml") or "",
                               layers=read_regular(work / "paper.layers") or "")
@@ -150,10 +156,10 @@ class Tex:
         """The first ``pages`` pages of ``pdf`` as PNG files in ``out_dir``."""
         out_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf, out_dir / "paper.pdf")
-        if self._run_job is None:
+        if self._jobs is None:
             await asyncio.to_thread(_host_pdftoppm, out_dir / "paper.pdf", out_dir, pages)
         else:
-            await self._run_job(pdf_review_job(out_dir, "paper.pdf", text=False, pages=pages),
+            await self._run(pdf_review_job(out_dir, "paper.pdf", text=False, pages=pages),
                                 "pdf_pages")
         (out_dir / "paper.pdf").unlink(missing_ok=True)
         return sorted(p for p in out_dir.glob("page*.png") if p.is_file())

@@ -14,7 +14,7 @@ from agents.jobs import JobRunner
 from agents.paper import Tex
 from agents.run import RunContext, RunFolder
 from agents.templates import Template, load_template
-from sandbox import Limits, Sandbox, SandboxJob, SandboxResult
+from sandbox import Limits, Sandbox
 
 
 def stage_estimates(settings: RunSettings, template_max_runs: int) -> dict[str, float]:
@@ -59,11 +59,7 @@ def make_tex(settings: RunSettings, jobs: JobRunner) -> Tex:
     if settings.sandbox.value != "docker":  # experiments on the host, TeX still in a container
         jobs = JobRunner(make_sandbox("docker"), jobs.cache_dir, parallel=1, run_id=jobs.run_id,
                          event=jobs.event)
-
-    async def run_job(job: SandboxJob, what: str) -> SandboxResult:
-        return (await jobs.run_job(job, what=what)).result
-
-    return Tex.sandboxed(run_job)
+    return Tex.sandboxed(jobs)
 
 
 def template_image(settings: RunSettings, folder: Path) -> str | None:
