@@ -11,17 +11,20 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submodules=["events", "experiments", "ideas", "papers", "results", "reviews", "status"],
     submod_attrs={
+        "call_events": [
+            "LLMAsk", "LLMCall", "LLMCallFailed", "LLMInvalid", "LLMSalvaged", "LLMTruncated",
+            "StructuredDowngrade",
+        ],
+        "event_base": ["EventBase"],
         "events": [
-            "Approval", "AwaitingApproval", "BaselineDone", "BudgetStop", "ComputePlanned",
-            "Event", "EventBase", "FiguresChecked", "Finish", "GraderChanged", "GraderRefused",
-            "HeldoutTest", "IdeaFailed", "IdeaRound", "IdeaRoundDone", "IdeationFailed",
-            "IdeationFallback", "JobStart", "LLMAsk", "LLMCall", "LLMCallFailed", "LLMInvalid",
-            "LLMSalvaged", "LLMTruncated", "LiteratureFailed", "LiteratureNote",
-            "LiteratureSearch", "MetricChosen", "NodeEnd", "NodeStart", "PaperWritten",
-            "ParallelLimited", "PlanFixed", "PlotFailed", "PlotLabels", "ReflectionFailed",
-            "ReportError", "Reviewed", "RunResume", "RunStart", "RunsPlanned", "SandboxCleanup",
-            "SandboxRun", "ScaffoldAttempt", "StructuredDowngrade", "Tracked", "TrackerError",
-            "TreeDone", "parse_event", "parse_events",
+            "Approval", "AwaitingApproval", "BaselineDone", "BudgetStop", "ComputePlanned", "Event",
+            "FiguresChecked", "Finish", "GraderChanged", "GraderRefused", "HeldoutTest",
+            "IdeaFailed", "IdeaRound", "IdeaRoundDone", "IdeationFailed", "IdeationFallback",
+            "JobStart", "LiteratureFailed", "LiteratureNote", "LiteratureSearch", "MetricChosen",
+            "NodeEnd", "NodeStart", "PaperWritten", "ParallelLimited", "PlanFixed", "PlotFailed",
+            "PlotLabels", "ReflectionFailed", "ReportError", "Reviewed", "RunResume", "RunStart",
+            "RunsPlanned", "SandboxCleanup", "SandboxRun", "ScaffoldAttempt", "Tracked",
+            "TrackerError", "TreeDone", "parse_event", "parse_events",
         ],
         "experiments": [
             "ExperimentRun", "IdeaOutcome", "IdeaStatus", "NodeKind", "SearchNode", "SearchTree",
@@ -48,13 +51,20 @@ if TYPE_CHECKING:
     from agents.domain import results as results
     from agents.domain import reviews as reviews
     from agents.domain import status as status
+    from agents.domain.call_events import LLMAsk as LLMAsk
+    from agents.domain.call_events import LLMCall as LLMCall
+    from agents.domain.call_events import LLMCallFailed as LLMCallFailed
+    from agents.domain.call_events import LLMInvalid as LLMInvalid
+    from agents.domain.call_events import LLMSalvaged as LLMSalvaged
+    from agents.domain.call_events import LLMTruncated as LLMTruncated
+    from agents.domain.call_events import StructuredDowngrade as StructuredDowngrade
+    from agents.domain.event_base import EventBase as EventBase
     from agents.domain.events import Approval as Approval
     from agents.domain.events import AwaitingApproval as AwaitingApproval
     from agents.domain.events import BaselineDone as BaselineDone
     from agents.domain.events import BudgetStop as BudgetStop
     from agents.domain.events import ComputePlanned as ComputePlanned
     from agents.domain.events import Event as Event
-    from agents.domain.events import EventBase as EventBase
     from agents.domain.events import FiguresChecked as FiguresChecked
     from agents.domain.events import Finish as Finish
     from agents.domain.events import GraderChanged as GraderChanged
@@ -69,12 +79,6 @@ if TYPE_CHECKING:
     from agents.domain.events import LiteratureFailed as LiteratureFailed
     from agents.domain.events import LiteratureNote as LiteratureNote
     from agents.domain.events import LiteratureSearch as LiteratureSearch
-    from agents.domain.events import LLMAsk as LLMAsk
-    from agents.domain.events import LLMCall as LLMCall
-    from agents.domain.events import LLMCallFailed as LLMCallFailed
-    from agents.domain.events import LLMInvalid as LLMInvalid
-    from agents.domain.events import LLMSalvaged as LLMSalvaged
-    from agents.domain.events import LLMTruncated as LLMTruncated
     from agents.domain.events import MetricChosen as MetricChosen
     from agents.domain.events import NodeEnd as NodeEnd
     from agents.domain.events import NodeStart as NodeStart
@@ -92,7 +96,6 @@ if TYPE_CHECKING:
     from agents.domain.events import SandboxCleanup as SandboxCleanup
     from agents.domain.events import SandboxRun as SandboxRun
     from agents.domain.events import ScaffoldAttempt as ScaffoldAttempt
-    from agents.domain.events import StructuredDowngrade as StructuredDowngrade
     from agents.domain.events import Tracked as Tracked
     from agents.domain.events import TrackerError as TrackerError
     from agents.domain.events import TreeDone as TreeDone

@@ -11,31 +11,23 @@ here is an error where it is written.
 from __future__ import annotations
 
 import json
-import time
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError
+from pydantic import Field, JsonValue, TypeAdapter, ValidationError
 
+from agents.domain.call_events import (
+    LLMAsk,
+    LLMCall,
+    LLMCallFailed,
+    LLMInvalid,
+    LLMSalvaged,
+    LLMTruncated,
+    StructuredDowngrade,
+)
+from agents.domain.event_base import Amount, Count, EventBase
 from agents.domain.selection import TestRole
 from agents.domain.status import Failure
-
-#: A count or an amount that is never below zero.
-Count = Annotated[int, Field(ge=0)]
-Amount = Annotated[float, Field(ge=0)]
-
-
-def _now() -> float:
-    return round(time.time(), 3)
-
-
-class EventBase(BaseModel):
-    """What every event has: when it was written."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
-
-    ts: float = Field(default_factory=_now)
-
 
 # --- the run --------------------------------------------------------------------------------
 
@@ -87,14 +79,14 @@ class Approval(EventBase):
 class Finish(EventBase):
     type: Literal["finish"] = "finish"
     status: str
-    failures: list[Failure] = []
+    failures: list[Failure] = Field(default_factory=list)
 
 
 class SandboxCleanup(EventBase):
     type: Literal["sandbox_cleanup"] = "sandbox_cleanup"
     stale: bool = False
-    containers: list[str] = []
-    volumes: list[str] = []
+    containers: list[str] = Field(default_factory=list)
+    volumes: list[str] = Field(default_factory=list)
 
 
 class ParallelLimited(EventBase):
@@ -320,7 +312,7 @@ class ScaffoldAttempt(EventBase):
     attempt: Annotated[int, Field(ge=1)]
     ok: bool
     metric: str | None = None
-    problems: list[str] = []
+    problems: list[str] = Field(default_factory=list)
 
 
 # --- paper and review -----------------------------------------------------------------------
@@ -344,83 +336,6 @@ class Reviewed(EventBase):
     mean_overall: float
     decision: str
     failed_reviewers: Count
-
-
-# --- model calls ----------------------------------------------------------------------------
-
-class LLMCall(EventBase):
-    """One completed model call; the cost ledger is the sum of these."""
-
-    type: Literal["llm_call"] = "llm_call"
-    stage: str | None = None
-    role: str
-    task: str
-    model: str
-    prompt_tokens: Count
-    completion_tokens: Count
-    cost_usd: Amount
-    duration_s: Amount | None = None
-    finish_reason: str = ""
-    constrained: bool = False
-    call_id: str | None = None
-    transcript: str | None = None
-
-
-class LLMCallFailed(EventBase):
-    """A model call that failed after its retries (``fault``: refused, dropped, timeout...)."""
-
-    type: Literal["llm_error"] = "llm_error"
-    stage: str | None = None
-    role: str
-    task: str
-    model: str
-    error: str
-    fault: str
-    call_id: str | None = None
-    transcript: str | None = None
-
-
-class LLMAsk(EventBase):
-    """One question, however many calls (repairs, more room) it took."""
-
-    type: Literal["llm_ask"] = "llm_ask"
-    role: str
-    task: str
-    tries: Count
-    repairs: Count
-    ok: bool
-
-
-class LLMTruncated(EventBase):
-    type: Literal["llm_truncated"] = "llm_truncated"
-    role: str
-    task: str
-    max_tokens: Count
-    used: bool
-
-
-class LLMInvalid(EventBase):
-    type: Literal["llm_invalid"] = "llm_invalid"
-    role: str
-    task: str
-    attempt: Count
-    errors: str
-    reply: str
-
-
-class LLMSalvaged(EventBase):
-    type: Literal["llm_salvaged"] = "llm_salvaged"
-    role: str
-    task: str
-    problem: str
-
-
-class StructuredDowngrade(EventBase):
-    type: Literal["structured_downgrade"] = "structured_downgrade"
-    role: str
-    task: str
-    model: str
-    error: str
 
 
 Event = Annotated[

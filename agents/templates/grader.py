@@ -13,16 +13,15 @@ A template declares it in ``template.toml``::
 ``functions`` are top-level names of ``experiment.py`` (functions, classes or constants;
 ``__main__`` is its ``if __name__ == "__main__":`` block). Three guards use the declaration:
 
-- ``edit_problem`` refuses an edit that changes a protected definition or file, defines a
-  protected name a second time, or lets the coder's code reach a private name or the
-  held-out data (the reason goes back to the coder like any failed edit);
-- ``GraderPrint.mismatches`` compares a job folder with the template before and after the
-  job: the sha256 of each protected file and of each protected definition's source text
-  (read with ``ast``: parsed, never run);
+- ``edit_problem`` refuses an edit that changes a protected definition or file, defines a protected
+  name a second time, or lets the coder's code reach a private name or the held-out data (the
+  reason goes back to the coder like any failed edit);
+- ``GraderPrint.mismatches`` compares a job folder with the template before and after the job:
+  the sha256 of each protected file and of each protected definition's source text (``ast``);
 - the sandbox gets the protected files as ``SandboxJob.readonly``.
 
-What it cannot see: code that reaches a protected name by a computed route
-(``getattr(module, "eval" + "uate")``), or that regenerates the data from its known recipe.
+What it cannot see: code that reaches a protected name by a computed route (``getattr(module,
+"eval" + "uate")``), or that regenerates the data from its known recipe.
 """
 
 from __future__ import annotations
@@ -135,8 +134,7 @@ def _segment(lines: list[str], node: ast.stmt) -> str:
     first, last = node.lineno - 1, node.end_lineno - 1
     if first == last:
         return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
-    pad = "".join(c if c in "\f\t" else " "
-                  for c in lines[first].encode()[:node.col_offset].decode())
+    pad = "".join(c if c in "\f\t" else " " for c in lines[first].encode()[:node.col_offset].decode())
     return "".join([pad + lines[first].encode()[node.col_offset:].decode(),
                     *lines[first + 1:last], lines[last].encode()[:node.end_col_offset].decode()])
 
@@ -154,16 +152,15 @@ def _definitions(source: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], 
 
 
 def definitions(source: str, names: list[str]) -> dict[str, list[str]]:
-    """Each of ``names``: the source text of every top-level statement that defines it. The
-    same source is read once per process: every job of a run checks the template's grader
-    against its own copy (a SyntaxError is raised again on every call; errors are not kept)."""
+    """Each of ``names``: the source text of every top-level statement that defines it (a source is read
+    once per process: every job checks the template's grader; a SyntaxError is raised on every call)."""
     unique = tuple(dict.fromkeys(names))
     return {n: list(texts) for n, texts in zip(unique, _definitions(source, unique), strict=True)}
 
 
 def _nested_rebindings(tree: ast.Module, names: set[str]) -> list[str]:
-    """Protected names bound anywhere below the top level (``global evaluate`` in a
-    function, an assignment in a loop or a ``with``): a way round the top-level check."""
+    """Protected names bound anywhere below the top level (``global evaluate`` in a function,
+    an assignment in a loop or a ``with``): a way round the top-level check."""
     hits: list[str] = []
     for top in tree.body:
         if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and top.name in names:
