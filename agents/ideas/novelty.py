@@ -14,14 +14,15 @@ import asyncio
 import difflib
 import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Self
 
-from agents.domain import Idea, LiteratureFailed, LiteratureSearch, NoveltyVerdict, ReplyModel
+from agents.domain import EventBase, Idea, LiteratureFailed, LiteratureSearch, NoveltyVerdict, ReplyModel
 from agents.errors import LLMError
 from agents.literature import LiteratureError, LiteratureSource
-from agents.llm import ReplyError, current_branch
+from agents.llm import LLMClient, ReplyError, current_branch
 from agents.prompts import json_block, render
-from agents.run import RunContext
 
 RESULTS_PER_QUERY = 8
 ABSTRACT_CHARS = 300
@@ -124,8 +125,22 @@ def searches_text(queries: list[str], found: list[list[dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | None) -> Idea:
-    rounds = ctx.settings.novelty_rounds
+@dataclass(frozen=True)
+class NoveltyJudge:
+    """What the novelty check uses, and nothing more: the model, where its searches are
+    recorded, the research area, the rounds of search, how many ideas at once, and whether an
+    idea judged not novel still runs (``--include-not-novel``)."""
+
+    llm: LLMClient
+    record: Callable[[EventBase], None]
+    area: str
+    rounds: int
+    parallel: int = 1
+    include_not_novel: bool = False
+
+
+async def check_idea(judge: NoveltyJudge, idea: Idea, source: LiteratureSource | None) -> Idea:
+    rounds = judge.rounds
     queries: list[str] = []
     found: list[list[dict[str, Any]]] = []
     papers: dict[str, dict[str, Any]] = {}
@@ -140,11 +155,11 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
         if round_no > rounds:
             closing = ("Every search round is used: decide now, from the papers above, with "
                        "\"action\": \"decide\".")
-        messages = render("novelty", "novelty_step", area=ctx.template.system_prompt, idea=idea_json,
+        messages = render("novelty", "novelty_step", area=judge.area, idea=idea_json,
                           searches=searches_text(queries, found), round=str(min(round_no, rounds)),
                           rounds=str(rounds), closing=closing)
         try:
-            step = await ctx.llm.structured("novelty", "novelty_step", messages, NoveltyStep,
+            step = await judge.llm.structured("novelty", "novelty_step", messages, NoveltyStep,
                                             check=functools.partial(
                                                 _backed, returned=list(papers.values()),
                                                 idea_terms=terms))
@@ -162,10 +177,10 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
         try:
             records = await asyncio.to_thread(source.search, query, RESULTS_PER_QUERY) if source else []
         except LiteratureError as exc:
-            ctx.run.event(LiteratureFailed(idea=idea.name, query=query, error=str(exc)[:300]))
+            judge.record(LiteratureFailed(idea=idea.name, query=query, error=str(exc)[:300]))
             records = []
-        ctx.run.event(LiteratureSearch(idea=idea.name, query=query,
-                                       source=getattr(source, "name", "none"), results=len(records)))
+        judge.record(LiteratureSearch(idea=idea.name, query=query,
+                                      source=getattr(source, "name", "none"), results=len(records)))
         this = [record_dict(rec) for rec in records]
         found.append(this)
         for data in this:
@@ -181,20 +196,20 @@ async def check_idea(ctx: RunContext, idea: Idea, source: LiteratureSource | Non
                                    "literature": list(papers.values())})
 
 
-async def check_all(ctx: RunContext, ideas: list[Idea], source: LiteratureSource | None,
+async def check_all(judge: NoveltyJudge, ideas: list[Idea], source: LiteratureSource | None,
                     note: str = "") -> list[Idea]:
     """Every idea's check; ideas are checked concurrently, up to --parallel at a time (the
     model's own gate still bounds its calls)."""
-    limit = asyncio.Semaphore(max(1, ctx.settings.parallel))
+    limit = asyncio.Semaphore(max(1, judge.parallel))
 
     async def one(idea: Idea) -> Idea:
         # one idea's steps in a row: a local server's prefix cache holds its searches so far
         current_branch.set(f"novelty:{idea.name}")
         async with limit:
-            return await check_idea(ctx, idea, source)
+            return await check_idea(judge, idea, source)
 
     checked = await asyncio.gather(*(one(idea) for idea in ideas))
-    keep_all = ctx.settings.include_not_novel
+    keep_all = judge.include_not_novel
     return [i.model_copy(update={
         "selected": keep_all or bool(i.novelty_verdict and i.novelty_verdict.novel),
         "literature_note": note}) for i in checked]

@@ -109,7 +109,11 @@ async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> di
         ctx.run.event(LiteratureNote(note=note))
     ideas = state["ideas"]
     done = [i for i in ideas if i.novelty_verdict is not None]
-    ideas = [*done, *await novelty.check_all(ctx, [i for i in ideas if i.novelty_verdict is None],
+    judge = novelty.NoveltyJudge(
+        llm=ctx.llm, record=ctx.run.event, area=ctx.template.system_prompt,
+        rounds=ctx.settings.novelty_rounds, parallel=ctx.settings.parallel,
+        include_not_novel=ctx.settings.include_not_novel)
+    ideas = [*done, *await novelty.check_all(judge, [i for i in ideas if i.novelty_verdict is None],
                                              source, note)]
     round_no = state.get("idea_round", 1)
     another = not any(i.selected for i in ideas) and round_no < ctx.settings.idea_rounds

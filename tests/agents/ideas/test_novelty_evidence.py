@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from agents.config import ModelSettings
 from agents.domain.ideas import Idea
-from agents.ideas.novelty import check_idea
+from agents.ideas.novelty import NoveltyJudge, check_idea
 from agents.literature.registry import offline_source
+from agents.llm import LLMClient
 from agents.llm.offline import model as offline_model
-from tests.support import offline_context
 
 IDEA = Idea(name="momentum_spirals", title="Momentum on spirals",
             experiment="Set MOMENTUM to 0.9 and compare.", interestingness=5, feasibility=9,
@@ -35,15 +36,20 @@ def _judge(prompts: list[str], closest_after_repair: list[str]) -> Any:
     return reply
 
 
+def _judge_with_offline_model() -> NoveltyJudge:
+    return NoveltyJudge(llm=LLMClient({}, default=ModelSettings(model="mock/aisci-offline")),
+                        record=lambda _event: None, area="small neural networks", rounds=3)
+
+
 @pytest.mark.parametrize("named", [False, True])
 def test_a_not_novel_verdict_without_a_returned_paper_is_asked_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: bool) -> None:
-    ctx: Any = offline_context(tmp_path)
+    judge = _judge_with_offline_model()
     source = offline_source(tmp_path / "cache")
     returned = [r.title for r in source.search("momentum", 8)]
     prompts: list[str] = []
     monkeypatch.setitem(offline_model.HANDLERS, TASK, _judge(prompts, returned[:1] if named else []))
-    verdict = asyncio.run(check_idea(ctx, IDEA, source)).novelty_verdict
+    verdict = asyncio.run(check_idea(judge, IDEA, source)).novelty_verdict
     assert verdict is not None and len(prompts) == 3
     assert "already covers it" in prompts[2]  # the repair says what was missing
     assert verdict.novel is not named and verdict.closest == (returned[:1] if named else [])
@@ -53,7 +59,7 @@ def test_a_paper_about_something_else_is_no_evidence(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A small model names whatever the search returned: a paper that shares no subject with
     the idea (no word of its title or experiment) covers nothing of it."""
-    ctx: Any = offline_context(tmp_path)
+    judge = _judge_with_offline_model()
     source = offline_source(tmp_path / "cache")
     unrelated = source.search("machine translation", 8)[0].title
     related = source.search("momentum", 8)[0].title
@@ -72,7 +78,7 @@ def test_a_paper_about_something_else_is_no_evidence(tmp_path: Path,
         r for q in ("machine translation", "momentum") for r in
         offline_source(tmp_path / "cache").search(q, 4)])
     monkeypatch.setitem(offline_model.HANDLERS, TASK, reply)
-    verdict = asyncio.run(check_idea(ctx, IDEA, source)).novelty_verdict
+    verdict = asyncio.run(check_idea(judge, IDEA, source)).novelty_verdict
     assert verdict is not None and len(prompts) == 3
     assert "is about something else" in prompts[2] and unrelated in prompts[2]
     assert verdict.novel is False and verdict.closest == [related]
