@@ -28,6 +28,7 @@ from agents.llm.client import LLMClient
 from agents.llm.offline import model as offline_model
 from agents.llm.schemas import strict_schema
 from agents.preflight.model_check import Pong
+from agents.workflow.roles import ideator
 from tests.fake_openai_server import FakeOpenAIServer, Step, strict_problems
 from tests.support import load, offline_context, only_run
 
@@ -63,7 +64,8 @@ def test_a_good_answer_validates_and_the_key_travels_only_as_a_header(
         fake_openai: FakeOpenAIServer, caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     events: list[dict[str, Any]] = []
-    messages = ideate_messages(offline_context(tmp_path, num_ideas=2), "momentum in small networks")
+    messages = ideate_messages(ideator(offline_context(tmp_path, num_ideas=2)),
+                               "momentum in small networks")
     reply = asyncio.run(_client(fake_openai, events).structured(
         "ideation", "ideate", messages, IdeasReply))
     assert len(reply.ideas) == 2 and reply.ideas[0].name == "momentum_study"

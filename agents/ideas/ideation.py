@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import Field
 
 from agents.domain import (
+    EventBase,
     Idea,
     IdeaDraft,
     IdeationFailed,
@@ -33,10 +35,8 @@ from agents.domain import (
 )
 from agents.errors import LLMError
 from agents.literature import LiteratureError, LiteratureSource
-from agents.llm import NEAR, ReplyError, words
-from agents.prompts import code_outline, json_block, render
-from agents.run import RunContext
-from agents.templates import template_context
+from agents.llm import NEAR, LLMClient, ReplyError, words
+from agents.prompts import json_block, render
 
 
 class IdeasReply(ReplyModel):
@@ -50,23 +50,40 @@ class IdeasReply(ReplyModel):
         return cls(ideas=[first, second])
 
 
+@dataclass(frozen=True)
+class Ideator:
+    """What ideation uses, and nothing more: the model, where its searches and failures are
+    recorded, the research area and the template as the prompts show it (what it is, what it
+    measures, the baseline's results, the outline of its code), the template's seed ideas,
+    how many ideas, reflection rounds and runs per idea."""
+
+    llm: LLMClient
+    record: Callable[[EventBase], None]
+    area: str
+    template: str
+    seed_ideas: Sequence[IdeaDraft]
+    num_ideas: int
+    reflections: int
+    max_runs: int
+
+
 #: Papers shown per search: the topic's before ideation, each idea's before its reflection.
 PAPERS_SHOWN = 5
 ABSTRACT_CHARS = 160
 
 
-async def search(ctx: RunContext, source: LiteratureSource | None, query: str,
-                 purpose: str) -> list[dict[str, Any]]:
+async def search(record: Callable[[EventBase], None], source: LiteratureSource | None,
+                 query: str, purpose: str) -> list[dict[str, Any]]:
     """What ``source`` returns for ``query`` (none on an error, which is recorded)."""
     if source is None or not query.strip():
         return []
     try:
         records = await asyncio.to_thread(source.search, query, PAPERS_SHOWN)
     except LiteratureError as exc:
-        ctx.run.event(LiteratureFailed(purpose=purpose, query=query, error=str(exc)[:300]))
+        record(LiteratureFailed(purpose=purpose, query=query, error=str(exc)[:300]))
         return []
-    ctx.run.event(LiteratureSearch(purpose=purpose, query=query,
-                                   source=getattr(source, "name", "none"), results=len(records)))
+    record(LiteratureSearch(purpose=purpose, query=query,
+                            source=getattr(source, "name", "none"), results=len(records)))
     found = []
     for rec in records:
         data = rec.model_dump(mode="json") if hasattr(rec, "model_dump") else dict(rec)
@@ -104,30 +121,23 @@ def rejected_paragraph(earlier: Sequence[Idea]) -> str:
             + "\n".join(lines))
 
 
-def _template(ctx: RunContext) -> str:
-    base = ctx.baseline()
-    # in outline: ideas name what to change; the coder, who changes it, sees the whole file
-    return template_context(ctx.template, ctx.metric, base.final_info if base else None,
-                            len(ctx.seeds), {"experiment.py": code_outline(ctx.template.code())})
-
-
 def _draft_json(draft: IdeaDraft) -> str:
     return json_block(json.loads(draft.model_dump_json()))
 
 
-def ideate_messages(ctx: RunContext, topic: str, *, literature: Sequence[dict[str, Any]] = (),
+def ideate_messages(ideator: Ideator, topic: str, *, literature: Sequence[dict[str, Any]] = (),
                     earlier: Sequence[Idea] = ()) -> list[dict[str, Any]]:
-    t = ctx.template
     # A template without seed ideas (one written from scratch) gets no such paragraph: shown
     # "(none)", a small model answered with no ideas at all.
     seeds = ("Here are ideas that come with the template; they show the expected level of "
              "detail. Do not propose them again.\n"
-             + "\n\n".join(_draft_json(s) for s in t.seed_ideas)) if t.seed_ideas else ""
-    return render("ideation", "ideate", area=t.system_prompt,
-                  template=_template(ctx), topic=topic, seed_ideas=seeds,
+             + "\n\n".join(_draft_json(s) for s in ideator.seed_ideas)) if ideator.seed_ideas \
+        else ""
+    return render("ideation", "ideate", area=ideator.area,
+                  template=ideator.template, topic=topic, seed_ideas=seeds,
                   literature=literature_paragraph(literature),
                   rejected=rejected_paragraph(earlier),
-                  num_ideas=str(ctx.settings.num_ideas), max_runs=str(ctx.max_runs))
+                  num_ideas=str(ideator.num_ideas), max_runs=str(ideator.max_runs))
 
 
 def _same_idea(new: IdeaDraft, shown: IdeaDraft) -> str:
@@ -151,36 +161,36 @@ def _not_repeated(reply: IdeasReply, shown: Sequence[IdeaDraft]) -> None:
                              f"ideas, each with its own name, title and experiment")
 
 
-async def ideate(ctx: RunContext, topic: str, source: LiteratureSource | None = None, *,
+async def ideate(ideator: Ideator, topic: str, source: LiteratureSource | None = None, *,
                  earlier: Sequence[Idea] = (), round_no: int = 1) -> list[Idea]:
     """``num_ideas`` refined ideas with names unique among themselves and ``earlier`` (the
     ideas of earlier rounds, all judged not novel, which the new ones must differ from)."""
-    t = ctx.template
+    seed_ideas = list(ideator.seed_ideas)
     query = topic if not earlier else f"{topic} {earlier[-1].title}"
-    literature = await search(ctx, source, query, "ideation")
-    messages = ideate_messages(ctx, topic, literature=literature, earlier=earlier)
-    shown = [*t.seed_ideas, *(IdeaDraft.model_validate(i.model_dump(include=set(
+    literature = await search(ideator.record, source, query, "ideation")
+    messages = ideate_messages(ideator, topic, literature=literature, earlier=earlier)
+    shown = [*seed_ideas, *(IdeaDraft.model_validate(i.model_dump(include=set(
         IdeaDraft.model_fields))) for i in earlier)]
     try:
-        drafts = (await ctx.llm.structured(
+        drafts = (await ideator.llm.structured(
             "ideation", "ideate", messages, IdeasReply,
             check=lambda reply: _not_repeated(reply, shown))).ideas
     except LLMError as exc:
         if earlier:  # a later round without new ideas: the run ends with the ones it has
-            ctx.run.event(IdeationFailed(round=round_no, reason=str(exc)[:500]))
+            ideator.record(IdeationFailed(round=round_no, reason=str(exc)[:500]))
             return []
-        if not t.seed_ideas:
+        if not seed_ideas:
             raise
-        ctx.run.event(IdeationFallback(reason=str(exc)[:500], using="seed ideas"))
-        drafts = list(t.seed_ideas)
-    taken = {s.name for s in t.seed_ideas} if drafts is not t.seed_ideas else set()
+        ideator.record(IdeationFallback(reason=str(exc)[:500], using="seed ideas"))
+        drafts = seed_ideas
+    taken = {s.name for s in seed_ideas} if drafts is not seed_ideas else set()
     fresh = [d for d in drafts if d.name not in taken] or drafts
     ideas: list[Idea] = []
     seen: set[str] = {i.name for i in earlier}
-    for draft in fresh[: ctx.settings.num_ideas]:
-        for reflection in range(1, ctx.settings.reflections + 1):
-            near = await search(ctx, source, draft.title, "reflection")
-            draft = await _reflect(ctx, topic, draft, reflection, near)
+    for draft in fresh[: ideator.num_ideas]:
+        for reflection in range(1, ideator.reflections + 1):
+            near = await search(ideator.record, source, draft.title, "reflection")
+            draft = await _reflect(ideator, topic, draft, reflection, near)
         name, n = draft.name, 1
         while name in seen:
             n += 1
@@ -190,20 +200,20 @@ async def ideate(ctx: RunContext, topic: str, source: LiteratureSource | None = 
     return ideas
 
 
-async def _reflect(ctx: RunContext, topic: str, draft: IdeaDraft, round_no: int,
+async def _reflect(ideator: Ideator, topic: str, draft: IdeaDraft, round_no: int,
                    near: Sequence[dict[str, Any]] = ()) -> IdeaDraft:
     literature = ("A search of the literature for this idea returned these papers; if one "
                   "already does this experiment, change the idea so that it tests something "
                   "new:\n" + papers_text(near)) if near else ""
     messages = render("ideation", "reflect_idea",
-                      area=ctx.template.system_prompt,
-                      template=_template(ctx), topic=topic, idea=_draft_json(draft),
+                      area=ideator.area,
+                      template=ideator.template, topic=topic, idea=_draft_json(draft),
                       literature=literature, round=str(round_no),
-                      rounds=str(ctx.settings.reflections), max_runs=str(ctx.max_runs))
+                      rounds=str(ideator.reflections), max_runs=str(ideator.max_runs))
     try:
-        refined = await ctx.llm.structured("ideation", "reflect_idea", messages, IdeaDraft,
+        refined = await ideator.llm.structured("ideation", "reflect_idea", messages, IdeaDraft,
                                            shown=True)
     except LLMError as exc:
-        ctx.run.event(ReflectionFailed(idea=draft.name, reason=str(exc)[:500]))
+        ideator.record(ReflectionFailed(idea=draft.name, reason=str(exc)[:500]))
         return draft
     return refined.model_copy(update={"name": draft.name})

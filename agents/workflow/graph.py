@@ -28,6 +28,7 @@ from agents.literature import LiteratureSource, literature_for_run
 from agents.llm import is_offline_model
 from agents.run import RunContext
 from agents.scaffold import ScaffoldFailed, scaffold_template
+from agents.workflow import roles
 from agents.workflow.branches import research_idea, review_paper
 from agents.workflow.services import adopt_template
 from agents.workflow.state import IdeaTask, PaperTask, ResearchState
@@ -97,7 +98,8 @@ async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
     source, _ = await _literature(ctx, "ideation")
     ctx.run.event(IdeaRound(round=round_no, of=ctx.settings.idea_rounds,
                             earlier_ideas=len(earlier)))
-    new = await ideation.ideate(ctx, state["topic"], source, earlier=earlier, round_no=round_no)
+    new = await ideation.ideate(roles.ideator(ctx), state["topic"], source, earlier=earlier,
+                                round_no=round_no)
     return {"ideas": [*earlier, *new], "idea_round": round_no}
 
 
@@ -109,12 +111,8 @@ async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> di
         ctx.run.event(LiteratureNote(note=note))
     ideas = state["ideas"]
     done = [i for i in ideas if i.novelty_verdict is not None]
-    judge = novelty.NoveltyJudge(
-        llm=ctx.llm, record=ctx.run.event, area=ctx.template.system_prompt,
-        rounds=ctx.settings.novelty_rounds, parallel=ctx.settings.parallel,
-        include_not_novel=ctx.settings.include_not_novel)
-    ideas = [*done, *await novelty.check_all(judge, [i for i in ideas if i.novelty_verdict is None],
-                                             source, note)]
+    fresh = [i for i in ideas if i.novelty_verdict is None]
+    ideas = [*done, *await novelty.check_all(roles.novelty_judge(ctx), fresh, source, note)]
     round_no = state.get("idea_round", 1)
     another = not any(i.selected for i in ideas) and round_no < ctx.settings.idea_rounds
     ctx.run.event(IdeaRoundDone(round=round_no, of=ctx.settings.idea_rounds,

@@ -9,11 +9,12 @@ from typing import Any
 
 from agents.ideas.ideation import ideate_messages
 from agents.templates.template import templates_dir
+from agents.workflow.roles import ideator
 from tests.support import offline_context
 
 
 def _prompt(ctx: Any) -> str:
-    return "\n".join(m["content"] for m in ideate_messages(ctx, "a topic"))
+    return "\n".join(m["content"] for m in ideate_messages(ideator(ctx), "a topic"))
 
 
 def test_seed_ideas_are_shown_as_examples(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from agents.llm.offline import model as offline_model
 from agents.llm.offline.knobs import knobs
 from agents.llm.replies import read_json
 from agents.templates.template import templates_dir
+from agents.workflow.roles import ideator
 from tests.support import REPO, offline_context
 
 CODE = (templates_dir() / "tiny_mlp" / "experiment.py").read_text()
@@ -40,7 +41,7 @@ def test_knobs_are_read_from_constants_argparse_defaults_and_dicts() -> None:
 
 
 def _ideas(ctx: Any, topic: str) -> IdeasReply:
-    return read_json(offline_model.answer(ideate_messages(ctx, topic)), IdeasReply)
+    return read_json(offline_model.answer(ideate_messages(ideator(ctx), topic)), IdeasReply)
 
 
 def test_ideas_follow_the_topic(tmp_path: Path) -> None:
