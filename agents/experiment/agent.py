@@ -152,7 +152,7 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
         edit = apply_edits(candidate, reply.edits, edit_guard(ctx.template),
                            layout_keeper(ctx.template))
         if edit.refused_by_grader:
-            record_refusal(ctx, idea.name, f"run_{index}", edit.reason)
+            record_refusal(ctx.run.event, idea.name, f"run_{index}", edit.reason)
         if not edit.ok:
             last = ExperimentRun(index=index, description=description, verdict="error",
                                  attempts=attempt, feedback=f"edit rejected: {edit.reason}")

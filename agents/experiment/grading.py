@@ -14,9 +14,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from agents.domain import GraderRefused
+from agents.domain import EventBase, GraderRefused
 from agents.experiment.code_edits import EditGuard
-from agents.run import RunContext
 from agents.templates import (
     EXPERIMENT,
     GraderSpec,
@@ -55,8 +54,9 @@ def layout_keeper(template: Template) -> Callable[[str, str], str] | None:
         else text
 
 
-def record_refusal(ctx: RunContext, idea: str, where: str, reason: str) -> None:
-    ctx.run.event(GraderRefused(idea=idea, run=where, stage="edit", reason=reason[:500]))
+def record_refusal(record: Callable[[EventBase], None], idea: str, where: str,
+                   reason: str) -> None:
+    record(GraderRefused(idea=idea, run=where, stage="edit", reason=reason[:500]))
 
 
 def prepare_job(template: Template, job_dir: Path, *, test: bool) -> list[str]:

@@ -11,13 +11,14 @@ out is a plot note.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
-from agents.domain import PlotLabels
+from agents.domain import EventBase, PlotLabels
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
+from agents.llm import LLMClient
 from agents.prompts import code_block, json_block, render
-from agents.run import RunContext
 
 NAME = "labels"
 TRIES = 2
@@ -52,10 +53,11 @@ def left_out(code: str, runs: dict[str, str]) -> list[str]:
     return [] if named is None else [r for r in runs if r not in named]
 
 
-async def name_every_run(ctx: RunContext, code_dir: Path, runs: dict[str, str],
-                         idea: str) -> str | None:
-    """Ask the coder to put every run in plot.py's labels dict; None when it names them all
-    (or plot.py has no such dict), else a note on what its figures leave out."""
+async def name_every_run(llm: LLMClient, record: Callable[[EventBase], None], area: str,
+                         code_dir: Path, runs: dict[str, str], idea: str) -> str | None:
+    """Ask the coder (``llm``, in the research ``area``) to put every run in plot.py's labels
+    dict; None when it names them all (or plot.py has no such dict), else a note on what its
+    figures leave out. Each try is ``record``ed."""
     path = code_dir / "plot.py"
     feedback = ""
     for _ in range(TRIES):
@@ -63,7 +65,7 @@ async def name_every_run(ctx: RunContext, code_dir: Path, runs: dict[str, str],
         missing = left_out(current, runs)
         if not missing:
             return None
-        messages = render("coder", "update_plot_labels", area=ctx.template.system_prompt,
+        messages = render("coder", "update_plot_labels", area=area,
                           code=code_block("plot.py", current), runs=json_block(runs),
                           feedback=feedback)
 
@@ -71,14 +73,14 @@ async def name_every_run(ctx: RunContext, code_dir: Path, runs: dict[str, str],
             return read_coder_reply(text, default_path="plot.py", current=current)
 
         try:
-            reply = await ctx.llm.ask("coder", "update_plot_labels", messages, parse,
-                                      what="plot labels")
+            reply = await llm.ask("coder", "update_plot_labels", messages, parse,
+                                  what="plot labels")
         except LLMError as exc:
             feedback = f"Your last reply could not be used: {str(exc)[:300]}\n"
             continue
         applied = not reply.done and apply_edits(code_dir, reply.edits).ok
         still = left_out(path.read_text(encoding="utf-8"), runs)
-        ctx.run.event(PlotLabels(idea=idea, applied=applied, left_out=still))
+        record(PlotLabels(idea=idea, applied=applied, left_out=still))
         if applied and labels_dict(path.read_text(encoding="utf-8")) is None:
             path.write_text(current, encoding="utf-8")  # the edit broke the dict: undo it
             still = missing

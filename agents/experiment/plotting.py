@@ -27,7 +27,8 @@ async def plot_idea(ctx: RunContext, outcome: IdeaOutcome) -> IdeaOutcome:
     idea_dir = ctx.run.idea_dir(outcome.idea.name)
     code_dir = idea_dir / "code"
     runs = {f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok}
-    left_out = await name_every_run(ctx, code_dir, runs, outcome.idea.name)
+    left_out = await name_every_run(ctx.llm, ctx.run.event, ctx.template.system_prompt,
+                                    code_dir, runs, outcome.idea.name)
     if left_out:
         outcome = outcome.model_copy(update={"plot_notes": [*outcome.plot_notes, left_out]})
     try:

@@ -172,7 +172,7 @@ class TreeSearch:
         edit = apply_edits(code, reply.edits, edit_guard(self.ctx.template),
                            layout_keeper(self.ctx.template))
         if edit.refused_by_grader:
-            record_refusal(self.ctx, self.idea.name, f"node_{node_id}", edit.reason)
+            record_refusal(self.ctx.run.event, self.idea.name, f"node_{node_id}", edit.reason)
         same = self._same_code_as(code) if edit.ok else None
         if not edit.ok:
             run = ExperimentRun(index=node_id, description=description, verdict="error",

@@ -38,7 +38,7 @@ def test_the_labels_dict_is_read_and_what_it_leaves_out_is_named() -> None:
 def test_every_run_is_named_before_plotting(tmp_path: Path) -> None:
     ctx: Any = offline_context(tmp_path)
     code = _code_dir(tmp_path)
-    note = asyncio.run(name_every_run(ctx, code, RUNS, "idea"))
+    note = asyncio.run(name_every_run(ctx.llm, ctx.run.event, "small networks", code, RUNS, "idea"))
     assert note is None
     edited = (code / "plot.py").read_text()
     assert labels_dict(edited) == RUNS
@@ -58,7 +58,7 @@ def test_a_script_that_still_leaves_runs_out_gets_a_note(tmp_path: Path) -> None
     (code / "plot.py").write_text(script.replace("runs = list(labels.keys())",
                                                  'labels = {"run_0": "Baselines"}\n'
                                                  "runs = list(labels.keys())"))
-    note = asyncio.run(name_every_run(ctx, code, RUNS, "idea"))
+    note = asyncio.run(name_every_run(ctx.llm, ctx.run.event, "small networks", code, RUNS, "idea"))
     assert note is not None and "leaves out run_1, run_2" in note
     assert [e.left_out for e in ctx.run.events() if isinstance(e, PlotLabels)][-1] == \
         ["run_1", "run_2"]
@@ -69,5 +69,5 @@ def test_a_plot_script_without_a_labels_dict_costs_no_call(tmp_path: Path) -> No
     code = tmp_path / "code"
     code.mkdir()
     shutil.copy2(Path("templates/tiny_mlp/plot.py"), code / "plot.py")
-    assert asyncio.run(name_every_run(ctx, code, RUNS, "idea")) is None
+    assert asyncio.run(name_every_run(ctx.llm, ctx.run.event, "small networks", code, RUNS, "idea")) is None
     assert not [e for e in ctx.run.events() if isinstance(e, LLMCall)]
