@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: prompts; paper: the writer and the draft) that already do not.
 NARROW = ("ideas", "review", "scaffold", "literature")
 NARROW_MODULES = ("experiment/code_edits.py", "experiment/edit_forms.py",
-                  "experiment/grading.py", "experiment/notes.py", "experiment/plot_labels.py",
+                  "experiment/figure_checks.py", "experiment/grading.py", "experiment/notes.py", "experiment/plot_labels.py",
                   "experiment/statistics.py")
 
 

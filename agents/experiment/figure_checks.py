@@ -34,9 +34,8 @@ from pydantic import BaseModel, Field
 
 from agents.domain import ReplyModel, figure_label
 from agents.errors import LLMError
-from agents.llm import is_offline_model
+from agents.llm import LLMClient, is_offline_model
 from agents.prompts import bullets, code_block, json_block, render
-from agents.run import RunContext
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHECKS_FILE = "figure_checks.json"
@@ -110,12 +109,14 @@ class FigureReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def sees_images(ctx: RunContext) -> bool:
-    if ctx.settings.vision is not None:
-        return ctx.settings.vision
-    if is_offline_model(ctx.llm.settings_for("writer").model):
+def sees_images(llm: LLMClient, vision: bool | None) -> bool:
+    """Whether the writer's model is shown the figures: ``vision`` (``--vision``) when set,
+    else whether the model takes images (the offline model reads only the text)."""
+    if vision is not None:
+        return vision
+    if is_offline_model(llm.settings_for("writer").model):
         return False
-    return ctx.llm.accepts_images("writer")
+    return llm.accepts_images("writer")
 
 
 def caption_words(name: str) -> str:
@@ -141,7 +142,8 @@ def _with_image(messages: list[dict[str, Any]], png: Path) -> list[dict[str, Any
     return [*messages[:-1], {**last, "content": parts}]
 
 
-async def check_figures(ctx: RunContext, idea_dir: Path, pngs: list[str]) -> list[FigureVerdict]:
+async def check_figures(llm: LLMClient, area: str, vision: bool | None, idea_dir: Path,
+                        pngs: list[str]) -> list[FigureVerdict]:
     """One verdict per PNG file (``plots/...``): the program's, then the model's."""
     paths = [idea_dir / rel for rel in pngs]
     headers = [read_png(p) for p in paths]
@@ -153,10 +155,9 @@ async def check_figures(ctx: RunContext, idea_dir: Path, pngs: list[str]) -> lis
     labels = json.loads(labels_path.read_text(encoding="utf-8")) if labels_path.is_file() else {}
     digests = {h.name: hashlib.sha256(p.read_bytes()).hexdigest() for _, p, h in valid}
     files = describe([h for _, _, h in valid], digests)
-    vision = sees_images(ctx)
+    vision = sees_images(llm, vision)
     code = (idea_dir / "code" / "plot.py").read_text(encoding="utf-8")
     unlabelled = legend_problem(code, labels)
-    area = ctx.template.system_prompt
     for rel, path, header in valid:
         task = "check_figure" if vision else "check_figure_code"
         messages = render("writer", task, area=area, file=header.name, files=files,
@@ -167,7 +168,7 @@ async def check_figures(ctx: RunContext, idea_dir: Path, pngs: list[str]) -> lis
         if vision:
             messages = _with_image(messages, path)
         try:
-            check = await ctx.llm.structured("writer", task, messages, FigureCheck)
+            check = await llm.structured("writer", task, messages, FigureCheck)
         except LLMError as exc:
             verdicts[rel] = FigureVerdict(
                 file=rel, status="problems" if unlabelled else "unchecked",

@@ -39,7 +39,8 @@ async def plot_idea(ctx: RunContext, outcome: IdeaOutcome) -> IdeaOutcome:
         return _no_plots(ctx, outcome, why)
     report = FigureReport()
     while True:
-        verdicts = await check_figures(ctx, idea_dir, pngs)
+        verdicts = await check_figures(ctx.llm, ctx.template.system_prompt, ctx.settings.vision,
+                                       idea_dir, pngs)
         report.rounds.append(verdicts)
         atomic_write_text(idea_dir / "plots" / CHECKS_FILE, report.model_dump_json(indent=1))
         bad = [v for v in verdicts if v.status == "problems"]

@@ -82,7 +82,8 @@ def _idea(tmp_path: Path, plot_py: str, figures: dict[str, bytes], **settings: A
 
 
 def _check(ctx: Any, idea_dir: Path, names: list[str]) -> dict[str, Any]:
-    verdicts = asyncio.run(check_figures(ctx, idea_dir, [f"plots/{n}" for n in names]))
+    verdicts = asyncio.run(check_figures(ctx.llm, "small networks", ctx.settings.vision, idea_dir,
+                                         [f"plots/{n}" for n in names]))
     return {v.file.removeprefix("plots/"): v for v in verdicts}
 
 
