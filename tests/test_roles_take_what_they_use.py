@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NARROW = ("ideas", "review", "scaffold", "literature")
 NARROW_MODULES = ("experiment/code_edits.py", "experiment/edit_forms.py",
                   "experiment/figure_checks.py", "experiment/grading.py", "experiment/notes.py", "experiment/plot_labels.py",
-                  "experiment/statistics.py")
+                  "experiment/statistics.py", "paper/draft.py")
 
 
 def _names(path: Path) -> set[str]:

@@ -28,7 +28,8 @@ from pydantic import BaseModel, Field
 from agents.errors import ConfigError
 from agents.paper.assemble import SECTIONS
 from agents.paper.numbers import strip_comments
-from agents.run import RunContext, atomic_write_text
+from agents.paper.tex import Tex
+from agents.run import RunFolder, atomic_write_text
 from agents.tex import latex_escape
 
 DRAFT_DIR = "draft"
@@ -223,24 +224,24 @@ def parse_text(text: str, file: str = "draft.pdf") -> Draft:
     return draft
 
 
-async def load_draft(ctx: RunContext) -> Draft | None:
-    """The run's draft, read once (``draft/sections.json``); ``None`` without ``--from-draft``.
+async def load_draft(run: RunFolder, source: Path | None, tex: Tex) -> Draft | None:
+    """The run's draft (``--from-draft``: ``source``, of which only the run's own copy is read;
+    a PDF's text read with ``tex``), read once (``draft/sections.json``); ``None`` without one.
 
     A draft that gives no text (a PDF without a text layer) is a ``Draft`` with no sections
     and a note: the paper is then written as without one.
     """
-    source = ctx.settings.from_draft
     if source is None:
         return None
-    folder = ctx.run.path / DRAFT_DIR
+    folder = run.path / DRAFT_DIR
     record = folder / "sections.json"
     if record.is_file():
         return Draft.model_validate_json(record.read_text(encoding="utf-8"))
-    copy = ctx.run.file(DRAFT_DIR, source.name)  # only the run's own copy is ever read
+    copy = run.file(DRAFT_DIR, source.name)  # only the run's own copy is ever read
     if not copy.is_file() or copy.is_symlink():
         return Draft(file=source.name, notes=[f"the draft {source.name} is not in the run folder"])
     if copy.suffix.lower() == ".pdf":
-        draft = parse_text(await ctx.tex.pdf_text(copy), copy.name)
+        draft = parse_text(await tex.pdf_text(copy), copy.name)
     else:
         draft = parse_tex(copy.read_text(encoding="utf-8", errors="replace"), copy.name)
     if not draft.sections:

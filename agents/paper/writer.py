@@ -255,7 +255,7 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
     context = writer_context(topic=ctx.settings.topic, outcome=outcome, notes=notes,
                              figures=figures, citations=cites, revision_notes=revision_notes)
     writer = Writer(ctx, outcome, context, sheet, {c.key for c in cites})
-    draft = await load_draft(ctx)
+    draft = await load_draft(ctx.run, ctx.settings.from_draft, ctx.tex)
     drafted = {n: writer.known_citations(n, t) for n, t in (draft.sections if draft else {}).items()}
     writer.authored = authored_units(*drafted.values())
     sections: dict[str, str] = {}
