@@ -22,15 +22,18 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from agents.errors import ConfigError
 from agents.paper.assemble import SECTIONS
 from agents.paper.numbers import strip_comments
-from agents.paper.tex import Tex
 from agents.run import RunFolder, atomic_write_text
 from agents.tex import latex_escape
+
+if TYPE_CHECKING:
+    from agents.paper.tex import Tex
 
 DRAFT_DIR = "draft"
 SUFFIXES = (".tex", ".pdf")
