@@ -123,3 +123,12 @@ def test_a_coder_that_writes_nothing_that_runs_ends_the_run_with_the_failure(
     assert failure["stage"] == "scaffold" and "2 attempt(s)" in failure["reason"]
     assert not (run / "template").exists() and not (run / "baseline").exists()
     assert len(json.loads((run / "scaffold" / "scaffold.json").read_text())) == 2
+    # --retry-failed forks from before the scaffold node: the coder, now writing code that
+    # runs, gets its attempts again and the run goes on from the template it writes
+    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+                        scaffolds.write_experiment)
+    retried = CliRunner().invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path),
+                                       "--retry-failed", "--model", "mock"])
+    assert retried.exit_code == 0, retried.output
+    assert load(run / "run.json")["template"] == str(run / "template")  # type: ignore[index]
+    assert list(run.glob("ideas/*/reviews/meta_review.json"))

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, dict[str, Any]], None]
 #: Nodes that mark the point a ``--retry-failed`` resume starts again from.
-RETRY_FROM = ("research_idea", "baseline")
+RETRY_FROM = ("research_idea", "baseline", "scaffold")
 
 
 def versions() -> dict[str, str]:
@@ -101,14 +101,16 @@ class RunEnd:
 
 async def _retry_point(graph: Any, config: Any) -> Any:
     """The checkpoint a ``--retry-failed`` resume forks from: just before the per-idea
-    branches (or before the baseline when the run never got that far)."""
-    first = None
-    async for snapshot in graph.aget_state_history(config):
-        if any(node in snapshot.next for node in RETRY_FROM[:1]):
+    branches, or before the baseline when the run never got that far, or before the
+    template-free start when that failed."""
+    earliest: dict[str, Any] = {}
+    async for snapshot in graph.aget_state_history(config):  # the newest first
+        if RETRY_FROM[0] in snapshot.next:
             return snapshot.config
-        if RETRY_FROM[1] in snapshot.next:
-            first = snapshot.config
-    return first
+        for node in RETRY_FROM[1:]:
+            if node in snapshot.next:
+                earliest[node] = snapshot.config
+    return next((earliest[n] for n in RETRY_FROM[1:] if n in earliest), None)
 
 
 def warm_imports(settings: RunSettings) -> threading.Thread | None:
