@@ -8,13 +8,21 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Folders whose roles take what they use, and the modules of the two that still take the
-#: context in part (experiment: the loop, search, variants, baseline, plots and the coder's
-#: prompts; paper: the writer and the draft) that already do not.
+#: Folders whose roles take what they use, and the modules of the two folders that still take
+#: the context in part (experiment: the loop, search, variants, baseline, the coder's prompts,
+#: preregistration, selection; paper: the writer) that already do not.
 NARROW = ("ideas", "review", "scaffold", "literature")
-NARROW_MODULES = ("experiment/code_edits.py", "experiment/edit_forms.py",
-                  "experiment/figure_checks.py", "experiment/grading.py", "experiment/notes.py", "experiment/plot_labels.py",
-                  "experiment/statistics.py", "paper/draft.py")
+NARROW_MODULES = (
+    "experiment/code_edits.py",
+    "experiment/edit_forms.py",
+    "experiment/figure_checks.py",
+    "experiment/grading.py",
+    "experiment/notes.py",
+    "experiment/plot_labels.py",
+    "experiment/plotting.py",
+    "experiment/statistics.py",
+    "paper/draft.py",
+)
 
 
 def _names(path: Path) -> set[str]:

@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "baseline": ["baseline_stage"],
         "grading": ["NO_GRADER_WARNING"],
         "notes": ["write_idea_records"],
+        "plotting": ["Plotter"],
         "statistics": ["scipy_special"],
         "variants": ["COPY_IGNORE"],
     },
@@ -24,5 +25,6 @@ if TYPE_CHECKING:
     from agents.experiment.baseline import baseline_stage as baseline_stage
     from agents.experiment.grading import NO_GRADER_WARNING as NO_GRADER_WARNING
     from agents.experiment.notes import write_idea_records as write_idea_records
+    from agents.experiment.plotting import Plotter as Plotter
     from agents.experiment.statistics import scipy_special as scipy_special
     from agents.experiment.variants import COPY_IGNORE as COPY_IGNORE

@@ -21,6 +21,7 @@ from agents.llm import current_branch
 from agents.paper import NO_TEX, writer
 from agents.review import read_paper_pdf, reviewer
 from agents.run import RunContext, atomic_write_text
+from agents.workflow import roles
 from agents.workflow.state import IdeaTask, PaperTask
 
 
@@ -60,7 +61,7 @@ async def research_idea(task: IdeaTask, runtime: Runtime[RunContext]) -> dict[st
                 "failures": [Failure(stage="experiment", idea=idea.name, reason=outcome.reason)]}
     if not outcome.plots and not outcome.plot_notes:
         ctx.begin("plot", idea=idea.name)
-        outcome = await plotting.plot_idea(ctx, outcome)
+        outcome = await plotting.plot_idea(roles.plotter(ctx), outcome)
         write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template,
                            ctx.settings.sandbox.value)
     paper = await _paper(ctx, outcome, 1, "write_paper")

@@ -4,6 +4,7 @@ show it), never the whole ``RunContext``."""
 
 from __future__ import annotations
 
+from agents.experiment import Plotter
 from agents.ideas import Ideator, NoveltyJudge
 from agents.prompts import code_outline
 from agents.run import RunContext
@@ -30,3 +31,9 @@ def novelty_judge(ctx: RunContext) -> NoveltyJudge:
     return NoveltyJudge(llm=ctx.llm, record=ctx.run.event, area=ctx.template.system_prompt,
                         rounds=ctx.settings.novelty_rounds, parallel=ctx.settings.parallel,
                         include_not_novel=ctx.settings.include_not_novel)
+
+
+def plotter(ctx: RunContext) -> Plotter:
+    return Plotter(run=ctx.run, llm=ctx.llm, record=ctx.run.event, jobs=ctx.jobs,
+                   limits=ctx.template.limits, area=ctx.template.system_prompt,
+                   vision=ctx.settings.vision, figure_fixes=ctx.settings.figure_fixes)

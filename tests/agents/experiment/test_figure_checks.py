@@ -19,6 +19,7 @@ from agents.domain.ideas import Idea
 from agents.experiment.figure_checks import FigureCheck, check_figures, read_png
 from agents.experiment.plotting import plot_idea
 from agents.llm.offline import model as offline_model
+from agents.workflow.roles import plotter
 from tests.support import offline_context
 
 FIX_TASK = "fix the plotting script"
@@ -159,7 +160,7 @@ def test_a_figure_found_bad_is_drawn_again_with_its_problems(tmp_path: Path,
 
     monkeypatch.setitem(offline_model.HANDLERS, FIX_TASK, coder)
     ctx, idea_dir, outcome = _plotting(tmp_path, BROKEN_PLOT)
-    plotted = asyncio.run(plot_idea(ctx, outcome))
+    plotted = asyncio.run(plot_idea(plotter(ctx), outcome))
 
     assert len(prompts) == 1 and "bars.png: the file is empty" in prompts[0]
     assert "a check of its figures found these problems" in prompts[0]
@@ -174,7 +175,7 @@ def test_a_figure_found_bad_is_drawn_again_with_its_problems(tmp_path: Path,
 
 def test_a_figure_that_stays_bad_is_a_note_and_left_out(tmp_path: Path) -> None:
     ctx, idea_dir, outcome = _plotting(tmp_path, BROKEN_PLOT)  # the offline coder says DONE
-    plotted = asyncio.run(plot_idea(ctx, outcome))
+    plotted = asyncio.run(plot_idea(plotter(ctx), outcome))
     assert plotted.plots == ["plots/curves.png"]
     assert plotted.plot_notes == ["figure plots/bars.png: the file is empty"]
     report = json.loads((idea_dir / "plots" / "figure_checks.json").read_text())
