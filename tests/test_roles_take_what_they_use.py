@@ -8,9 +8,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Folders whose roles take what they use, and the modules of the two folders that still take
-#: the context in part (experiment: the loop, search, variants, baseline, the coder's prompts,
-#: preregistration, selection; paper: the writer) that already do not.
+#: Folders whose roles take what they use, and the modules of experiment/ and paper/ that do
+#: (experiment's loop, search, variants, baseline, coder prompts, preregistration and selection
+#: still take the context).
 NARROW = ("ideas", "review", "scaffold", "literature")
 NARROW_MODULES = (
     "experiment/code_edits.py",
@@ -22,6 +22,7 @@ NARROW_MODULES = (
     "experiment/plotting.py",
     "experiment/statistics.py",
     "paper/draft.py",
+    "paper/writer.py",
 )
 
 

@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         "draft": ["check_draft", "copy_draft"],
         "tex": ["NO_TEX", "Tex", "tex_available"],
+        "writer": ["PaperDesk"],
     },
 )
 
@@ -22,3 +23,4 @@ if TYPE_CHECKING:
     from agents.paper.tex import NO_TEX as NO_TEX
     from agents.paper.tex import Tex as Tex
     from agents.paper.tex import tex_available as tex_available
+    from agents.paper.writer import PaperDesk as PaperDesk

@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from agents.domain import IdeaOutcome, IntegrityReport, Paper, PaperWritten, ReplyModel, figure_label
+from agents.domain import (
+    EventBase,
+    IdeaOutcome,
+    IntegrityReport,
+    Paper,
+    PaperWritten,
+    ReplyModel,
+    figure_label,
+)
 from agents.errors import LLMError
-from agents.llm import ReplyError
+from agents.llm import LLMClient, ReplyError
 from agents.paper.assemble import SECTIONS, assemble, clean_section, section_at
 from agents.paper.citations import Citation, citations_for, keep_known_citations
 from agents.paper.claims import check_claims
@@ -38,8 +48,12 @@ from agents.paper.selection import add_selection
 from agents.paper.truth import beyond_numbers, check_truth
 from agents.paper.typeset import check_typeset, hidden_text
 from agents.prompts import bullets, render
-from agents.run import RunContext, atomic_write_text, copy_file, copy_tree
+from agents.run import RunFolder, atomic_write_text, copy_file, copy_tree
 from agents.tex import tex_file_name
+
+if TYPE_CHECKING:
+    from agents.paper.tex import Tex
+    from agents.templates import Template
 
 # Room for one section, about twice what its guidance asks for (one paragraph is 150-250
 # tokens): a reply that runs past it, most often a small model repeating itself, is kept up to
@@ -85,12 +99,28 @@ def figures_for(paper_dir: Path, idea_dir: Path, outcome: IdeaOutcome) -> list[F
     return figures
 
 
+@dataclass(frozen=True)
+class PaperDesk:
+    """What writing a paper uses, and nothing more: the run folder (the idea's files, where the
+    paper goes), the model, where its events go, TeX, the template (its LaTeX, code, data and
+    area), the topic, the refinement rounds and the run's draft (``--from-draft``)."""
+
+    run: RunFolder
+    llm: LLMClient
+    record: Callable[[EventBase], None]
+    tex: Tex
+    template: Template
+    topic: str
+    refine_rounds: int = 1
+    from_draft: Path | None = None
+
+
 class Writer:
     """One paper of one idea: the shared context, the sections, and what was checked."""
 
-    def __init__(self, ctx: RunContext, outcome: IdeaOutcome, context: str, sheet: FactSheet,
+    def __init__(self, desk: PaperDesk, outcome: IdeaOutcome, context: str, sheet: FactSheet,
                  cite_keys: set[str]):
-        self.ctx, self.outcome, self.context, self.sheet = ctx, outcome, context, sheet
+        self.desk, self.outcome, self.context, self.sheet = desk, outcome, context, sheet
         self.cite_keys = cite_keys
         self.authored: frozenset[str] = frozenset()  # the draft's sentences (IntegrityReport)
         self.removed: list[str] = []
@@ -98,7 +128,7 @@ class Writer:
         self.kept_draft: list[str] = []
 
     def render(self, task: str, **values: Any) -> list[dict[str, Any]]:
-        return render("writer", task, area=self.ctx.template.system_prompt, **values)
+        return render("writer", task, area=self.desk.template.system_prompt, **values)
 
     def problems(self, text: str, name: str = "") -> tuple[list[tuple[str, str]], list[str]]:
         """(number and claim problems as (unit, why), unsupported comparative wording), the
@@ -121,7 +151,7 @@ class Writer:
                                written=self.shown(written), section=name, draft=draft,
                                guidance=section_guidance().get(name, ""))
         try:
-            text = await self.ctx.llm.prose("writer", "revise_draft_section", messages,
+            text = await self.desk.llm.prose("writer", "revise_draft_section", messages,
                                             languages=("latex", "tex"), check=clean_section,
                                             max_tokens=room(name, draft),
                                             what=f"update of the draft's {name} section")
@@ -138,7 +168,7 @@ class Writer:
         messages = self.render("write_section", context=self.context, written=self.shown(written),
                                section=name, guidance=section_guidance().get(name, ""))
         try:
-            text = await self.ctx.llm.prose("writer", "write_section", messages,
+            text = await self.desk.llm.prose("writer", "write_section", messages,
                                             languages=("latex", "tex"),
                                             check=own_section(clean_section, name, written),
                                             max_tokens=room(name),
@@ -155,7 +185,7 @@ class Writer:
         The revision prompt shows ``written`` (the sections its writing prompt showed, or the
         whole paper) as that prompt did, so a local server reuses the prefix it evaluated."""
         text = self.known_citations(name, text)
-        rounds = self.ctx.settings.refine_rounds
+        rounds = self.desk.refine_rounds
         if extra_problem:  # a problem the whole-paper pass found gets its revision
             rounds = max(rounds, 1)
         for round_no in range(rounds + 1):
@@ -174,7 +204,7 @@ class Writer:
                                    written=self.shown(written), section=name, draft=text,
                                    problems=bullets(problems))
             try:
-                text = await self.ctx.llm.prose("writer", "refine_section", messages,
+                text = await self.desk.llm.prose("writer", "refine_section", messages,
                                                 languages=("latex", "tex"),
                                                 check=own_section(clean_section, name, written),
                                                 max_tokens=room(name, text),
@@ -207,7 +237,7 @@ class Writer:
     async def whole_paper_pass(self, sections: dict[str, str]) -> dict[str, str]:
         messages = self.render("check_paper", context=self.context, written=self.shown(sections))
         try:
-            check = await self.ctx.llm.structured("writer", "check_paper", messages, PaperCheck)
+            check = await self.desk.llm.structured("writer", "check_paper", messages, PaperCheck)
         except LLMError:
             return sections
         out = dict(sections)
@@ -236,33 +266,33 @@ def remove_unit(text: str, unit: str) -> tuple[str, bool]:
     return (re.sub(r"[ \t]{2,}", " ", new).strip(), True) if count else (text, False)
 
 
-async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
+async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
                       revision_notes: str = "") -> Paper:
     """The idea's paper (``paper/`` or ``paper_v<N>/``); failures are recorded, not raised."""
     idea = outcome.idea
-    idea_dir = ctx.run.idea_dir(idea.name)
+    idea_dir = desk.run.idea_dir(idea.name)
     paper_dir = idea_dir / ("paper" if version == 1 else f"paper_v{version}")
     shutil.rmtree(paper_dir, ignore_errors=True)
-    copy_tree(ctx.template.path / "latex", paper_dir)
+    copy_tree(desk.template.path / "latex", paper_dir)
     (paper_dir / "references.bib").unlink(missing_ok=True)
     cites: list[Citation] = citations_for(idea)
     atomic_write_text(paper_dir / "references.bib", "\n".join(c.bibtex for c in cites))
     figures = figures_for(paper_dir, idea_dir, outcome)
     notes = (idea_dir / "notes.md").read_text(encoding="utf-8") if (idea_dir / "notes.md").exists() else ""
-    sheet = fact_sheet(outcome, ctx.template.code(),
-                       setup=f"{ctx.template.description}\n{ctx.template.data_source}",
-                       data=ctx.template.data_source)
-    context = writer_context(topic=ctx.settings.topic, outcome=outcome, notes=notes,
+    sheet = fact_sheet(outcome, desk.template.code(),
+                       setup=f"{desk.template.description}\n{desk.template.data_source}",
+                       data=desk.template.data_source)
+    context = writer_context(topic=desk.topic, outcome=outcome, notes=notes,
                              figures=figures, citations=cites, revision_notes=revision_notes)
-    writer = Writer(ctx, outcome, context, sheet, {c.key for c in cites})
-    draft = await load_draft(ctx.run, ctx.settings.from_draft, ctx.tex)
+    writer = Writer(desk, outcome, context, sheet, {c.key for c in cites})
+    draft = await load_draft(desk.run, desk.from_draft, desk.tex)
     drafted = {n: writer.known_citations(n, t) for n, t in (draft.sections if draft else {}).items()}
     writer.authored = authored_units(*drafted.values())
     sections: dict[str, str] = {}
     for name in SECTIONS:
         sections[name] = (await writer.revise(name, drafted[name], sections) if name in drafted
                           else await writer.section(name, sections))
-    rel_tex = str((paper_dir / "template.tex").relative_to(ctx.run.path))
+    rel_tex = str((paper_dir / "template.tex").relative_to(desk.run.path))
     if len(writer.failed) == len(SECTIONS):
         return Paper(idea_name=idea.name, version=version, status="failed", tex_path=rel_tex,
                      reason="the writer model gave no usable section: " + writer.failed[0])
@@ -277,7 +307,7 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
         return source
 
     source = build()
-    compiled = await ctx.tex.compile(paper_dir)
+    compiled = await desk.tex.compile(paper_dir)
     for _ in range(FIX_ROUNDS):
         if compiled.ok or compiled.error_line is None:
             break
@@ -287,15 +317,15 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
         messages = writer.render("fix_latex", section=broken, draft=sections[broken],
                                  log=compiled.log_excerpt)
         try:
-            fixed = await ctx.llm.prose("writer", "fix_latex", messages, languages=("latex", "tex"),
+            fixed = await desk.llm.prose("writer", "fix_latex", messages, languages=("latex", "tex"),
                                         check=clean_section, what=f"fixed {broken} section",
                                         max_tokens=room(broken, sections[broken]))
         except LLMError:
             break
         sections[broken] = await writer.verified(broken, fixed, sections)
         source = build()
-        compiled = await ctx.tex.compile(paper_dir)
-    pdf_text = (await ctx.tex.pdf_text(compiled.pdf)) if compiled.ok and compiled.pdf else ""
+        compiled = await desk.tex.compile(paper_dir)
+    pdf_text = (await desk.tex.pdf_text(compiled.pdf)) if compiled.ok and compiled.pdf else ""
     report = final_report(source, sections, table, sheet, writer.removed, writer.authored,
                           pdf_text=pdf_text)
     problems = [*writer.failed, *writer.kept_draft, *report.unverified,
@@ -311,13 +341,13 @@ async def write_paper(ctx: RunContext, outcome: IdeaOutcome, version: int = 1,
         first_line = compiled.log_excerpt.splitlines()[0] if compiled.log_excerpt else "no log"
         compile_failure = f"compile failed: {first_line}"
         problems.append(compile_failure)
-    ctx.run.event(PaperWritten(idea=idea.name, version=version, compiled=compiled.ok,
+    desk.record(PaperWritten(idea=idea.name, version=version, compiled=compiled.ok,
                                pages=compiled.pages, problems=len(problems), integrity_ok=report.ok,
                                removed=len(report.removed), draft_sections=len(drafted)))
     return Paper(idea_name=idea.name, version=version,
                  status="compiled" if compiled.ok else "not_compiled", reason=compile_failure,
                  tex_path=rel_tex,
-                 pdf_path=str(compiled.pdf.relative_to(ctx.run.path)) if compiled.pdf else None,
+                 pdf_path=str(compiled.pdf.relative_to(desk.run.path)) if compiled.pdf else None,
                  pages=compiled.pages, compile_log=compiled.log_excerpt, problems=problems,
                  integrity=report, draft_sections=[n for n in SECTIONS if n in drafted])
 

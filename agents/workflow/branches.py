@@ -45,7 +45,8 @@ async def _paper(ctx: RunContext, outcome: IdeaOutcome, version: int, stage: str
         return done
     ctx.begin(stage, idea=outcome.idea.name, version=version)
     record = _paper_record(ctx, outcome.idea.name, version)
-    paper = await writer.write_paper(ctx, outcome, version=version, revision_notes=notes)
+    paper = await writer.write_paper(roles.paper_desk(ctx), outcome, version=version,
+                                     revision_notes=notes)
     atomic_write_text(record, paper.model_dump_json(indent=1))
     return paper
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from agents.experiment import Plotter
 from agents.ideas import Ideator, NoveltyJudge
+from agents.paper import PaperDesk
 from agents.prompts import code_outline
 from agents.run import RunContext
 from agents.templates import template_context
@@ -37,3 +38,10 @@ def plotter(ctx: RunContext) -> Plotter:
     return Plotter(run=ctx.run, llm=ctx.llm, record=ctx.run.event, jobs=ctx.jobs,
                    limits=ctx.template.limits, area=ctx.template.system_prompt,
                    vision=ctx.settings.vision, figure_fixes=ctx.settings.figure_fixes)
+
+
+def paper_desk(ctx: RunContext) -> PaperDesk:
+    return PaperDesk(run=ctx.run, llm=ctx.llm, record=ctx.run.event, tex=ctx.tex,
+                     template=ctx.template, topic=ctx.settings.topic,
+                     refine_rounds=ctx.settings.refine_rounds,
+                     from_draft=ctx.settings.from_draft)
