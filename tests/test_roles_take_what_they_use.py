@@ -1,6 +1,6 @@
 """Issue 29 item 2: a role function takes the few services it uses, not the whole run context;
 the graph's nodes in ``agents/workflow/`` unpack the context (``agents.workflow.roles``). The
-folders whose roles already do are held to it here: none of their modules names RunContext."""
+folders and modules whose roles already do are held to it here: none names RunContext."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Folders whose roles take what they use, and the modules of experiment/ and paper/ that do
-#: (experiment's loop, search, variants, baseline, coder prompts, preregistration and selection
-#: still take the context).
-NARROW = ("ideas", "review", "scaffold", "literature")
+#: Folders whose roles take what they use, and the modules of experiment/ that do (its loop,
+#: search, variants, baseline, coder prompts, preregistration and selection still take the
+#: context).
+NARROW = ("ideas", "review", "scaffold", "literature", "paper")
 NARROW_MODULES = (
     "experiment/code_edits.py",
     "experiment/edit_forms.py",
@@ -21,8 +21,6 @@ NARROW_MODULES = (
     "experiment/plot_labels.py",
     "experiment/plotting.py",
     "experiment/statistics.py",
-    "paper/draft.py",
-    "paper/writer.py",
 )
 
 
