@@ -23,7 +23,7 @@ def heard_while_running(box: Sandbox, tmp_path: Path) -> list[tuple[float, dict[
     heard: list[tuple[float, dict[str, str], str]] = []
     events: list[dict[str, object]] = []
     jobs = JobRunner(box, tmp_path / "cache", parallel=1, run_id="stream-test",
-                     event=lambda kind, **f: events.append({"type": kind, "ts": time.monotonic(), **f}),
+                     event=lambda e: events.append({**e.model_dump(), "ts": time.monotonic()}),
                      output=lambda labels, stream, text: heard.append((time.monotonic(), labels, text)))
     outcome = asyncio.run(jobs.run(tmp_path / "job", ["python", "exp.py"], Limits(timeout_s=60),
                                    labels={"idea": "i1"}, what="run_1/seed_0"))

@@ -71,7 +71,7 @@ def test_the_host_backend_cannot_stop_the_job_but_the_change_is_caught(tmp_path:
     job = _job_folder(tmp_path)
     events: list[dict[str, object]] = []
     runner = JobRunner(LocalSandbox(), tmp_path / "cache", parallel=1, run_id="r",
-                       event=lambda kind, **f: events.append({"type": kind, **f}))
+                       event=lambda e: events.append(e.model_dump()))
     attack = ATTACK.replace('attempt("write",', 'os.chmod("evaluate.py", 0o644)\nattempt("write",')
     (job / "experiment.py").write_text(attack)
     outcome = asyncio.run(runner.run(job, ["python", "experiment.py"], Limits(timeout_s=60),

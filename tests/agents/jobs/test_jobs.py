@@ -35,7 +35,7 @@ def _twice(box: Scripted, tmp_path: Path) -> list[Any]:
     (tmp_path / "job" / "experiment.py").write_text("print(1)\n")
     events: list[dict[str, Any]] = []
     jobs = JobRunner(box, tmp_path / "cache", parallel=1, run_id="r",
-                     event=lambda kind, **f: events.append({"type": kind, **f}))
+                     event=lambda e: events.append(e.model_dump()))
 
     async def go() -> list[Any]:
         return [await jobs.run(tmp_path / "job", ["python", "experiment.py"], Limits(),

@@ -84,7 +84,7 @@ def test_the_job_cache_keeps_and_restores_no_link(tmp_path: Path) -> None:
     secret.write_text(SECRET)
     cache = tmp_path / "cache"
     jobs = JobRunner(LinkingSandbox(secret), cache, parallel=1, run_id="r",  # type: ignore[arg-type]
-                     event=lambda kind, **f: None)
+                     event=lambda _event: None)
     first, second = tmp_path / "a", tmp_path / "b"
     for job in (first, second):
         job.mkdir()
