@@ -35,7 +35,6 @@ from agents.config.settings import ModelSettings, RunSettings, TreeSettings  # n
 from agents.domain.experiments import IdeaOutcome  # noqa: E402
 from agents.domain.ideas import Idea  # noqa: E402
 from agents.experiment.agent import run_idea  # noqa: E402
-from agents.experiment.baseline import run_baseline  # noqa: E402
 from agents.experiment.statistics import ALPHA, compare_runs  # noqa: E402
 from agents.jobs.runner import JobRunner  # noqa: E402
 from agents.llm.client import LLMClient  # noqa: E402
@@ -43,6 +42,7 @@ from agents.paper.tex import Tex  # noqa: E402
 from agents.run.context import RunContext  # noqa: E402
 from agents.run.folder import RunFolder  # noqa: E402
 from agents.templates.template import load_template  # noqa: E402
+from agents.workflow.roles import baseline_stage, experimenter  # noqa: E402
 
 TEMPLATE = REPO / "bench" / "templates" / "null_stream"
 IDEA = Idea(name="stream_study", title="Does the Training Stream Matter?",
@@ -106,9 +106,9 @@ def gains(outcome: IdeaOutcome) -> dict[str, Any]:
 
 async def one(root: Path, r: int, opts: argparse.Namespace) -> dict[str, Any]:
     ctx = context(root, replicate_template(root, r), opts)
-    base = await run_baseline(ctx)
+    base = await baseline_stage(ctx)
     assert base.ok, base.feedback
-    return gains(await run_idea(ctx, IDEA))
+    return gains(await run_idea(experimenter(ctx), IDEA))
 
 
 def main() -> None:

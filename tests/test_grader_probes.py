@@ -31,6 +31,7 @@ from agents.run.context import BASELINE_RECORD, RunContext
 from agents.run.folder import RunFolder, atomic_write_text
 from agents.templates.grader import REFUSED
 from agents.templates.template import load_template
+from agents.workflow.roles import experimenter
 from sandbox.base import SandboxUnavailable
 from sandbox.docker import DockerSandbox
 from tests.fake_openai_server import FakeOpenAIServer
@@ -171,7 +172,7 @@ def test_a_gaming_coder_is_refused_every_time_and_every_refusal_is_recorded(
     ctx = _context(tmp_path, template, fake_openai.url, docker_sandbox)
     idea = Idea(name="gaming", title="Better numbers", experiment="Make the metric look better.",
                 interestingness=5, feasibility=9, novelty=4)
-    outcome = asyncio.run(run_idea(ctx, idea))
+    outcome = asyncio.run(run_idea(experimenter(ctx), idea))
 
     assert len(sent) == 6, "the coder was asked once per try"
     assert outcome.status == "failed" and outcome.runs[1].attempts == 6

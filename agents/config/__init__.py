@@ -15,7 +15,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "settings": [
             "DEFAULT_TEMPERATURES", "Executor", "FileSettings", "LimitCaps", "LiteratureChoice",
             "ModelFields", "ModelSettings", "ROLES", "RunSettings", "SandboxBackend", "SearchMode",
-            "StructuredMode", "TexBackend", "Tracker",
+            "StructuredMode", "TexBackend", "Tracker", "TreeSettings",
         ],
     },
 )
@@ -94,4 +94,7 @@ if TYPE_CHECKING:
     )
     from agents.config.settings import (
         Tracker as Tracker,
+    )
+    from agents.config.settings import (
+        TreeSettings as TreeSettings,
     )

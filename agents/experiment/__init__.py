@@ -10,7 +10,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submodules=["agent", "plotting"],
     submod_attrs={
-        "baseline": ["baseline_stage"],
+        "baseline": ["run_baseline"],
+        "lab": ["Experimenter", "Lab"],
         "grading": ["NO_GRADER_WARNING"],
         "notes": ["write_idea_records"],
         "plotting": ["Plotter"],
@@ -22,8 +23,10 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
 if TYPE_CHECKING:
     from agents.experiment import agent as agent
     from agents.experiment import plotting as plotting
-    from agents.experiment.baseline import baseline_stage as baseline_stage
+    from agents.experiment.baseline import run_baseline as run_baseline
     from agents.experiment.grading import NO_GRADER_WARNING as NO_GRADER_WARNING
+    from agents.experiment.lab import Experimenter as Experimenter
+    from agents.experiment.lab import Lab as Lab
     from agents.experiment.notes import write_idea_records as write_idea_records
     from agents.experiment.plotting import Plotter as Plotter
     from agents.experiment.statistics import scipy_special as scipy_special

@@ -35,107 +35,108 @@ from agents.errors import LLMError, StructuredOutputError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
 from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
+from agents.experiment.lab import Experimenter
 from agents.experiment.notes import failure_summary, write_idea_records
 from agents.experiment.preregistration import fix_plan
 from agents.experiment.search import TreeSearch, reported_runs
 from agents.experiment.selection import conclude
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
-from agents.run import RunContext, atomic_write_text, copy_file, copy_tree
+from agents.run import atomic_write_text, copy_file, copy_tree
 
 OUTCOME = "outcome.json"
 VERSIONS = "versions"  # the code of each run that ran (the linear loop's code/ moves on)
 
 
-def fresh_code(ctx: RunContext, idea_dir: Path) -> Path:
+def fresh_code(exp: Experimenter, idea_dir: Path) -> Path:
     """``code/``: a clean copy of the template (a kill during the copy leaves none half-made)."""
     code_dir, partial = idea_dir / "code", idea_dir / ".code.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    copy_tree(ctx.template.path, partial, ignore=COPY_IGNORE)
+    copy_tree(exp.template.path, partial, ignore=COPY_IGNORE)
     shutil.rmtree(code_dir, ignore_errors=True)
     partial.rename(code_dir)
     return code_dir
 
 
-def finished_outcome(ctx: RunContext, idea: Idea, *, retry_failed: bool) -> IdeaOutcome | None:
+def finished_outcome(exp: Experimenter, idea: Idea, *, retry_failed: bool) -> IdeaOutcome | None:
     """The outcome of an idea that already finished (a resume); a failed one only when
     failures are not to be retried."""
-    path = ctx.run.idea_dir(idea.name) / OUTCOME
+    path = exp.run.idea_dir(idea.name) / OUTCOME
     if not path.is_file():
         return None
     outcome = IdeaOutcome.model_validate_json(path.read_text(encoding="utf-8"))
     return None if retry_failed and outcome.status == "failed" else outcome
 
 
-async def run_idea(ctx: RunContext, idea: Idea, *, retry_failed: bool = False) -> IdeaOutcome:
+async def run_idea(exp: Experimenter, idea: Idea, *, retry_failed: bool = False) -> IdeaOutcome:
     """All runs of one idea (a finished idea is not redone: its outcome.json is reused)."""
-    done = finished_outcome(ctx, idea, retry_failed=retry_failed)
+    done = finished_outcome(exp, idea, retry_failed=retry_failed)
     if done is not None:
         return done
-    idea_dir = ctx.run.idea_dir(idea.name)
-    code_dir = fresh_code(ctx, idea_dir)
-    base = ctx.baseline()
+    idea_dir = exp.run.idea_dir(idea.name)
+    code_dir = fresh_code(exp, idea_dir)
+    base = exp.baseline
     if base is None or not base.ok:
         why = base.feedback if base else "it has not run"
-        return finish(ctx, idea, [], "failed", f"the baseline did not run: {why}")
+        return finish(exp, idea, [], "failed", f"the baseline did not run: {why}")
     shutil.rmtree(idea_dir / "run_0", ignore_errors=True)
-    copy_tree(ctx.run.path / "baseline" / "run_0", idea_dir / "run_0")
-    fix_plan(ctx, idea, idea_dir)  # before the coder sees any result of this idea
-    if ctx.settings.search == SearchMode.tree:
-        return await _tree_search(ctx, idea, idea_dir, base)
+    copy_tree(exp.run.path / "baseline" / "run_0", idea_dir / "run_0")
+    fix_plan(exp, idea, idea_dir)  # before the coder sees any result of this idea
+    if exp.search == SearchMode.tree:
+        return await _tree_search(exp, idea, idea_dir, base)
     runs = [base]
     history: list[dict[str, Any]] = []
     try:
-        plan = await coder.plan_runs(ctx, idea, code_dir)
-        ctx.run.event(RunsPlanned(idea=idea.name, runs=plan))
-        for index in range(1, min(ctx.max_runs, len(plan)) + 1):
-            run = await _one_run(ctx, idea, idea_dir, code_dir, index, plan, history)
+        plan = await coder.plan_runs(exp, idea, code_dir)
+        exp.record(RunsPlanned(idea=idea.name, runs=plan))
+        for index in range(1, min(exp.max_runs, len(plan)) + 1):
+            run = await _one_run(exp, idea, idea_dir, code_dir, index, plan, history)
             if run is None:
                 break
             runs.append(run)
     except LLMError as exc:
-        ctx.run.event(IdeaFailed(idea=idea.name, stage="experiment", reason=str(exc)[:500]))
+        exp.record(IdeaFailed(idea=idea.name, stage="experiment", reason=str(exc)[:500]))
         ok = [r for r in runs[1:] if r.ok]
         status: IdeaStatus = "done" if ok else "failed"
-        return finish(ctx, idea, runs, status, f"the coder model failed: {exc}")
+        return finish(exp, idea, runs, status, f"the coder model failed: {exc}")
     if not any(r.ok for r in runs[1:]):
         last = failure_summary(history[-1]["feedback"]) if history else "no run was made"
-        return finish(ctx, idea, runs, "failed",
+        return finish(exp, idea, runs, "failed",
                       f"no run beyond the baseline succeeded; last failure: {last}")
-    reported, selection = await conclude(ctx, idea, idea_dir, runs, tree=None,
+    reported, selection = await conclude(exp, idea, idea_dir, runs, tree=None,
                                          code_of=lambda k: idea_dir / VERSIONS / f"run_{k}")
-    return finish(ctx, idea, reported, "done", "", selection=selection)
+    return finish(exp, idea, reported, "done", "", selection=selection)
 
 
-async def _tree_search(ctx: RunContext, idea: Idea, idea_dir: Path,
+async def _tree_search(exp: Experimenter, idea: Idea, idea_dir: Path,
                        base: ExperimentRun) -> IdeaOutcome:
     """The idea's variants as a tree; the paper reports the best node's path and ablations."""
-    tree = await TreeSearch(ctx, idea, idea_dir, base).run()
+    tree = await TreeSearch(exp, idea, idea_dir, base).run()
     runs = reported_runs(tree)
-    ctx.run.event(TreeDone(idea=idea.name, nodes=len(tree.nodes) - 1, best=tree.best,
+    exp.record(TreeDone(idea=idea.name, nodes=len(tree.nodes) - 1, best=tree.best,
                            failed=sum(1 for n in tree.nodes if not n.ok), stopped=tree.stopped))
     if tree.best is None:
         failures = [n for n in tree.nodes if not n.ok]
         last = failure_summary(failures[-1].run.feedback) if failures else "no variant was made"
-        return finish(ctx, idea, runs, "failed", f"no variant beyond the baseline ran; last "
+        return finish(exp, idea, runs, "failed", f"no variant beyond the baseline ran; last "
                                                  f"failure: {last}", tree=tree)
     for rel in code_files(idea_dir / "tree" / f"node_{tree.best}"):  # code/ holds the best
         copy_file(idea_dir / "tree" / f"node_{tree.best}" / rel, idea_dir / "code" / rel)
-    reported, selection = await conclude(ctx, idea, idea_dir, [n.run for n in tree.nodes],
+    reported, selection = await conclude(exp, idea, idea_dir, [n.run for n in tree.nodes],
                                          tree=tree, code_of=lambda k: idea_dir / "tree" / f"node_{k}")
-    return finish(ctx, idea, reported, "done", "", tree=tree, selection=selection)
+    return finish(exp, idea, reported, "done", "", tree=tree, selection=selection)
 
 
-async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, index: int,
+async def _one_run(exp: Experimenter, idea: Idea, idea_dir: Path, code_dir: Path, index: int,
                    plan: list[str], history: list[dict[str, Any]]) -> ExperimentRun | None:
     """Edit and run ``run_<index>`` with up to ``max_attempts`` tries; None when the coder is
     done."""
     last: ExperimentRun | None = None
     failure = ""
-    for attempt in range(1, ctx.settings.max_attempts + 1):
+    for attempt in range(1, exp.max_attempts + 1):
         planned = plan[index - 1] if index <= len(plan) else f"run {index}"
         try:
-            reply = await coder.next_edit(ctx, idea, code_dir, plan=plan, run=index,
+            reply = await coder.next_edit(exp, idea, code_dir, plan=plan, run=index,
                                           history=history, failure=failure)
         except StructuredOutputError as exc:  # replies without a usable edit: a failed try
             last = ExperimentRun(index=index, description=planned, verdict="error",
@@ -149,21 +150,21 @@ async def _one_run(ctx: RunContext, idea: Idea, idea_dir: Path, code_dir: Path, 
         shutil.rmtree(candidate, ignore_errors=True)
         copy_tree(code_dir, candidate)
         description = reply.description or planned
-        edit = apply_edits(candidate, reply.edits, edit_guard(ctx.template),
-                           layout_keeper(ctx.template))
+        edit = apply_edits(candidate, reply.edits, edit_guard(exp.template),
+                           layout_keeper(exp.template))
         if edit.refused_by_grader:
-            record_refusal(ctx.run.event, idea.name, f"run_{index}", edit.reason)
+            record_refusal(exp.record, idea.name, f"run_{index}", edit.reason)
         if not edit.ok:
             last = ExperimentRun(index=index, description=description, verdict="error",
                                  attempts=attempt, feedback=f"edit rejected: {edit.reason}")
         else:
-            diff = unified_diff(ctx.template.path, candidate, code_files(candidate))
-            variant = await run_variant(ctx, candidate, idea_dir / f"run_{index}",
+            diff = unified_diff(exp.template.path, candidate, code_files(candidate))
+            variant = await run_variant(exp, candidate, idea_dir / f"run_{index}",
                                         labels={"idea": idea.name})
             last = ExperimentRun(
                 index=index, description=description, verdict=variant.verdict, attempts=attempt,
-                final_info=variant.final_info, stats=variant.stats, seeds=ctx.seeds,
-                primary=ctx.metric.value(variant.final_info), duration_s=variant.duration_s,
+                final_info=variant.final_info, stats=variant.stats, seeds=exp.seeds,
+                primary=exp.metric.value(variant.final_info), duration_s=variant.duration_s,
                 diff=diff, feedback=variant.feedback, image=variant.image,
                 container=variant.container, backend=variant.backend, cached=variant.cached)
             atomic_write_text(code_dir / f"run_{index}.diff", diff)
@@ -187,12 +188,12 @@ def _history_entry(run: ExperimentRun) -> dict[str, Any]:
             "verdict": run.verdict, "primary": run.primary, "feedback": run.feedback[-1500:]}
 
 
-def finish(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: IdeaStatus,
+def finish(exp: Experimenter, idea: Idea, runs: list[ExperimentRun], status: IdeaStatus,
            reason: str, tree: SearchTree | None = None,
            selection: Selection | None = None) -> IdeaOutcome:
     """Compare every run with the baseline (unless ``selection`` did, over every variant
     tried), write the idea's records, return the outcome."""
-    metric = ctx.metric
+    metric = exp.metric
     base = runs[0] if runs else None
     if selection is not None and selection.test_metric and selection.test \
             and all(t.run.ok for t in selection.test if t.role in ("baseline", "chosen")):
@@ -206,5 +207,5 @@ def finish(ctx: RunContext, idea: Idea, runs: list[ExperimentRun], status: IdeaS
     outcome = IdeaOutcome(idea=idea, status=status, reason=reason, primary_metric=metric.name,
                           lower_is_better=metric.lower_is_better, runs=runs, tree=tree,
                           selection=selection)
-    write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template, ctx.settings.sandbox.value)
+    write_idea_records(exp.run.idea_dir(idea.name), outcome, exp.template, exp.backend)
     return outcome

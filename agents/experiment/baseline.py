@@ -9,77 +9,75 @@ its own ``run_0``. Its time is kept (``run.compute``) and the plan's compute sai
 
 from __future__ import annotations
 
+from agents.config import RunSettings
 from agents.domain import BaselineDone, ComputePlanned, ExperimentRun, MetricChosen
+from agents.experiment.lab import Lab
 from agents.experiment.variants import run_variant
 from agents.jobs import load_timing, plan_compute, save_timing
-from agents.run import BASELINE_RECORD, RunContext, atomic_write_text
+from agents.run import BASELINE_RECORD, RunFolder, atomic_write_text, resume_flags
 from agents.templates import MetricUndecided, PrimaryMetric
 
 
-async def baseline_stage(ctx: RunContext) -> ExperimentRun:
-    """The baseline as a stage: its boundary (budget check, ``node_start``), then the run.
-    Started early by a fresh run (``runner.start_baseline``) or by the graph's node."""
-    ctx.begin("baseline")
-    return await run_baseline(ctx)
-
-
-async def run_baseline(ctx: RunContext) -> ExperimentRun:
-    record = ctx.run.path / BASELINE_RECORD
-    existing = ctx.baseline()
+async def run_baseline(lab: Lab, run: RunFolder, settings: RunSettings) -> ExperimentRun:
+    """The baseline's record in ``run``, made here (a resumed run keeps a baseline that ran:
+    ``lab.baseline``). ``settings``: for the compute plan and the resume command."""
+    record = run.path / BASELINE_RECORD
+    existing = lab.baseline
     if existing is not None and existing.ok:
-        metric = _decided_metric(ctx)  # a run resumed after it stopped on its metric
+        metric = _decided_metric(lab, existing, run, settings)  # resumed after its metric stop
         if existing.primary is None and existing.final_info is not None:
             existing = existing.model_copy(update={"primary": metric.value(existing.final_info)})
             atomic_write_text(record, existing.model_dump_json(indent=1))
         return existing
-    variant = await run_variant(ctx, ctx.template.path, record.parent,
+    variant = await run_variant(lab, lab.template.path, record.parent,
                                 labels={"idea": "baseline"})
-    run = ExperimentRun(index=0, description="Baseline", verdict=variant.verdict,
-                        final_info=variant.final_info, stats=variant.stats, seeds=ctx.seeds,
-                        duration_s=variant.duration_s, feedback=variant.feedback,
-                        image=variant.image, container=variant.container,
-                        backend=variant.backend, cached=variant.cached)
-    atomic_write_text(record, run.model_dump_json(indent=1))  # the metric can now be read
-    run = run.model_copy(update={"notes": _compute_notes(ctx, run)})
-    atomic_write_text(record, run.model_dump_json(indent=1))
-    if run.final_info is not None:
-        choice = ctx.template.metric_choice(run.final_info)
-        ctx.run.event(MetricChosen(metric=choice.name, decided=choice.decided,
-                                   lower_is_better=choice.lower_is_better, source=choice.source,
-                                   reason=choice.reason))
-        run = run.model_copy(update={"notes": [choice.line(), *run.notes]})
-        atomic_write_text(record, run.model_dump_json(indent=1))
-        metric = _decided_metric(ctx)
-        run = run.model_copy(update={"primary": metric.value(run.final_info)})
-        atomic_write_text(record, run.model_dump_json(indent=1))
-    ctx.run.event(BaselineDone(verdict=run.verdict, primary=run.primary,
-                               metric=ctx.metric.name, seeds=len(ctx.seeds)))
-    return run
+    made = ExperimentRun(index=0, description="Baseline", verdict=variant.verdict,
+                         final_info=variant.final_info, stats=variant.stats, seeds=lab.seeds,
+                         duration_s=variant.duration_s, feedback=variant.feedback,
+                         image=variant.image, container=variant.container,
+                         backend=variant.backend, cached=variant.cached)
+    atomic_write_text(record, made.model_dump_json(indent=1))  # the metric can now be read
+    made = made.model_copy(update={"notes": _compute_notes(lab, made, run, settings)})
+    atomic_write_text(record, made.model_dump_json(indent=1))
+    if made.final_info is not None:
+        choice = lab.template.metric_choice(made.final_info)
+        lab.record(MetricChosen(metric=choice.name, decided=choice.decided,
+                                lower_is_better=choice.lower_is_better, source=choice.source,
+                                reason=choice.reason))
+        made = made.model_copy(update={"notes": [choice.line(), *made.notes]})
+        atomic_write_text(record, made.model_dump_json(indent=1))
+        metric = _decided_metric(lab, made, run, settings)
+        made = made.model_copy(update={"primary": metric.value(made.final_info)})
+        atomic_write_text(record, made.model_dump_json(indent=1))
+    lab.record(BaselineDone(verdict=made.verdict, primary=made.primary,
+                            metric=lab.template.metric(made.final_info).name,
+                            seeds=len(lab.seeds)))
+    return made
 
 
-def _decided_metric(ctx: RunContext) -> PrimaryMetric:
+def _decided_metric(lab: Lab, base: ExperimentRun, run: RunFolder,
+                    settings: RunSettings) -> PrimaryMetric:
     """The primary metric; undecided, the run stops here with one line, before any model call."""
     try:
-        return ctx.metric
+        return lab.template.metric(base.final_info)
     except MetricUndecided as exc:
-        from agents.run import resume_flags
-
-        flags = resume_flags(ctx.settings)
-        raise MetricUndecided(f"{exc}; the baseline is kept: aisci resume {ctx.run.id} "
+        flags = resume_flags(settings)
+        raise MetricUndecided(f"{exc}; the baseline is kept: aisci resume {run.id} "
                               f"--metric NAME{' ' + flags if flags else ''} continues") from None
 
 
-def _compute_notes(ctx: RunContext, run: ExperimentRun) -> list[str]:
+def _compute_notes(lab: Lab, made: ExperimentRun, run: RunFolder,
+                   settings: RunSettings) -> list[str]:
     """The baseline's time, measured here once per version of the template's code (unless a
     cached job gave it), and what the plan needs at that rate."""
-    timing = load_timing(ctx.template.path)
-    if not run.cached and run.verdict in ("ok", "timeout") and run.duration_s > 0:
-        timing = save_timing(ctx.template.path, run.duration_s / max(1, len(ctx.seeds)),
-                             verdict=run.verdict, by=f"the baseline of run {ctx.run.id}",
-                             image=run.image, final_info=run.final_info)
-    plan = plan_compute(ctx.template, ctx.settings, timing, parallel=ctx.jobs.parallel,
+    timing = load_timing(lab.template.path)
+    if not made.cached and made.verdict in ("ok", "timeout") and made.duration_s > 0:
+        timing = save_timing(lab.template.path, made.duration_s / max(1, len(lab.seeds)),
+                             verdict=made.verdict, by=f"the baseline of run {run.id}",
+                             image=made.image, final_info=made.final_info)
+    plan = plan_compute(lab.template, settings, timing, parallel=lab.jobs.parallel,
                         baseline_done=True)
-    ctx.run.event(ComputePlanned(seconds_per_job=timing.seconds if timing else None,
-                                 jobs=plan.jobs, parallel=plan.parallel, total_s=plan.total_s,
-                                 limits=plan.limits, warnings=plan.warnings))
+    lab.record(ComputePlanned(seconds_per_job=timing.seconds if timing else None,
+                              jobs=plan.jobs, parallel=plan.parallel, total_s=plan.total_s,
+                              limits=plan.limits, warnings=plan.warnings))
     return plan.lines()

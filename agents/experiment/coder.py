@@ -14,10 +14,11 @@ from pydantic import Field
 
 from agents.domain import Idea, ReplyModel, SearchTree
 from agents.experiment.code_edits import CoderReply, read_coder_reply, unified_diff
+from agents.experiment.lab import Experimenter
 from agents.experiment.variants import code_files
 from agents.llm import ReplyError
 from agents.prompts import bullets, fenced, number, render, table
-from agents.run import RunContext, read_for_prompt
+from agents.run import read_for_prompt
 from agents.templates import template_context
 
 
@@ -38,20 +39,20 @@ def _code(code_dir: Path) -> list[str]:
     return [rel for rel in code_files(code_dir) if rel != "plot.py"]  # not the coder's here
 
 
-def context(ctx: RunContext, code_dir: Path) -> str:
-    base = ctx.baseline()
+def context(exp: Experimenter, code_dir: Path) -> str:
+    base = exp.baseline
     code = {rel: text for rel in _code(code_dir)
             if (text := read_for_prompt(code_dir / rel)) is not None}
-    return template_context(ctx.template, ctx.metric, base.final_info if base else None,
-                            len(ctx.seeds), code)
+    return template_context(exp.template, exp.metric, base.final_info if base else None,
+                            len(exp.seeds), code)
 
 
-def current_code(ctx: RunContext, code_dir: Path) -> str:
+def current_code(exp: Experimenter, code_dir: Path) -> str:
     """How the edit prompt states the current code, which it shows as the unmodified template
     (the opening it shares with the plan's prompt and every other edit's, evaluated once by a
     local server) followed by the earlier runs' edits as a diff; a whole file shown anew after
     each run would be evaluated anew, since the settings it changes sit at its top."""
-    changes = unified_diff(ctx.template.path, code_dir, _code(code_dir))
+    changes = unified_diff(exp.template.path, code_dir, _code(code_dir))
     if not changes:
         return "The code shown above is the current code."
     return ("The code shown above is the unmodified template. The current code also holds the "
@@ -60,19 +61,19 @@ def current_code(ctx: RunContext, code_dir: Path) -> str:
             "above with this diff applied (a changed line as the diff's + line).")
 
 
-def plan_messages(ctx: RunContext, idea: Idea, code_dir: Path) -> list[dict[str, Any]]:
-    return render("coder", "plan_runs", area=ctx.template.system_prompt, template=context(ctx, code_dir),
-                  idea=idea_text(idea), max_runs=str(ctx.max_runs))
+def plan_messages(exp: Experimenter, idea: Idea, code_dir: Path) -> list[dict[str, Any]]:
+    return render("coder", "plan_runs", area=exp.template.system_prompt, template=context(exp, code_dir),
+                  idea=idea_text(idea), max_runs=str(exp.max_runs))
 
 
-async def plan_runs(ctx: RunContext, idea: Idea, code_dir: Path) -> list[str]:
-    messages = plan_messages(ctx, idea, code_dir)
-    plan = await ctx.llm.structured("coder", "plan_runs", messages, RunPlan)
-    return [line.strip() for line in plan.runs if line.strip()][:ctx.max_runs]
+async def plan_runs(exp: Experimenter, idea: Idea, code_dir: Path) -> list[str]:
+    messages = plan_messages(exp, idea, code_dir)
+    plan = await exp.llm.structured("coder", "plan_runs", messages, RunPlan)
+    return [line.strip() for line in plan.runs if line.strip()][:exp.max_runs]
 
 
-def history_table(ctx: RunContext, history: list[dict[str, Any]]) -> str:
-    metric = ctx.metric
+def history_table(exp: Experimenter, history: list[dict[str, Any]]) -> str:
+    metric = exp.metric
     if not history:
         return "Nothing yet beyond the baseline: this is the first run."
     rows = [[f"run {h['run']}", h["description"], h["verdict"], number(h.get("primary"))]
@@ -81,22 +82,22 @@ def history_table(ctx: RunContext, history: list[dict[str, Any]]) -> str:
                  rows)
 
 
-def edit_messages(ctx: RunContext, idea: Idea, code_dir: Path, *, plan: list[str], run: int,
+def edit_messages(exp: Experimenter, idea: Idea, code_dir: Path, *, plan: list[str], run: int,
                   history: list[dict[str, Any]], failure: str) -> list[dict[str, Any]]:
     feedback = ""
     if failure:
         feedback = (f"\nThe last attempt at run {run} failed:\n{fenced(failure[-2500:])}\n")
     request = (f"Fix the code so that run {run} works (the same change, done correctly)."
-               if failure else f"Now make run {run} of at most {ctx.max_runs}.")
-    return render("coder", "edit_code", area=ctx.template.system_prompt,
-                  template=context(ctx, ctx.template.path), idea=idea_text(idea),
+               if failure else f"Now make run {run} of at most {exp.max_runs}.")
+    return render("coder", "edit_code", area=exp.template.system_prompt,
+                  template=context(exp, exp.template.path), idea=idea_text(idea),
                   plan=bullets(plan) if plan else "(no plan)",
-                  history=history_table(ctx, history), feedback=feedback,
-                  current=current_code(ctx, code_dir), request=request, run=str(run))
+                  history=history_table(exp, history), feedback=feedback,
+                  current=current_code(exp, code_dir), request=request, run=str(run))
 
 
-def tree_table(ctx: RunContext, tree: SearchTree) -> str:
-    metric = ctx.metric
+def tree_table(exp: Experimenter, tree: SearchTree) -> str:
+    metric = exp.metric
     rows = [[str(n.id), "-" if n.parent is None else str(n.parent), n.kind,
              n.run.description if n.id else "the unmodified template", n.run.verdict,
              number(n.run.primary)] for n in tree.nodes]
@@ -104,18 +105,18 @@ def tree_table(ctx: RunContext, tree: SearchTree) -> str:
                   f"{metric.name} ({metric.direction} is better)"], rows)
 
 
-def tree_messages(ctx: RunContext, idea: Idea, code_dir: Path, *, operation: str,
+def tree_messages(exp: Experimenter, idea: Idea, code_dir: Path, *, operation: str,
                   tree: SearchTree, request: str) -> list[dict[str, Any]]:
     """One expansion of the tree search: the node's code is the context's code."""
-    return render("coder", "tree_step", area=ctx.template.system_prompt,
-                  template=context(ctx, code_dir), operation=operation, idea=idea_text(idea),
-                  tree=tree_table(ctx, tree), request=request)
+    return render("coder", "tree_step", area=exp.template.system_prompt,
+                  template=context(exp, code_dir), operation=operation, idea=idea_text(idea),
+                  tree=tree_table(exp, tree), request=request)
 
 
-async def next_edit(ctx: RunContext, idea: Idea, code_dir: Path, *, plan: list[str], run: int,
+async def next_edit(exp: Experimenter, idea: Idea, code_dir: Path, *, plan: list[str], run: int,
                     history: list[dict[str, Any]], failure: str) -> CoderReply:
     """The edits for ``run`` (or DONE). ``failure``: why the last attempt at it failed."""
-    messages = edit_messages(ctx, idea, code_dir, plan=plan, run=run, history=history,
+    messages = edit_messages(exp, idea, code_dir, plan=plan, run=run, history=history,
                              failure=failure)
     current = (code_dir / "experiment.py").read_text(encoding="utf-8")
     made = any(h["verdict"] == "ok" for h in history)
@@ -126,7 +127,7 @@ async def next_edit(ctx: RunContext, idea: Idea, code_dir: Path, *, plan: list[s
             raise ReplyError(f"no run has been made yet: make run {run} of your plan")
         return reply
 
-    return await ctx.llm.ask("coder", "edit_code", messages, parse,
+    return await exp.llm.ask("coder", "edit_code", messages, parse,
                              what="code edit",
                              repair_hint="Reply again: a line 'Run N: ...', then SEARCH/REPLACE "
                                          "blocks exactly as shown above, or the word DONE.")

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 
 from agents.domain import Idea, Plan, PlanFixed, PlanRecord, Selection
 from agents.experiment.grading import TEST_SEEDS_FROM
+from agents.experiment.lab import Experimenter
 from agents.experiment.statistics import ALPHA
-from agents.run import RunContext, atomic_write_text
+from agents.run import atomic_write_text
 
 PLAN = "plan.json"
 PLAN_HASH = "plan.sha256"
@@ -30,12 +31,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make_plan(ctx: RunContext, idea: Idea) -> Plan:
-    spec = ctx.template.grader
+def make_plan(exp: Experimenter, idea: Idea) -> Plan:
+    spec = exp.template.grader
     test_metric = spec.test_metric if spec is not None and spec.has_test else None
-    metric = ctx.metric
-    tree = ctx.settings.search.value == "tree"
-    budget = ctx.settings.tree.max_nodes if tree else ctx.max_runs
+    metric = exp.metric
+    tree = exp.search.value == "tree"
+    budget = exp.tree.max_nodes if tree else exp.max_runs
     where = ("the held-out test data, with fresh seeds" if test_metric
              else "the validation data (no test split)")
     chosen = (f"the variant chosen on validation against the baseline, on {where}, "
@@ -47,8 +48,8 @@ def make_plan(ctx: RunContext, idea: Idea) -> Plan:
     return Plan(
         idea=idea.name, hypothesis=f"{idea.title}: {idea.experiment}",
         primary_metric=metric.name, test_metric=test_metric, direction=metric.direction,  # type: ignore[arg-type]
-        groups=metric.group, seeds=ctx.seeds, search=ctx.settings.search.value,
-        test_seeds=[TEST_SEEDS_FROM + s for s in ctx.seeds] if test_metric else [],
+        groups=metric.group, seeds=exp.seeds, search=exp.search.value,
+        test_seeds=[TEST_SEEDS_FROM + s for s in exp.seeds] if test_metric else [],
         max_variants=budget,
         selection_rule=f"the variant with the best {metric.name} on validation (mean over "
                        f"groups) among all that ran; every variant tried is reported",
@@ -60,28 +61,28 @@ def make_plan(ctx: RunContext, idea: Idea) -> Plan:
         alpha=ALPHA)
 
 
-def fix_plan(ctx: RunContext, idea: Idea, idea_dir: Path) -> str:
+def fix_plan(exp: Experimenter, idea: Idea, idea_dir: Path) -> str:
     """Write the plan (once: a resumed idea keeps the plan it fixed); its sha256."""
     path = idea_dir / PLAN
     if path.is_file() and (idea_dir / PLAN_HASH).is_file():
         return (idea_dir / PLAN_HASH).read_text(encoding="utf-8").split()[0]
-    text = make_plan(ctx, idea).model_dump_json(indent=1) + "\n"
+    text = make_plan(exp, idea).model_dump_json(indent=1) + "\n"
     sha = _digest(text)
     atomic_write_text(path, text)
     fixed_at = datetime.now(UTC).isoformat(timespec="seconds")
     atomic_write_text(idea_dir / PLAN_HASH, f"{sha}  {PLAN}  {fixed_at}\n")
-    ctx.run.event(PlanFixed(idea=idea.name, sha256=sha))
+    exp.record(PlanFixed(idea=idea.name, sha256=sha))
     return sha
 
 
-def read_plan(ctx: RunContext, idea: Idea, idea_dir: Path) -> PlanRecord | None:
+def read_plan(exp: Experimenter, idea: Idea, idea_dir: Path) -> PlanRecord | None:
     """The plan as fixed, checked against the hash in the event log (the file may be edited)."""
     try:
         text = (idea_dir / PLAN).read_text(encoding="utf-8")
         plan = Plan.model_validate(json.loads(text))
     except (OSError, ValueError, ValidationError):
         return None
-    fixed = [e for e in ctx.run.events() if isinstance(e, PlanFixed) and e.idea == idea.name]
+    fixed = [e for e in exp.run.events() if isinstance(e, PlanFixed) and e.idea == idea.name]
     recorded = fixed[0].sha256 if fixed else ""
     stamp = (idea_dir / PLAN_HASH).read_text(encoding="utf-8").split() \
         if (idea_dir / PLAN_HASH).is_file() else []

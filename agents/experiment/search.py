@@ -31,8 +31,9 @@ from agents.errors import LLMError
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, read_coder_reply, unified_diff
 from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
+from agents.experiment.lab import Experimenter
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
-from agents.run import RunContext, atomic_write_json, atomic_write_text, copy_tree, read_for_prompt
+from agents.run import atomic_write_json, atomic_write_text, copy_tree, read_for_prompt
 
 MODEL_FAILED = "the coder model gave no usable answer"
 
@@ -44,16 +45,16 @@ class Op(NamedTuple):
 
 
 class TreeSearch:
-    def __init__(self, ctx: RunContext, idea: Idea, idea_dir: Path, base: ExperimentRun) -> None:
-        self.ctx, self.idea, self.idea_dir = ctx, idea, idea_dir
-        self.settings = ctx.settings.tree
+    def __init__(self, exp: Experimenter, idea: Idea, idea_dir: Path, base: ExperimentRun) -> None:
+        self.exp, self.idea, self.idea_dir = exp, idea, idea_dir
+        self.settings = exp.tree
         self.folder = idea_dir / "tree"
         self.started = time.monotonic()
         root = SearchNode(id=0, parent=None, kind="baseline", run=base)
         self.tree = SearchTree(nodes=[root, *self._saved()])  # a resumed search keeps its nodes
         root_code = self.code_dir(0)
         if not root_code.is_dir():
-            copy_tree(ctx.template.path, root_code, ignore=COPY_IGNORE)
+            copy_tree(exp.template.path, root_code, ignore=COPY_IGNORE)
 
     # --- the tree on disk -----------------------------------------------------------------
 
@@ -72,7 +73,7 @@ class TreeSearch:
                       and n.kind in ("draft", "debug", "improve")]
         if not candidates:
             return None
-        metric = self.ctx.metric
+        metric = self.exp.metric
         key = (lambda n: n.run.primary) if metric.lower_is_better else (lambda n: -(n.run.primary or 0))
         return min(candidates, key=key)
 
@@ -126,7 +127,7 @@ class TreeSearch:
     # --- expanding a node -----------------------------------------------------------------
 
     def _request(self, op: Op) -> tuple[str, str]:
-        metric = self.ctx.metric
+        metric = self.exp.metric
         if op.kind == "draft":
             others = [n.run.description for n in self.tree.nodes if n.kind == "draft"]
             avoid = f" The other drafts so far: {'; '.join(others)}." if others else ""
@@ -148,12 +149,12 @@ class TreeSearch:
         parent = self.tree.node(op.parent)
         parent_code = self.code_dir(parent.id)
         operation, request = self._request(op)
-        messages = coder.tree_messages(self.ctx, self.idea, parent_code, operation=operation,
+        messages = coder.tree_messages(self.exp, self.idea, parent_code, operation=operation,
                                        tree=self.tree, request=request)
         current = (parent_code / "experiment.py").read_text(encoding="utf-8")
         depth = parent.debug_depth + 1 if op.kind == "debug" else 0
         try:
-            reply = await self.ctx.llm.ask("coder", op.kind, messages,
+            reply = await self.exp.llm.ask("coder", op.kind, messages,
                                            lambda text: read_coder_reply(text, current=current),
                                            what="code edit")
         except LLMError as exc:  # a failure of the model, recorded in the tree; not debugged
@@ -169,10 +170,10 @@ class TreeSearch:
         description = reply.description or f"{op.kind} of node {parent.id}"
         if op.kind == "debug":  # a fix: the variant is still the parent's, now working
             description = f"{parent.run.description} (fixed: {description})"
-        edit = apply_edits(code, reply.edits, edit_guard(self.ctx.template),
-                           layout_keeper(self.ctx.template))
+        edit = apply_edits(code, reply.edits, edit_guard(self.exp.template),
+                           layout_keeper(self.exp.template))
         if edit.refused_by_grader:
-            record_refusal(self.ctx.run.event, self.idea.name, f"node_{node_id}", edit.reason)
+            record_refusal(self.exp.record, self.idea.name, f"node_{node_id}", edit.reason)
         same = self._same_code_as(code) if edit.ok else None
         if not edit.ok:
             run = ExperimentRun(index=node_id, description=description, verdict="error",
@@ -203,14 +204,14 @@ class TreeSearch:
 
     async def _run(self, node_id: int, code: Path, description: str,
                    seeds: list[int] | None = None) -> ExperimentRun:
-        diff = unified_diff(self.ctx.template.path, code, code_files(code))
-        variant = await run_variant(self.ctx, code, self.idea_dir / f"run_{node_id}",
+        diff = unified_diff(self.exp.template.path, code, code_files(code))
+        variant = await run_variant(self.exp, code, self.idea_dir / f"run_{node_id}",
                                     labels={"idea": self.idea.name}, seeds=seeds)
         atomic_write_text(code / f"run_{node_id}.diff", diff)
         return ExperimentRun(
             index=node_id, description=description, verdict=variant.verdict,
-            final_info=variant.final_info, stats=variant.stats, seeds=seeds or self.ctx.seeds,
-            primary=self.ctx.metric.value(variant.final_info), duration_s=variant.duration_s,
+            final_info=variant.final_info, stats=variant.stats, seeds=seeds or self.exp.seeds,
+            primary=self.exp.metric.value(variant.final_info), duration_s=variant.duration_s,
             diff=diff, feedback=variant.feedback, image=variant.image,
             container=variant.container, backend=variant.backend, cached=variant.cached)
 
@@ -229,7 +230,7 @@ class TreeSearch:
             jobs.append(self._finish_node(next_id, "ablation", best, f"without {label}", code))
             next_id += 1
         if self.settings.replication_seeds and not any(kind == "replication" for kind, _ in done):
-            n = len(self.ctx.seeds)
+            n = len(self.exp.seeds)
             seeds = list(range(n + self.settings.replication_seeds))
             jobs.append(self._finish_node(next_id, "replication", best,
                                           f"{best.run.description}, on {len(seeds)} seeds",

@@ -32,10 +32,10 @@ from agents.domain import (
     Tried,
 )
 from agents.experiment.grading import NO_GRADER_WARNING, TEST_SEEDS_FROM, spec_of
+from agents.experiment.lab import Experimenter
 from agents.experiment.preregistration import judge_plan, read_plan
 from agents.experiment.statistics import compare_runs
 from agents.experiment.variants import run_variant
-from agents.run import RunContext
 from agents.templates import PrimaryMetric, grader_summary
 
 NO_TEST_WARNING = ("the template has no held-out test split: the reported numbers are the "
@@ -76,11 +76,11 @@ def _tried(runs: list[ExperimentRun], tree: SearchTree | None, chosen: int | Non
     return rows
 
 
-async def _test_once(ctx: RunContext, idea: Idea, idea_dir: Path, run: ExperimentRun,
+async def _test_once(exp: Experimenter, idea: Idea, idea_dir: Path, run: ExperimentRun,
                      code: Path, role: TestRole, metric: PrimaryMetric) -> TestResult:
     """One variant on the held-out test data: one sandbox job per seed, cached like any."""
-    seeds = [TEST_SEEDS_FROM + s for s in (run.seeds or ctx.seeds)]
-    variant = await run_variant(ctx, code, idea_dir / "test" / f"test_node_{run.index}",
+    seeds = [TEST_SEEDS_FROM + s for s in (run.seeds or exp.seeds)]
+    variant = await run_variant(exp, code, idea_dir / "test" / f"test_node_{run.index}",
                                 labels={"idea": idea.name}, seeds=seeds, test=True)
     tested = run.model_copy(update={  # the same variant; its numbers now from the test data
         "verdict": variant.verdict, "final_info": variant.final_info, "stats": variant.stats,
@@ -88,18 +88,18 @@ async def _test_once(ctx: RunContext, idea: Idea, idea_dir: Path, run: Experimen
         "primary": metric.value(variant.final_info), "duration_s": variant.duration_s,
         "feedback": variant.feedback, "image": variant.image, "container": variant.container,
         "backend": variant.backend, "cached": variant.cached})
-    ctx.run.event(HeldoutTest(idea=idea.name, node=run.index, role=role,
+    exp.record(HeldoutTest(idea=idea.name, node=run.index, role=role,
                               verdict=variant.verdict, metric=metric.name, primary=tested.primary,
                               seeds=seeds, cached=variant.cached))
     return TestResult(node=run.index, role=role, run=tested)
 
 
-async def conclude(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[ExperimentRun], *,
+async def conclude(exp: Experimenter, idea: Idea, idea_dir: Path, runs: list[ExperimentRun], *,
                    tree: SearchTree | None, code_of: Callable[[int], Path],
                    ) -> tuple[list[ExperimentRun], Selection]:
     """The runs to report (baseline first) and how they were chosen. ``runs``: the baseline,
     then every variant tried; ``code_of``: the code folder that ran a variant."""
-    metric = ctx.metric
+    metric = exp.metric
     base, tried = runs[0], runs[1:]
     groups = _group_count(base, metric)
     ran = [r for r in tried if r.ok and r.stats is not None]
@@ -115,14 +115,14 @@ async def conclude(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[Exper
         best = (min if metric.lower_is_better else max)(ok, key=lambda r: r.primary or 0.0) \
             if ok else None
         chosen = best.index if best is not None else None
-    spec = spec_of(ctx.template)
+    spec = spec_of(exp.template)
     selection = Selection(metric=metric.name, lower_is_better=metric.lower_is_better,
                           baseline=base.primary,
                           tried=_tried(tried, tree, chosen), chosen=chosen, family=family,
                           grader=grader_summary(spec) if spec else "")
     if spec is None:
         selection.warnings.append(NO_GRADER_WARNING)
-    elif ctx.settings.sandbox.value == "local":
+    elif exp.backend == "local":
         selection.warnings.append(HOST_WARNING)
     reported = _validation_report(runs[0], tried, tree, chosen)
     if spec is not None and spec.has_test and spec.test_metric and chosen is not None:
@@ -130,12 +130,12 @@ async def conclude(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[Exper
                                     lower_is_better=metric.lower_is_better)
         selection.test_metric = test_metric.name
         picks: list[tuple[ExperimentRun, Path, TestRole]] = [
-            (base, ctx.template.path, "baseline"), (by_index[chosen], code_of(chosen), "chosen")]
+            (base, exp.template.path, "baseline"), (by_index[chosen], code_of(chosen), "chosen")]
         if tree is not None:
             picks += [(by_index[n.id], code_of(n.id), n.kind) for n in tree.nodes
                       if n.parent == chosen and n.kind in ("ablation", "replication") and n.ok]
         results = list(await asyncio.gather(*(
-            _test_once(ctx, idea, idea_dir, run, code, role, test_metric)
+            _test_once(exp, idea, idea_dir, run, code, role, test_metric)
             for run, code, role in picks)))
         tested = {t.node: t for t in results}
         if tested[0].run.ok and tested[chosen].run.ok:
@@ -153,7 +153,7 @@ async def conclude(ctx: RunContext, idea: Idea, idea_dir: Path, runs: list[Exper
         selection.test = results
     elif spec is None or not spec.has_test:
         selection.warnings.append(NO_TEST_WARNING)
-    plan = read_plan(ctx, idea, idea_dir)
+    plan = read_plan(exp, idea, idea_dir)
     if plan is not None:
         selection.plan = judge_plan(plan, selection)
     return reported, selection

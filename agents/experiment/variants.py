@@ -17,10 +17,10 @@ from typing import NamedTuple
 
 from agents.domain import FinalInfo, GraderChanged, GraderRefused, ResultsError, RunStats, SandboxRun
 from agents.experiment.grading import check_job, prepare_job, test_command
+from agents.experiment.lab import Lab
 from agents.experiment.statistics import summarize
 from agents.jobs import JobOutcome
 from agents.run import (
-    RunContext,
     atomic_write_json,
     atomic_write_text,
     copy_file,
@@ -60,10 +60,10 @@ def code_files(code_dir: Path) -> list[str]:
     return sorted(str(p.relative_to(code_dir)) for p in regular_files(code_dir, "*.py"))
 
 
-def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
+def _seeded_job(lab: Lab, job_dir: Path, seed: int) -> list[str]:
     """The job's command for ``seed``; a knob seed is written into the job's copy."""
     command = ["python", "experiment.py", f"--out_dir={OUT}"]
-    control = ctx.template.seed
+    control = lab.template.seed
     if control.argument:
         command.append(f"{control.argument}={seed}")
     elif control.knob:
@@ -74,33 +74,33 @@ def _seeded_job(ctx: RunContext, job_dir: Path, seed: int) -> list[str]:
     return command
 
 
-async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
+async def _one_seed(lab: Lab, code_dir: Path, dest: Path, seed: int,
                     labels: dict[str, str], test: bool) -> SeedResult:
     job_dir = dest.parent / ".jobs" / f"{dest.name}_seed_{seed}"
     shutil.rmtree(job_dir, ignore_errors=True)
     copy_tree(code_dir, job_dir, ignore=COPY_IGNORE)
     (job_dir / OUT).mkdir(exist_ok=True)  # a template may create it too; one that forgets runs
-    readonly = prepare_job(ctx.template, job_dir, test=test)
-    command = _seeded_job(ctx, job_dir, seed) + (test_command(ctx.template) if test else [])
+    readonly = prepare_job(lab.template, job_dir, test=test)
+    command = _seeded_job(lab, job_dir, seed) + (test_command(lab.template) if test else [])
     what = f"{dest.name}/seed_{seed}"
-    changed = check_job(ctx.template, job_dir, test=test)
+    changed = check_job(lab.template, job_dir, test=test)
     if changed:  # never run: its numbers could not be used
         outcome = JobOutcome(SandboxResult(
-            verdict="grader_changed", backend=ctx.settings.sandbox.value,
+            verdict="grader_changed", backend=lab.backend,
             detail="the code's grader is not the template's: " + "; ".join(changed)), False)
-        ctx.run.event(SandboxRun(idea=labels.get("idea"), run=what, verdict="grader_changed",
+        lab.record(SandboxRun(idea=labels.get("idea"), run=what, verdict="grader_changed",
                                  cached=False, detail=outcome.result.detail))
     else:
-        outcome = await ctx.jobs.run(job_dir, command, ctx.template.limits, labels=labels,
+        outcome = await lab.jobs.run(job_dir, command, lab.template.limits, labels=labels,
                                      outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
                                      what=what, readonly=tuple(readonly))
-        changed = check_job(ctx.template, job_dir, test=test)
+        changed = check_job(lab.template, job_dir, test=test)
         if changed and outcome.result.verdict != "grader_changed":
             outcome = JobOutcome(outcome.result.model_copy(update={
                 "verdict": "grader_changed",
                 "detail": "after the job, its grader is not the template's: "
                           + "; ".join(changed)}), outcome.cached)
-            ctx.run.event(GraderChanged(idea=labels.get("idea"), run=what,
+            lab.record(GraderChanged(idea=labels.get("idea"), run=what,
                                         backend=outcome.result.backend, detail=outcome.result.detail[:500]))
     result, info = outcome.result, None
     if result.ok:
@@ -120,21 +120,21 @@ async def _one_seed(ctx: RunContext, code_dir: Path, dest: Path, seed: int,
     return SeedResult(seed, result, info, outcome.cached)
 
 
-def _dropped_groups(ctx: RunContext, info: FinalInfo) -> list[str]:
-    base = ctx.baseline()
+def _dropped_groups(lab: Lab, info: FinalInfo) -> list[str]:
+    base = lab.baseline
     if base is None or base.final_info is None:
         return []
     return [g for g in base.final_info.groups if g not in info.groups]
 
 
-async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: dict[str, str],
+async def run_variant(lab: Lab, code_dir: Path, dest: Path, *, labels: dict[str, str],
                       seeds: list[int] | None = None, test: bool = False) -> VariantResult:
     """Run ``code_dir`` once per seed (the run's, unless ``seeds`` are given) into ``dest``;
     ok only when every seed is. ``test``: the held-out test job (see ``heldout``)."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    results = await asyncio.gather(*(_one_seed(ctx, code_dir, dest, s, labels, test)
-                                     for s in (seeds or ctx.seeds)))
+    results = await asyncio.gather(*(_one_seed(lab, code_dir, dest, s, labels, test)
+                                     for s in (seeds or lab.seeds)))
     atomic_write_json(dest / "sandbox.json", [{"seed": s.seed, **s.result.model_dump(
         exclude={"stdout_tail", "stderr_tail"})} for s in results])
     failed = next((s for s in results if not s.result.ok), None)
@@ -161,12 +161,12 @@ async def run_variant(ctx: RunContext, code_dir: Path, dest: Path, *, labels: di
             feedback = f"seed {failed.seed}: {feedback}"
         return result(failed.result.verdict, None, None, feedback)
     mean_info, stats = summarize([s.info for s in results if s.info is not None],
-                                 ctx.template.metric_ranges)
-    dropped = _dropped_groups(ctx, mean_info)
+                                 lab.template.metric_ranges)
+    dropped = _dropped_groups(lab, mean_info)
     if dropped:  # a variant is judged on every group the baseline has, not on those it keeps
         reason = (f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant "
                   f"must report every group the baseline reports (new groups may be added)")
-        ctx.run.event(GraderRefused(idea=labels.get("idea"), run=dest.name,
+        lab.record(GraderRefused(idea=labels.get("idea"), run=dest.name,
                                     stage="results", reason=reason))
         return result("missing_results", None, None, reason)
     atomic_write_json(dest / "final_info.json", mean_info)

@@ -56,7 +56,8 @@ async def research_idea(task: IdeaTask, runtime: Runtime[RunContext]) -> dict[st
     idea = task["idea"]
     current_branch.set(idea.name)
     ctx.begin("experiment", idea=idea.name)
-    outcome = await experimenter.run_idea(ctx, idea, retry_failed=ctx.retry_failed)
+    outcome = await experimenter.run_idea(roles.experimenter(ctx), idea,
+                                          retry_failed=ctx.retry_failed)
     if outcome.status != "done":
         return {"outcomes": [outcome],
                 "failures": [Failure(stage="experiment", idea=idea.name, reason=outcome.reason)]}

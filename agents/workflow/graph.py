@@ -22,7 +22,6 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 
 from agents.domain import Approval, Failure, Finish, IdeaRound, IdeaRoundDone, LiteratureNote, RunStatus
-from agents.experiment import baseline_stage
 from agents.ideas import ideation, novelty
 from agents.literature import LiteratureSource, literature_for_run
 from agents.llm import is_offline_model
@@ -72,7 +71,7 @@ async def baseline_node(state: ResearchState, runtime: Runtime[RunContext]) -> d
     (``runner.start_baseline``)."""
     ctx = runtime.context
     early, ctx.early_baseline = ctx.early_baseline, None
-    run = await (early if early is not None else baseline_stage(ctx))
+    run = await (early if early is not None else roles.baseline_stage(ctx))
     if run.ok:
         return {"baseline": run}
     return {"baseline": run, "failures": [Failure(

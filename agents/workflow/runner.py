@@ -34,11 +34,11 @@ from agents.domain import (
     SandboxCleanup,
 )
 from agents.errors import BudgetExceeded
-from agents.experiment import baseline_stage
 from agents.llm import LLMClient, Transcripts, is_offline_model
 from agents.report import write_report
 from agents.run import RunContext, RunFolder, Timings, try_read_run_record, write_run_record
 from agents.workflow.checkpointer import is_postgres, open_checkpointer
+from agents.workflow.roles import baseline_stage
 from agents.workflow.services import (
     adopt_template,
     job_runner,

@@ -11,8 +11,8 @@ import pytest
 
 from agents.domain.ideas import Idea
 from agents.experiment.agent import run_idea
-from agents.experiment.baseline import run_baseline
 from agents.llm.offline import model as offline_model
+from agents.workflow.roles import baseline_stage, experimenter
 from tests.support import offline_context
 
 IDEA = Idea(name="lr_study", title="Learning rate", experiment="Change LEARNING_RATE to 0.2.",
@@ -27,7 +27,7 @@ def _edit(new: str, description: str = "LEARNING_RATE = 0.2") -> str:
 
 def _context(tmp_path: Path, **settings: Any) -> Any:
     ctx = offline_context(tmp_path, max_runs=1, seeds=1, **settings)
-    asyncio.run(run_baseline(ctx))
+    asyncio.run(baseline_stage(ctx))
     return ctx
 
 
@@ -49,7 +49,7 @@ def test_a_crash_is_fed_back_and_then_fixed(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, coder)
     ctx = _context(tmp_path)
-    outcome = asyncio.run(run_idea(ctx, IDEA))
+    outcome = asyncio.run(run_idea(experimenter(ctx), IDEA))
 
     assert len(prompts) == 2, "the coder should be asked again after the crash"
     assert "NameError" in prompts[1] and "UNDEFINED_SCALE" in prompts[1]
@@ -70,7 +70,7 @@ def test_an_idea_that_never_runs_is_recorded_as_failed(tmp_path: Path,
         "Run 1: broken\nexperiment.py\n<<<<<<< SEARCH\nEPOCHS = 40  # passes over the training set\n"
         "=======\nEPOCHS = int('forty')\n>>>>>>> REPLACE"))
     ctx = _context(tmp_path)
-    outcome = asyncio.run(run_idea(ctx, IDEA))
+    outcome = asyncio.run(run_idea(experimenter(ctx), IDEA))
     assert outcome.status == "failed" and "no run beyond the baseline succeeded" in outcome.reason
     assert outcome.runs[1].verdict == "error" and outcome.runs[1].attempts == ctx.settings.max_attempts
     notes = (ctx.run.idea_dir("lr_study") / "notes.md").read_text()
@@ -82,7 +82,7 @@ def test_an_edit_that_breaks_the_contract_is_rejected(tmp_path: Path,
     monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, lambda _p: (
         "Run 1: escape\n../../evil.py\n<<<<<<< SEARCH\n=======\nprint('pwned')\n>>>>>>> REPLACE"))
     ctx = _context(tmp_path)
-    outcome = asyncio.run(run_idea(ctx, IDEA))
+    outcome = asyncio.run(run_idea(experimenter(ctx), IDEA))
     assert outcome.status == "failed"
     assert "edit rejected" in outcome.runs[1].feedback and "inside the code folder" in outcome.runs[1].feedback
     assert not list(tmp_path.rglob("evil.py"))
@@ -101,7 +101,7 @@ def test_a_search_that_misses_shows_the_coder_the_nearest_lines(tmp_path: Path,
         return _edit("LEARNING_RATE = 0.2  # SGD step size")
 
     monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, coder)
-    outcome = asyncio.run(run_idea(_context(tmp_path), IDEA))
+    outcome = asyncio.run(run_idea(experimenter(_context(tmp_path)), IDEA))
     assert outcome.status == "done"
     shown = prompts[1].split("The last attempt at run 1 failed:")[1]
     assert "p -= LEARNING_RATE * velocity[k]" in shown and "is not in the file" in shown
@@ -113,7 +113,7 @@ def test_a_misremembered_constant_is_set_by_name(tmp_path: Path,
         "Run 1: LR\nexperiment.py\n<<<<<<< SEARCH\nLEARNING_RATE = 0.5\n=======\n"
         "LEARNING_RATE = 0.2\n>>>>>>> REPLACE"))
     ctx = _context(tmp_path)
-    outcome = asyncio.run(run_idea(ctx, IDEA))
+    outcome = asyncio.run(run_idea(experimenter(ctx), IDEA))
     assert outcome.status == "done" and outcome.runs[1].attempts == 1
     code = (ctx.run.idea_dir("lr_study") / "code" / "experiment.py").read_text()
     assert "\nLEARNING_RATE = 0.2\n" in code and "0.05" not in code
@@ -122,6 +122,6 @@ def test_a_misremembered_constant_is_set_by_name(tmp_path: Path,
 def test_a_coder_that_never_answers_usably_fails_the_idea_not_the_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(offline_model.HANDLERS, EDIT_TASK, lambda _p: "I am not sure what to do.")
-    outcome = asyncio.run(run_idea(_context(tmp_path), IDEA))
+    outcome = asyncio.run(run_idea(experimenter(_context(tmp_path)), IDEA))
     assert outcome.status == "failed" and "no usable edit" in outcome.reason
     assert outcome.runs[1].verdict == "error" and outcome.runs[1].attempts == 3

@@ -18,6 +18,7 @@ from agents.experiment.code_edits import apply_edits, read_coder_reply
 from agents.experiment.search import Op, TreeSearch
 from agents.llm.offline import model as offline_model
 from agents.templates.template import templates_dir
+from agents.workflow.roles import experimenter
 from tests.support import offline_context
 
 IDEA = Idea(name="lr", title="Step size", experiment="Change LEARNING_RATE from 0.05 to 0.1.",
@@ -32,7 +33,7 @@ def _search(tmp_path: Path, replies: list[str]) -> TreeSearch:
 
     ctx.llm.ask = ask
     base = ExperimentRun(index=0, description="baseline", verdict="ok", primary=0.8)
-    return TreeSearch(ctx, IDEA, tmp_path / "idea", base)
+    return TreeSearch(experimenter(ctx), IDEA, tmp_path / "idea", base)
 
 
 def _lr_to(value: str) -> str:
@@ -64,7 +65,7 @@ def _tree_reply(tmp_path: Path, code: str, operation: str, request: str,
     folder = tmp_path / "code"
     shutil.copytree(ctx.template.path, folder)
     (folder / "experiment.py").write_text(code)
-    messages = coder.tree_messages(ctx, IDEA, folder, operation=operation, tree=tree, request=request)
+    messages = coder.tree_messages(experimenter(ctx), IDEA, folder, operation=operation, tree=tree, request=request)
     reply = read_coder_reply(offline_model.answer(messages), current=code)
     assert apply_edits(folder, reply.edits).ok
     return reply, (folder / "experiment.py").read_text()

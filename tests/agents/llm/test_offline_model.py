@@ -13,7 +13,6 @@ from agents.config.settings import ModelSettings
 from agents.domain.ideas import Idea
 from agents.errors import StructuredOutputError
 from agents.experiment import coder
-from agents.experiment.baseline import run_baseline
 from agents.experiment.code_edits import read_coder_reply
 from agents.ideas.ideation import IdeasReply, ideate_messages
 from agents.llm.client import LLMClient
@@ -21,7 +20,7 @@ from agents.llm.offline import model as offline_model
 from agents.llm.offline.knobs import knobs
 from agents.llm.replies import read_json
 from agents.templates.template import templates_dir
-from agents.workflow.roles import ideator
+from agents.workflow.roles import baseline_stage, experimenter, ideator
 from tests.support import REPO, offline_context
 
 CODE = (templates_dir() / "tiny_mlp" / "experiment.py").read_text()
@@ -55,15 +54,15 @@ def test_ideas_follow_the_topic(tmp_path: Path) -> None:
 
 def test_an_argparse_template_gets_ideas_and_edits(tmp_path: Path) -> None:
     ctx = offline_context(tmp_path, template=str(ARGPARSE), num_ideas=1, max_runs=1, seeds=1)
-    asyncio.run(run_baseline(ctx))
+    asyncio.run(baseline_stage(ctx))
     assert ctx.metric.name == "test_mse"  # no template.toml: the baseline's first metric
     idea = _ideas(ctx, "step size of gradient descent").ideas[0]
     assert "--learning_rate" in idea.experiment
-    plan = offline_model.answer(coder.plan_messages(ctx, Idea(**idea.model_dump()),
+    plan = offline_model.answer(coder.plan_messages(experimenter(ctx), Idea(**idea.model_dump()),
                                                     ctx.template.path))
     runs = read_json(plan, coder.RunPlan).runs
     edit = read_coder_reply(offline_model.answer(coder.edit_messages(
-        ctx, Idea(**idea.model_dump()), ctx.template.path, plan=runs, run=1, history=[],
+        experimenter(ctx), Idea(**idea.model_dump()), ctx.template.path, plan=runs, run=1, history=[],
         failure="")))
     assert 'default=0.15, help="gradient step size"' in edit.edits[0].replace
 
@@ -83,16 +82,16 @@ def test_a_template_without_knobs_falls_back_to_its_seed_ideas(tmp_path: Path) -
 
 def test_edit_follows_the_plan_run_by_run(tmp_path: Path) -> None:
     ctx = offline_context(tmp_path, max_runs=2, seeds=1)
-    asyncio.run(run_baseline(ctx))
+    asyncio.run(baseline_stage(ctx))
     idea = Idea(name="m", title="t", experiment="Change MOMENTUM from 0.0 to 0.5, then to 0.9.",
                 interestingness=5, feasibility=9, novelty=3)
-    runs = read_json(offline_model.answer(coder.plan_messages(ctx, idea, ctx.template.path)),
+    runs = read_json(offline_model.answer(coder.plan_messages(experimenter(ctx), idea, ctx.template.path)),
                      coder.RunPlan).runs
     assert runs == ["Run 1: set MOMENTUM to 0.5", "Run 2: set MOMENTUM to 0.9"]
 
     def edit(run: int, history: list[dict[str, Any]] | None = None) -> Any:
         return read_coder_reply(offline_model.answer(coder.edit_messages(
-            ctx, idea, ctx.template.path, plan=runs, run=run, history=history or [],
+            experimenter(ctx), idea, ctx.template.path, plan=runs, run=run, history=history or [],
             failure="boom" if history else "")))
 
     first, second, third = edit(1), edit(2), edit(3)
@@ -104,13 +103,13 @@ def test_edit_follows_the_plan_run_by_run(tmp_path: Path) -> None:
 
 def test_a_failed_attempt_moves_the_value_back_toward_the_baseline(tmp_path: Path) -> None:
     ctx = offline_context(tmp_path, max_runs=1, seeds=1)
-    asyncio.run(run_baseline(ctx))
+    asyncio.run(baseline_stage(ctx))
     idea = Idea(name="lr", title="t", experiment="Change LEARNING_RATE from 0.05 to 5.0.",
                 interestingness=5, feasibility=9, novelty=3)
     plan = ["Run 1: set LEARNING_RATE to 5.0"]
     failed = [{"run": 1, "attempt": 1, "description": "x", "verdict": "error", "primary": None}]
     reply = read_coder_reply(offline_model.answer(coder.edit_messages(
-        ctx, idea, ctx.template.path, plan=plan, run=1, history=failed, failure="diverged")))
+        experimenter(ctx), idea, ctx.template.path, plan=plan, run=1, history=failed, failure="diverged")))
     assert reply.edits[0].replace.startswith("LEARNING_RATE = 0.5  #")  # halfway, log scale
     assert "retry 1" in reply.description
 
