@@ -53,9 +53,13 @@ REQUIREMENTS = IMAGES_DIR / "requirements.txt"
 DEBIAN_SUITE = "bookworm"
 BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
 #: texlive-science carries algorithm, algorithmic and algorithmicx, which AI-Scientist's
-#: LaTeX skeletons load.
+#: LaTeX skeletons load. cm-super: Type 1 versions of the T1-encoded (EC) fonts that
+#: ``\usepackage[T1]{fontenc}`` selects; without it every compile ran METAFONT for each size
+#: (2-3 s a paper, on a read-only image with nowhere to keep the result) and the PDF carried
+#: bitmap Type 3 fonts.
 PAPER_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-latex-extra",
-                  "texlive-fonts-recommended", "texlive-science", "latexmk", "poppler-utils")
+                  "texlive-fonts-recommended", "texlive-science", "cm-super", "latexmk",
+                  "poppler-utils")
 #: The paper image's base where a registry is reachable (offline: the debootstrap base).
 PAPER_REGISTRY_BASE = "debian:bookworm-slim"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"

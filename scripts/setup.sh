@@ -47,6 +47,9 @@ if [[ -z "${AISCI_SKIP_TEX:-}" ]]; then
   # algorithm, algorithmic, algorithmicx: every AI-Scientist LaTeX skeleton loads them.
   command -v kpsewhich >/dev/null 2>&1 && [[ -n "$(kpsewhich algorithm.sty)" ]] \
     || missing+=(texlive-science)
+  # cm-super: the T1 fonts as Type 1 (no METAFONT run per compile, no bitmap fonts in the PDF).
+  command -v kpsewhich >/dev/null 2>&1 && [[ -n "$(kpsewhich sfrm1000.pfb)" ]] \
+    || missing+=(cm-super)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   if ((${#missing[@]})); then
     echo "tex: installing ${missing[*]} with apt-get (about 1.5 min)"

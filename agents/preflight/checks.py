@@ -23,7 +23,7 @@ from agents.preflight.exposure_check import check_ray_exposure
 from agents.preflight.model_check import Check, Notify, check_key_routing, check_model
 
 TEX_PACKAGES = ("latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
-                "texlive-fonts-recommended")
+                "texlive-fonts-recommended cm-super")
 
 
 class PreflightReport(NamedTuple):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import images
+from sandbox import SandboxJob, images
 from sandbox.docker import DockerSandbox
 from sandbox.tex import (
     PAPER_LIMITS,
@@ -107,3 +107,29 @@ Compiled in the paper image. \IfFileExists{/etc/passwd}{\input{/etc/passwd}}{\mb
     text = (review / "paper.txt").read_text()
     assert "Compiled in the paper image." in text and "ABSBLOCKED" in text
     assert [p.name for p in review.glob("page-*.png")] == ["page-1.png"]
+
+
+@pytest.mark.docker
+def test_the_paper_image_typesets_t1_text_in_type1_fonts(docker_sandbox: DockerSandbox,
+                                                         paper_image: str, tmp_path: Path) -> None:
+    """T1-encoded text (``fontenc``, as the paper skeletons load it) in scalable Type 1 fonts
+    (cm-super): without them pdflatex ran METAFONT for each size in every compile (seconds per
+    paper) and embedded bitmap Type 3 fonts, which venues refuse."""
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "template.tex").write_text(r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\begin{document}
+\title{Type One}\maketitle
+\section{Body} Plain, \textbf{bold}, \emph{italic} and \texttt{typewriter} text.
+{\small small} {\footnotesize footnote} {\Large large}
+\end{document}
+""")
+    result = docker_sandbox.run(latex_job(paper, image=paper_image))
+    assert result.verdict == "ok", result.stdout_tail[-2000:]
+    assert "mktexpk" not in (paper / "paper.log").read_text(errors="replace")
+    fonts = docker_sandbox.run(SandboxJob(workdir=paper, command=["pdffonts", "paper.pdf"],
+                                          image=paper_image, limits=PAPER_LIMITS))
+    assert fonts.verdict == "ok", fonts.detail
+    rows = fonts.stdout_tail.splitlines()[2:]
+    assert len(rows) >= 5 and all(" Type 1 " in row for row in rows), fonts.stdout_tail
