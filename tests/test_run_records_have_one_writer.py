@@ -1,5 +1,5 @@
 """Issue 29: a run's own records are written in one place each, from what the graph returns;
-no node or role writes them. A scan of the source: a second writer of ideas.json, cost.json,
+no node or role writes them (an idea's records: from what its roles return). A scan of the source: a second writer of ideas.json, cost.json,
 run.json or events.jsonl fails here (four nodes wrote ideas.json, two places cost.json)."""
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ WRITERS = {
     "cost.json": "agents/workflow/runner.py",    # from the events, when execute() ends
     "run.json": "agents/run/record.py",          # write_run_record
     "events.jsonl": "agents/run/folder.py",      # RunFolder.event
+    # An idea's records, from what its roles return (the experiment wrote its own before).
+    "outcome.json": "agents/workflow/records.py",
+    "runs.json": "agents/workflow/records.py",
+    "notes.md": "agents/workflow/records.py",
+    "labels.json": "agents/workflow/records.py",
+    "paper.json": "agents/workflow/records.py",
+    "meta_review.json": "agents/workflow/records.py",
+    "reviews.md": "agents/workflow/records.py",
 }
 WRITE_CALLS = {"write_json", "atomic_write_json", "atomic_write_text", "write_text",
                "append_no_follow", "write_no_follow", "open"}

@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "baseline": ["run_baseline"],
         "lab": ["Experimenter", "Lab"],
         "grading": ["NO_GRADER_WARNING"],
-        "notes": ["write_idea_records"],
+        "notes": ["legend_labels", "notes_markdown"],
         "plotting": ["Plotter"],
         "statistics": ["scipy_special"],
         "variants": ["COPY_IGNORE"],
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from agents.experiment.grading import NO_GRADER_WARNING as NO_GRADER_WARNING
     from agents.experiment.lab import Experimenter as Experimenter
     from agents.experiment.lab import Lab as Lab
-    from agents.experiment.notes import write_idea_records as write_idea_records
+    from agents.experiment.notes import legend_labels as legend_labels
+    from agents.experiment.notes import notes_markdown as notes_markdown
     from agents.experiment.plotting import Plotter as Plotter
     from agents.experiment.statistics import scipy_special as scipy_special
     from agents.experiment.variants import COPY_IGNORE as COPY_IGNORE

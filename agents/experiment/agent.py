@@ -36,7 +36,7 @@ from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, unified_diff
 from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
 from agents.experiment.lab import Experimenter
-from agents.experiment.notes import failure_summary, write_idea_records
+from agents.experiment.notes import failure_summary
 from agents.experiment.preregistration import fix_plan
 from agents.experiment.search import TreeSearch, reported_runs
 from agents.experiment.selection import conclude
@@ -192,7 +192,7 @@ def finish(exp: Experimenter, idea: Idea, runs: list[ExperimentRun], status: Ide
            reason: str, tree: SearchTree | None = None,
            selection: Selection | None = None) -> IdeaOutcome:
     """Compare every run with the baseline (unless ``selection`` did, over every variant
-    tried), write the idea's records, return the outcome."""
+    tried): the outcome (the workflow records it)."""
     metric = exp.metric
     base = runs[0] if runs else None
     if selection is not None and selection.test_metric and selection.test \
@@ -204,8 +204,6 @@ def finish(exp: Experimenter, idea: Idea, runs: list[ExperimentRun], status: Ide
                                 metric.name, metric.lower_is_better)
         runs = [r.model_copy(update={"stats": compared[r.index]}) if r.index in compared else r
                 for r in runs]
-    outcome = IdeaOutcome(idea=idea, status=status, reason=reason, primary_metric=metric.name,
-                          lower_is_better=metric.lower_is_better, runs=runs, tree=tree,
-                          selection=selection)
-    write_idea_records(exp.run.idea_dir(idea.name), outcome, exp.template, exp.backend)
-    return outcome
+    return IdeaOutcome(idea=idea, status=status, reason=reason, primary_metric=metric.name,
+                       lower_is_better=metric.lower_is_better, runs=runs, tree=tree,
+                       selection=selection)

@@ -1,4 +1,5 @@
-"""An idea's records: labels.json (for plot.py), notes.md, runs.json and outcome.json.
+"""What an idea's records say (``agents.workflow.records`` writes them): the labels of
+labels.json (for plot.py) and notes.md.
 
 ``notes.md`` says what ran and what it gave, in words a reader (and the writer model) can use:
 the setup as it really was (seeds, container or host, data), every run against the baseline
@@ -7,11 +8,8 @@ with its 95 % interval, the significance tests, and the failures.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from agents.domain import ExperimentRun, IdeaOutcome
 from agents.prompts import number, table
-from agents.run import atomic_write_json, atomic_write_text
 from agents.templates import Template
 
 
@@ -136,7 +134,7 @@ def selection_lines(outcome: IdeaOutcome) -> list[str]:
     return lines
 
 
-def notes(outcome: IdeaOutcome, template: Template, backend: str) -> str:
+def notes_markdown(outcome: IdeaOutcome, template: Template, backend: str) -> str:
     idea = outcome.idea
     lines = [f"# {idea.title}", "", f"Idea `{idea.name}`: {idea.experiment}", "",
              "## What ran", "", *(f"- {line}" for line in what_ran(outcome, template, backend)),
@@ -152,16 +150,9 @@ def notes(outcome: IdeaOutcome, template: Template, backend: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_idea_records(idea_dir: Path, outcome: IdeaOutcome, template: Template,
-                       backend: str) -> None:
+def legend_labels(outcome: IdeaOutcome) -> dict[str, str]:
+    """labels.json: each run folder's name as the figures' legends say it."""
     labels = {f"run_{t.node}": t.description for t in
               (outcome.selection.tried if outcome.selection else []) if t.verdict == "ok"}
     labels.update({f"run_{r.index}": run_label(r) for r in outcome.runs if r.ok})
-    atomic_write_json(idea_dir / "labels.json", labels)
-    atomic_write_text(idea_dir / "notes.md", notes(outcome, template, backend))
-    atomic_write_json(idea_dir / "runs.json", outcome.runs)
-    for run in outcome.runs:  # stats.json gains the tests against the baseline, made afterwards
-        stats_file = idea_dir / f"run_{run.index}" / "stats.json"
-        if run.stats is not None and run.stats.comparisons and stats_file.is_file():
-            atomic_write_json(stats_file, run.stats)
-    atomic_write_text(idea_dir / "outcome.json", outcome.model_dump_json(indent=1))
+    return labels

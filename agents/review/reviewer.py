@@ -20,7 +20,6 @@ from agents.domain import MetaReview, Review, ReviewOutcome
 from agents.errors import LLMError
 from agents.llm import LLMClient, example_json
 from agents.prompts import DEFAULT_AREA, fill, json_block, render
-from agents.run import atomic_write_json, atomic_write_text
 
 MAX_PAPER_CHARS = 60_000
 MAX_FIGURES = 4
@@ -132,17 +131,6 @@ async def review_text(llm: LLMClient, text: str, *, num_reviewers: int, idea_nam
         meta = program_meta_review(reviews, str(exc)[:200])
     outcome = ReviewOutcome.decide(idea_name, version, reviews, meta, failed)
     return outcome.model_copy(update={"hidden_text": list(hidden or [])})
-
-
-def save_reviews(outcome: ReviewOutcome, folder: Path) -> None:
-    """review_<k>.json, meta_review.json and a readable reviews.md."""
-    for k, review in enumerate(outcome.reviews, start=1):
-        atomic_write_json(folder / f"review_{k}.json", review)
-    atomic_write_json(folder / "meta_review.json", {
-        **outcome.meta.model_dump(), "mean_overall": outcome.mean_overall,
-        "decision": outcome.decision, "paper_version": outcome.paper_version,
-        "failed_reviewers": outcome.failed_reviewers, "hidden_text": outcome.hidden_text})
-    atomic_write_text(folder / "reviews.md", reviews_markdown(outcome))
 
 
 def reviews_markdown(outcome: ReviewOutcome) -> str:

@@ -9,29 +9,23 @@ a failure of science or of a model: it becomes a ``Failure`` in the state.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agents.domain import Failure, IdeaOutcome, Paper, Reviewed, ReviewOutcome
 from agents.experiment import agent as experimenter
-from agents.experiment import plotting, write_idea_records
+from agents.experiment import plotting
 from agents.llm import current_branch
 from agents.paper import NO_TEX, writer
 from agents.review import read_paper_pdf, reviewer
-from agents.run import RunContext, atomic_write_text
-from agents.workflow import roles
+from agents.run import RunContext
+from agents.workflow import records, roles
 from agents.workflow.state import IdeaTask, PaperTask
 
 
-def _paper_record(ctx: RunContext, idea: str, version: int) -> Path:
-    folder = "paper" if version == 1 else f"paper_v{version}"
-    return ctx.run.idea_dir(idea) / folder / "paper.json"
-
-
 def _finished_paper(ctx: RunContext, idea: str, version: int) -> Paper | None:
-    record = _paper_record(ctx, idea, version)
+    record = records.paper_folder(ctx.run, idea, version) / records.PAPER
     if not record.is_file():
         return None
     previous = Paper.model_validate_json(record.read_text(encoding="utf-8"))
@@ -44,10 +38,9 @@ async def _paper(ctx: RunContext, outcome: IdeaOutcome, version: int, stage: str
     if done is not None:
         return done
     ctx.begin(stage, idea=outcome.idea.name, version=version)
-    record = _paper_record(ctx, outcome.idea.name, version)
     paper = await writer.write_paper(roles.paper_desk(ctx), outcome, version=version,
                                      revision_notes=notes)
-    atomic_write_text(record, paper.model_dump_json(indent=1))
+    records.record_paper(ctx.run, paper)
     return paper
 
 
@@ -58,14 +51,14 @@ async def research_idea(task: IdeaTask, runtime: Runtime[RunContext]) -> dict[st
     ctx.begin("experiment", idea=idea.name)
     outcome = await experimenter.run_idea(roles.experimenter(ctx), idea,
                                           retry_failed=ctx.retry_failed)
+    records.record_outcome(ctx.run, outcome, ctx.template, ctx.settings.sandbox.value)
     if outcome.status != "done":
         return {"outcomes": [outcome],
                 "failures": [Failure(stage="experiment", idea=idea.name, reason=outcome.reason)]}
     if not outcome.plots and not outcome.plot_notes:
         ctx.begin("plot", idea=idea.name)
         outcome = await plotting.plot_idea(roles.plotter(ctx), outcome)
-        write_idea_records(ctx.run.idea_dir(idea.name), outcome, ctx.template,
-                           ctx.settings.sandbox.value)
+        records.record_outcome(ctx.run, outcome, ctx.template, ctx.settings.sandbox.value)
     paper = await _paper(ctx, outcome, 1, "write_paper")
     return {"outcomes": [outcome], "papers": [paper], "failures": paper_failures(paper, "write_paper")}
 
@@ -90,9 +83,7 @@ def paper_failures(paper: Paper, stage: str) -> list[Failure]:
 
 
 async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
-    folder = ctx.run.idea_dir(paper.idea_name) / ("reviews" if paper.version == 1
-                                                   else f"reviews_v{paper.version}")
-    record = folder / "outcome.json"
+    record = records.review_folder(ctx.run, paper.idea_name, paper.version) / records.OUTCOME
     if record.is_file():
         return ReviewOutcome.model_validate_json(record.read_text(encoding="utf-8"))
     ctx.begin("review", idea=paper.idea_name, version=paper.version)
@@ -107,8 +98,7 @@ async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
         version=paper.version, title=title, figures=figures,
         reflections=ctx.settings.review_reflections, area=ctx.template.system_prompt,
         hidden=[h.line() for h in hidden])
-    reviewer.save_reviews(outcome, folder)
-    atomic_write_text(record, outcome.model_dump_json(indent=1))
+    records.record_reviews(ctx.run, outcome)
     ctx.run.event(Reviewed(idea=paper.idea_name, version=paper.version,
                            mean_overall=outcome.mean_overall, decision=outcome.decision,
                            failed_reviewers=len(outcome.failed_reviewers)))

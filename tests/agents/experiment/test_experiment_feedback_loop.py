@@ -11,6 +11,7 @@ import pytest
 
 from agents.domain.ideas import Idea
 from agents.experiment.agent import run_idea
+from agents.experiment.notes import notes_markdown
 from agents.llm.offline import model as offline_model
 from agents.workflow.roles import baseline_stage, experimenter
 from tests.support import offline_context
@@ -61,7 +62,8 @@ def test_a_crash_is_fed_back_and_then_fixed(tmp_path: Path, monkeypatch: pytest.
     code = (idea_dir / "code" / "experiment.py").read_text()
     assert "LEARNING_RATE = 0.2  #" in code and "UNDEFINED_SCALE" not in code
     assert "+LEARNING_RATE = 0.2  #" in (idea_dir / "code" / "run_1.diff").read_text()
-    assert "| run 1 | LEARNING_RATE = 0.2 |" in (idea_dir / "notes.md").read_text()
+    notes = notes_markdown(outcome, ctx.template, ctx.settings.sandbox.value)
+    assert "| run 1 | LEARNING_RATE = 0.2 |" in notes
 
 
 def test_an_idea_that_never_runs_is_recorded_as_failed(tmp_path: Path,
@@ -73,7 +75,7 @@ def test_an_idea_that_never_runs_is_recorded_as_failed(tmp_path: Path,
     outcome = asyncio.run(run_idea(experimenter(ctx), IDEA))
     assert outcome.status == "failed" and "no run beyond the baseline succeeded" in outcome.reason
     assert outcome.runs[1].verdict == "error" and outcome.runs[1].attempts == ctx.settings.max_attempts
-    notes = (ctx.run.idea_dir("lr_study") / "notes.md").read_text()
+    notes = notes_markdown(outcome, ctx.template, ctx.settings.sandbox.value)
     assert "Status: **failed**" in notes and "ValueError" in notes
 
 
