@@ -40,7 +40,7 @@ import pytest
 from agents.llm.runtime import litellm
 
 litellm()  # configure litellm before offline_model imports it
-from agents.llm.offline import model as offline_model  # noqa: E402
+from agents.offline_model import model as offline_model  # noqa: E402
 
 Kind = Literal["good", "bad_http_json", "bad_content", "rate_limit", "server_error", "slow",
                "unauthorized", "truncated", "drop", "die"]

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from agents.domain.ideas import IdeaDraft
 from agents.domain.reviews import Review
 from agents.llm.copies import words
-from agents.llm.offline import reading
+from agents.offline_model import reading
 from agents.paper.context import section_guidance
 from agents.paper.repeats import repeated
 from tests.fake_openai_server import FakeOpenAIServer

@@ -63,7 +63,7 @@ def test_one_ideas_coder_failing_leaves_the_other_idea_to_finish(
 
 def test_a_run_that_produces_nothing_exits_non_zero(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.llm.offline import model as offline_model
+    from agents.offline_model import model as offline_model
 
     monkeypatch.setitem(offline_model.HANDLERS, "edit the experiment code for the next run",
                         lambda _p: "no idea")

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.llm.offline import model as offline_model
-from agents.llm.offline import scaffolds
 from agents.llm.replies import ReplyError
+from agents.offline_model import model as offline_model
+from agents.offline_model import scaffolds
 from agents.scaffold.template_writer import read_scaffold
 from agents.templates.check import check_template
 from tests.support import load, only_run

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from agents.paper.tex import Tex, tex_available
 from tests.support import IN_CI, REPO, load, only_run
 

@@ -25,8 +25,8 @@ from agents.errors import LLMError, StructuredOutputError
 from agents.ideas.ideation import IdeasReply, ideate_messages
 from agents.llm.capabilities import resolve_structured
 from agents.llm.client import LLMClient
-from agents.llm.offline import model as offline_model
 from agents.llm.schemas import strict_schema
+from agents.offline_model import model as offline_model
 from agents.preflight.model_check import Pong
 from agents.workflow.roles import ideator
 from tests.fake_openai_server import FakeOpenAIServer, Step, strict_problems

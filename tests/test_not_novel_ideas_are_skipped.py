@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from tests.support import load, only_run
 
 TITLE = "Quasi-hyperbolic momentum and Adam for deep learning"  # a paper of the offline library

@@ -54,7 +54,7 @@ class OfflineBackend:
 
     async def acompletion(self, *, model: str, messages: list[dict[str, Any]],
                           **_: Any) -> Response:
-        from agents.llm.offline.model import answer, count_tokens, prompt_tokens
+        from agents.offline_model import answer, count_tokens, prompt_tokens
 
         text = answer(messages)
         return Response(model=model, choices=[Choice(message=Message(content=text))],

@@ -36,7 +36,7 @@ def litellm() -> ModuleType:
         import litellm as _litellm
 
         if not _configured:
-            from agents.llm.offline.litellm_handler import OfflineModel
+            from agents.offline_model import OfflineModel
 
             _litellm.suppress_debug_info = True
             _litellm.drop_params = True

@@ -12,7 +12,7 @@ import pytest
 from agents.domain.ideas import Idea
 from agents.experiment.agent import run_idea
 from agents.experiment.notes import notes_markdown
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from agents.workflow.roles import baseline_stage, experimenter
 from tests.support import offline_context
 

@@ -18,7 +18,7 @@ from agents.domain.experiments import ExperimentRun, IdeaOutcome
 from agents.domain.ideas import Idea
 from agents.experiment.figure_checks import FigureCheck, check_figures, read_png
 from agents.experiment.plotting import plot_idea
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from agents.workflow.roles import plotter
 from tests.support import offline_context
 

@@ -16,7 +16,7 @@ from agents.domain.ideas import Idea
 from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, read_coder_reply
 from agents.experiment.search import Op, TreeSearch
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from agents.templates.template import templates_dir
 from agents.workflow.roles import experimenter
 from tests.support import offline_context

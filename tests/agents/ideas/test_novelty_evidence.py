@@ -14,7 +14,7 @@ from agents.domain.ideas import Idea
 from agents.ideas.novelty import NoveltyJudge, check_idea
 from agents.literature.registry import offline_source
 from agents.llm import LLMClient
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 
 IDEA = Idea(name="momentum_spirals", title="Momentum on spirals",
             experiment="Set MOMENTUM to 0.9 and compare.", interestingness=5, feasibility=9,

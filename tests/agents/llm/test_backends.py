@@ -11,8 +11,8 @@ from typing import Any
 
 from agents.config.settings import ModelSettings
 from agents.llm.client import LLMClient
-from agents.llm.offline import model as offline_model
 from agents.llm.runtime import OFFLINE_MODEL, litellm
+from agents.offline_model import model as offline_model
 
 MESSAGES = [{"role": "system", "content": "You are a careful scientist."},
             {"role": "user", "content": "# Task: say hello\n\nPlease say hello in one line."}]

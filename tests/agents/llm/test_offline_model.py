@@ -16,9 +16,9 @@ from agents.experiment import coder
 from agents.experiment.code_edits import read_coder_reply
 from agents.ideas.ideation import IdeasReply, ideate_messages
 from agents.llm.client import LLMClient
-from agents.llm.offline import model as offline_model
-from agents.llm.offline.knobs import knobs
 from agents.llm.replies import read_json
+from agents.offline_model import model as offline_model
+from agents.offline_model.knobs import knobs
 from agents.templates.template import templates_dir
 from agents.workflow.roles import baseline_stage, experimenter, ideator
 from tests.support import REPO, offline_context

@@ -12,7 +12,7 @@ from agents.config.settings import ModelSettings
 from agents.domain.reviews import MetaReview, Review, ReviewOutcome
 from agents.errors import StructuredOutputError
 from agents.llm.client import LLMClient
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from agents.review.reviewer import review_text, with_figures
 
 PAPER = "Results: the method reaches 0.91 against 0.88. Figure 1 shows it. [1] cites prior work. " * 5

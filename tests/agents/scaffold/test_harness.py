@@ -15,8 +15,8 @@ import pytest
 from agents.config.settings import ModelSettings
 from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
-from agents.llm.offline import model as offline_model
 from agents.llm.replies import ReplyError
+from agents.offline_model import model as offline_model
 from agents.run.folder import RunFolder
 from agents.scaffold.harness import without_main_guard
 from agents.scaffold.template_writer import LIMITS, ScaffoldFailed, read_scaffold, scaffold_template

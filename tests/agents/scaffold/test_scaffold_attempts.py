@@ -14,7 +14,7 @@ from agents.config.settings import ModelSettings
 from agents.domain import SandboxRun
 from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
-from agents.llm.offline import model as offline_model
+from agents.offline_model import model as offline_model
 from agents.run.folder import RunFolder
 from agents.scaffold.hints import hints
 from agents.scaffold.template_writer import REPEAT_TEMPERATURE, scaffold_template

@@ -169,7 +169,7 @@ def test_a_whole_file_that_only_relays_out_the_grader_gets_the_grader_back(tmp_p
 
 
 def test_the_coder_is_told_what_is_protected_and_the_offline_model_reads_it() -> None:
-    from agents.llm.offline.research import _knobs
+    from agents.offline_model.research import _knobs
     from agents.templates.describe import template_context
 
     template = load_template("tiny_mlp")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agents.llm.offline import reading
-from agents.llm.offline.knobs import Knob, fmt, variants
-from agents.llm.offline.research import (
+from agents.offline_model import reading
+from agents.offline_model.knobs import Knob, fmt, variants
+from agents.offline_model.research import (
     baseline_value,
     experiment_code,
     knob_for,

@@ -16,8 +16,8 @@ import json
 import re
 from typing import Any
 
-from agents.llm.offline import reading
-from agents.llm.offline.knobs import Knob, fmt, knobs, mentions, variants
+from agents.offline_model import reading
+from agents.offline_model.knobs import Knob, fmt, knobs, mentions, variants
 
 _BASELINE = re.compile(r"from\s+(\"[^\"]*\"|[-+]?[0-9][0-9.eE+-]*|True|False)\s+to\b")
 _STOP = frozenset((

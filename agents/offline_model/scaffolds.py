@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.llm.offline import reading
+from agents.offline_model import reading
 
 _PLOT = Path(__file__).resolve().parents[2] / "templates" / "skeleton" / "plot.py"
 

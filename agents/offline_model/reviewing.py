@@ -8,7 +8,7 @@ import re
 from statistics import mean
 from typing import Any
 
-from agents.llm.offline import reading
+from agents.offline_model import reading
 
 _PERSONAS = (0, -1, 1)  # careful, sceptical, open-minded
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agents.llm.offline import reading
+from agents.offline_model import reading
 
 MIN_PIXELS = 64
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from agents.llm.offline import figures, reading, research, reviewing, scaffolds, tree_search, writing
+from agents.offline_model import figures, reading, research, reviewing, scaffolds, tree_search, writing
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

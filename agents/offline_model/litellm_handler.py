@@ -8,7 +8,7 @@ from typing import Any
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
-from agents.llm.offline.model import answer, count_tokens, prompt_tokens
+from agents.offline_model.model import answer, count_tokens, prompt_tokens
 
 
 class OfflineModel(CustomLLM):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agents.llm.offline import reading
+from agents.offline_model import reading
 from agents.tex import latex_escape as tex
 
 _CELL = re.compile(r"^(?P<mean>[-+]?[\d.]+(?:e[-+]?\d+)?)(?: \[(?P<low>[^,]+), (?P<high>[^\]]+)\])?$")

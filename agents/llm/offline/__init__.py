@@ -1,1 +1,0 @@
-"""agents/llm/offline"""
