@@ -16,7 +16,7 @@ from pathlib import Path
 
 from agents.offline_model import reading
 
-_PLOT = Path(__file__).resolve().parents[2] / "templates" / "skeleton" / "plot.py"
+_PLOT = Path(__file__).resolve().parents[1] / "templates" / "skeleton" / "plot.py"
 
 _HEAD = '''"""{doc}
 
