@@ -19,7 +19,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "events": [
             "Approval", "AwaitingApproval", "BaselineDone", "BudgetStop", "ComputePlanned", "Event",
             "FiguresChecked", "Finish", "GraderChanged", "GraderRefused", "HeldoutTest",
-            "IdeaFailed", "IdeaRound", "IdeaRoundDone", "IdeationFailed", "IdeationFallback",
+            "IdeaFailed", "IdeaRound", "IdeaRoundDone", "IdeasDropped", "IdeationFailed", "IdeationFallback",
             "JobStart", "LiteratureFailed", "LiteratureNote", "LiteratureSearch", "MetricChosen",
             "NodeEnd", "NodeStart", "PaperWritten", "ParallelLimited", "PlanFixed", "PlotFailed",
             "PlotLabels", "ReflectionFailed", "ReportError", "Reviewed", "RunResume", "RunStart",
@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from agents.domain.events import IdeaFailed as IdeaFailed
     from agents.domain.events import IdeaRound as IdeaRound
     from agents.domain.events import IdeaRoundDone as IdeaRoundDone
+    from agents.domain.events import IdeasDropped as IdeasDropped
     from agents.domain.events import IdeationFailed as IdeationFailed
     from agents.domain.events import IdeationFallback as IdeationFallback
     from agents.domain.events import JobStart as JobStart

@@ -161,6 +161,15 @@ class IdeationFailed(EventBase):
     reason: str
 
 
+class IdeasDropped(EventBase):
+    """Ideas of a reply that repeated one shown in the prompt, left out (the reply's new ones
+    are kept; a reply with nothing new is refused and asked again)."""
+
+    type: Literal["ideas_dropped"] = "ideas_dropped"
+    round: Count
+    dropped: list[str]
+
+
 class IdeationFallback(EventBase):
     type: Literal["ideation_fallback"] = "ideation_fallback"
     reason: str
@@ -342,7 +351,7 @@ Event = Annotated[
     RunStart | RunResume | NodeStart | NodeEnd | BudgetStop | AwaitingApproval | Approval
     | Finish | SandboxCleanup | ParallelLimited | ReportError | Tracked | TrackerError
     | IdeaRound | IdeaRoundDone | LiteratureNote | LiteratureSearch | LiteratureFailed
-    | IdeationFailed | IdeationFallback | ReflectionFailed | MetricChosen | BaselineDone
+    | IdeationFailed | IdeasDropped | IdeationFallback | ReflectionFailed | MetricChosen | BaselineDone
     | ComputePlanned | RunsPlanned | PlanFixed | IdeaFailed | TreeDone | HeldoutTest | JobStart
     | SandboxRun | GraderChanged | GraderRefused | FiguresChecked | PlotFailed | PlotLabels
     | ScaffoldAttempt | PaperWritten | Reviewed | LLMCall | LLMCallFailed | LLMAsk | LLMTruncated

@@ -26,6 +26,7 @@ from agents.domain import (
     EventBase,
     Idea,
     IdeaDraft,
+    IdeasDropped,
     IdeationFailed,
     IdeationFallback,
     LiteratureFailed,
@@ -152,13 +153,26 @@ def _same_idea(new: IdeaDraft, shown: IdeaDraft) -> str:
     return ""
 
 
-def _not_repeated(reply: IdeasReply, shown: Sequence[IdeaDraft]) -> None:
-    """An idea that repeats a seed idea or an earlier one (the prompt's examples) is a copy."""
-    for draft in reply.ideas:
-        copied = next((why for s in shown if (why := _same_idea(draft, s))), "")
-        if copied:
-            raise ReplyError(f"an idea repeats one shown in the prompt ({copied}); propose new "
-                             f"ideas, each with its own name, title and experiment")
+def _copied(draft: IdeaDraft, shown: Sequence[IdeaDraft]) -> str:
+    """Why ``draft`` repeats a seed idea or an earlier one (the prompt's examples), or ""."""
+    return next((why for s in shown if (why := _same_idea(draft, s))), "")
+
+
+def _something_new(reply: IdeasReply, shown: Sequence[IdeaDraft]) -> None:
+    """A reply whose every idea repeats one shown in the prompt is a copy (asked again); one
+    with a new idea is kept, its repeats left out (``_new_ideas``)."""
+    reasons = [_copied(d, shown) for d in reply.ideas]
+    if all(reasons):
+        raise ReplyError(f"every idea repeats one shown in the prompt ({reasons[0]}); propose "
+                         f"new ideas, each with its own name, title and experiment")
+
+
+def _new_ideas(drafts: list[IdeaDraft], shown: Sequence[IdeaDraft],
+               record: Callable[[EventBase], None], round_no: int) -> list[IdeaDraft]:
+    dropped = [f"{d.name}: {why}" for d in drafts if (why := _copied(d, shown))]
+    if dropped:
+        record(IdeasDropped(round=round_no, dropped=[line[:300] for line in dropped]))
+    return [d for d in drafts if not _copied(d, shown)]
 
 
 async def ideate(ideator: Ideator, topic: str, source: LiteratureSource | None = None, *,
@@ -172,9 +186,10 @@ async def ideate(ideator: Ideator, topic: str, source: LiteratureSource | None =
     shown = [*seed_ideas, *(IdeaDraft.model_validate(i.model_dump(include=set(
         IdeaDraft.model_fields))) for i in earlier)]
     try:
-        drafts = (await ideator.llm.structured(
+        drafts = _new_ideas((await ideator.llm.structured(
             "ideation", "ideate", messages, IdeasReply,
-            check=lambda reply: _not_repeated(reply, shown))).ideas
+            check=lambda reply: _something_new(reply, shown))).ideas, shown, ideator.record,
+            round_no)
     except LLMError as exc:
         if earlier:  # a later round without new ideas: the run ends with the ones it has
             ideator.record(IdeationFailed(round=round_no, reason=str(exc)[:500]))
