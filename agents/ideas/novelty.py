@@ -34,13 +34,15 @@ class NoveltyStep(ReplyModel):
 
     action: Literal["search", "decide"]
     query: str
-    novel: bool
+    #: None while searching: the example carries no verdict for a model to copy (with
+    #: ``false`` there, the 1.5B model judged every idea of three rounds not novel).
+    novel: bool | None
     closest: list[str]
     reason: str
 
     @classmethod
     def example(cls) -> Self:
-        return cls(action="search", query="a few keywords", novel=False, closest=[],
+        return cls(action="search", query="a few keywords", novel=None, closest=[],
                    reason="why you search again, or why the idea is or is not novel")
 
 
@@ -89,6 +91,8 @@ def _backed(step: NoveltyStep, returned: list[dict[str, Any]], idea_terms: set[s
     its title or abstract) covers nothing of it: a small model names whatever came back."""
     if step.action != "decide" or step.novel:
         return
+    if step.novel is None:
+        raise ReplyError("a decision says whether the idea is novel: \"novel\": true or false")
     titles = [str(p.get("title", "")) for p in returned]
     named = [m for t in step.closest if (m := match_title(t, titles))]
     if not named:
@@ -167,7 +171,8 @@ async def check_idea(judge: NoveltyJudge, idea: Idea, source: LiteratureSource |
             undecided = f"the novelty model failed: {str(exc)[:300]}"
             break
         if step.action == "decide":
-            verdict = NoveltyVerdict(novel=step.novel, closest=step.closest, reason=step.reason)
+            verdict = NoveltyVerdict(novel=bool(step.novel), closest=step.closest,
+                                     reason=step.reason)
             break
         if round_no > rounds:
             undecided = f"no verdict after {rounds} search rounds and a last turn to decide"

@@ -150,7 +150,7 @@ def novelty_step(prompt: str) -> dict[str, Any]:
             knob = re.search(r"\b([A-Z][A-Z0-9_]{2,}|--[\w-]+)\b", str(idea.get("experiment", "")))
             query = (knob.group(1).lower().strip("-").replace("_", " ") if knob
                      else str(idea.get("name", ""))) + " neural network training"
-        return {"action": "search", "query": query, "novel": False, "closest": [],
+        return {"action": "search", "query": query, "novel": None, "closest": [],
                 "reason": "search the literature before deciding"}
 
     def similarity(paper: dict[str, str]) -> float:

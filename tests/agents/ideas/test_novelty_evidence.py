@@ -82,3 +82,15 @@ def test_a_paper_about_something_else_is_no_evidence(tmp_path: Path,
     assert verdict is not None and len(prompts) == 3
     assert "is about something else" in prompts[2] and unrelated in prompts[2]
     assert verdict.novel is False and verdict.closest == [related]
+
+
+def test_the_example_carries_no_verdict_and_a_decision_without_one_is_refused() -> None:
+    """The prompt's example step has "novel": null, not false (a small model copied false into
+    every decision); a decision must say true or false."""
+    from agents.ideas.novelty import NoveltyStep, _backed
+    from agents.llm import ReplyError
+
+    assert NoveltyStep.example().novel is None
+    undecided = NoveltyStep(action="decide", query="", novel=None, closest=[], reason="unsure")
+    with pytest.raises(ReplyError, match="true or false"):
+        _backed(undecided, [], {"momentum"})
