@@ -85,10 +85,22 @@ def subject_terms(text: str) -> set[str]:
     return {w for w in found if w not in _GENERIC and len(w) >= 4}  # plurals as singulars
 
 
-def _backed(step: NoveltyStep, returned: list[dict[str, Any]], idea_terms: set[str]) -> None:
+def topic_terms(topic: str) -> frozenset[str]:
+    """The topic's subject words, and the parts of its hyphenated ones ("curvature-aware":
+    also "curvature", "aware")."""
+    return frozenset(subject_terms(topic) | subject_terms(topic.replace("-", " ")))
+
+
+def _backed(step: NoveltyStep, returned: list[dict[str, Any]], idea_terms: set[str],
+            topic_terms: frozenset[str] = frozenset()) -> None:
     """A "not novel" verdict names a returned paper that covers the idea: the evidence. A
     paper that shares no subject with the idea (no word of the idea's title or experiment in
-    its title or abstract) covers nothing of it: a small model names whatever came back."""
+    its title or abstract) covers nothing of it: a small model names whatever came back. Nor
+    does a paper that shares only the run's topic words: every idea of the run has those (the
+    1.5B model named one curvature paper against every idea of a run on "curvature-aware step
+    sizes")."""
+    all_terms = idea_terms
+    idea_terms = (idea_terms - topic_terms) or idea_terms  # an idea that is only its topic
     if step.action != "decide" or step.novel:
         return
     if step.novel is None:
@@ -102,11 +114,13 @@ def _backed(step: NoveltyStep, returned: list[dict[str, Any]], idea_terms: set[s
             "covers the idea, it is novel (\"novel\": true)")
     by_title = {str(p.get("title", "")): p for p in returned}
     if not any(idea_terms & subject_terms(f"{t} {by_title[t].get('abstract', '')}") for t in named):
+        what = ("no word of the idea's title or experiment" if idea_terms == all_terms else
+                "no word of the idea's own (beyond the words of the run's topic, which every "
+                "idea shares)")
         raise ReplyError(
-            f"\"{named[0]}\" is about something else: no word of the idea's title or experiment "
-            f"is in its title or abstract, so it does not cover the idea; name a returned paper "
-            f"that studies what the idea studies, or, if none does, the idea is novel "
-            f"(\"novel\": true)")
+            f"\"{named[0]}\" is about something else: {what} is in its title or abstract, so "
+            f"it does not cover the idea; name a returned paper that studies what the idea "
+            f"studies, or, if none does, the idea is novel (\"novel\": true)")
 
 
 def record_dict(record: Any) -> dict[str, Any]:
@@ -132,8 +146,8 @@ def searches_text(queries: list[str], found: list[list[dict[str, Any]]]) -> str:
 @dataclass(frozen=True)
 class NoveltyJudge:
     """What the novelty check uses, and nothing more: the model, where its searches are
-    recorded, the research area, the rounds of search, how many ideas at once, and whether an
-    idea judged not novel still runs (``--include-not-novel``)."""
+    recorded, the research area, the rounds of search, how many ideas at once, whether an
+    idea judged not novel still runs (``--include-not-novel``), and the run's topic."""
 
     llm: LLMClient
     record: Callable[[EventBase], None]
@@ -141,6 +155,9 @@ class NoveltyJudge:
     rounds: int
     parallel: int = 1
     include_not_novel: bool = False
+    #: The run's topic: its words are every idea's, so they are no evidence that a paper
+    #: covers one idea.
+    topic: str = ""
 
 
 async def check_idea(judge: NoveltyJudge, idea: Idea, source: LiteratureSource | None) -> Idea:
@@ -166,7 +183,8 @@ async def check_idea(judge: NoveltyJudge, idea: Idea, source: LiteratureSource |
             step = await judge.llm.structured("novelty", "novelty_step", messages, NoveltyStep,
                                             check=functools.partial(
                                                 _backed, returned=list(papers.values()),
-                                                idea_terms=terms))
+                                                idea_terms=terms,
+                                                topic_terms=topic_terms(judge.topic)))
         except LLMError as exc:
             undecided = f"the novelty model failed: {str(exc)[:300]}"
             break

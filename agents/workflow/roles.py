@@ -41,7 +41,7 @@ def novelty_judge(ctx: RunContext) -> NoveltyJudge:
     return ideas.NoveltyJudge(
         llm=ctx.llm, record=ctx.run.event, area=ctx.template.system_prompt,
         rounds=ctx.settings.novelty_rounds, parallel=ctx.settings.parallel,
-        include_not_novel=ctx.settings.include_not_novel)
+        include_not_novel=ctx.settings.include_not_novel, topic=ctx.settings.topic)
 
 
 def plotter(ctx: RunContext) -> Plotter:

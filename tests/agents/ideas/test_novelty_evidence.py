@@ -94,3 +94,26 @@ def test_the_example_carries_no_verdict_and_a_decision_without_one_is_refused() 
     undecided = NoveltyStep(action="decide", query="", novel=None, closest=[], reason="unsure")
     with pytest.raises(ReplyError, match="true or false"):
         _backed(undecided, [], {"momentum"})
+
+
+def test_a_paper_that_shares_only_the_topic_words_is_no_evidence() -> None:
+    """The 1.5B model, on optim_digits with the topic "curvature-aware step sizes for digit
+    classifiers", named the K-FAC paper (the offline library's record) against every idea: it
+    shares "curvature" with each one, a word the topic gives them all."""
+    from agents.ideas.novelty import NoveltyStep, _backed, subject_terms, topic_terms
+    from agents.llm import ReplyError
+
+    kfac = {"title": "Optimizing Neural Networks with Kronecker-factored Approximate Curvature"}
+    idea = subject_terms(
+        "Curvature-Sensitive Warmup for Small MLPs Modify the warmup fraction to vary between 0 "
+        "and 1, with a step size of 0.25 (run 1), 0.5 (run 2), and 0.75 (run 3). Compare "
+        "val_acc, val_loss, and train_loss_auc across warmup fractions. curvature sensitive "
+        "warmup")
+    step = NoveltyStep(action="decide", query="", novel=False, closest=[kfac["title"]],
+                       reason="already covered")
+    topic = topic_terms("curvature-aware step sizes for digit classifiers")
+    with pytest.raises(ReplyError, match="beyond the words of the run's topic"):
+        _backed(step, [kfac], idea, topic)
+    _backed(step, [kfac], idea)  # without the topic, "curvature" was taken as evidence
+    warmup = {"title": "Bag of Tricks for Image Classification", "abstract": "learning rate warmup"}
+    _backed(step.model_copy(update={"closest": [warmup["title"]]}), [warmup], idea, topic)
