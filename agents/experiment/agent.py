@@ -114,7 +114,7 @@ async def _tree_search(exp: Experimenter, idea: Idea, idea_dir: Path,
     tree = await TreeSearch(exp, idea, idea_dir, base).run()
     runs = reported_runs(tree)
     exp.record(TreeDone(idea=idea.name, nodes=len(tree.nodes) - 1, best=tree.best,
-                           failed=sum(1 for n in tree.nodes if not n.ok), stopped=tree.stopped))
+                        failed=sum(1 for n in tree.nodes if not n.ok), stopped=tree.stopped))
     if tree.best is None:
         failures = [n for n in tree.nodes if not n.ok]
         last = failure_summary(failures[-1].run.feedback) if failures else "no variant was made"

@@ -89,8 +89,8 @@ async def _test_once(exp: Experimenter, idea: Idea, idea_dir: Path, run: Experim
         "feedback": variant.feedback, "image": variant.image, "container": variant.container,
         "backend": variant.backend, "cached": variant.cached})
     exp.record(HeldoutTest(idea=idea.name, node=run.index, role=role,
-                              verdict=variant.verdict, metric=metric.name, primary=tested.primary,
-                              seeds=seeds, cached=variant.cached))
+                           verdict=variant.verdict, metric=metric.name, primary=tested.primary,
+                           seeds=seeds, cached=variant.cached))
     return TestResult(node=run.index, role=role, run=tested)
 
 

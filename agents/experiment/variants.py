@@ -89,7 +89,7 @@ async def _one_seed(lab: Lab, code_dir: Path, dest: Path, seed: int,
             verdict="grader_changed", backend=lab.backend,
             detail="the code's grader is not the template's: " + "; ".join(changed)), False)
         lab.record(SandboxRun(idea=labels.get("idea"), run=what, verdict="grader_changed",
-                                 cached=False, detail=outcome.result.detail))
+                              cached=False, detail=outcome.result.detail))
     else:
         outcome = await lab.jobs.run(job_dir, command, lab.template.limits, labels=labels,
                                      outputs=OUT, expected_files=(f"{OUT}/final_info.json",),
@@ -101,7 +101,8 @@ async def _one_seed(lab: Lab, code_dir: Path, dest: Path, seed: int,
                 "detail": "after the job, its grader is not the template's: "
                           + "; ".join(changed)}), outcome.cached)
             lab.record(GraderChanged(idea=labels.get("idea"), run=what,
-                                        backend=outcome.result.backend, detail=outcome.result.detail[:500]))
+                                     backend=outcome.result.backend,
+                                     detail=outcome.result.detail[:500]))
     result, info = outcome.result, None
     if result.ok:
         try:
@@ -167,7 +168,7 @@ async def run_variant(lab: Lab, code_dir: Path, dest: Path, *, labels: dict[str,
         reason = (f"the results lack the baseline's group(s) {', '.join(dropped)}: a variant "
                   f"must report every group the baseline reports (new groups may be added)")
         lab.record(GraderRefused(idea=labels.get("idea"), run=dest.name,
-                                    stage="results", reason=reason))
+                                 stage="results", reason=reason))
         return result("missing_results", None, None, reason)
     atomic_write_json(dest / "final_info.json", mean_info)
     atomic_write_json(dest / "stats.json", stats)
