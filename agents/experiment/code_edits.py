@@ -36,6 +36,11 @@ from agents.llm import ReplyError, copied_line, fenced_blocks, strip_thinking
 _BLOCK = re.compile(
     r"(?:^|\n)(?P<path>[^\n]*)\n(?:```[^\n]*\n)?<{5,9} ?SEARCH[^\n]*\n(?P<search>.*?)\n?={5,9}[^\n]*\n"
     r"(?P<replace>.*?)\n?>{5,9} ?REPLACE", re.DOTALL)
+#: A block whose ``=======`` divider is missing, the replacement after ``>>>>>>> REPLACE`` (to
+#: the end of its fence or of the reply): the 1.5B model wrote it so at every try.
+_NO_DIVIDER = re.compile(
+    r"<{5,9} ?SEARCH[^\n]*\n(?P<search>(?:(?!\n={5,9})[^<>])+?)\n>{5,9} ?REPLACE[^\n]*\n"
+    r"(?P<replace>(?:(?!\n```|\n<{5,9}|\n={5,9}|\n>{5,9}).)+)", re.DOTALL)
 _DESCRIPTION = re.compile(r"^\s*\**\s*(?:run\s*\d+|change)\s*\**\s*[:.-]\s*(?P<text>.+?)\s*$",
                           re.IGNORECASE | re.MULTILINE)
 _WHY = re.compile(r"^\s*\**\s*why\s*\**\s*:\s*(?P<text>.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -126,8 +131,14 @@ def _first_line(body: str) -> str:
 
 
 def _other_forms(body: str, path: str, current: str | None) -> list[CodeEdit]:
-    """Edits given as a unified diff, a whole file, or changed definitions (in that order of
-    trust), when the reply has no SEARCH/REPLACE block."""
+    """Edits given as a SEARCH/REPLACE block without its divider, a unified diff, a whole
+    file, or changed definitions (in that order of trust), when the reply has no complete
+    SEARCH/REPLACE block."""
+    undivided = [CodeEdit(path=path, search=_strip_fences(m.group("search")),
+                          replace=_strip_fences(m.group("replace").strip("\n")))
+                 for m in _NO_DIVIDER.finditer(body) if m.group("search").strip()]
+    if undivided:
+        return undivided
     blocks = fenced_blocks(body)
     diffs = [CodeEdit(path=path, search=search, replace=replace) for lang, block in blocks
              if lang in ("diff", "patch") or (lang == "" and HUNK.search(block))

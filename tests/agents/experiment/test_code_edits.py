@@ -186,3 +186,24 @@ def test_out_dir_must_stay_where_the_template_defines_it(tmp_path: Path) -> None
                                           replace='"--output"')])
     assert not dropped.ok and "options.py must keep accepting --out_dir" in dropped.reason
     assert "--out_dir" in (code / "options.py").read_text()
+
+
+def test_a_block_without_its_divider_is_read_as_search_then_replacement() -> None:
+    """The 1.5B model's reply in a CI run, at every try: the ``=======`` line left out and the
+    replacement after ``>>>>>>> REPLACE``. Refused as no block, the idea failed."""
+    reply = ("Run 1: set GRADIENT_CLIPPING to True\n\n```python\n<<<<<<< SEARCH\n"
+             "LEARNING_RATE = 0.05  # SGD step size\nMOMENTUM = 0.0  # heavy-ball momentum\n"
+             ">>>>>>> REPLACE\n\nLEARNING_RATE = 0.05  # SGD step size\n"
+             "MOMENTUM = 0.0  # heavy-ball momentum\nGRADIENT_CLIPPING = True  # clip\n\n```")
+    parsed = read_coder_reply(reply)
+    assert parsed.description == "set GRADIENT_CLIPPING to True"
+    assert [(e.path, e.search, e.replace) for e in parsed.edits] == [(
+        "experiment.py",
+        "LEARNING_RATE = 0.05  # SGD step size\nMOMENTUM = 0.0  # heavy-ball momentum",
+        "LEARNING_RATE = 0.05  # SGD step size\nMOMENTUM = 0.0  # heavy-ball momentum\n"
+        "GRADIENT_CLIPPING = True  # clip")]
+
+
+def test_an_empty_block_without_a_divider_is_still_no_edit() -> None:
+    with pytest.raises(ReplyError):
+        read_coder_reply("Run 1: set GRADIENT_CLIPPING to True\n\nSEARCH\n=======\n>>>>>>> REPLACE")
