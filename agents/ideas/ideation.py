@@ -169,10 +169,11 @@ def _something_new(reply: IdeasReply, shown: Sequence[IdeaDraft]) -> None:
 
 def _new_ideas(drafts: list[IdeaDraft], shown: Sequence[IdeaDraft],
                record: Callable[[EventBase], None], round_no: int) -> list[IdeaDraft]:
-    dropped = [f"{d.name}: {why}" for d in drafts if (why := _copied(d, shown))]
+    copied = [(d, _copied(d, shown)) for d in drafts]
+    dropped = [f"{d.name}: {why}"[:300] for d, why in copied if why]
     if dropped:
-        record(IdeasDropped(round=round_no, dropped=[line[:300] for line in dropped]))
-    return [d for d in drafts if not _copied(d, shown)]
+        record(IdeasDropped(round=round_no, dropped=dropped))
+    return [d for d, why in copied if not why]
 
 
 async def ideate(ideator: Ideator, topic: str, source: LiteratureSource | None = None, *,

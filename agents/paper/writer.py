@@ -271,7 +271,7 @@ async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
     """The idea's paper (``paper/`` or ``paper_v<N>/``); failures are recorded, not raised."""
     idea = outcome.idea
     idea_dir = desk.run.idea_dir(idea.name)
-    paper_dir = idea_dir / ("paper" if version == 1 else f"paper_v{version}")
+    paper_dir = desk.run.paper_dir(idea.name, version)
     shutil.rmtree(paper_dir, ignore_errors=True)
     copy_tree(desk.template.path / "latex", paper_dir)
     (paper_dir / "references.bib").unlink(missing_ok=True)

@@ -156,6 +156,14 @@ class RunFolder:
                                    f"outside aisci")
         return self.file("ideas", name)
 
+    def paper_dir(self, idea: str, version: int) -> Path:
+        """An idea's paper: ``paper/``, a revision ``paper_v<N>/``."""
+        return self.idea_dir(idea) / ("paper" if version == 1 else f"paper_v{version}")
+
+    def reviews_dir(self, idea: str, version: int) -> Path:
+        """The reviews of an idea's paper version: ``reviews/``, ``reviews_v<N>/``."""
+        return self.idea_dir(idea) / ("reviews" if version == 1 else f"reviews_v{version}")
+
     def write_json(self, rel: str, value: Any) -> Path:
         target = self.file(rel)
         atomic_write_json(target, value)

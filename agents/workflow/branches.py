@@ -25,7 +25,7 @@ from agents.workflow.state import IdeaTask, PaperTask
 
 
 def _finished_paper(ctx: RunContext, idea: str, version: int) -> Paper | None:
-    record = records.paper_folder(ctx.run, idea, version) / records.PAPER
+    record = ctx.run.paper_dir(idea, version) / records.PAPER
     if not record.is_file():
         return None
     previous = Paper.model_validate_json(record.read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def paper_failures(paper: Paper, stage: str) -> list[Failure]:
 
 
 async def _review(ctx: RunContext, paper: Paper, title: str) -> ReviewOutcome:
-    record = records.review_folder(ctx.run, paper.idea_name, paper.version) / records.OUTCOME
+    record = ctx.run.reviews_dir(paper.idea_name, paper.version) / records.OUTCOME
     if record.is_file():
         return ReviewOutcome.model_validate_json(record.read_text(encoding="utf-8"))
     ctx.begin("review", idea=paper.idea_name, version=paper.version)

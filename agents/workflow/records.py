@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from agents.domain import IdeaOutcome, Paper, ReviewOutcome
 from agents.experiment import legend_labels, notes_markdown
 from agents.review import reviews_markdown
@@ -21,14 +19,6 @@ from agents.templates import Template
 
 OUTCOME = "outcome.json"
 PAPER = "paper.json"
-
-
-def paper_folder(run: RunFolder, idea: str, version: int) -> Path:
-    return run.idea_dir(idea) / ("paper" if version == 1 else f"paper_v{version}")
-
-
-def review_folder(run: RunFolder, idea: str, version: int) -> Path:
-    return run.idea_dir(idea) / ("reviews" if version == 1 else f"reviews_v{version}")
 
 
 def record_outcome(run: RunFolder, outcome: IdeaOutcome, template: Template,
@@ -45,12 +35,12 @@ def record_outcome(run: RunFolder, outcome: IdeaOutcome, template: Template,
 
 
 def record_paper(run: RunFolder, paper: Paper) -> None:
-    atomic_write_text(paper_folder(run, paper.idea_name, paper.version) / PAPER,
+    atomic_write_text(run.paper_dir(paper.idea_name, paper.version) / PAPER,
                       paper.model_dump_json(indent=1))
 
 
 def record_reviews(run: RunFolder, outcome: ReviewOutcome) -> None:
-    folder = review_folder(run, outcome.idea_name, outcome.paper_version)
+    folder = run.reviews_dir(outcome.idea_name, outcome.paper_version)
     for k, review in enumerate(outcome.reviews, start=1):
         atomic_write_json(folder / f"review_{k}.json", review)
     atomic_write_json(folder / "meta_review.json", {
