@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.paper import tex as latex
+from agents.prompts import Task
 from tests.fake_openai_server import FakeOpenAIServer
 from tests.support import load, only_run
 
@@ -65,7 +66,7 @@ def test_a_run_that_produces_nothing_exits_non_zero(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from agents.offline_model import model as offline_model
 
-    monkeypatch.setitem(offline_model.HANDLERS, "edit the experiment code for the next run",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.EDIT_CODE,
                         lambda _p: "no idea")
     result = CliRunner().invoke(app, [
         "run", "momentum", "--model", "mock", "--sandbox", "local", "--runs-dir", str(tmp_path),

@@ -14,6 +14,7 @@ from agents.cli import app
 from agents.llm.replies import ReplyError
 from agents.offline_model import model as offline_model
 from agents.offline_model import scaffolds
+from agents.prompts import Task
 from agents.scaffold.template_writer import read_scaffold
 from agents.templates.check import check_template
 from tests.support import load, only_run
@@ -29,7 +30,7 @@ def _broken_first(prompt: str) -> str:
 
 def test_from_scratch_fixes_its_experiment_and_reaches_a_reviewed_pdf(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", _broken_first)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD, _broken_first)
     result = CliRunner().invoke(app, ["run", TOPIC, "--from-scratch", "--model", "mock",
                                       "--runs-dir", str(tmp_path), "--num-ideas", "1",
                                       "--seeds", "2", "--reviewers", "1", "--include-not-novel"])
@@ -111,8 +112,8 @@ def test_the_template_free_start_is_a_graph_node_a_resume_does_not_repeat(tmp_pa
 
 def test_a_coder_that_writes_nothing_that_runs_ends_the_run_with_the_failure(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", _broken_first)
-    monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", _broken_first)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD, _broken_first)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.FIX_SCAFFOLD, _broken_first)
     result = CliRunner().invoke(app, ["run", TOPIC, "--from-scratch", "--model", "mock",
                                       "--runs-dir", str(tmp_path), "--max-attempts", "2"])
     assert result.exit_code == 1, result.output
@@ -125,7 +126,7 @@ def test_a_coder_that_writes_nothing_that_runs_ends_the_run_with_the_failure(
     assert len(json.loads((run / "scaffold" / "scaffold.json").read_text())) == 2
     # --retry-failed forks from before the scaffold node: the coder, now writing code that
     # runs, gets its attempts again and the run goes on from the template it writes
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD,
                         scaffolds.write_experiment)
     retried = CliRunner().invoke(app, ["resume", run.name, "--runs-dir", str(tmp_path),
                                        "--retry-failed", "--model", "mock"])

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from agents.cli import app
 from agents.offline_model import model as offline_model
 from agents.paper.tex import Tex, tex_available
+from agents.prompts import Task
 from tests.support import IN_CI, REPO, load, only_run
 
 CANARY = "sk-canary-7f3a-must-never-be-typeset"
@@ -26,12 +27,12 @@ PAYLOAD = r"\input{/proc/self/environ}"
 @pytest.fixture
 def steered_writer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The writer copies the payload into its LaTeX raw, as a model misled by the output might."""
-    original = offline_model.HANDLERS["write the .+ section"]
+    original = offline_model.HANDLERS[Task.WRITE_SECTION]
 
     def write(prompt: str) -> Any:
         return str(original(prompt)).replace("```latex\n", f"```latex\n{PAYLOAD} \\openin5={PAYLOAD} ", 1)
 
-    monkeypatch.setitem(offline_model.HANDLERS, "write the .+ section", write)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.WRITE_SECTION, write)
 
 
 def _docker_ready() -> str | None:

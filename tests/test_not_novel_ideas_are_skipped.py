@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from tests.support import load, only_run
 
 TITLE = "Quasi-hyperbolic momentum and Adam for deep learning"  # a paper of the offline library
@@ -27,8 +28,8 @@ def restated(monkeypatch: pytest.MonkeyPatch) -> None:
         return {"ideas": [{"name": "qhm", "title": TITLE, "interestingness": 5, "feasibility": 8,
                            "novelty": 6, "experiment": "Change MOMENTUM from 0.0 to 0.9."}]}
 
-    monkeypatch.setitem(offline_model.HANDLERS, "propose research ideas", ideate)
-    monkeypatch.setitem(offline_model.HANDLERS, "refine a research idea",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.IDEATE, ideate)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.REFLECT_IDEA,
                         lambda _p: ideate(_p)["ideas"][0])
 
 
@@ -48,7 +49,7 @@ def test_a_restated_paper_is_not_novel_and_not_run(restated: None, tmp_path: Pat
 def test_when_no_idea_is_novel_a_new_round_avoids_the_papers_that_cover_them(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     prompts: list[str] = []
-    original = offline_model.HANDLERS["propose research ideas"]
+    original = offline_model.HANDLERS[Task.IDEATE]
 
     def ideate(prompt: str) -> dict[str, Any]:  # the first round restates a library paper
         prompts.append(prompt)
@@ -58,7 +59,7 @@ def test_when_no_idea_is_novel_a_new_round_avoids_the_papers_that_cover_them(
                                "experiment": "Change MOMENTUM from 0.0 to 0.9."}]}
         return dict(original(prompt))
 
-    monkeypatch.setitem(offline_model.HANDLERS, "propose research ideas", ideate)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.IDEATE, ideate)
     result = CliRunner().invoke(app, [*BASE, "--runs-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     run = only_run(tmp_path)

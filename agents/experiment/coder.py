@@ -17,7 +17,7 @@ from agents.experiment.code_edits import CoderReply, read_coder_reply, unified_d
 from agents.experiment.lab import Experimenter
 from agents.experiment.variants import code_files
 from agents.llm import ReplyError
-from agents.prompts import bullets, fenced, number, render, table
+from agents.prompts import Task, bullets, fenced, number, render, table
 from agents.run import read_for_prompt
 from agents.templates import template_context
 
@@ -62,13 +62,13 @@ def current_code(exp: Experimenter, code_dir: Path) -> str:
 
 
 def plan_messages(exp: Experimenter, idea: Idea, code_dir: Path) -> list[dict[str, Any]]:
-    return render("coder", "plan_runs", area=exp.template.system_prompt, template=context(exp, code_dir),
+    return render(Task.PLAN_RUNS, area=exp.template.system_prompt, template=context(exp, code_dir),
                   idea=idea_text(idea), max_runs=str(exp.max_runs))
 
 
 async def plan_runs(exp: Experimenter, idea: Idea, code_dir: Path) -> list[str]:
     messages = plan_messages(exp, idea, code_dir)
-    plan = await exp.llm.structured("coder", "plan_runs", messages, RunPlan)
+    plan = await exp.llm.structured("coder", Task.PLAN_RUNS, messages, RunPlan)
     return [line.strip() for line in plan.runs if line.strip()][:exp.max_runs]
 
 
@@ -89,7 +89,7 @@ def edit_messages(exp: Experimenter, idea: Idea, code_dir: Path, *, plan: list[s
         feedback = (f"\nThe last attempt at run {run} failed:\n{fenced(failure[-2500:])}\n")
     request = (f"Fix the code so that run {run} works (the same change, done correctly)."
                if failure else f"Now make run {run} of at most {exp.max_runs}.")
-    return render("coder", "edit_code", area=exp.template.system_prompt,
+    return render(Task.EDIT_CODE, area=exp.template.system_prompt,
                   template=context(exp, exp.template.path), idea=idea_text(idea),
                   plan=bullets(plan) if plan else "(no plan)",
                   history=history_table(exp, history), feedback=feedback,
@@ -105,10 +105,11 @@ def tree_table(exp: Experimenter, tree: SearchTree) -> str:
                   f"{metric.name} ({metric.direction} is better)"], rows)
 
 
-def tree_messages(exp: Experimenter, idea: Idea, code_dir: Path, *, operation: str,
+def tree_messages(exp: Experimenter, idea: Idea, code_dir: Path, *, task: Task, operation: str,
                   tree: SearchTree, request: str) -> list[dict[str, Any]]:
-    """One expansion of the tree search: the node's code is the context's code."""
-    return render("coder", "tree_step", area=exp.template.system_prompt,
+    """One expansion of the tree search (``task``: draft, debug or improve): the node's code
+    is the context's code."""
+    return render(task, area=exp.template.system_prompt,
                   template=context(exp, code_dir), operation=operation, idea=idea_text(idea),
                   tree=tree_table(exp, tree), request=request)
 
@@ -127,7 +128,7 @@ async def next_edit(exp: Experimenter, idea: Idea, code_dir: Path, *, plan: list
             raise ReplyError(f"no run has been made yet: make run {run} of your plan")
         return reply
 
-    return await exp.llm.ask("coder", "edit_code", messages, parse,
+    return await exp.llm.ask("coder", Task.EDIT_CODE, messages, parse,
                              what="code edit",
                              repair_hint="Reply again: a line 'Run N: ...', then SEARCH/REPLACE "
                                          "blocks exactly as shown above, or the word DONE.")

@@ -34,8 +34,8 @@ from pydantic import BaseModel, Field
 
 from agents.domain import ReplyModel, figure_label
 from agents.errors import LLMError
-from agents.llm import LLMClient, is_offline_model
-from agents.prompts import bullets, code_block, json_block, render
+from agents.llm import LLMClient
+from agents.prompts import Task, bullets, code_block, json_block, render
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHECKS_FILE = "figure_checks.json"
@@ -111,12 +111,8 @@ class FigureReport(BaseModel):
 
 def sees_images(llm: LLMClient, vision: bool | None) -> bool:
     """Whether the writer's model is shown the figures: ``vision`` (``--vision``) when set,
-    else whether the model takes images (the offline model reads only the text)."""
-    if vision is not None:
-        return vision
-    if is_offline_model(llm.settings_for("writer").model):
-        return False
-    return llm.accepts_images("writer")
+    else whether the model takes images."""
+    return vision if vision is not None else llm.accepts_images("writer")
 
 
 def caption_words(name: str) -> str:
@@ -159,8 +155,8 @@ async def check_figures(llm: LLMClient, area: str, vision: bool | None, idea_dir
     code = (idea_dir / "code" / "plot.py").read_text(encoding="utf-8")
     unlabelled = legend_problem(code, labels)
     for rel, path, header in valid:
-        task = "check_figure" if vision else "check_figure_code"
-        messages = render("writer", task, area=area, file=header.name, files=files,
+        task = Task.CHECK_FIGURE if vision else Task.CHECK_FIGURE_CODE
+        messages = render(task, area=area, file=header.name, files=files,
                           labels=json_block(labels), code=code_block("plot.py", code),
                           label=figure_label(path.stem),
                           caption=caption_words(header.name),

@@ -18,7 +18,7 @@ from agents.domain import EventBase, PlotLabels
 from agents.errors import LLMError
 from agents.experiment.code_edits import CoderReply, apply_edits, read_coder_reply
 from agents.llm import LLMClient
-from agents.prompts import code_block, json_block, render
+from agents.prompts import Task, code_block, json_block, render
 
 NAME = "labels"
 TRIES = 2
@@ -65,7 +65,7 @@ async def name_every_run(llm: LLMClient, record: Callable[[EventBase], None], ar
         missing = left_out(current, runs)
         if not missing:
             return None
-        messages = render("coder", "update_plot_labels", area=area,
+        messages = render(Task.UPDATE_PLOT_LABELS, area=area,
                           code=code_block("plot.py", current), runs=json_block(runs),
                           feedback=feedback)
 
@@ -73,7 +73,7 @@ async def name_every_run(llm: LLMClient, record: Callable[[EventBase], None], ar
             return read_coder_reply(text, default_path="plot.py", current=current)
 
         try:
-            reply = await llm.ask("coder", "update_plot_labels", messages, parse,
+            reply = await llm.ask("coder", Task.UPDATE_PLOT_LABELS, messages, parse,
                                   what="plot labels")
         except LLMError as exc:
             feedback = f"Your last reply could not be used: {str(exc)[:300]}\n"

@@ -17,7 +17,7 @@ from agents.experiment.notes import run_label
 from agents.experiment.plot_labels import name_every_run
 from agents.jobs import JobRunner
 from agents.llm import LLMClient
-from agents.prompts import code_block, fenced, render
+from agents.prompts import Task, code_block, fenced, render
 from agents.run import RunFolder, atomic_write_text, copy_file, copy_tree
 from sandbox import Limits, SandboxResult
 
@@ -98,14 +98,14 @@ async def plot_idea(plotter: Plotter, outcome: IdeaOutcome) -> IdeaOutcome:
 async def _fix(plotter: Plotter, code_dir: Path, what: str, feedback: str) -> bool:
     """Ask the coder to fix plot.py; whether an edit was applied (``LLMError`` when none came)."""
     current = (code_dir / "plot.py").read_text(encoding="utf-8")
-    messages = render("coder", "fix_plot", area=plotter.area,
+    messages = render(Task.FIX_PLOT, area=plotter.area,
                       code=code_block("plot.py", current), outcome=what,
                       feedback=fenced(feedback[-2500:]))
 
     def parse(text: str) -> CoderReply:
         return read_coder_reply(text, default_path="plot.py", current=current)
 
-    reply = await plotter.llm.ask("coder", "fix_plot", messages, parse, what="plot fix")
+    reply = await plotter.llm.ask("coder", Task.FIX_PLOT, messages, parse, what="plot fix")
     return not reply.done and apply_edits(code_dir, reply.edits).ok
 
 

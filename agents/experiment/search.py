@@ -33,6 +33,7 @@ from agents.experiment.code_edits import apply_edits, read_coder_reply, unified_
 from agents.experiment.grading import edit_guard, layout_keeper, record_refusal
 from agents.experiment.lab import Experimenter
 from agents.experiment.variants import COPY_IGNORE, code_files, run_variant
+from agents.prompts import Task
 from agents.run import atomic_write_json, atomic_write_text, copy_tree, read_for_prompt
 
 MODEL_FAILED = "the coder model gave no usable answer"
@@ -149,12 +150,13 @@ class TreeSearch:
         parent = self.tree.node(op.parent)
         parent_code = self.code_dir(parent.id)
         operation, request = self._request(op)
-        messages = coder.tree_messages(self.exp, self.idea, parent_code, operation=operation,
-                                       tree=self.tree, request=request)
+        task = Task(op.kind)
+        messages = coder.tree_messages(self.exp, self.idea, parent_code, task=task,
+                                       operation=operation, tree=self.tree, request=request)
         current = (parent_code / "experiment.py").read_text(encoding="utf-8")
         depth = parent.debug_depth + 1 if op.kind == "debug" else 0
         try:
-            reply = await self.exp.llm.ask("coder", op.kind, messages,
+            reply = await self.exp.llm.ask("coder", task, messages,
                                            lambda text: read_coder_reply(text, current=current),
                                            what="code edit")
         except LLMError as exc:  # a failure of the model, recorded in the tree; not debugged

@@ -37,7 +37,7 @@ from agents.domain import (
 from agents.errors import LLMError
 from agents.literature import LiteratureError, LiteratureSource
 from agents.llm import NEAR, LLMClient, ReplyError, words
-from agents.prompts import json_block, render
+from agents.prompts import Task, json_block, render
 
 
 class IdeasReply(ReplyModel):
@@ -134,7 +134,7 @@ def ideate_messages(ideator: Ideator, topic: str, *, literature: Sequence[dict[s
              "detail. Do not propose them again.\n"
              + "\n\n".join(_draft_json(s) for s in ideator.seed_ideas)) if ideator.seed_ideas \
         else ""
-    return render("ideation", "ideate", area=ideator.area,
+    return render(Task.IDEATE, area=ideator.area,
                   template=ideator.template, topic=topic, seed_ideas=seeds,
                   literature=literature_paragraph(literature),
                   rejected=rejected_paragraph(earlier),
@@ -188,7 +188,7 @@ async def ideate(ideator: Ideator, topic: str, source: LiteratureSource | None =
         IdeaDraft.model_fields))) for i in earlier)]
     try:
         drafts = _new_ideas((await ideator.llm.structured(
-            "ideation", "ideate", messages, IdeasReply,
+            "ideation", Task.IDEATE, messages, IdeasReply,
             check=lambda reply: _something_new(reply, shown))).ideas, shown, ideator.record,
             round_no)
     except LLMError as exc:
@@ -221,13 +221,13 @@ async def _reflect(ideator: Ideator, topic: str, draft: IdeaDraft, round_no: int
     literature = ("A search of the literature for this idea returned these papers; if one "
                   "already does this experiment, change the idea so that it tests something "
                   "new:\n" + papers_text(near)) if near else ""
-    messages = render("ideation", "reflect_idea",
+    messages = render(Task.REFLECT_IDEA,
                       area=ideator.area,
                       template=ideator.template, topic=topic, idea=_draft_json(draft),
                       literature=literature, round=str(round_no),
                       rounds=str(ideator.reflections), max_runs=str(ideator.max_runs))
     try:
-        refined = await ideator.llm.structured("ideation", "reflect_idea", messages, IdeaDraft,
+        refined = await ideator.llm.structured("ideation", Task.REFLECT_IDEA, messages, IdeaDraft,
                                            shown=True)
     except LLMError as exc:
         ideator.record(ReflectionFailed(idea=draft.name, reason=str(exc)[:500]))

@@ -22,7 +22,7 @@ from agents.domain import EventBase, Idea, LiteratureFailed, LiteratureSearch, N
 from agents.errors import LLMError
 from agents.literature import LiteratureError, LiteratureSource
 from agents.llm import LLMClient, ReplyError, current_branch
-from agents.prompts import json_block, render
+from agents.prompts import Task, json_block, render
 
 RESULTS_PER_QUERY = 8
 ABSTRACT_CHARS = 300
@@ -176,11 +176,11 @@ async def check_idea(judge: NoveltyJudge, idea: Idea, source: LiteratureSource |
         if round_no > rounds:
             closing = ("Every search round is used: decide now, from the papers above, with "
                        "\"action\": \"decide\".")
-        messages = render("novelty", "novelty_step", area=judge.area, idea=idea_json,
+        messages = render(Task.NOVELTY_STEP, area=judge.area, idea=idea_json,
                           searches=searches_text(queries, found), round=str(min(round_no, rounds)),
                           rounds=str(rounds), closing=closing)
         try:
-            step = await judge.llm.structured("novelty", "novelty_step", messages, NoveltyStep,
+            step = await judge.llm.structured("novelty", Task.NOVELTY_STEP, messages, NoveltyStep,
                                             check=functools.partial(
                                                 _backed, returned=list(papers.values()),
                                                 idea_terms=terms,

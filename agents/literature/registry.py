@@ -136,13 +136,13 @@ def zip_longest_records(answers: Sequence[Sequence[PaperRecord]]) -> list[list[P
     return [[a[i] for a in answers if i < len(a)] for i in range(depth)]
 
 
-def literature_for_run(name: str, *, real_model: bool,
+def literature_for_run(name: str, *,
                        cache_dir: Path | None = None) -> tuple[LiteratureSource, str]:
-    """The run's source, and a note when a real model's novelty check can only read the
-    bundled offline library (the verdicts then rest on that library alone)."""
+    """The run's source, and a note when the novelty check can only read the bundled offline
+    library (the verdicts then rest on that library alone)."""
     source = get_source(name, cache_dir=cache_dir or default_cache_dir())
     note = ""
-    if real_model and resolve_name(name) == "offline":
+    if resolve_name(name) == "offline":
         note = ("Only the offline library was searched (the bundled papers and any imported "
                 "library): novelty verdicts rest on it alone. Pass --literature "
                 "semantic_scholar, openalex or arxiv to search online.")

@@ -52,11 +52,14 @@ class OfflineBackend:
     BadRequestError = RateLimitError = InternalServerError = ServiceUnavailableError = \
         BadGatewayError = APIConnectionError = Timeout = OfflineModelError
 
+    #: the client names the task of every call to this backend (``task=``)
+    takes_task = True
+
     async def acompletion(self, *, model: str, messages: list[dict[str, Any]],
-                          **_: Any) -> Response:
+                          task: str | None = None, **_: Any) -> Response:
         from agents.offline_model import answer, count_tokens, prompt_tokens
 
-        text = answer(messages)
+        text = answer(messages, task)
         return Response(model=model, choices=[Choice(message=Message(content=text))],
                         usage=Usage(prompt_tokens(messages), count_tokens(text)))
 

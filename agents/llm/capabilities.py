@@ -27,6 +27,7 @@ from agents.errors import LLMError
 from agents.llm.client import LLMClient
 from agents.llm.faults import classify
 from agents.llm.runtime import is_offline_model
+from agents.prompts import Task
 
 PROBE_SCHEMA: dict[str, Any] = {
     "type": "object", "properties": {"aisci_probe": {"type": "string", "enum": ["yes"]}},
@@ -67,7 +68,7 @@ async def resolve_structured(settings: ModelSettings, client: LLMClient | None =
     client = client or LLMClient({}, default=probe)
     for mode, via, response_format in LADDER:
         try:
-            done = await client.complete("doctor", "probe_structured", PROBE_MESSAGES,
+            done = await client.complete("doctor", Task.PROBE_STRUCTURED, PROBE_MESSAGES,
                                          settings=probe, response_format=response_format,
                                          num_retries=0, downgrade=False)
         except LLMError as exc:

@@ -115,7 +115,7 @@ class LLMClient:
         """Does ``role``'s model take images? (The offline model reads only the text.)"""
         model = self.settings_for(role).model
         if is_offline_model(model):
-            return True
+            return False
         try:
             return bool(litellm().supports_vision(model=model))
         except Exception:  # unknown to litellm: send text only
@@ -318,6 +318,8 @@ class LLMClient:
             kwargs["temperature"] = temperature
         if response_format is not None:
             kwargs["response_format"] = response_format
+        if getattr(llm, "takes_task", False):  # a model that answers by task (the offline one)
+            kwargs["task"] = task
         retries = settings.num_retries if num_retries is None else num_retries
         started = time.monotonic()
         # the gate's branch of an idea's novelty check is "novelty:<idea>": the call is the idea's

@@ -47,7 +47,7 @@ from agents.paper.results_table import results_table
 from agents.paper.selection import add_selection
 from agents.paper.truth import beyond_numbers, check_truth
 from agents.paper.typeset import check_typeset, hidden_text
-from agents.prompts import bullets, render
+from agents.prompts import Task, bullets, render
 from agents.run import RunFolder, atomic_write_text, copy_file, copy_tree
 from agents.tex import tex_file_name
 
@@ -127,8 +127,8 @@ class Writer:
         self.failed: list[str] = []
         self.kept_draft: list[str] = []
 
-    def render(self, task: str, **values: Any) -> list[dict[str, Any]]:
-        return render("writer", task, area=self.desk.template.system_prompt, **values)
+    def render(self, task: Task, **values: Any) -> list[dict[str, Any]]:
+        return render(task, area=self.desk.template.system_prompt, **values)
 
     def problems(self, text: str, name: str = "") -> tuple[list[tuple[str, str]], list[str]]:
         """(number and claim problems as (unit, why), unsupported comparative wording), the
@@ -147,11 +147,11 @@ class Writer:
     async def revise(self, name: str, draft: str, written: dict[str, str]) -> str:
         """The author's draft of a section, brought up to date with the runs; the draft as it
         was when the model gives no usable answer."""
-        messages = self.render("revise_draft_section", context=self.context,
+        messages = self.render(Task.REVISE_DRAFT_SECTION, context=self.context,
                                written=self.shown(written), section=name, draft=draft,
                                guidance=section_guidance().get(name, ""))
         try:
-            text = await self.desk.llm.prose("writer", "revise_draft_section", messages,
+            text = await self.desk.llm.prose("writer", Task.REVISE_DRAFT_SECTION, messages,
                                             languages=("latex", "tex"), check=clean_section,
                                             max_tokens=room(name, draft),
                                             what=f"update of the draft's {name} section")
@@ -165,10 +165,10 @@ class Writer:
         return await self.verified(name, text, written)
 
     async def section(self, name: str, written: dict[str, str]) -> str:
-        messages = self.render("write_section", context=self.context, written=self.shown(written),
+        messages = self.render(Task.WRITE_SECTION, context=self.context, written=self.shown(written),
                                section=name, guidance=section_guidance().get(name, ""))
         try:
-            text = await self.desk.llm.prose("writer", "write_section", messages,
+            text = await self.desk.llm.prose("writer", Task.WRITE_SECTION, messages,
                                             languages=("latex", "tex"),
                                             check=own_section(clean_section, name, written),
                                             max_tokens=room(name),
@@ -200,11 +200,11 @@ class Writer:
                 return text
             if round_no == rounds:
                 break
-            messages = self.render("refine_section", context=self.context,
+            messages = self.render(Task.REFINE_SECTION, context=self.context,
                                    written=self.shown(written), section=name, draft=text,
                                    problems=bullets(problems))
             try:
-                text = await self.desk.llm.prose("writer", "refine_section", messages,
+                text = await self.desk.llm.prose("writer", Task.REFINE_SECTION, messages,
                                                 languages=("latex", "tex"),
                                                 check=own_section(clean_section, name, written),
                                                 max_tokens=room(name, text),
@@ -235,9 +235,9 @@ class Writer:
         return text
 
     async def whole_paper_pass(self, sections: dict[str, str]) -> dict[str, str]:
-        messages = self.render("check_paper", context=self.context, written=self.shown(sections))
+        messages = self.render(Task.CHECK_PAPER, context=self.context, written=self.shown(sections))
         try:
-            check = await self.desk.llm.structured("writer", "check_paper", messages, PaperCheck)
+            check = await self.desk.llm.structured("writer", Task.CHECK_PAPER, messages, PaperCheck)
         except LLMError:
             return sections
         out = dict(sections)
@@ -314,10 +314,10 @@ async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
         broken = section_at(source, compiled.error_line)
         if broken is None or broken not in sections:
             break
-        messages = writer.render("fix_latex", section=broken, draft=sections[broken],
+        messages = writer.render(Task.FIX_LATEX, section=broken, draft=sections[broken],
                                  log=compiled.log_excerpt)
         try:
-            fixed = await desk.llm.prose("writer", "fix_latex", messages, languages=("latex", "tex"),
+            fixed = await desk.llm.prose("writer", Task.FIX_LATEX, messages, languages=("latex", "tex"),
                                         check=clean_section, what=f"fixed {broken} section",
                                         max_tokens=room(broken, sections[broken]))
         except LLMError:

@@ -33,6 +33,7 @@ from agents.llm import (
     read_json,
     resolve_structured,
 )
+from agents.prompts import Task
 
 #: The longest a model check waits for an answer after the first, whatever the run's timeout
 #: (the first may take ``load_timeout_s``: a local server may load its model first). A small
@@ -123,10 +124,10 @@ async def check_model(settings: ModelSettings, *, roles: tuple[str, ...] = (),
     resolved = await resolve_structured(quick, client, notes=notes)
     try:
         if notes:  # a probe failed: is a plain request still answered?
-            await asyncio.wait_for(client.complete("doctor", "ping", PING_MESSAGES, settings=quick,
+            await asyncio.wait_for(client.complete("doctor", Task.PING, PING_MESSAGES, settings=quick,
                                                    num_retries=0), timeout=quick.timeout_s + 5)
         if resolved.structured == StructuredMode.prompt and not _is_pong(first.text):
-            await asyncio.wait_for(client.structured("doctor", "ping", PING_MESSAGES, Pong),
+            await asyncio.wait_for(client.structured("doctor", Task.PING, PING_MESSAGES, Pong),
                                    timeout=2 * quick.timeout_s + 5)
     except StructuredOutputError as exc:
         errors = str(exc).partition("(last problem: ")[2].rsplit(")", 1)[0]
@@ -176,7 +177,7 @@ async def _first_answer(client: LLMClient, settings: ModelSettings,
     where = redact_url(settings.api_base) if settings.api_base else settings.model
 
     async def ask() -> Completion:
-        return await client.complete("doctor", "ping", PING_MESSAGES, settings=patient,
+        return await client.complete("doctor", Task.PING, PING_MESSAGES, settings=patient,
                                      num_retries=0)
 
     task = asyncio.ensure_future(ask())

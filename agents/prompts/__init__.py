@@ -22,6 +22,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         "format": ["bullets", "code_block", "fenced", "json_block", "number", "table"],
         "outline": ["code_outline"],
+        "tasks": ["Task"],
     },
 )
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
         table as table,
     )
     from agents.prompts.outline import code_outline as code_outline
+    from agents.prompts.tasks import Task as Task
 
 _ROOT = Path(__file__).parent
 
@@ -59,14 +61,14 @@ def _load(path: str) -> Template:
     return Template((_ROOT / path).read_text(encoding="utf-8"))
 
 
-def render(role: str, task: str, *, area: str = DEFAULT_AREA, **values: Any) -> list[dict[str, Any]]:
-    """The chat messages for one call: the shared system prompt and the task prompt.
+def render(task: Task, *, area: str = DEFAULT_AREA, **values: Any) -> list[dict[str, Any]]:
+    """The chat messages for one call: the shared system prompt and the task's prompt.
 
     ``area`` is the template's description of its research area (``prompt.json``'s system).
     """
     return [
         {"role": "system", "content": _load("system.md").substitute(template_system=area).strip()},
-        {"role": "user", "content": _load(f"{role}/{task}.md").substitute(values).strip()},
+        {"role": "user", "content": _load(task.prompt).substitute(values).strip()},
     ]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from agents.domain import MetaReview, Review, ReviewOutcome
 from agents.errors import LLMError
 from agents.llm import LLMClient, example_json
-from agents.prompts import DEFAULT_AREA, fill, json_block, render
+from agents.prompts import DEFAULT_AREA, Task, fill, json_block, render
 
 MAX_PAPER_CHARS = 60_000
 MAX_FIGURES = 4
@@ -71,16 +71,16 @@ async def _one_review(llm: LLMClient, text: str, k: int, images: list[Path],
     # The form and its example follow the paper in every reviewer's prompts, before what is
     # this reviewer's: a local server evaluates them once for the whole ensemble.
     form = fill("reviewer", "form", example=example_json(Review))
-    messages = render("reviewer", "review", area=area, paper=as_data(text), form=form,
+    messages = render(Task.REVIEW, area=area, paper=as_data(text), form=form,
                       reviewer=reviewer, persona=persona, findings=findings)
-    review = await llm.structured("reviewer", "review", with_figures(messages, images), Review,
+    review = await llm.structured("reviewer", Task.REVIEW, with_figures(messages, images), Review,
                                   shown=True)
     for round_no in range(1, reflections + 1):
-        messages = render("reviewer", "reflect_review", area=area, paper=as_data(text),
+        messages = render(Task.REFLECT_REVIEW, area=area, paper=as_data(text),
                           form=form, reviewer=reviewer, round=str(round_no),
                           review=_review_json(review))
         try:
-            review = await llm.structured("reviewer", "reflect_review", messages, Review,
+            review = await llm.structured("reviewer", Task.REFLECT_REVIEW, messages, Review,
                                           shown=True)
         except LLMError:
             break  # the review as first written stands
@@ -122,11 +122,11 @@ async def review_text(llm: LLMClient, text: str, *, num_reviewers: int, idea_nam
             failed.append(f"reviewer {k + 1}: {str(exc)[:300]}")
     if not reviews:
         raise AllReviewersFailed("no reviewer gave a usable review: " + "; ".join(failed))
-    messages = render("reviewer", "meta_review", area=area, title=title or idea_name,
+    messages = render(Task.META_REVIEW, area=area, title=title or idea_name,
                       reviews="\n\n".join(f"Review {i + 1}:\n{_review_json(r)}"
                                           for i, r in enumerate(reviews)))
     try:
-        meta = await llm.structured("reviewer", "meta_review", messages, MetaReview)
+        meta = await llm.structured("reviewer", Task.META_REVIEW, messages, MetaReview)
     except LLMError as exc:
         meta = program_meta_review(reviews, str(exc)[:200])
     outcome = ReviewOutcome.decide(idea_name, version, reviews, meta, failed)

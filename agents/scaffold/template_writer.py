@@ -35,7 +35,7 @@ from agents.domain import ScaffoldAttempt, contract_problems, slugify
 from agents.errors import AisciError, StructuredOutputError
 from agents.jobs import JobRunner
 from agents.llm import LLMClient, ReplyError, copied_line, current_stage
-from agents.prompts import render
+from agents.prompts import Task, render
 from agents.run import RunFolder, atomic_write_text, copy_tree
 from agents.scaffold.harness import defines_entry, with_harness, without_main_guard
 from agents.scaffold.hints import hints
@@ -188,7 +188,7 @@ def _add_imports(scaffold: Scaffold) -> list[str]:
 
 def _draft(topic: str) -> list[dict[str, Any]]:
     """The question for a new experiment (the first attempt, and each that starts afresh)."""
-    return render("coder", "scaffold", topic=topic, timeout=str(int(LIMITS.timeout_s)))
+    return render(Task.SCAFFOLD, topic=topic, timeout=str(int(LIMITS.timeout_s)))
 
 
 def _hotter(settings: ModelSettings) -> ModelSettings:
@@ -210,10 +210,10 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
     tried: list[tuple[str, list[str]]] = []  # each attempt's experiment.py and its problems
     sampling = llm.settings_for("coder")
     try:
-        messages = _draft(topic)
+        task, messages = Task.SCAFFOLD, _draft(topic)
         for attempt in range(1, max_attempts + 1):
             try:
-                scaffold = await llm.ask("coder", "scaffold", messages, read_scaffold,
+                scaffold = await llm.ask("coder", task, messages, read_scaffold,
                                          what="experiment", settings=sampling,
                                          repair_hint="Reply again in the shape asked for: the "
                                          "Metric:, Data: and Description: lines, then experiment.py "
@@ -223,7 +223,7 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 attempts.append({"attempt": attempt, "verdict": "no_usable_reply", "detail": str(exc)})
                 run.event(ScaffoldAttempt(attempt=attempt, ok=False, problems=[exc.problem]))
                 sampling = _hotter(sampling)
-                messages = _draft(topic)
+                task, messages = Task.SCAFFOLD, _draft(topic)
                 continue
             added = _add_imports(scaffold)
             repeated = next((k for k, (code, _) in enumerate(tried, start=1)
@@ -246,9 +246,10 @@ async def scaffold_template(run: RunFolder, topic: str, llm: LLMClient, jobs: Jo
                 _write_template(target, topic, scaffold)
                 return target
             if repeated is not None:  # shown its code, the model copies it: a new draft instead
-                messages = _draft(topic)
+                task, messages = Task.SCAFFOLD, _draft(topic)
                 continue
-            messages = render("coder", "fix_scaffold", topic=topic, experiment=scaffold.body,
+            task = Task.FIX_SCAFFOLD
+            messages = render(task, topic=topic, experiment=scaffold.body,
                               attempt=str(attempt), feedback="\n".join(problems)[-2500:],
                               metric=f"{scaffold.metric} ({'lower' if scaffold.lower_is_better else 'higher'}"
                                      " is better)")

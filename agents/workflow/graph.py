@@ -24,7 +24,6 @@ from langgraph.types import Send, interrupt
 from agents.domain import Approval, Failure, Finish, IdeaRound, IdeaRoundDone, LiteratureNote, RunStatus
 from agents.ideas import ideation, novelty
 from agents.literature import LiteratureSource, literature_for_run
-from agents.llm import is_offline_model
 from agents.run import RunContext
 from agents.scaffold import ScaffoldFailed, scaffold_template
 from agents.workflow import roles
@@ -82,10 +81,8 @@ def after_baseline(state: ResearchState) -> str:
     return "ideate" if state["baseline"].ok else "finish"
 
 
-async def _literature(ctx: RunContext, role: str) -> tuple[LiteratureSource | None, str]:
-    real_model = not is_offline_model(ctx.settings.model_for(role).model)
-    return await asyncio.to_thread(literature_for_run, ctx.settings.literature.value,
-                                   real_model=real_model)
+async def _literature(ctx: RunContext) -> tuple[LiteratureSource | None, str]:
+    return await asyncio.to_thread(literature_for_run, ctx.settings.literature.value)
 
 
 async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -94,7 +91,7 @@ async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
     ctx = _node(runtime, "ideate")
     earlier = state.get("ideas", [])
     round_no = state.get("idea_round", 0) + 1
-    source, _ = await _literature(ctx, "ideation")
+    source, _ = await _literature(ctx)
     ctx.run.event(IdeaRound(round=round_no, of=ctx.settings.idea_rounds,
                             earlier_ideas=len(earlier)))
     new = await ideation.ideate(roles.ideator(ctx), state["topic"], source, earlier=earlier,
@@ -105,7 +102,7 @@ async def ideate_node(state: ResearchState, runtime: Runtime[RunContext]) -> dic
 async def novelty_node(state: ResearchState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """The verdicts on this round's ideas (the earlier rounds' keep theirs)."""
     ctx = _node(runtime, "check_novelty")
-    source, note = await _literature(ctx, "novelty")
+    source, note = await _literature(ctx)
     if note:
         ctx.run.event(LiteratureNote(note=note))
     ideas = state["ideas"]

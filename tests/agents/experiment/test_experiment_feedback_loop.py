@@ -13,12 +13,13 @@ from agents.domain.ideas import Idea
 from agents.experiment.agent import run_idea
 from agents.experiment.notes import notes_markdown
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.workflow.roles import baseline_stage, experimenter
 from tests.support import offline_context
 
 IDEA = Idea(name="lr_study", title="Learning rate", experiment="Change LEARNING_RATE to 0.2.",
             interestingness=5, feasibility=9, novelty=4)
-EDIT_TASK = "edit the experiment code for the next run"
+EDIT_TASK = Task.EDIT_CODE
 
 
 def _edit(new: str, description: str = "LEARNING_RATE = 0.2") -> str:

@@ -19,10 +19,11 @@ from agents.domain.ideas import Idea
 from agents.experiment.figure_checks import FigureCheck, check_figures, read_png
 from agents.experiment.plotting import plot_idea
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.workflow.roles import plotter
 from tests.support import offline_context
 
-FIX_TASK = "fix the plotting script"
+FIX_TASK = Task.FIX_PLOT
 LABELS = {"run_0": "Baseline", "run_1": "MOMENTUM = 0.9"}
 IDEA = Idea(name="figs", title="Figures", experiment="Change MOMENTUM to 0.9.",
             interestingness=5, feasibility=9, novelty=4)

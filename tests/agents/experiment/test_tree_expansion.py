@@ -17,6 +17,7 @@ from agents.experiment import coder
 from agents.experiment.code_edits import apply_edits, read_coder_reply
 from agents.experiment.search import Op, TreeSearch
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.templates.template import templates_dir
 from agents.workflow.roles import experimenter
 from tests.support import offline_context
@@ -65,8 +66,10 @@ def _tree_reply(tmp_path: Path, code: str, operation: str, request: str,
     folder = tmp_path / "code"
     shutil.copytree(ctx.template.path, folder)
     (folder / "experiment.py").write_text(code)
-    messages = coder.tree_messages(experimenter(ctx), IDEA, folder, operation=operation, tree=tree, request=request)
-    reply = read_coder_reply(offline_model.answer(messages), current=code)
+    task = Task.DRAFT if operation.startswith("draft") else Task.IMPROVE
+    messages = coder.tree_messages(experimenter(ctx), IDEA, folder, task=task, operation=operation,
+                                   tree=tree, request=request)
+    reply = read_coder_reply(offline_model.answer(messages, task), current=code)
     assert apply_edits(folder, reply.edits).ok
     return reply, (folder / "experiment.py").read_text()
 

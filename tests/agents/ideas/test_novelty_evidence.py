@@ -15,11 +15,12 @@ from agents.ideas.novelty import NoveltyJudge, check_idea
 from agents.literature.registry import offline_source
 from agents.llm import LLMClient
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 
 IDEA = Idea(name="momentum_spirals", title="Momentum on spirals",
             experiment="Set MOMENTUM to 0.9 and compare.", interestingness=5, feasibility=9,
             novelty=5)
-TASK = "judge the novelty of a research idea"
+TASK = Task.NOVELTY_STEP
 
 
 def _judge(prompts: list[str], closest_after_repair: list[str]) -> Any:

@@ -21,7 +21,7 @@ def test_the_novelty_check_runs_on_its_own_services() -> None:
     recorded: list[EventBase] = []
     judge = NoveltyJudge(llm=LLMClient({}, default=ModelSettings(model="mock/aisci-offline")),
                          record=recorded.append, area="small neural networks", rounds=2)
-    source, _ = literature_for_run("offline", real_model=False)
+    source, _ = literature_for_run("offline")
     [checked] = asyncio.run(check_all(judge, [IDEA], source, note="offline library"))
     assert checked.novelty_verdict is not None and checked.literature_note == "offline library"
     assert checked.selected == checked.novelty_verdict.novel  # include_not_novel is off

@@ -16,10 +16,11 @@ import pytest
 from agents.domain import IdeasDropped, LLMInvalid
 from agents.ideas.ideation import ideate
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.workflow.roles import ideator
 from tests.support import offline_context
 
-TASK = "propose research ideas"
+TASK = Task.IDEATE
 
 
 def _idea(name: str, title: str, experiment: str) -> dict[str, Any]:

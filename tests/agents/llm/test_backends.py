@@ -13,15 +13,16 @@ from agents.config.settings import ModelSettings
 from agents.llm.client import LLMClient
 from agents.llm.runtime import OFFLINE_MODEL, litellm
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 
 MESSAGES = [{"role": "system", "content": "You are a careful scientist."},
-            {"role": "user", "content": "# Task: say hello\n\nPlease say hello in one line."}]
+            {"role": "user", "content": "# Task: propose research ideas\n\nPropose 2 new research ideas."}]
 
 
 def test_an_offline_call_is_the_litellm_mock_providers_answer_tokens_and_cost() -> None:
     events: list[dict[str, Any]] = []
     client = LLMClient({}, default=ModelSettings(model=OFFLINE_MODEL), on_event=lambda e: events.append(e.model_dump()))
-    done = asyncio.run(client.complete("ideation", "say_hello", MESSAGES))
+    done = asyncio.run(client.complete("ideation", Task.IDEATE, MESSAGES))
     through = litellm().completion(model=OFFLINE_MODEL, messages=MESSAGES)
     assert done.text == through.choices[0].message.content
     assert (done.prompt_tokens, done.completion_tokens) == (
@@ -37,7 +38,7 @@ def test_an_offline_call_does_not_import_litellm() -> None:
         "from agents.config.settings import ModelSettings\n"
         "from agents.llm.client import LLMClient\n"
         f"client = LLMClient({{}}, default=ModelSettings(model={OFFLINE_MODEL!r}))\n"
-        f"done = asyncio.run(client.complete('ideation', 'say_hello', {MESSAGES!r}))\n"
+        f"done = asyncio.run(client.complete('ideation', 'ideate', {MESSAGES!r}))\n"
         "print(json.dumps([done.text, 'litellm' in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

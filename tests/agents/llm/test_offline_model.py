@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,15 @@ from agents.llm.client import LLMClient
 from agents.llm.replies import read_json
 from agents.offline_model import model as offline_model
 from agents.offline_model.knobs import knobs
+from agents.preflight.model_check import Pong
+from agents.prompts import Task
 from agents.templates.template import templates_dir
 from agents.workflow.roles import baseline_stage, experimenter, ideator
 from tests.support import REPO, offline_context
 
 CODE = (templates_dir() / "tiny_mlp" / "experiment.py").read_text()
 ARGPARSE = REPO / "tests" / "fixtures" / "argparse_template"
-IDEATE = "propose research ideas"
+IDEATE = Task.IDEATE
 
 
 def test_knobs_are_read_from_constants_argparse_defaults_and_dicts() -> None:
@@ -140,4 +143,16 @@ def test_answers_that_never_validate_stop_with_a_clear_error(monkeypatch: pytest
 
 
 def test_unknown_prompts_get_a_plain_answer() -> None:
-    assert "no '# Task:' title" in offline_model.answer([{"role": "user", "content": "hello"}])
+    assert "no task named" in offline_model.answer([{"role": "user", "content": "hello"}])
+    assert "no skill for the task 'greet'" in offline_model.answer(
+        [{"role": "user", "content": "# Task: propose research ideas"}], "greet")
+
+
+def test_the_task_the_client_names_decides_the_answer_not_the_title() -> None:
+    """The offline model answers the task it is asked, whatever the prompt's title says."""
+    ideas = [{"role": "user", "content": "# Task: think of something\n\nPropose 2 new research ideas."}]
+    assert "no task named" in offline_model.answer(ideas)
+    assert json.loads(offline_model.answer(ideas, Task.IDEATE)) == {"ideas": []}
+    client = _client()
+    reply = asyncio.run(client.structured("ideation", Task.PING, ideas, Pong))
+    assert reply.answer == "pong"  # a ping, though the prompt's title asks for ideas

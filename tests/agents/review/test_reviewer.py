@@ -13,6 +13,7 @@ from agents.domain.reviews import MetaReview, Review, ReviewOutcome
 from agents.errors import StructuredOutputError
 from agents.llm.client import LLMClient
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.review.reviewer import review_text, with_figures
 
 PAPER = "Results: the method reaches 0.91 against 0.88. Figure 1 shows it. [1] cites prior work. " * 5
@@ -31,18 +32,21 @@ def test_figures_become_image_parts(tmp_path: Path) -> None:
 def test_only_models_that_see_get_images() -> None:
     offline = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"))
     local = LLMClient({}, default=ModelSettings(model="openai/some-local-model"))
-    assert offline.accepts_images("reviewer") and not local.accepts_images("reviewer")
+    seeing = LLMClient({}, default=ModelSettings(model="gpt-4o"))
+    assert seeing.accepts_images("reviewer")
+    assert not offline.accepts_images("reviewer"), "the offline model reads only the text"
+    assert not local.accepts_images("reviewer")
 
 
 def test_each_review_is_reflected_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    original = offline_model.HANDLERS["check your review"]
+    original = offline_model.HANDLERS[Task.REFLECT_REVIEW]
 
     def reflect(prompt: str) -> Any:
         seen.append(prompt)
         return original(prompt)
 
-    monkeypatch.setitem(offline_model.HANDLERS, "check your review", reflect)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.REFLECT_REVIEW, reflect)
     png = tmp_path / "f.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\nfake")
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"))
@@ -64,13 +68,13 @@ def test_the_decision_follows_the_mean_overall_score() -> None:
 
 def test_reviewers_have_distinct_personas_and_a_set_temperature(monkeypatch: pytest.MonkeyPatch) -> None:
     prompts: list[str] = []
-    original = offline_model.HANDLERS["review the paper"]
+    original = offline_model.HANDLERS[Task.REVIEW]
 
     def review(prompt: str) -> Any:
         prompts.append(prompt)
         return original(prompt)
 
-    monkeypatch.setitem(offline_model.HANDLERS, "review the paper", review)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.REVIEW, review)
     from agents.llm.backends import OFFLINE
 
     temperatures: list[float] = []
@@ -91,14 +95,14 @@ def test_reviewers_have_distinct_personas_and_a_set_temperature(monkeypatch: pyt
 
 
 def test_a_failed_reviewer_is_left_out_and_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = offline_model.HANDLERS["review the paper"]
+    original = offline_model.HANDLERS[Task.REVIEW]
     calls = {"n": 0}
 
     def flaky(prompt: str) -> Any:
         calls["n"] += 1
         return "I refuse to fill in forms." if "You are reviewer 2." in prompt else original(prompt)
 
-    monkeypatch.setitem(offline_model.HANDLERS, "review the paper", flaky)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.REVIEW, flaky)
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"))
     outcome = asyncio.run(review_text(llm, PAPER, num_reviewers=3, idea_name="x", version=1,
                                       reflections=0))
@@ -109,7 +113,7 @@ def test_a_failed_reviewer_is_left_out_and_named(monkeypatch: pytest.MonkeyPatch
 def test_when_every_reviewer_fails_the_ensemble_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     from agents.review.reviewer import AllReviewersFailed
 
-    monkeypatch.setitem(offline_model.HANDLERS, "review the paper", lambda _p: "no")
+    monkeypatch.setitem(offline_model.HANDLERS, Task.REVIEW, lambda _p: "no")
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"))
     with pytest.raises(AllReviewersFailed) as caught:
         asyncio.run(review_text(llm, PAPER, num_reviewers=2, idea_name="x", version=1))

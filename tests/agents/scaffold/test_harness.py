@@ -17,6 +17,7 @@ from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
 from agents.llm.replies import ReplyError
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.run.folder import RunFolder
 from agents.scaffold.harness import without_main_guard
 from agents.scaffold.template_writer import LIMITS, ScaffoldFailed, read_scaffold, scaffold_template
@@ -47,7 +48,7 @@ def _reply(score: str) -> str:
 
 def _scaffold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: str) -> Path:
     """One attempt on the offline model, whose reply is ``reply``; the local sandbox."""
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD,
                         lambda prompt: reply)
     run = RunFolder.create(tmp_path, "scratch")
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: None)

@@ -15,6 +15,7 @@ from agents.domain import SandboxRun
 from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
 from agents.offline_model import model as offline_model
+from agents.prompts import Task
 from agents.run.folder import RunFolder
 from agents.scaffold.hints import hints
 from agents.scaffold.template_writer import REPEAT_TEMPERATURE, scaffold_template
@@ -81,8 +82,8 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
         fixes.append(prompt)
         return _reply(runs=False)  # shown its failed code, the model returns it unchanged
 
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", draft)
-    monkeypatch.setitem(offline_model.HANDLERS, "fix the new experiment", fix)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD, draft)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.FIX_SCAFFOLD, fix)
     run = RunFolder.create(tmp_path, "scratch")
     events: list[dict[str, Any]] = []
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"), on_event=lambda e: events.append(e.model_dump()))
@@ -122,7 +123,7 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
             return _reply(runs=True).replace("--out_dir", "--output")
         return _reply(runs=True)
 
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch", write)
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD, write)
     run, template = _scaffold(tmp_path, max_attempts=2)
 
     attempts = json.loads((run.path / "scaffold" / "scaffold.json").read_text())
@@ -135,7 +136,7 @@ def test_an_experiment_without_a_seed_argument_runs_its_own_seeds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     unseeded = _reply(runs=True).replace('    parser.add_argument("--seed", type=int)\n', "")
     unseeded = unseeded.replace("SEEDS if args.seed is None else [args.seed]", "SEEDS")
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD,
                         lambda prompt: unseeded)
     _, template = _scaffold(tmp_path, max_attempts=1)
 
@@ -149,7 +150,7 @@ def test_the_out_dir_folder_exists_before_the_experiment_starts(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     forgetful = _reply(runs=True).replace("    os.makedirs(out_dir, exist_ok=True)\n", "")
     assert "makedirs" not in forgetful
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD,
                         lambda prompt: forgetful)
     _, template = _scaffold(tmp_path, max_attempts=1)
     assert (template / "experiment.py").read_text().count("makedirs") == 0
@@ -158,7 +159,7 @@ def test_the_out_dir_folder_exists_before_the_experiment_starts(
 def test_the_metric_is_taken_as_final_info_spells_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     capitalised = _reply(runs=True).replace("Metric: score", "Metric: Score")
-    monkeypatch.setitem(offline_model.HANDLERS, "write an experiment from scratch",
+    monkeypatch.setitem(offline_model.HANDLERS, Task.SCAFFOLD,
                         lambda prompt: capitalised)
     _, template = _scaffold(tmp_path, max_attempts=1)
     assert 'primary_metric = "score"' in (template / "template.toml").read_text()
