@@ -14,6 +14,7 @@ from agents.cli import app
 from agents.llm.replies import ReplyError
 from agents.offline_model import model as offline_model
 from agents.offline_model import scaffolds
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from agents.scaffold.template_writer import read_scaffold
 from agents.templates.check import check_template
@@ -22,9 +23,9 @@ from tests.support import load, only_run
 TOPIC = "restarts in k-means clustering"
 
 
-def _broken_first(prompt: str) -> str:
+def _broken_first(asked: Asked) -> str:
     """The first attempt imports a module the sandbox does not have: a real, common mistake."""
-    reply = scaffolds.write_experiment(prompt)
+    reply = scaffolds.write_experiment(asked)
     return reply.replace("import numpy as np\n", "import numpy as np\nimport seaborn\n", 1)
 
 

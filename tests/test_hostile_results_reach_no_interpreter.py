@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.paper.tex import Tex, tex_available
 from agents.prompts import Task
 from tests.support import IN_CI, REPO, load, only_run
@@ -29,8 +30,8 @@ def steered_writer(monkeypatch: pytest.MonkeyPatch) -> None:
     """The writer copies the payload into its LaTeX raw, as a model misled by the output might."""
     original = offline_model.HANDLERS[Task.WRITE_SECTION]
 
-    def write(prompt: str) -> Any:
-        return str(original(prompt)).replace("```latex\n", f"```latex\n{PAYLOAD} \\openin5={PAYLOAD} ", 1)
+    def write(asked: Asked) -> Any:
+        return str(original(asked)).replace("```latex\n", f"```latex\n{PAYLOAD} \\openin5={PAYLOAD} ", 1)
 
     monkeypatch.setitem(offline_model.HANDLERS, Task.WRITE_SECTION, write)
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from agents.cli import app
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from tests.support import load, only_run
 
@@ -51,13 +52,13 @@ def test_when_no_idea_is_novel_a_new_round_avoids_the_papers_that_cover_them(
     prompts: list[str] = []
     original = offline_model.HANDLERS[Task.IDEATE]
 
-    def ideate(prompt: str) -> dict[str, Any]:  # the first round restates a library paper
-        prompts.append(prompt)
+    def ideate(asked: Asked) -> dict[str, Any]:  # the first round restates a library paper
+        prompts.append(asked.prompt)
         if len(prompts) == 1:
             return {"ideas": [{"name": "qhm", "title": TITLE, "interestingness": 5,
                                "feasibility": 8, "novelty": 6,
                                "experiment": "Change MOMENTUM from 0.0 to 0.9."}]}
-        return dict(original(prompt))
+        return dict(original(asked))
 
     monkeypatch.setitem(offline_model.HANDLERS, Task.IDEATE, ideate)
     result = CliRunner().invoke(app, [*BASE, "--runs-dir", str(tmp_path)])

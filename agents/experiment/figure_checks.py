@@ -156,7 +156,7 @@ async def check_figures(llm: LLMClient, area: str, vision: bool | None, idea_dir
     unlabelled = legend_problem(code, labels)
     for rel, path, header in valid:
         task = Task.CHECK_FIGURE if vision else Task.CHECK_FIGURE_CODE
-        messages = render(task, area=area, file=header.name, files=files,
+        messages: list[dict[str, Any]] = render(task, area=area, file=header.name, files=files,
                           labels=json_block(labels), code=code_block("plot.py", code),
                           label=figure_label(path.stem),
                           caption=caption_words(header.name),

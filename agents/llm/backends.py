@@ -56,10 +56,11 @@ class OfflineBackend:
     takes_task = True
 
     async def acompletion(self, *, model: str, messages: list[dict[str, Any]],
-                          task: str | None = None, **_: Any) -> Response:
+                          task: str | None = None, facts: dict[str, str] | None = None,
+                          **_: Any) -> Response:
         from agents.offline_model import answer, count_tokens, prompt_tokens
 
-        text = answer(messages, task)
+        text = answer(messages, task, facts)
         return Response(model=model, choices=[Choice(message=Message(content=text))],
                         usage=Usage(prompt_tokens(messages), count_tokens(text)))
 

@@ -45,7 +45,7 @@ from agents.llm.backends import backend_for
 from agents.llm.copies import copied_answer, copied_text, without_copies
 from agents.llm.faults import classify
 from agents.llm.gate import HOLD_S, AffinityGate, current_branch
-from agents.llm.repair import repair_conversation, try_parse
+from agents.llm.repair import append_text, facts_of, repair_conversation, try_parse
 from agents.llm.replies import ReplyError, cut_off_prose, example_json, read_fenced, read_json
 from agents.llm.retries import with_retries
 from agents.llm.runtime import is_offline_model, litellm
@@ -85,14 +85,6 @@ def json_instruction(model: type[ReplyModel]) -> str:
 SAME_FORM = "\n\nReply with one JSON object in the same form as the one above."
 
 
-def _append_text(message: dict[str, Any], text: str) -> dict[str, Any]:
-    """``message`` with ``text`` added, whether its content is a string or parts (images)."""
-    content = message["content"]
-    if isinstance(content, list):
-        return {**message, "content": [*content, {"type": "text", "text": text}]}
-    return {**message, "content": f"{content}{text}"}
-
-
 class LLMClient:
     """Role-aware access to models, with repairs, constrained decoding and cost events."""
 
@@ -128,14 +120,17 @@ class LLMClient:
                   response_format: dict[str, Any] | None = None, repair_hint: str = "",
                   settings: ModelSettings | None = None, max_tokens: int | None = None,
                   salvage: Callable[[str], tuple[T] | None] | None = None,
-                  last_resort: Callable[[str], tuple[T] | None] | None = None) -> T:
+                  last_resort: Callable[[str], tuple[T] | None] | None = None,
+                  facts: dict[str, str] | None = None) -> T:
         """Ask until ``parse`` accepts the reply: bounded repairs, more room when cut off.
 
         ``max_tokens``: the first try's room (default: the setting). ``salvage``: what of a
         reply cut off by the limit is still usable (a JSON list cut short, prose up to its last
         sentence), as a 1-tuple, or None; what it salvages is taken. ``last_resort``: what of
         the last reply is usable once the repairs are spent (an answer without the sentences it
-        copied), recorded as such (event ``llm_salvaged``)."""
+        copied), recorded as such (event ``llm_salvaged``). ``facts``: the rendered prompt's
+        (``agents.prompts.Prompt``), when ``messages`` no longer carries them."""
+        facts = facts if facts is not None else facts_of(messages)
         settings = settings or self.settings_for(role)
         max_tokens = max_tokens or settings.max_tokens
         convo = messages
@@ -150,7 +145,7 @@ class LLMClient:
             tries += 1
             done = await self.complete(role, task, convo, settings=settings,
                                        response_format=response_format, max_tokens=max_tokens,
-                                       purpose=purpose)
+                                       purpose=purpose, facts=facts)
             if done.finish_reason == "length":
                 salvaged = salvage(done.text) if salvage else None
                 self.on_event(LLMTruncated(role=role, task=task, max_tokens=max_tokens,
@@ -200,7 +195,7 @@ class LLMClient:
         model). An answer that copies the example is refused (``agents.llm.copies``)."""
         settings = self.settings_for(role)
         ask = SAME_FORM if shown else json_instruction(schema)
-        convo = [*messages[:-1], _append_text(messages[-1], ask)]
+        convo = [*messages[:-1], append_text(messages[-1], ask)]
 
         def parse(text: str) -> R:
             answer = read_json(text, schema)
@@ -211,7 +206,7 @@ class LLMClient:
                 check(answer)
             return answer
 
-        return await self.ask(role, task, convo, parse,
+        return await self.ask(role, task, convo, parse, facts=facts_of(messages),
                               what=f"JSON answer ({schema.__name__})",
                               response_format=self.response_format(settings, schema),
                               repair_hint="Reply again with only the corrected JSON object, in "
@@ -294,7 +289,8 @@ class LLMClient:
                        settings: ModelSettings | None = None,
                        response_format: dict[str, Any] | None = None,
                        max_tokens: int | None = None, num_retries: int | None = None,
-                       downgrade: bool = True, purpose: str = "first") -> Completion:
+                       downgrade: bool = True, purpose: str = "first",
+                       facts: dict[str, str] | None = None) -> Completion:
         """One chat completion (transient faults retried); ``LLMError`` when it fails for good.
 
         With ``downgrade``, a server that refuses ``response_format`` is asked again without
@@ -320,6 +316,7 @@ class LLMClient:
             kwargs["response_format"] = response_format
         if getattr(llm, "takes_task", False):  # a model that answers by task (the offline one)
             kwargs["task"] = task
+            kwargs["facts"] = facts if facts is not None else facts_of(messages)
         retries = settings.num_retries if num_retries is None else num_retries
         started = time.monotonic()
         # the gate's branch of an idea's novelty check is "novelty:<idea>": the call is the idea's

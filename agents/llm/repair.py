@@ -1,5 +1,6 @@
 """A reply that cannot be used: the one repair exchange the model is shown, and what of a
-reply cut off by the token limit is still usable as JSON.
+reply cut off by the token limit is still usable as JSON; and what a conversation carries
+besides its text (a rendered prompt's facts) and gets added (an instruction).
 
 The repair conversation is always the original one plus that single exchange, so it never
 grows with the rounds, and it never holds an empty assistant message.
@@ -64,3 +65,16 @@ def _closers(text: str) -> str:
         elif char in "}]" and stack:
             stack.pop()
     return "".join(reversed(stack))
+
+
+def facts_of(messages: list[dict[str, Any]]) -> dict[str, str] | None:
+    """What fills a rendered prompt's placeholders (``agents.prompts.Prompt``), if known."""
+    return getattr(messages, "facts", None)
+
+
+def append_text(message: dict[str, Any], text: str) -> dict[str, Any]:
+    """``message`` with ``text`` added, whether its content is a string or parts (images)."""
+    content = message["content"]
+    if isinstance(content, list):
+        return {**message, "content": [*content, {"type": "text", "text": text}]}
+    return {**message, "content": f"{content}{text}"}

@@ -1,7 +1,7 @@
 """The offline model's figure check: what can be told of a figure without seeing it.
 
-It reads the prompt as a model that cannot see would: the figure's line in the list of files
-(pixel size, an identical file), labels.json, and plot.py when it is shown (whether the script
+It reads the prompt as a model that cannot see would: the figure's name and size, its line in
+the list of files (an identical file), labels.json, and plot.py when it is shown (whether the script
 reads labels.json or writes the labels itself, draws a legend when there are several runs, and
 sets axis labels).
 """
@@ -12,24 +12,22 @@ import re
 from typing import Any
 
 from agents.offline_model import reading
+from agents.offline_model.reading import Asked
 
 MIN_PIXELS = 64
 
 
-def _labels(prompt: str) -> dict[str, str]:
-    block = reading.between(prompt, r"labels\.json[^\n]*:\n", r"\n(?:# Task:|Look at|$)")
+def _labels(block: str) -> dict[str, str]:
     found = next((v for v in reading.json_values(block) if isinstance(v, dict)), {})
     return {str(k): str(v) for k, v in found.items()}
 
 
-def check_figure(prompt: str) -> dict[str, Any]:
-    name = reading.text_after(prompt, r"figure `([^`]+)`") or reading.text_after(
-        prompt, r"attached as an image: `([^`]+)`")
+def check_figure(asked: Asked) -> dict[str, Any]:
+    name = asked["file"].strip()
     problems = []
-    line = re.search(rf"^- `{re.escape(name)}`: (\d+) x (\d+) pixels, \d+ bytes(.*)$", prompt,
+    line = re.search(rf"^- `{re.escape(name)}`: (\d+) x (\d+) pixels, \d+ bytes(.*)$", asked["files"],
                      re.MULTILINE) if name else None
-    size = line or (re.search(rf"`{re.escape(name)}` \((\d+) x (\d+) pixels\)", prompt)
-                    if name else None)
+    size = line or re.search(r"(\d+) x (\d+)", asked["pixels"])
     if size is not None and min(int(size.group(1)), int(size.group(2))) < MIN_PIXELS:
         problems.append(f"The image is only {size.group(1)} x {size.group(2)} pixels: too small "
                         f"to read; save it with a larger figure size or dpi.")
@@ -37,8 +35,8 @@ def check_figure(prompt: str) -> dict[str, Any]:
     if same:
         problems.append(f"It is the same image as {', '.join(same)}: draw something else or "
                         f"drop one of them.")
-    code = reading.files(prompt).get("plot.py", "")
-    labels = _labels(prompt)
+    code = reading.files(asked["code"]).get("plot.py", "")
+    labels = _labels(asked["labels"])
     if code:
         if "labels.json" not in code and not all(label in code for label in labels.values()):
             problems.append("plot.py does not read labels.json, so the legend cannot show the "

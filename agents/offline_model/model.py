@@ -20,11 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from agents.offline_model import figures, reading, research, reviewing, scaffolds, tree_search, writing
-from agents.prompts import Task
+from agents.offline_model.reading import Asked
+from agents.prompts import Task, source
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
-Handler = Callable[[str], Any]
+Handler = Callable[[Asked], Any]
 
 #: the skill that answers each task
 HANDLERS: dict[Task, Handler] = {
@@ -50,9 +51,11 @@ HANDLERS: dict[Task, Handler] = {
     Task.REVIEW: reviewing.review,
     Task.REFLECT_REVIEW: reviewing.reflect_review,
     Task.META_REVIEW: reviewing.meta_review,
-    Task.PING: lambda _prompt: {"answer": "pong"},
-    Task.PROBE_STRUCTURED: lambda _prompt: {"aisci_probe": "yes"},
+    Task.PING: lambda _asked: {"answer": "pong"},
+    Task.PROBE_STRUCTURED: lambda _asked: {"aisci_probe": "yes"},
 }
+#: the tasks with a prompt file
+FILED = frozenset(HANDLERS) - {Task.PING, Task.PROBE_STRUCTURED}
 
 #: Where no task is named (over HTTP, through litellm): (a pattern of the prompt's title, task)
 TITLES: dict[str, Task] = {
@@ -92,18 +95,24 @@ def task_from_title(prompt: str) -> Task | None:
     return next((t for pattern, t in TITLES.items() if re.fullmatch(pattern, title)), None)
 
 
-def answer(messages: list[dict[str, Any]], task: str | None = None) -> str:
-    """The offline model's reply to a chat, as text: to ``task`` when the client names it."""
-    prompt = "\n".join(content_text(m.get("content")) for m in messages if m.get("role") != "system")
+def answer(messages: list[dict[str, Any]], task: str | None = None,
+           facts: dict[str, str] | None = None) -> str:
+    """The offline model's reply to a chat, as text: to ``task`` when the client names it,
+    from ``facts`` (what fills the prompt file's placeholders) when the client has them, else
+    from what its prompt file, laid over the prompt, leaves (``reading.facts``)."""
+    user = [content_text(m.get("content")) for m in messages if m.get("role") == "user"]
     if task is None:
-        known = task_from_title(prompt)
+        known = task_from_title("\n".join(user))
         if known is None:
             return "The offline model answers aisci's own prompts only (no task named)."
     elif task in Task.__members__.values():
         known = Task(task)
     else:
         return f"The offline model has no skill for the task {task!r}."
-    reply = HANDLERS[known](prompt)
+    facts = facts if facts is not None else getattr(messages, "facts", None)  # a Prompt's
+    if facts is None:
+        facts = reading.facts(source(known), user[0]) if user and known in FILED else {}
+    reply = HANDLERS[known](Asked(known, facts, "\n".join(user)))
     return reply if isinstance(reply, str) else json.dumps(reply, indent=1)
 
 

@@ -1,18 +1,74 @@
 """How the offline model reads aisci's prompts: the same prompts a real model gets.
 
-The prompts are written for models (markdown headings, sentences, fenced code and tables);
-these readers pick out the facts the offline model needs from that text, the way a person
-skimming the prompt would: the task's title, the files shown, the tables, the JSON examples,
-and numbers named in sentences ("at most 2 runs", "round 1 of at most 3").
+It reads no sentence of a prompt file. ``facts`` lays the asked task's prompt file over the
+prompt it got and takes what fills each ``$placeholder`` (the template's code, the idea, the
+run history, a number), whatever the file's sentences say; the other readers pick the facts out
+of those values (the files shown, the tables, the JSON blocks).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 _TASK = re.compile(r"^# Task: (.+?)\s*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(
+    r"\$(?:(?P<escaped>\$)|(?P<name>[_a-z][_a-z0-9]*)|\{(?P<braced>[_a-z][_a-z0-9]*)\})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question to the offline model: the task, what fills each placeholder of its prompt
+    file (``facts``, all a skill reads), and the user's text (for tests that stand in for a
+    model and read it whole)."""
+
+    task: str
+    facts: dict[str, str]
+    prompt: str = ""
+
+    def __getitem__(self, name: str) -> str:
+        if not isinstance(name, str):
+            raise TypeError("a question is read by the names of its facts")
+        return self.facts.get(name, "")
+
+    def __contains__(self, text: object) -> bool:
+        raise TypeError("a skill reads facts (asked[name]), not the prompt's wording")
+
+    def number(self, name: str, default: int) -> int:
+        found = re.search(r"-?\d+", self[name])
+        return int(found.group(0)) if found else default
+
+
+@cache
+def _shape(text: str) -> re.Pattern[str]:
+    """A prompt file as a pattern: its words literal, each placeholder a group (a repeat must
+    match what it matched first). A rendered prompt is stripped, so where the file ends with a
+    placeholder the space before it may be gone."""
+    parts, seen, at = [], set(), 0
+    for found in _PLACEHOLDER.finditer(text):
+        words = text[at:found.start()]
+        last = found.end() == len(text)
+        parts.append(re.escape(words.rstrip()) + r"\s*" if last and words[-1:].isspace()
+                     else re.escape(words))
+        at = found.end()
+        if found.group("escaped"):
+            parts.append(re.escape("$"))
+            continue
+        name = found.group("name") or found.group("braced")
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        seen.add(name)
+    parts.append(re.escape(text[at:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def facts(file_text: str, prompt: str) -> dict[str, str]:
+    """What fills each placeholder of ``file_text`` (a prompt file) in ``prompt``, which was
+    rendered from it (text the client adds after it is left out); {} when it was not."""
+    found = _shape(file_text.strip()).match(prompt)
+    return {k: v for k, v in found.groupdict().items()} if found else {}
 _FILE = re.compile(r"`([\w./-]+\.py)`:\n```[a-z]*\n(.*?)\n```", re.DOTALL)
 _JSON = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 _LATEX = re.compile(r"```latex\n(.*?)\n```", re.DOTALL)
@@ -36,6 +92,11 @@ def json_values(text: str) -> list[Any]:
         except json.JSONDecodeError:
             continue
     return out
+
+
+def fenced_blocks(text: str) -> list[str]:
+    """The bodies of the plain ``` blocks in ``text`` (no language named)."""
+    return re.findall(r"^```\n(.*?)\n```", text, re.DOTALL | re.MULTILINE)
 
 
 def latex_blocks(text: str) -> list[str]:

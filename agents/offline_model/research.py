@@ -1,10 +1,10 @@
 """The offline model's research skills: ideas, reflection, novelty judgement, run plans, edits
 (its tree search is ``tree_search``).
 
-Each skill takes the prompt text (what a real model gets) and returns its answer: JSON for
-the structured tasks, SEARCH/REPLACE text for edits. Everything is derived from the prompt
-(the template's code, the baseline, the idea, the literature found, the run history),
-deterministically.
+Each skill takes what fills its prompt's placeholders (``reading.Asked``: the text a real model
+reads there) and returns its answer: JSON for the structured tasks, SEARCH/REPLACE text for
+edits. Everything is derived from them (the template's code, the baseline, the idea, the
+literature found, the run history), deterministically.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from agents.offline_model import reading
 from agents.offline_model.knobs import Knob, fmt, knobs, mentions, variants
+from agents.offline_model.reading import Asked
 
 _BASELINE = re.compile(r"from\s+(\"[^\"]*\"|[-+]?[0-9][0-9.eE+-]*|True|False)\s+to\b")
 _STOP = frozenset((
@@ -41,29 +42,28 @@ def content_words(text: str) -> set[str]:
             for w in words if w not in _STOP and len(w) > 2}
 
 
-def experiment_code(prompt: str) -> str:
-    return reading.files(prompt).get("experiment.py", "")
+def experiment_code(template: str) -> str:
+    """experiment.py as the template's context (the ``template`` fact) shows it."""
+    return reading.files(template).get("experiment.py", "")
 
 
-def _metric(prompt: str) -> str:
-    return reading.text_after(prompt, r"The primary metric is `([^`]+)`", "the primary metric")
+def _metric(template: str) -> str:
+    return reading.text_after(template, r"The primary metric is `([^`]+)`", "the primary metric")
 
 
 # ---- ideas ---------------------------------------------------------------------------------
 
 
-def ideate(prompt: str) -> dict[str, Any]:
-    topic = reading.text_after(prompt, r"^The research topic: (.+)$")
-    metric = _metric(prompt)
-    count = reading.number_after(prompt, r"Propose (\d+) new research ideas", 2)
-    max_runs = reading.number_after(prompt, r"at most (\d+) times", 2)
-    seeds = [s for s in reading.json_values(reading.between(
-        prompt, r"ideas that come with the template", r"Propose \d+")) if isinstance(s, dict)]
+def ideate(asked: Asked) -> dict[str, Any]:
+    topic = asked["topic"].strip()
+    metric = _metric(asked["template"])
+    count = asked.number("num_ideas", 2)
+    max_runs = asked.number("max_runs", 2)
+    seeds = [s for s in reading.json_values(asked["seed_ideas"]) if isinstance(s, dict)]
     taken = {str(s.get("name")) for s in seeds}
     # ideas of earlier rounds, judged not novel: listed by title, not to be proposed again
     rejected = {normalize_title(m) for m in re.findall(
-        r"^- (.+?)(?: \(already covered by: .*\))?$",
-        reading.between(prompt, r"judged not novel", r"Propose \d+"), re.MULTILINE)}
+        r"^- (.+?)(?: \(already covered by: .*\))?$", asked["rejected"], re.MULTILINE)}
     topic_words = content_words(topic)
 
     def relevance(k: Knob) -> tuple[int, int, int]:
@@ -74,7 +74,7 @@ def ideate(prompt: str) -> dict[str, Any]:
         return (-overlap, int(costly), _digest(topic, k.name) % 1000)
 
     ideas = []
-    for knob in sorted(_knobs(prompt), key=relevance):
+    for knob in sorted(_knobs(asked["template"]), key=relevance):
         values = variants(knob, max_runs)
         name = f"{knob.words.replace(' ', '_')}_study"
         title = f"Tuning {knob.words.title()} for {topic[:1].upper() + topic[1:]}"
@@ -97,11 +97,11 @@ def ideate(prompt: str) -> dict[str, Any]:
     return {"ideas": ideas}
 
 
-def reflect_idea(prompt: str) -> dict[str, Any]:
+def reflect_idea(asked: Asked) -> dict[str, Any]:
     """Keep the idea within the run budget: more planned values than runs are cut."""
-    found = reading.json_values(reading.between(prompt, r"refining this idea:", r"Check it critically"))
+    found = reading.json_values(asked["idea"])
     idea = dict(found[0]) if found and isinstance(found[0], dict) else {}
-    max_runs = reading.number_after(prompt, r"in at most (\d+) runs", 2)
+    max_runs = asked.number("max_runs", 2)
     experiment = str(idea.get("experiment", ""))
     parts = re.split(r", then to ", experiment)
     if len(parts) > max_runs:
@@ -119,10 +119,10 @@ def normalize_title(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
-def _papers(prompt: str) -> list[dict[str, str]]:
+def _papers(searches: str) -> list[dict[str, str]]:
     """The papers the searches returned, as the prompt lists them ('- Title (Year): ...')."""
     papers = []
-    for line in prompt.splitlines():
+    for line in searches.splitlines():
         m = re.match(r"^\s+- (?P<title>.+?)(?: \((?P<year>\d{4})\))?(?:: (?P<abstract>.*))?$", line)
         if m:
             papers.append({"title": m.group("title"), "abstract": m.group("abstract") or ""})
@@ -134,13 +134,13 @@ def restates(idea_title: str, paper_title: str) -> bool:
     return bool(a) and difflib.SequenceMatcher(None, a, b).ratio() >= RESTATES
 
 
-def novelty_step(prompt: str) -> dict[str, Any]:
-    values = reading.json_values(prompt)
+def novelty_step(asked: Asked) -> dict[str, Any]:
+    values = reading.json_values(asked["idea"])
     idea = values[0] if values and isinstance(values[0], dict) else {}
-    round_no = reading.number_after(prompt, r"This is round (\d+) of at most", 1)
-    rounds = reading.number_after(prompt, r"This is round \d+ of at most (\d+)", 2)
-    must_decide = "decide now" in prompt or "You must decide" in prompt
-    papers = _papers(reading.between(prompt, r"The searches so far:", r"This is round"))
+    round_no = asked.number("round", 1)
+    rounds = asked.number("rounds", 2)
+    must_decide = round_no >= rounds  # the last round (and the extra one, to decide) is shown as the last
+    papers = _papers(asked["searches"])
     title = str(idea.get("title", ""))
     idea_words = content_words(title + " " + str(idea.get("experiment", "")))
     if not must_decide and round_no < rounds:
@@ -179,9 +179,9 @@ def novelty_step(prompt: str) -> dict[str, Any]:
 # ---- runs ----------------------------------------------------------------------------------
 
 
-def _idea_experiment(prompt: str) -> str:
-    block = reading.between(prompt, r"The idea to test:\n", r"\n\n(?:The baseline|Your plan)")
-    return block.split("\n\n", 1)[-1].strip()
+def idea_experiment(idea: str) -> str:
+    """The experiment of an idea as the coder's prompts show it (title, then the experiment)."""
+    return idea.split("\n\n", 1)[-1].strip()
 
 
 def baseline_value(experiment: str, knob: Knob) -> Any:
@@ -209,29 +209,29 @@ def planned_values(experiment: str, knob: Knob, count: int) -> list[Any]:
     return found or variants(knob, count)
 
 
-def _protected(prompt: str) -> set[str]:
-    """The names the template's grader protects, as the prompt lists them."""
-    line = reading.text_after(prompt, r"^Protected names in experiment\.py[^:\n]*: (.+)$")
+def _protected(template: str) -> set[str]:
+    """The names the template's grader protects, as the template's context lists them."""
+    line = reading.text_after(template, r"^Protected names in experiment\.py[^:\n]*: (.+)$")
     return set(re.findall(r"`([^`]+)`", line))
 
 
-def _knobs(prompt: str) -> list[Knob]:
+def _knobs(template: str) -> list[Knob]:
     """The settings of experiment.py the coder may change (not the grader's)."""
-    protected = _protected(prompt)
-    return [k for k in knobs(experiment_code(prompt)) if k.name not in protected]
+    protected = _protected(template)
+    return [k for k in knobs(experiment_code(template)) if k.name not in protected]
 
 
-def knob_for(experiment: str, prompt: str) -> Knob | None:
-    found = _knobs(prompt)
+def knob_for(experiment: str, template: str) -> Knob | None:
+    found = _knobs(template)
     named = [k for k in found if mentions(experiment, k.name)]
     chosen = named or found
     return chosen[0] if chosen else None
 
 
-def plan_runs(prompt: str) -> dict[str, Any]:
-    experiment = _idea_experiment(prompt)
-    max_runs = reading.number_after(prompt, r"at most (\d+) more runs", 2)
-    knob = knob_for(experiment, prompt)
+def plan_runs(asked: Asked) -> dict[str, Any]:
+    experiment = idea_experiment(asked["idea"])
+    max_runs = asked.number("max_runs", 2)
+    knob = knob_for(experiment, asked["template"])
     if knob is None:
         return {"runs": ["Run 1: no setting of the code could be found to change"]}
     values = planned_values(experiment, knob, max_runs)[:max_runs]
@@ -252,14 +252,13 @@ def retreat(base: Any, target: Any, failures: int) -> Any:
     return target
 
 
-def edit_code(prompt: str) -> str:
-    run = reading.number_after(prompt, r"(?:Now make run|so that run) (\d+)", 1)
-    plan = re.findall(r"^- Run (\d+): set (\S+) to (.+)$", reading.between(
-        prompt, r"Your plan:\n", r"\n\n"), re.MULTILINE)
+def edit_code(asked: Asked) -> str:
+    run = asked.number("run", 1)
+    plan = re.findall(r"^- Run (\d+): set (\S+) to (.+)$", asked["plan"], re.MULTILINE)
     step = next(((name, raw) for index, name, raw in plan if int(index) == run), None)
     if step is None:
         return "DONE"
-    knob = next((k for k in _knobs(prompt) if k.name == step[0]), None)
+    knob = next((k for k in _knobs(asked["template"]) if k.name == step[0]), None)
     if knob is None:
         return "DONE"
     try:
@@ -267,25 +266,24 @@ def edit_code(prompt: str) -> str:
     except (ValueError, SyntaxError):
         return "DONE"
     # Read the feedback: each failed attempt at this run moves the value back toward baseline.
-    history = reading.markdown_tables(reading.between(prompt, r"What has run so far:", r"\n\n"))
+    history = reading.markdown_tables(asked["history"])
     failures = sum(1 for row in (history[0] if history else [])
                    if row.get("run") == f"run {run}" and row.get("verdict") != "ok")
-    value = retreat(baseline_value(_idea_experiment(prompt), knob), target, failures)
+    value = retreat(baseline_value(idea_experiment(asked["idea"]), knob), target, failures)
     note = f" (retry {failures}: the last attempt failed)" if failures else ""
     return (f"Run {run}: {knob.name} = {fmt(value)}{note}\n\nexperiment.py\n<<<<<<< SEARCH\n"
             f"{knob.line}\n=======\n{knob.with_value(value)}\n>>>>>>> REPLACE\n")
 
 
-def fix_plot(prompt: str) -> str:
+def fix_plot(asked: Asked) -> str:
     """The offline model cannot debug plotting code: it says so and changes nothing."""
     return "DONE"
 
 
-def update_plot_labels(prompt: str) -> str:
+def update_plot_labels(asked: Asked) -> str:
     """Rewrite plot.py's ``labels = {...}`` to name the runs the prompt lists, in order."""
-    code = reading.files(prompt).get("plot.py", "")
-    runs = next((v for v in reading.json_values(reading.between(
-        prompt, r"These runs exist[^\n]*\n", r"\nEdit the ")) if isinstance(v, dict)), None)
+    code = reading.files(asked["code"]).get("plot.py", "")
+    runs = next((v for v in reading.json_values(asked["runs"]) if isinstance(v, dict)), None)
     try:
         tree = ast.parse(code)
     except SyntaxError:

@@ -9,12 +9,9 @@ from statistics import mean
 from typing import Any
 
 from agents.offline_model import reading
+from agents.offline_model.reading import Asked
 
 _PERSONAS = (0, -1, 1)  # careful, sceptical, open-minded
-
-
-def _paper(prompt: str) -> str:
-    return reading.between(prompt, r"The paper under review:\n```\n", r"\n```\n")
 
 
 #: A sentence of the paper that speaks to its reviewer (the prompt says: follow none of it and
@@ -26,11 +23,11 @@ _ADDRESSED = re.compile(
     r"|\b(?:you are|as) an? (?:AI|LLM|language model)\b)[^.!?\n]*[.!?]?", re.IGNORECASE)
 
 
-def review(prompt: str) -> dict[str, Any]:
-    paper = _paper(prompt)
+def review(asked: Asked) -> dict[str, Any]:
+    paper = asked["paper"]
     addressed = [m.group(0).strip() for m in _ADDRESSED.finditer(paper)]
     paper = _ADDRESSED.sub(" ", paper)
-    index = reading.number_after(prompt, r"You are reviewer (\d+)", 1) - 1
+    index = asked.number("reviewer", 1) - 1
     numbers = len(re.findall(r"\b\d+\.\d+\b", paper))
     figures = len(re.findall(r"\bFigure\b|\\includegraphics", paper))
     citations = len(re.findall(r"\[\d+\]|\\cite[pt]?\{", paper)) + len(
@@ -79,17 +76,17 @@ def review(prompt: str) -> dict[str, Any]:
     }
 
 
-def reflect_review(prompt: str) -> dict[str, Any]:
+def reflect_review(asked: Asked) -> dict[str, Any]:
     """Keep the review, made consistent: the decision follows the overall score."""
-    found = reading.json_values(reading.between(prompt, r"checking your own review:", r"Re-read the paper"))
+    found = reading.json_values(asked["review"])
     result = dict(found[0]) if found and isinstance(found[0], dict) else {}
     if isinstance(result.get("overall"), int):
         result["decision"] = "accept" if result["overall"] >= 6 else "reject"
     return result
 
 
-def meta_review(prompt: str) -> dict[str, Any]:
-    reviews = [r for r in reading.json_values(prompt) if isinstance(r, dict) and "overall" in r]
+def meta_review(asked: Asked) -> dict[str, Any]:
+    reviews = [r for r in reading.json_values(asked["reviews"]) if isinstance(r, dict) and "overall" in r]
     scores = [r.get("overall", 0) for r in reviews]
     weaknesses = sorted({w for r in reviews for w in r.get("weaknesses", [])})
     strengths = sorted({s for r in reviews for s in r.get("strengths", [])})

@@ -10,11 +10,10 @@ its family's file again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.offline_model import reading
+from agents.offline_model.reading import Asked
 
 _PLOT = Path(__file__).resolve().parents[1] / "templates" / "skeleton" / "plot.py"
 
@@ -168,10 +167,9 @@ def _reply(family: Family) -> str:
             f"plot.py\n```python\n{_PLOT.read_text(encoding='utf-8')}```\n")
 
 
-def write_experiment(prompt: str) -> str:
-    return _reply(family_for(reading.section(prompt, "The topic")))
+def write_experiment(asked: Asked) -> str:
+    return _reply(family_for(asked["topic"]))
 
 
-def fix_experiment(prompt: str) -> str:
-    topic = re.search(r'research topic "([^"]*)"', prompt)
-    return _reply(family_for(topic.group(1) if topic else ""))
+def fix_experiment(asked: Asked) -> str:
+    return _reply(family_for(asked["topic"]))

@@ -12,20 +12,17 @@ from typing import Any
 
 from agents.offline_model import reading
 from agents.offline_model.knobs import Knob, fmt, variants
+from agents.offline_model.reading import Asked
 from agents.offline_model.research import (
     baseline_value,
     experiment_code,
+    idea_experiment,
     knob_for,
     planned_values,
     retreat,
 )
 
 SCALE_SUFFIX = "_SCALE"
-
-
-def _tree_idea(prompt: str) -> str:
-    block = reading.between(prompt, r"The idea to test:\n", r"\n\nThe variants tried so far")
-    return block.split("\n\n", 1)[-1].strip()
 
 
 def _edit(knob: Knob, new_line: str, why: str, change: str, extra: str = "") -> str:
@@ -44,13 +41,13 @@ def _bolder(knob: Knob) -> list[Any]:
     return [float(f"{v * 10:.3g}"), float(f"{v / 10:.3g}")]
 
 
-def tree_draft(prompt: str) -> str:
-    experiment = _tree_idea(prompt)
-    knob = knob_for(experiment, prompt)
+def tree_draft(asked: Asked) -> str:
+    experiment = idea_experiment(asked["idea"])
+    knob = knob_for(experiment, asked["template"])
     if knob is None:
         return "I found no setting of the code to change."
-    k = reading.number_after(prompt, r"Make draft (\d+) of", 1)
-    total = reading.number_after(prompt, r"Make draft \d+ of (\d+)", 3)
+    k = reading.number_after(asked["request"], r"(\d+) of", 1)
+    total = reading.number_after(asked["request"], r"\d+ of (\d+)", 3)
     values = list(dict.fromkeys([*planned_values(experiment, knob, total), *variants(knob, total),
                                  *_bolder(knob)]))
     value = values[(k - 1) % len(values)] if values else knob.value
@@ -65,10 +62,10 @@ def tree_draft(prompt: str) -> str:
     return _edit(knob, knob.with_value(value), why, f"{knob.name} = {fmt(value)}")
 
 
-def tree_debug(prompt: str) -> str:
-    experiment = _tree_idea(prompt)
-    code = experiment_code(prompt)
-    failure = reading.between(prompt, r"failed:\n```\n", r"\n```")
+def tree_debug(asked: Asked) -> str:
+    experiment = idea_experiment(asked["idea"])
+    code = experiment_code(asked["template"])
+    failure = "\n".join(reading.fenced_blocks(asked["request"]))
     missing = re.search(r"NameError: name '(\w+)' is not defined", failure)
     if missing and missing.group(1).endswith(SCALE_SUFFIX):
         name = missing.group(1)[: -len(SCALE_SUFFIX)]
@@ -83,7 +80,7 @@ def tree_debug(prompt: str) -> str:
             return (f"Why: {missing.group(1)} was used before it was defined\nChange: define "
                     f"{missing.group(1)}\n\nexperiment.py\n<<<<<<< SEARCH\n{line}\n=======\n{fix}\n"
                     f">>>>>>> REPLACE\n")
-    found = knob_for(experiment, prompt)
+    found = knob_for(experiment, asked["template"])
     if found is None:
         return "I found no setting of the code to change."
     knob = found
@@ -92,16 +89,16 @@ def tree_debug(prompt: str) -> str:
                  f"{knob.name} = {fmt(value)}, halfway back to the baseline")
 
 
-def tree_improve(prompt: str) -> str:
-    experiment = _tree_idea(prompt)
-    knob = knob_for(experiment, prompt)
+def tree_improve(asked: Asked) -> str:
+    experiment = idea_experiment(asked["idea"])
+    knob = knob_for(experiment, asked["template"])
     if knob is None or isinstance(knob.value, bool | str):
         return "I found no numeric setting of the code to push further."
     base = baseline_value(experiment, knob)
     if not isinstance(base, int | float) or isinstance(base, bool) or base == knob.value:
         return "The best variant is the baseline itself: there is no direction to follow."
-    changes = " ".join(row.get("change", "") for table in reading.markdown_tables(
-        reading.between(prompt, r"The variants tried so far form a tree", r"\n\n")) for row in table)
+    changes = " ".join(row.get("change", "") for table in reading.markdown_tables(asked["tree"])
+                       for row in table)
     tried = {raw.rstrip(".,;") for raw in re.findall(rf"(?<![A-Za-z0-9_]){re.escape(knob.name)} = (\S+)",
                                                     changes)}
     step = knob.value - base

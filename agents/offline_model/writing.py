@@ -12,16 +12,16 @@ import re
 from typing import Any
 
 from agents.offline_model import reading
+from agents.offline_model.reading import Asked
 from agents.tex import latex_escape as tex
 
 _CELL = re.compile(r"^(?P<mean>[-+]?[\d.]+(?:e[-+]?\d+)?)(?: \[(?P<low>[^,]+), (?P<high>[^\]]+)\])?$")
 
 
 class Context:
-    """What the writer's context block says, read back."""
+    """What the writer's context block (the ``context`` fact) says, read back."""
 
     def __init__(self, prompt: str) -> None:
-        self.prompt = prompt
         self.title = reading.text_after(prompt, r"^Title: (.+)$")
         self.topic = reading.text_after(prompt, r"^Research topic: (.+)$")
         self.idea = reading.section(prompt, "The idea")
@@ -38,6 +38,7 @@ class Context:
         self.lower_is_better = "(lower is better)" in self.ran_text
         self.n_seeds = int(m.group(1)) if (m := re.search(r"ran (\d+) times", self.ran_text)) else 1
         self.container = "Docker container" in self.ran_text
+        self.asked = reading.section(prompt, "What the reviewers asked for in this revision")
 
     @property
     def ran_text(self) -> str:
@@ -90,22 +91,20 @@ def _verdict(c: Context, best: dict[str, str] | None) -> str:
             "differs from the baseline in a single run, which supports no significance claim")
 
 
-def write_section(prompt: str) -> str:
-    name = reading.text_after(prompt, r"^# Task: write the (.+) section$")
-    return f"```latex\n{_section(prompt, name)}\n```"
+def write_section(asked: Asked) -> str:
+    return f"```latex\n{_section(Context(asked['context']), asked['section'].strip())}\n```"
 
 
-def update_draft(prompt: str) -> str:
+def update_draft(asked: Asked) -> str:
     """Keep the author's draft word for word and add one paragraph of what the runs found
     (the data sections get the whole generated text; Related Work the papers found)."""
-    c = Context(prompt)
-    name = reading.text_after(prompt, r"^# Task: update the author's draft of the (.+) section$")
-    drafts = reading.latex_blocks(reading.between(prompt, r"The author's draft of the .+ section:",
-                                                  r"\nRules:"))
+    c = Context(asked["context"])
+    name = asked["section"].strip()
+    drafts = [asked["draft"]]
     best = c.best()
     base = next((r for r in c.primary if r.get("run") == "baseline"), None)
     if name in ("Experimental Setup", "Results") or (name == "Related Work" and c.cites):
-        added = _section(prompt, name)
+        added = _section(c, name)
     elif name == "Related Work":
         added = ""
     elif best is not None and base is not None:
@@ -119,8 +118,7 @@ def update_draft(prompt: str) -> str:
     return f"```latex\n{text}\n```"
 
 
-def _section(prompt: str, name: str) -> str:
-    c = Context(prompt)
+def _section(c: Context, name: str) -> str:
     m = tex(c.metric)
     best = c.best()
     base = next((r for r in c.primary if r.get("run") == "baseline"), None)
@@ -165,9 +163,8 @@ def _section(prompt: str, name: str) -> str:
                 f"{'a few seeds' if c.n_seeds > 1 else 'a single run per variant'}, one small "
                 f"model and the template's data; larger models and other data are the natural "
                 f"next step.")
-        asked = reading.section(prompt, "What the reviewers asked for in this revision")
         notes = [line.strip().removeprefix("- ").removeprefix("Address: ").rstrip(".")
-                 for line in asked.splitlines() if line.strip()]
+                 for line in c.asked.splitlines() if line.strip()]
         if notes:
             text += ("\n\n\\paragraph{Limitations raised in review.} We state plainly what this "
                      "study does not settle: " + "; ".join(tex(n[:1].lower() + n[1:]) for n in notes)
@@ -195,20 +192,18 @@ def _results(c: Context, m: str, best: dict[str, str] | None, base: dict[str, st
     return text
 
 
-def refine_section(prompt: str) -> str:
+def refine_section(asked: Asked) -> str:
     """Drop every sentence that a problem quotes; keep the rest as drafted."""
-    drafts = reading.latex_blocks(reading.between(prompt, r"Your draft of the", r"Problems found"))
-    draft = drafts[0] if drafts else ""
-    quoted = re.findall(r": \"(.+)\"$", reading.between(prompt, r"Problems found in it:", r"Revise the"),
-                        re.MULTILINE)
+    draft = asked["draft"]
+    quoted = re.findall(r": \"(.+)\"$", asked["problems"], re.MULTILINE)
     sentences = re.split(r"(?<=[.!?])\s+", draft.strip())
     kept = [s for s in sentences if not any(q[:60] in " ".join(s.split()) for q in quoted)]
     return "```latex\n" + (" ".join(kept) or draft) + "\n```"
 
 
-def check_paper(prompt: str) -> dict[str, Any]:
+def check_paper(asked: Asked) -> dict[str, Any]:
     """A real, simple read of the whole paper: sections with no sentence at all are flagged."""
-    paper = reading.between(prompt, r"## The sections written so far", r"# Task:")
+    paper = asked["written"]
     problems = []
     for name, body in re.findall(r"^### (.+?)\n```latex\n(.*?)\n```", paper, re.DOTALL | re.MULTILINE):
         if len(body.split()) < 8:
@@ -216,10 +211,9 @@ def check_paper(prompt: str) -> dict[str, Any]:
     return {"problems": problems}
 
 
-def fix_latex(prompt: str) -> str:
+def fix_latex(asked: Asked) -> str:
     """Escape bare specials outside math, the usual cause of a failed compile."""
-    drafts = reading.latex_blocks(reading.between(prompt, r"section as it is now:", r"Fix the LaTeX"))
-    source = drafts[0] if drafts else ""
+    source = asked["draft"]
     pieces = re.split(r"(\$[^$]*\$|\\[a-zA-Z]+\{[^}]*\}|~\\ref\{[^}]*\})", source)
     fixed = [p if i % 2 else re.sub(r"(?<!\\)([_%&#])", r"\\\1", p) for i, p in enumerate(pieces)]
     return "```latex\n" + "".join(fixed) + "\n```"

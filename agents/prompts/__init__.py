@@ -26,7 +26,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     },
 )
 
-__all__ = sorted([*__all__, "DEFAULT_AREA", "fill", "render"])
+__all__ = sorted([*__all__, "DEFAULT_AREA", "Prompt", "fill", "render", "source"])
 
 if TYPE_CHECKING:
     from agents.prompts.format import (
@@ -61,17 +61,34 @@ def _load(path: str) -> Template:
     return Template((_ROOT / path).read_text(encoding="utf-8"))
 
 
-def render(task: Task, *, area: str = DEFAULT_AREA, **values: Any) -> list[dict[str, Any]]:
+class Prompt(list[dict[str, Any]]):
+    """A rendered prompt: its chat messages, and ``facts``, what fills each placeholder of its
+    file (text the model reads too). The client hands them, with the task, to a model that
+    answers from them (the offline model); no server gets them."""
+
+    def __init__(self, messages: list[dict[str, Any]], facts: dict[str, str]) -> None:
+        super().__init__(messages)
+        self.facts = facts
+
+
+def render(task: Task, *, area: str = DEFAULT_AREA, **values: Any) -> Prompt:
     """The chat messages for one call: the shared system prompt and the task's prompt.
 
     ``area`` is the template's description of its research area (``prompt.json``'s system).
     """
-    return [
+    file = _load(task.prompt)
+    used = {m.group("named") or m.group("braced") for m in file.pattern.finditer(file.template)}
+    return Prompt([
         {"role": "system", "content": _load("system.md").substitute(template_system=area).strip()},
-        {"role": "user", "content": _load(task.prompt).substitute(values).strip()},
-    ]
+        {"role": "user", "content": file.substitute(values).strip()},
+    ], facts={k: str(v) for k, v in values.items() if k in used})
 
 
 def fill(role: str, part: str, **values: Any) -> str:
     """A part of a prompt (``prompts/<role>/<part>.md``) filled in, for a ``$placeholder``."""
     return _load(f"{role}/{part}.md").substitute(values).strip()
+
+
+def source(task: Task) -> str:
+    """The task's prompt file as written (its ``$placeholders`` unfilled)."""
+    return _load(task.prompt).template

@@ -13,6 +13,7 @@ from agents.domain.ideas import Idea
 from agents.experiment.agent import run_idea
 from agents.experiment.notes import notes_markdown
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from agents.workflow.roles import baseline_stage, experimenter
 from tests.support import offline_context
@@ -41,7 +42,8 @@ def _primary(path: Path) -> float:
 def test_a_crash_is_fed_back_and_then_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     prompts: list[str] = []
 
-    def coder(prompt: str) -> str:
+    def coder(asked: Asked) -> str:
+        prompt = asked.prompt
         prompts.append(prompt)
         if "The last attempt at run 1 failed" not in prompt:  # a crash at run time
             return _edit("LEARNING_RATE = 0.2 * UNDEFINED_SCALE  # SGD step size", "typo")
@@ -95,7 +97,8 @@ def test_a_search_that_misses_shows_the_coder_the_nearest_lines(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     prompts: list[str] = []
 
-    def coder(prompt: str) -> str:
+    def coder(asked: Asked) -> str:
+        prompt = asked.prompt
         prompts.append(prompt)
         if len(prompts) == 1:
             return ("Run 1: LR\nexperiment.py\n<<<<<<< SEARCH\n"

@@ -19,6 +19,7 @@ from agents.domain.ideas import Idea
 from agents.experiment.figure_checks import FigureCheck, check_figures, read_png
 from agents.experiment.plotting import plot_idea
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from agents.workflow.roles import plotter
 from tests.support import offline_context
@@ -154,7 +155,8 @@ def test_a_figure_found_bad_is_drawn_again_with_its_problems(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     prompts: list[str] = []
 
-    def coder(prompt: str) -> str:
+    def coder(asked: Asked) -> str:
+        prompt = asked.prompt
         prompts.append(prompt)
         return ("plot.py\n<<<<<<< SEARCH\nopen('bars.png', 'wb').close()\n=======\n"
                 "png('bars.png', 320, 240)\n>>>>>>> REPLACE\n")

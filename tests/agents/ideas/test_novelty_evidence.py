@@ -15,6 +15,7 @@ from agents.ideas.novelty import NoveltyJudge, check_idea
 from agents.literature.registry import offline_source
 from agents.llm import LLMClient
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 
 IDEA = Idea(name="momentum_spirals", title="Momentum on spirals",
@@ -24,7 +25,8 @@ TASK = Task.NOVELTY_STEP
 
 
 def _judge(prompts: list[str], closest_after_repair: list[str]) -> Any:
-    def reply(prompt: str) -> dict[str, Any]:
+    def reply(asked: Asked) -> dict[str, Any]:
+        prompt = asked.prompt
         prompts.append(prompt)
         if "No search has been made yet." in prompt:
             return {"action": "search", "query": "momentum", "novel": False, "closest": [],
@@ -66,7 +68,8 @@ def test_a_paper_about_something_else_is_no_evidence(tmp_path: Path,
     related = source.search("momentum", 8)[0].title
     prompts: list[str] = []
 
-    def reply(prompt: str) -> dict[str, Any]:
+    def reply(asked: Asked) -> dict[str, Any]:
+        prompt = asked.prompt
         prompts.append(prompt)
         if "No search has been made yet." in prompt:
             return {"action": "search", "query": "machine translation momentum", "novel": False,

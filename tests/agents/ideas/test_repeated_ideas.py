@@ -16,6 +16,7 @@ import pytest
 from agents.domain import IdeasDropped, LLMInvalid
 from agents.ideas.ideation import ideate
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from agents.workflow.roles import ideator
 from tests.support import offline_context
@@ -32,8 +33,8 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replies: list[dict[str
          ) -> tuple[list[str], list[Any], int]:
     asked: list[str] = []
 
-    def propose(prompt: str) -> str:
-        asked.append(prompt)
+    def propose(question: Asked) -> str:
+        asked.append(question.prompt)
         return json.dumps(replies[min(len(asked), len(replies)) - 1])
 
     monkeypatch.setitem(offline_model.HANDLERS, TASK, propose)

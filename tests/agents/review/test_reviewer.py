@@ -13,6 +13,7 @@ from agents.domain.reviews import MetaReview, Review, ReviewOutcome
 from agents.errors import StructuredOutputError
 from agents.llm.client import LLMClient
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from agents.review.reviewer import review_text, with_figures
 
@@ -42,9 +43,10 @@ def test_each_review_is_reflected_on(tmp_path: Path, monkeypatch: pytest.MonkeyP
     seen: list[str] = []
     original = offline_model.HANDLERS[Task.REFLECT_REVIEW]
 
-    def reflect(prompt: str) -> Any:
+    def reflect(asked: Asked) -> Any:
+        prompt = asked.prompt
         seen.append(prompt)
-        return original(prompt)
+        return original(asked)
 
     monkeypatch.setitem(offline_model.HANDLERS, Task.REFLECT_REVIEW, reflect)
     png = tmp_path / "f.png"
@@ -70,9 +72,10 @@ def test_reviewers_have_distinct_personas_and_a_set_temperature(monkeypatch: pyt
     prompts: list[str] = []
     original = offline_model.HANDLERS[Task.REVIEW]
 
-    def review(prompt: str) -> Any:
+    def review(asked: Asked) -> Any:
+        prompt = asked.prompt
         prompts.append(prompt)
-        return original(prompt)
+        return original(asked)
 
     monkeypatch.setitem(offline_model.HANDLERS, Task.REVIEW, review)
     from agents.llm.backends import OFFLINE
@@ -98,9 +101,10 @@ def test_a_failed_reviewer_is_left_out_and_named(monkeypatch: pytest.MonkeyPatch
     original = offline_model.HANDLERS[Task.REVIEW]
     calls = {"n": 0}
 
-    def flaky(prompt: str) -> Any:
+    def flaky(asked: Asked) -> Any:
+        prompt = asked.prompt
         calls["n"] += 1
-        return "I refuse to fill in forms." if "You are reviewer 2." in prompt else original(prompt)
+        return "I refuse to fill in forms." if "You are reviewer 2." in prompt else original(asked)
 
     monkeypatch.setitem(offline_model.HANDLERS, Task.REVIEW, flaky)
     llm = LLMClient({}, default=ModelSettings(model="mock/aisci-offline"))

@@ -15,6 +15,7 @@ from agents.domain import SandboxRun
 from agents.jobs.runner import JobRunner
 from agents.llm.client import LLMClient
 from agents.offline_model import model as offline_model
+from agents.offline_model.reading import Asked
 from agents.prompts import Task
 from agents.run.folder import RunFolder
 from agents.scaffold.hints import hints
@@ -74,11 +75,13 @@ def test_a_repeated_fix_is_not_rerun_and_the_contract_hint_goes_back(
     fixes: list[str] = []
     temperatures: list[Any] = []
 
-    def draft(prompt: str) -> str:
+    def draft(asked: Asked) -> str:
+        prompt = asked.prompt
         drafts.append(prompt)
         return _reply(runs=len(drafts) > 1)
 
-    def fix(prompt: str) -> str:
+    def fix(asked: Asked) -> str:
+        prompt = asked.prompt
         fixes.append(prompt)
         return _reply(runs=False)  # shown its failed code, the model returns it unchanged
 
@@ -117,8 +120,8 @@ def test_an_attempt_with_no_usable_reply_is_failed_and_the_next_starts_afresh(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
 
-    def write(prompt: str) -> str:
-        asked.append(prompt)
+    def write(question: Asked) -> str:
+        asked.append(question.prompt)
         if len(asked) <= 3:  # the first question and both of its repairs: no --out_dir
             return _reply(runs=True).replace("--out_dir", "--output")
         return _reply(runs=True)
