@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,14 +39,18 @@ def marked(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture
-def marked_prompts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "prompts"
-    shutil.copytree(Path(prompts.__file__).parent, root, ignore=shutil.ignore_patterns("*.py"))
-    for md in root.rglob("*.md"):
+def mark_prompts(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, every prompt is rendered from a marked copy of the prompt files."""
+    shutil.copytree(Path(prompts.__file__).parent, folder, ignore=shutil.ignore_patterns("*.py"))
+    for md in folder.rglob("*.md"):
         md.write_text(marked(md.read_text(encoding="utf-8")), encoding="utf-8")
-    monkeypatch.setattr(prompts, "_ROOT", root)
+    monkeypatch.setattr(prompts, "_ROOT", folder)
     prompts._load.cache_clear()
+
+
+@pytest.fixture
+def marked_prompts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    mark_prompts(tmp_path / "prompts", monkeypatch)
     yield
     prompts._load.cache_clear()
 
@@ -56,7 +61,7 @@ def _run(runs: Path) -> dict[str, object]:
     run = only_run(runs)
     ideas = [{k: i[k] for k in ("name", "title", "experiment", "novelty_verdict", "selected")}
              for i in json.loads((run / "ideas.json").read_text())]
-    done = {"ideas": ideas}
+    done: dict[str, object] = {"ideas": ideas}
     for idea in (run / "ideas").iterdir():
         runs_json = json.loads((idea / "runs.json").read_text())
         done[f"{idea.name}/runs"] = [(r["index"], r["description"], r["verdict"])
@@ -81,12 +86,7 @@ def test_the_marker_is_in_every_sentence_and_the_facts_are_exact(marked_prompts:
 def test_an_offline_run_is_the_same_whatever_the_prompts_say(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     plain = _run(tmp_path / "plain")
-    root = tmp_path / "prompts"
-    shutil.copytree(Path(prompts.__file__).parent, root, ignore=shutil.ignore_patterns("*.py"))
-    for md in root.rglob("*.md"):
-        md.write_text(marked(md.read_text(encoding="utf-8")), encoding="utf-8")
-    monkeypatch.setattr(prompts, "_ROOT", root)
-    prompts._load.cache_clear()
+    mark_prompts(tmp_path / "prompts", monkeypatch)
     try:
         reworded = _run(tmp_path / "marked")
     finally:
