@@ -205,9 +205,11 @@ def disk_fill_stopped(sandbox: Sandbox, tmp: Path) -> Outcome:
         for i in range(256):  # 2 GB in 8 MB files, each under the file size limit
             with open(f"fill-{i:03d}.bin", "wb") as f:
                 f.write(chunk)
-            with open(os.open("progress.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644,
+            # written over in place, never truncated: a kill between a truncation and the
+            # write would leave it empty
+            with open(os.open("progress.txt", os.O_WRONLY | os.O_CREAT, 0o644,
                               dir_fd=top), "w") as f:
-                f.write(str((i + 1) * 8))
+                f.write(f"{(i + 1) * 8:06d}")
             time.sleep(0.02)
     """, limits=limits)
     progress = wd / "progress.txt"
