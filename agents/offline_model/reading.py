@@ -12,11 +12,10 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from string import Template
 from typing import Any
 
 _TASK = re.compile(r"^# Task: (.+?)\s*$", re.MULTILINE)
-_PLACEHOLDER = re.compile(
-    r"\$(?:(?P<escaped>\$)|(?P<name>[_a-z][_a-z0-9]*)|\{(?P<braced>[_a-z][_a-z0-9]*)\})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def _shape(text: str) -> re.Pattern[str]:
     match what it matched first). A rendered prompt is stripped, so where the file ends with a
     placeholder the space before it may be gone."""
     parts, seen, at = [], set(), 0
-    for found in _PLACEHOLDER.finditer(text):
+    for found in Template.pattern.finditer(text):  # the placeholders render() fills
         words = text[at:found.start()]
         last = found.end() == len(text)
         parts.append(re.escape(words.rstrip()) + r"\s*" if last and words[-1:].isspace()
@@ -57,7 +56,7 @@ def _shape(text: str) -> re.Pattern[str]:
         if found.group("escaped"):
             parts.append(re.escape("$"))
             continue
-        name = found.group("name") or found.group("braced")
+        name = found.group("named") or found.group("braced")
         parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
         seen.add(name)
     parts.append(re.escape(text[at:]))
