@@ -45,7 +45,8 @@ def plain_latex(text: str) -> str:
     out, last = [], 0
     for kept in _KEEP.finditer(text):
         out.append(_escape_bare(text[last:kept.start()], escape_amp))
-        out.append(kept.group(0))
+        out.append(_math(kept.group(0)) if kept.group(0).startswith(("$", "\\(", "\\[", "\\begin"))
+                   else kept.group(0))
         last = kept.end()
     out.append(_escape_bare(text[last:], escape_amp))
     return balanced_environments("".join(out))
@@ -87,6 +88,14 @@ def balanced_environments(text: str) -> str:
     body = "".join(out)
     closing = "".join(f"\n\\end{{{name}}}" for name in reversed(open_envs))
     return body.rstrip() + closing if closing else body
+
+
+def _math(text: str) -> str:
+    """Math as a model writes it, made to compile: a bare ``%`` there is a percent sign (as a
+    comment it would hide the rest of the line, the ``\\\\`` or ``\\end`` included), and a blank
+    line inside a display ends the paragraph before the display is complete."""
+    text = re.sub(r"(?<!\\)%", r"\\%", text)
+    return re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n", text)
 
 
 def _escape_bare(text: str, escape_amp: bool) -> str:

@@ -59,6 +59,10 @@ _NUMBER = re.compile(
     r"(?<![\w.\\])(?P<sign>[-+\u2212](?=[\d.,]))?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?:\s*(?:[eE](?P<exp>[-+]?\d+)|\\times\s*10\s*\^\s*\{?\s*(?P<exp2>[-+\u2212]?\d+)\s*\}?))?"
     r"(?P<pct>\s*\\%|\s*%| percent\b)?(?![\w]|\.\d)")
+#: A display (``align*``, ``equation`` ...): a removal takes out one of its lines, never a piece
+#: of it together with the prose around it.
+_DISPLAY = re.compile(r"\\begin\{(?P<env>equation|align|gather|multline|eqnarray)\*?\}"
+                      r"(?P<body>.*?)\\end\{(?P=env)\*?\}", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\$(])")
 
 
@@ -134,6 +138,10 @@ def units(latex: str) -> list[Unit]:
         rows = [r for r in rows if r and not r.startswith("\\end")]
         header = re.sub(r"^\\begin\{tabular\*?\}\{[^}]*\}", "", rows[0]) if rows else ""
         found += [Unit("row", row, context=header) for row in rows[1:]]
+        body = body[:m.start()] + " " * (m.end() - m.start()) + body[m.end():]
+    for m in list(_DISPLAY.finditer(body))[::-1]:  # each line of a display is a unit of its own
+        found += [Unit("sentence", line.strip()) for line in re.split(r"\\\\", m.group("body"))
+                  if line.strip()]
         body = body[:m.start()] + " " * (m.end() - m.start()) + body[m.end():]
     prose = re.sub(r"\\begin\{(?:figure|table)\*?\}.*?\\end\{(?:figure|table)\*?\}", " ", body,
                    flags=re.DOTALL)

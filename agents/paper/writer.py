@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 SECTION_MAX_TOKENS = {"Abstract": 384, "Introduction": 640, "Related Work": 512, "Background": 448,
                       "Method": 512, "Experimental Setup": 448, "Results": 640, "Conclusion": 384}
 FIX_ROUNDS = 2
+DROP_ROUNDS = 3
 MAX_PAPER_PROBLEMS = 2
 REMOVAL_PASSES = 3
 FAILED_SECTION = r"\emph{(This section could not be written: the writer model gave no usable answer.)}"
@@ -266,6 +267,22 @@ def remove_unit(text: str, unit: str) -> tuple[str, bool]:
     return (re.sub(r"[ \t]{2,}", " ", new).strip(), True) if count else (text, False)
 
 
+def without_broken_part(text: str, source: str, line_no: int) -> tuple[str, str] | None:
+    """``text`` (a section) without the paragraph that holds line ``line_no`` of the assembled
+    ``source`` (where TeX stopped; a blank line counts as the one before it), and that
+    paragraph; None when the line is not in ``text``."""
+    lines = source.splitlines()[:line_no]
+    line = next((x.strip() for x in reversed(lines) if x.strip()), "")
+    paragraphs = re.split(r"\n[ \t]*\n", text)
+    at = next((i for i, p in enumerate(paragraphs)
+               if line and any(x.strip() == line for x in p.splitlines())), None)
+    if at is None:
+        return None
+    part = paragraphs.pop(at)
+    kept = balanced_environments("\n\n".join(paragraphs)).strip()
+    return (kept or FAILED_SECTION), part
+
+
 async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
                       revision_notes: str = "") -> Paper:
     """The idea's paper (``paper/`` or ``paper_v<N>/``); failures are recorded, not raised."""
@@ -323,6 +340,19 @@ async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
         except LLMError:
             break
         sections[broken] = await writer.verified(broken, fixed, sections)
+        source = build()
+        compiled = await desk.tex.compile(paper_dir)
+    for _ in range(DROP_ROUNDS):  # what the model could not fix is taken out, and listed
+        if compiled.ok or compiled.error_line is None:
+            break
+        broken = section_at(source, compiled.error_line)
+        kept = without_broken_part(sections.get(broken or "", ""), source, compiled.error_line)
+        if broken is None or kept is None:
+            break
+        sections[broken], part = kept
+        first_line = compiled.log_excerpt.splitlines()[0] if compiled.log_excerpt else "no log"
+        writer.removed.append(f"{broken}: removed \"{' '.join(part.split())[:120]}\" "
+                              f"(it did not compile: {first_line[:120]})")
         source = build()
         compiled = await desk.tex.compile(paper_dir)
     pdf_text = (await desk.tex.pdf_text(compiled.pdf)) if compiled.ok and compiled.pdf else ""

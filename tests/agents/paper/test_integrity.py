@@ -92,6 +92,20 @@ def test_units_are_sentences_captions_and_rows() -> None:
     assert ("sentence", "First sentence.") in kinds and ("sentence", "Second one.") in kinds
 
 
+def test_a_display_line_is_a_unit_so_a_removal_takes_out_that_line_alone(
+        outcome: IdeaOutcome) -> None:
+    from agents.paper.writer import remove_unit
+
+    text = ("We train on three tasks.\n\\begin{align*}\n\\textbf{Split:} & \\text{all points} "
+            "\\\\\n\\textbf{Accuracy:} & \\text{0.5712 on moons} \\\\\n"
+            "\\textbf{Seeds:} & \\text{two}\n\\end{align*}\nNothing else changed.")
+    [problem] = check_numbers(text, fact_sheet(outcome))[1]
+    assert problem.unit == "\\textbf{Accuracy:} & \\text{0.5712 on moons}"
+    left, gone = remove_unit(text, problem.unit)
+    assert gone and "\\begin{align*}" in left and "\\textbf{Seeds:}" in left
+    assert "Nothing else changed." in left and check_numbers(left, fact_sheet(outcome))[1] == []
+
+
 def test_the_results_table_is_locked(outcome: IdeaOutcome) -> None:
     table = results_table(outcome)
     source = f"Text.\n\n{table}\n\nMore."

@@ -42,3 +42,12 @@ def test_environments_left_open_are_closed_and_stray_ends_dropped() -> None:
                                            "\n\\end{quote}\n\\end{itemize}")
     whole = "\\begin{itemize}\n\\item a\n\\end{itemize}\nDone."
     assert plain_latex(whole) == whole
+
+
+def test_a_display_a_model_wrote_compiles() -> None:
+    """From a CI run: a blank line inside ``align*`` ends the paragraph before the display is
+    complete, and a bare ``%`` there comments out the rest of the row."""
+    written = ("\\begin{align*}\n\\textbf{Split:} & \\text{95% of the points} \\\\\n\n"
+               "\\textbf{Seeds:} & \\text{two}\n\\end{align*}")
+    assert plain_latex(written) == ("\\begin{align*}\n\\textbf{Split:} & \\text{95\\% of the "
+                                    "points} \\\\\n\\textbf{Seeds:} & \\text{two}\n\\end{align*}")
