@@ -47,6 +47,14 @@ _WHY = re.compile(r"^\s*\**\s*why\s*\**\s*:\s*(?P<text>.+?)\s*$", re.IGNORECASE 
 _PATH = re.compile(r"[\w./-]+\.py")
 
 
+def _own_words(description: str) -> str:
+    """The description without a last sentence that leads into the code ("Change X to 4.
+    Replace the lines with:" is "Change X to 4."): a real model's line, kept, labelled every
+    table and paper sentence about the run."""
+    kept = re.sub(r"(?<=[.!?])\s+[^.!?]*:\s*$", "", description.strip())
+    return kept.rstrip(":").strip() or description.strip()
+
+
 class CodeEdit(BaseModel):
     """A search/replace block on one file of the code folder (empty search: the whole file)."""
 
@@ -96,7 +104,7 @@ def read_coder_reply(text: str, default_path: str = "experiment.py",
                         replace=_strip_fences(match.group("replace")))
         if not any(e.path == edit.path and e.search == edit.search for e in edits):
             edits.append(edit)  # a second block on the same text is an alternative: not taken
-    description = found.group("text") if found else _first_line(body)
+    description = _own_words(found.group("text") if found else _first_line(body))
     why = _WHY.search(body)
     reasoning = why.group("text")[:300] if why else ""
     copied = copied_line(description) or copied_line(reasoning)

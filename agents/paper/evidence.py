@@ -17,6 +17,7 @@ from agents.paper.facts import FactSheet
 from agents.paper.integrity import CI_WORDS, SPREAD_WORDS, _structural, plain
 from agents.paper.numbers import Number
 from agents.paper.reading import Clause, Quote
+from agents.paper.wording import DIFF_BEFORE, VALUE_STATED
 
 _LOWER = ("loss", "error", "time", "kl", "divergence", "wasserstein", "step", "perplexity", "mse",
           "mae", "rmse", "nll", "regret", "latency", "distance", "fid")
@@ -112,6 +113,12 @@ def tested(facts: Facts, run: int, group: str | None) -> list[Comparison]:
     return [c] if c is not None else []
 
 
+def _reached(q: Quote, clause: Clause) -> bool:
+    """The clause gives the number as what its run reached (and not as a change: "by")."""
+    before = clause.text[:max(0, q.start - clause.start)]
+    return bool(VALUE_STATED.search(before)) and not DIFF_BEFORE.search(before)
+
+
 def attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[str],
                 who: str) -> str | None:
     """Why a stated value is not the run's (and group's) the sentence ties it to, or None."""
@@ -123,11 +130,21 @@ def attribution(q: Quote, clause: Clause | None, facts: Facts, metrics: list[str
     kinds |= {"ci"} if any(w in said for w in CI_WORDS) else set()
     kinds |= {"sd", "se"} if any(w in said for w in (*SPREAD_WORDS, "±")) else set()
     kinds |= {"seed"} if "seed" in said else set()
+    reached = clause is not None and _reached(q, clause)
+    if reached:  # "reached a KL of x": x is the run's value, not its difference
+        kinds.discard("difference")
     mine = facts.values(q.run, search, metrics, kinds)
     if any(match(q.number, v) for v in mine):
         return None
     others = [(r, g, v) for r, g, v in facts.any_run_values(metrics) if match(q.number, v)]
     if not others:
+        difference = [g for g in search
+                      if any(match(q.number, v, signed=True)
+                             for v in facts.values(q.run, [g], metrics, {"difference"}))]
+        if reached and difference:
+            where = f" on {difference[0]}" if difference[0] else ""
+            return (f"{q.number.text} is the difference of {who} from the baseline{where}, "
+                    f"stated as a value it reached")
         every = facts.values(q.run, search, facts.sheet.metrics,
                              {"mean", "seed", "ci", "sd", "se", "difference"})
         if any(match(q.number, v) for v in every) or _structural(

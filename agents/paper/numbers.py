@@ -123,6 +123,21 @@ def without_locked_table(latex: str) -> str:
     return re.sub(re.escape(LOCK_BEGIN) + r".*?" + re.escape(LOCK_END), " ", latex, flags=re.DOTALL)
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a paragraph; a period inside parentheses ends none ("run 2 (change
+    X to 4. Keep Y) reached 0.91." is one sentence: cut there, its second half would name no
+    run)."""
+    out, start, depth, last = [], 0, 0, 0
+    for m in _SENTENCE_END.finditer(text):
+        depth += text.count("(", last, m.start()) - text.count(")", last, m.start())
+        last = m.start()
+        if depth <= 0:
+            out.append(text[start:m.start()])
+            start, depth = m.end(), 0
+    out.append(text[start:])
+    return [s for s in out if s.strip()]
+
+
 def units(latex: str) -> list[Unit]:
     """The sentences, captions and table rows of a LaTeX fragment (locked table left out)."""
     body = without_locked_table(latex)
@@ -147,5 +162,5 @@ def units(latex: str) -> list[Unit]:
                    flags=re.DOTALL)
     for paragraph in re.split(r"\n\s*\n", prose):
         text = " ".join(paragraph.split())
-        found += [Unit("sentence", s) for s in _SENTENCE_END.split(text) if s.strip()]
+        found += [Unit("sentence", s) for s in sentences(text)]
     return found

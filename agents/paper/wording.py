@@ -99,3 +99,6 @@ SIGNIFICANCE_TALK = re.compile(
 OVER_GROUPS = re.compile(
     r"\b(?:averaged?|on average|overall|mean over|across|over)\s+(?:all\s+)?(?:the\s+)?(?:\w+\s+)?"
     r"(?:groups|datasets|tasks|distributions|operations|optimi[sz]ers)\b|\bon average\b|\boverall\b")
+#: Words that give a number as what a run reached ("run 2 reached a KL of 0.03"): a value of the
+#: run, never its difference from the baseline.
+VALUE_STATED = re.compile(r"\b(?:reach|achiev|obtain|attain|scor|yield|record)\w*\b[^,;()]{0,60}$")

@@ -77,6 +77,15 @@ def test_a_reply_with_blocks_in_fences_and_prose_is_read() -> None:
                                     replace="LR = 0.3  # step")]
 
 
+def test_a_description_that_leads_into_the_code_keeps_only_the_change() -> None:
+    """The 1.5B model's line on 2d_diffusion; it labelled the run in every table and sentence."""
+    reply = read_coder_reply(
+        "Run 2: Change BETA_SCHEDULE from 'linear' to 'quadratic'. Replace the lines with:\n"
+        "experiment.py\n<<<<<<< SEARCH\nLR = 0.1  # step\n=======\nLR = 0.3  # step\n"
+        ">>>>>>> REPLACE")
+    assert reply.description == "Change BETA_SCHEDULE from 'linear' to 'quadratic'."
+
+
 def test_done_and_whole_files_are_understood() -> None:
     assert read_coder_reply("DONE").done
     assert read_coder_reply("**Done.**").done
