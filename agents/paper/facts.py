@@ -61,6 +61,12 @@ class FactSheet:
     setting_values: dict[str, set[float]] = field(default_factory=dict)
     #: what ran, in words (template description, data, code, idea, diffs): the names it uses
     vocabulary: str = ""
+    #: runs named by a word value of a setting ("the cosine schedule"): per run, (the value,
+    #: the words of the setting's name: "cosine" names the run only near "schedule")
+    named_values: dict[int, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)
+    #: each variant's primary metric on validation, mean over groups (every variant tried)
+    validation: dict[int, float] = field(default_factory=dict)
+    validation_metric: str = ""
 
     def of(self, kinds: set[str]) -> Iterator[Fact]:
         return (f for f in self.facts if f.kind in kinds)
@@ -172,7 +178,32 @@ def fact_sheet(outcome: IdeaOutcome, template_code: str = "", setup: str = "",
         from agents.paper.selection import selection_facts
 
         selection_facts(sheet, outcome.selection)
+    tried = outcome.selection.tried if outcome.selection is not None else []
+    described_runs = {**{t.node: t.description for t in tried},
+                      **{r.index: r.description for r in outcome.runs if r.index}}
+    sheet.named_values = named_values(described_runs, template_code)
     return sheet
+
+
+_SET_TO = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b[^.;]{0,60}?\bto\s+['\"]([A-Za-z][\w-]{2,30})['\"]")
+
+
+def named_values(descriptions: dict[int, str],
+                 template_code: str) -> dict[int, list[tuple[str, frozenset[str]]]]:
+    """The runs a word value names: a run whose description sets a setting to a quoted word
+    ("Change BETA_SCHEDULE from 'linear' to 'cosine'") is "the cosine ..." and the baseline is
+    "the linear ..." when the template's code sets it so."""
+    out: dict[int, list[tuple[str, frozenset[str]]]] = {}
+    for index, text in descriptions.items():
+        for name, value in _SET_TO.findall(text):
+            words = frozenset(w for w in _names(name) if " " not in w) or frozenset(_names(name))
+            out.setdefault(index, []).append((value.lower(), words))
+            base = re.search(rf"^\s*{re.escape(name)}\s*(?::[^=\n]*)?=\s*['\"]([\w-]+)['\"]",
+                             template_code, re.MULTILINE)
+            if base and base.group(1).lower() != value.lower() \
+                    and (base.group(1).lower(), words) not in out.get(0, []):
+                out.setdefault(0, []).append((base.group(1).lower(), words))
+    return out
 
 
 def _typed(sheet: FactSheet, run: ExperimentRun) -> None:

@@ -56,6 +56,12 @@ def run_mentions(text: str, sheet: FactSheet) -> list[Mention]:
             if alias and not alias.startswith("run"):
                 found += [Mention(s, e, index)
                           for s, e in _find(text, plain_text(alias).replace("_", " "))]
+    for index, values in sheet.named_values.items():  # "the cosine schedule"
+        for word, words in values:
+            for start, end in _find(text, word.replace("_", " ")):
+                near = re.split(r"[.;]\s", text[end:end + 40])[0]
+                if any(re.search(rf"\b{re.escape(w)}", near) for w in words):
+                    found.append(Mention(start, end, index))
     names = {name for settings in sheet.settings.values() for name in settings}
     for name in names:
         holders = [(index, settings[name]) for index, settings in sheet.settings.items()

@@ -56,6 +56,7 @@ from agents.paper.wording import (
     SIGNIFICANT,
     SPLIT,
     TIMES,
+    TRANSITIVE,
     UP,
     WORSE,
     plain_text,
@@ -87,6 +88,7 @@ class Clause:
     metrics: list[Mention] = field(default_factory=list)
     subject: list[int] = field(default_factory=list)
     against: int | None = None  # the run a comparison is made with ("than the baseline")
+    others: list[int] = field(default_factory=list)  # more of them ("outperforms both A and B")
     direction: Direction | None = None
     direction_at: int = -1
     significant: bool = False  # claims significance, not negated
@@ -248,6 +250,13 @@ def read(unit: Unit, sheet: FactSheet) -> Reading:
             if named:
                 clause.against = named[0]
                 break
+        verb = TRANSITIVE.search(body)  # "A outperforms both B and C": B and C are compared with
+        if clause.against is None and verb:
+            before = list(dict.fromkeys(int(m.key) for m in clause.runs if m.start < a + verb.start()))
+            after = [k for k in dict.fromkeys(int(m.key) for m in clause.runs
+                                              if m.start >= a + verb.end()) if k not in before]
+            if before and after:
+                own, clause.against, clause.others = before, after[0], after[1:]
         clause.subject = [k for k in own if k != clause.against] or (own if own else subject)
         if not own and clause.against is None:
             clause.against = against  # "...; the difference is 0.08": the comparison before

@@ -25,12 +25,16 @@ MAX_CHANGE = 70
 def selection_facts(sheet: FactSheet, sel: Selection) -> None:
     """What a paper may also say: each variant's validation value, and the counts of the
     selection (variants tried, variants that ran, comparisons corrected over)."""
+    sheet.validation_metric = sel.metric
     if sel.baseline is not None:
         sheet.facts.append(Fact(sel.baseline, 0, None, sel.metric, "primary"))
+        sheet.validation[0] = sel.baseline
     for row in sel.tried:
         if row.validation is None:
             continue
         sheet.facts.append(Fact(row.validation, row.node, None, sel.metric, "primary"))
+        sheet.validation[row.node] = row.validation
+        sheet.descriptions.setdefault(row.node, row.description)
         if sel.baseline is not None:
             sheet.facts.append(Fact(row.validation - sel.baseline, row.node, None, sel.metric,
                                     "difference"))

@@ -205,28 +205,44 @@ def _direction(clause: Clause, facts: Facts) -> str | None:
     if clause.direction is None or clause.negated or clause.against is None:
         return None
     metric = _direction_metric(clause, facts.sheet)
-    lower = lower_is_better(facts.sheet, metric)
     groups = _clause_groups(clause, clause.quotes)
     derived_groups = {g for q in clause.quotes if q.role == "derived" for g in q.groups}
     if groups == [None] and derived_groups:
         groups = [*sorted(derived_groups)]
-    for subject in clause.subject:
-        if subject == clause.against:
-            continue
-        for g in groups:
-            a, b = facts.mean(subject, g, metric), facts.mean(clause.against, g, metric)
-            if a is None or b is None:
+    for against in [clause.against, *clause.others]:
+        for subject in clause.subject:
+            if subject == against:
                 continue
-            diff = a - b
-            up = diff > 0
-            want = {"up": up, "down": diff < 0, "better": diff < 0 if lower else up,
-                    "worse": up if lower else diff < 0}[clause.direction]
-            if not want:
-                where = f" on {g}" if g else " (mean over groups)"
-                return (f"the wording says {clause.direction} but {metric} of "
-                        f"{who(subject, facts.sheet)} is {fmt(a)} against {fmt(b)} for "
-                        f"{who(clause.against, facts.sheet)}{where}")
+            for g in groups:
+                problem = _compared(clause, facts, subject, against, g, metric)
+                if problem:
+                    return problem
     return None
+
+
+def _compared(clause: Clause, facts: Facts, subject: int, against: int, g: str | None,
+              metric: str) -> str | None:
+    """Whether ``subject`` is as the clause says against ``against``; a variant evaluated
+    only on validation (an exploratory one) is compared there, over the groups."""
+    sheet = facts.sheet
+    a, b = facts.mean(subject, g, metric), facts.mean(against, g, metric)
+    where = f" on {g}" if g else " (mean over groups)"
+    if (a is None or b is None) and g is None and metric == sheet.primary_metric \
+            and subject in sheet.validation and against in sheet.validation:
+        metric, where = sheet.validation_metric, " (on validation, mean over groups)"
+        a, b = sheet.validation[subject], sheet.validation[against]
+    if a is None or b is None:
+        return None
+    lower = lower_is_better(sheet, metric) if metric != sheet.validation_metric \
+        else sheet.lower_is_better
+    diff = a - b
+    up = diff > 0
+    want = {"up": up, "down": diff < 0, "better": diff < 0 if lower else up,
+            "worse": up if lower else diff < 0}[clause.direction or "up"]
+    if want:
+        return None
+    return (f"the wording says {clause.direction} but {metric} of {who(subject, sheet)} is "
+            f"{fmt(a)} against {fmt(b)} for {who(against, sheet)}{where}")
 
 
 def _significance(clause: Clause, facts: Facts) -> str | None:

@@ -102,3 +102,6 @@ OVER_GROUPS = re.compile(
 #: Words that give a number as what a run reached ("run 2 reached a KL of 0.03"): a value of the
 #: run, never its difference from the baseline.
 VALUE_STATED = re.compile(r"\b(?:reach|achiev|obtain|attain|scor|yield|record)\w*\b[^,;()]{0,60}$")
+#: Comparison verbs whose object is what the subject is compared with ("A outperforms B").
+TRANSITIVE = re.compile(r"\b(?:outperform\w*|beats?|beating|surpass\w*|exceed\w*"
+                        r"|underperform\w*|trails?|trailing)\b")
