@@ -41,8 +41,16 @@ def what_ran(outcome: IdeaOutcome, template: Template, backend: str) -> list[str
     if template.data_source:
         lines.append(f"Data: {template.data_source}.")
     runs = ", ".join(f"run {r.index} ({r.description})" for r in ok) or "none"
-    lines.append(f"Variants: the baseline (the unmodified template) and {len(ok)} "
-                 f"run{'s' if len(ok) != 1 else ''} that completed: {runs}.")
+    sel = outcome.selection
+    if sel is not None and sel.n_tried:
+        tested = " on held-out test data" if sel.test_metric else ""
+        lines.append(f"Variants: the baseline (the unmodified template) and {sel.n_tried} "
+                     f"variant{'s' if sel.n_tried != 1 else ''} tried, {sel.n_ran} of which "
+                     f"completed (each is listed with its validation result); "
+                     f"reported{tested}: {runs}.")
+    else:
+        lines.append(f"Variants: the baseline (the unmodified template) and {len(ok)} "
+                     f"run{'s' if len(ok) != 1 else ''} that completed: {runs}.")
     if n > 1:
         lines.append(f"Seeds: every variant ran {n} times, with seeds "
                      f"{', '.join(map(str, seeds))}; results are means over the seeds, with 95% "
