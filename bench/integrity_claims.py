@@ -267,6 +267,24 @@ def p_unadjusted(p: Paper) -> Plant:
             form.format(g=g, r=p.name(run), pv=f"{c.p_adjusted:.3f}", m=tex(p.metric)))
 
 
+def difference_as_value(p: Paper) -> Plant:
+    """A run's difference from the baseline given as the value it reached (the 1.5B model's
+    "run 2 reached a test_kl_divergence of -0.01794")."""
+    pair = _comparison(p)
+    if pair is None:
+        return None
+    run, g = pair
+    diff, a = p.sheet.comparisons[(run, g)].difference, p.v(run, g)
+    if not differ(a, diff) or not differ(abs(diff), p.v(0, g)):
+        return None
+    form = p.rng.choice(["On {g}, {r} reached a {m} of {x}.", "{R} achieved {x} on {g}.",
+                         "On {g}, {r} obtains a {m} of {x}.", "{R} attained a {m} of {x} on {g}.",
+                         "On {g}, {r} scored {x} ({m})."])
+    def say(x: float) -> str:
+        return form.format(R=p.name(run, True), r=p.name(run), g=g, m=tex(p.metric), x=fmt(x))
+    return say(diff), say(a)
+
+
 def average_significance(p: Paper) -> Plant:
     runs = [r for r in {k[0] for k in p.sheet.comparisons}
             if not all(c.significant for (i, _), c in p.sheet.comparisons.items() if i == r)]
@@ -471,6 +489,7 @@ KINDS: dict[str, tuple[Callable[[Paper], Plant], bool]] = {  # kind: (plant, nee
     "significance by p < x": (significance_p, True),
     "p-value not the computed one": (p_unadjusted, True),
     "significant over groups": (average_significance, True),
+    "difference given as a value": (difference_as_value, True),
     "number in words": (number_in_words, False),
     "count of another noun": (count, False),
     "dataset/model/method not used": (name, False),

@@ -33,7 +33,7 @@ from agents.domain import Comparison
 from agents.paper.evidence import Facts, attribution, fmt, lower_is_better, match, tested, who
 from agents.paper.facts import FactSheet
 from agents.paper.integrity import NumberProblem, unit_key
-from agents.paper.numbers import Number, Unit, strip_comments, units
+from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
 from agents.paper.reading import Clause, Quote, Reading, read
 from agents.paper.table_rows import table_row
 from agents.paper.vocabulary import unknown_names
@@ -349,8 +349,39 @@ def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list
             problem = check(clause, facts)
             if problem:
                 found.append((kind, problem))
+    found += [("setting", m) for m in _settings_said(reading.text, sheet)]
     if section in NAME_SECTIONS or not section:
         found += [("name", m) for m in unknown_names(reading.unit.text, sheet.vocabulary)]
+    return found
+
+
+_SET_AS = r"\s*(?:=|:|\bof\b|\bto\b|\bset to\b|\bat\b)\s*\$?\s*"
+#: Words that make a setting something not (yet) run: a plan, a hope, future work.
+_NOT_RUN = re.compile(r"\b(?:could|would|might|may|should|will|future|plan\w*|propos\w*|hypothes\w*"
+                      r"|expect\w*|suggest\w*|recommend\w*|if|whether|unless|instead of|rather than"
+                      r"|default|typical\w*|common\w*|usual\w*|often|prior work|previous work)\b")
+
+
+def _settings_said(text: str, sheet: FactSheet) -> list[str]:
+    """A knob given a value in a sentence about what ran ("a run with NUM_TIMESTEPS = 50")
+    where no run, and not the template, had that value."""
+    found = []
+    for name in sorted(sheet.setting_names):
+        values = sheet.setting_values.get(name, set())
+        if not values:
+            continue
+        pattern = r"[ _-]".join(re.escape(w) for w in name.split())
+        for m in re.finditer(rf"(?<![a-z0-9_]){pattern}(?![a-z0-9_]){_SET_AS}", text):
+            spans = number_spans(text[m.end():m.end() + 24])
+            if not spans or spans[0][1] != 0:
+                continue
+            n = spans[0][0]
+            clause_start = max(text.rfind(x, 0, m.start()) for x in (";", ". ", ", while", ", but"))
+            if _NOT_RUN.search(text[max(clause_start, 0):m.start()]):
+                continue
+            if not any(abs(n.value - v) <= n.tolerance for v in values):
+                found.append(f"{n.text} is given as the {name} of what ran; what ran used "
+                             f"{', '.join(fmt(v) for v in sorted(values))}")
     return found
 
 
@@ -372,7 +403,7 @@ def beyond_numbers(findings: list[ClaimFinding],
     its unit (a count, a derived quantity or a p-value says more than "not a result")."""
     reported = {(unit_key(p.unit), p.number.replace("\\%", "%")) for p in numbers}
     return [f for f in findings
-            if f.kind != "attribution" or not any(
+            if f.kind not in ("attribution", "setting") or not any(
                 unit_key(f.unit) == unit and f.message.startswith(number + " ")
                 for unit, number in reported)]
 

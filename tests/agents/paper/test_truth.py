@@ -86,6 +86,8 @@ def _pair(sheet: FactSheet, kind: str) -> tuple[str, str]:
                                   "significantly higher than the baseline on moons.",
                                   "Run~1 (we set MOMENTUM to 0.9. Nothing else changed) is "
                                   "significantly higher than the baseline on moons."),
+        "setting_sentence": ("We also ran run~2 with a momentum of 0.7.",
+                             "We also ran run~2 with a momentum of 0.5."),
         "count": ("Every variant ran over 5 seeds.", "Every variant ran over 3 seeds."),
         "count_in_words": ("Every variant ran over five seeds.", "Every variant ran over three seeds."),
         "number_in_words": ("On circles, run~1 classifies ninety-one percent of the points "
@@ -144,7 +146,7 @@ def _pair(sheet: FactSheet, kind: str) -> tuple[str, str]:
 
 KINDS = ["attribution_group", "attribution_run", "attribution_described", "direction",
          "direction_lower_is_better", "significance", "significance_p", "p_value",
-         "difference_as_value", "period_in_parentheses", "average_significance", "count", "count_in_words", "number_in_words", "uncertainty",
+         "difference_as_value", "period_in_parentheses", "setting_sentence", "average_significance", "count", "count_in_words", "number_in_words", "uncertainty",
          "derived_label", "derived_relative", "derived_cross_row", "ratio_in_words", "name",
          "table_row", "table_cell", "table_star", "table_transposed", "table_setting", "hidden",
          "macro"]
@@ -163,6 +165,7 @@ def test_a_false_claim_is_caught_and_its_true_twin_passes(sheet: FactSheet, kind
     ("direction_lower_is_better", "direction"), ("significance", "significance"),
     ("significance_p", "p_value"), ("p_value", "p_value"), ("count", "count"),
     ("difference_as_value", "attribution"), ("period_in_parentheses", "significance"),
+    ("setting_sentence", "setting"),
     ("count_in_words", "count"), ("uncertainty", "uncertainty"), ("derived_label", "derived"),
     ("derived_relative", "derived"), ("derived_cross_row", "derived"),
     ("ratio_in_words", "derived"), ("name", "name"), ("table_row", "table_row"),
