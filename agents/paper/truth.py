@@ -6,6 +6,8 @@
   value of another run or group that happens to be in the sentence;
 - direction: "higher", "reduces", "improves", "outperforms" must agree with the sign of the
   difference between the runs compared (better and worse follow lower-is-better metrics);
+  "A outperforms B and C" compares A with each; a variant evaluated only on validation (an
+  exploratory one of a run with a held-out test) is compared there, over the groups;
 - significance: "significant", "statistically", a p-value below a threshold or a star only
   where the Holm-corrected test of that run, group and metric is significant; without a
   group the claim is about every group (the mean over groups was never tested); a stated
@@ -15,6 +17,8 @@
   must be that quantity;
 - derived quantities: a difference, percentage points, a relative change or a ratio must be
   computed from the same group of the runs compared, and be what its words call it;
+- settings: a knob given a value in a sentence about what ran ("a run with NUM_TIMESTEPS =
+  50") must have had that value in the template or in a run (plans and future work aside);
 - names: a dataset, model or method named in the Abstract, the Setup or the Results must be
   one the run used (``agents.paper.vocabulary``);
 - table rows: each row with results must name a run, each cell must be that run's value in
@@ -33,8 +37,9 @@ from agents.domain import Comparison
 from agents.paper.evidence import Facts, attribution, fmt, lower_is_better, match, tested, who
 from agents.paper.facts import FactSheet
 from agents.paper.integrity import NumberProblem, unit_key
-from agents.paper.numbers import Number, Unit, number_spans, strip_comments, units
+from agents.paper.numbers import Number, Unit, strip_comments, units
 from agents.paper.reading import Clause, Quote, Reading, read
+from agents.paper.settings_said import settings_said
 from agents.paper.table_rows import table_row
 from agents.paper.vocabulary import unknown_names
 
@@ -349,40 +354,12 @@ def check_reading(reading: Reading, sheet: FactSheet, section: str = "") -> list
             problem = check(clause, facts)
             if problem:
                 found.append((kind, problem))
-    found += [("setting", m) for m in _settings_said(reading.text, sheet)]
+    found += [("setting", m) for m in settings_said(reading.text, sheet)]
     if section in NAME_SECTIONS or not section:
         found += [("name", m) for m in unknown_names(reading.unit.text, sheet.vocabulary)]
     return found
 
 
-_SET_AS = r"\s*(?:=|:|\bof\b|\bto\b|\bset to\b|\bat\b)\s*\$?\s*"
-#: Words that make a setting something not (yet) run: a plan, a hope, future work.
-_NOT_RUN = re.compile(r"\b(?:could|would|might|may|should|will|future|plan\w*|propos\w*|hypothes\w*"
-                      r"|expect\w*|suggest\w*|recommend\w*|if|whether|unless|instead of|rather than"
-                      r"|default|typical\w*|common\w*|usual\w*|often|prior work|previous work)\b")
-
-
-def _settings_said(text: str, sheet: FactSheet) -> list[str]:
-    """A knob given a value in a sentence about what ran ("a run with NUM_TIMESTEPS = 50")
-    where no run, and not the template, had that value."""
-    found = []
-    for name in sorted(sheet.setting_names):
-        values = sheet.setting_values.get(name, set())
-        if not values:
-            continue
-        pattern = r"[ _-]".join(re.escape(w) for w in name.split())
-        for m in re.finditer(rf"(?<![a-z0-9_]){pattern}(?![a-z0-9_]){_SET_AS}", text):
-            spans = number_spans(text[m.end():m.end() + 24])
-            if not spans or spans[0][1] != 0:
-                continue
-            n = spans[0][0]
-            clause_start = max(text.rfind(x, 0, m.start()) for x in (";", ". ", ", while", ", but"))
-            if _NOT_RUN.search(text[max(clause_start, 0):m.start()]):
-                continue
-            if not any(abs(n.value - v) <= n.tolerance for v in values):
-                found.append(f"{n.text} is given as the {name} of what ran; what ran used "
-                             f"{', '.join(fmt(v) for v in sorted(values))}")
-    return found
 
 
 def check_truth(latex: str, sheet: FactSheet, authored: frozenset[str] = frozenset(), *,

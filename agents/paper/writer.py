@@ -16,7 +16,6 @@ author's own sentences are their claims (see ``IntegrityReport``).
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from agents.paper.draft import load_draft
 from agents.paper.facts import FactSheet, fact_sheet
 from agents.paper.integrity import authored_units, check_numbers, check_references, check_table
 from agents.paper.markup import balanced_environments
+from agents.paper.removal import FAILED_SECTION, remove_unit, without_broken_part
 from agents.paper.repeats import own_section
 from agents.paper.results_table import results_table
 from agents.paper.selection import add_selection
@@ -64,7 +64,6 @@ FIX_ROUNDS = 2
 DROP_ROUNDS = 3
 MAX_PAPER_PROBLEMS = 2
 REMOVAL_PASSES = 3
-FAILED_SECTION = r"\emph{(This section could not be written: the writer model gave no usable answer.)}"
 
 
 class PaperProblem(ReplyModel):
@@ -255,32 +254,6 @@ def room(name: str, text: str = "") -> int:
     """The tokens a reply with the ``name`` section may take: its share, or more for a longer
     text being revised (an author's draft; about 3 characters a token, and room to spare)."""
     return max(SECTION_MAX_TOKENS.get(name, 512), len(text) // 2)
-
-
-def remove_unit(text: str, unit: str) -> tuple[str, bool]:
-    """``text`` without ``unit`` (whitespace-insensitive), and whether it was found."""
-    words = unit.split()
-    if not words:
-        return text, False
-    pattern = r"\s*".join(re.escape(w) for w in words)
-    new, count = re.subn(pattern, "", text, count=1)
-    return (re.sub(r"[ \t]{2,}", " ", new).strip(), True) if count else (text, False)
-
-
-def without_broken_part(text: str, source: str, line_no: int) -> tuple[str, str] | None:
-    """``text`` (a section) without the paragraph that holds line ``line_no`` of the assembled
-    ``source`` (where TeX stopped; a blank line counts as the one before it), and that
-    paragraph; None when the line is not in ``text``."""
-    lines = source.splitlines()[:line_no]
-    line = next((x.strip() for x in reversed(lines) if x.strip()), "")
-    paragraphs = re.split(r"\n[ \t]*\n", text)
-    at = next((i for i, p in enumerate(paragraphs)
-               if line and any(x.strip() == line for x in p.splitlines())), None)
-    if at is None:
-        return None
-    part = paragraphs.pop(at)
-    kept = balanced_environments("\n\n".join(paragraphs)).strip()
-    return (kept or FAILED_SECTION), part
 
 
 async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,

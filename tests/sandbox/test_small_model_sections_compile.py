@@ -12,7 +12,7 @@ import pytest
 
 from agents.paper.assemble import SECTIONS, assemble, clean_section
 from agents.paper.markup import balanced_environments
-from agents.paper.writer import remove_unit
+from agents.paper.removal import remove_unit
 from sandbox.docker import DockerSandbox
 from sandbox.tex import latex_job
 

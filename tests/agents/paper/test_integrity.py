@@ -94,7 +94,7 @@ def test_units_are_sentences_captions_and_rows() -> None:
 
 def test_a_display_line_is_a_unit_so_a_removal_takes_out_that_line_alone(
         outcome: IdeaOutcome) -> None:
-    from agents.paper.writer import remove_unit
+    from agents.paper.removal import remove_unit
 
     text = ("We train on three tasks.\n\\begin{align*}\n\\textbf{Split:} & \\text{all points} "
             "\\\\\n\\textbf{Accuracy:} & \\text{0.5712 on moons} \\\\\n"
@@ -128,7 +128,7 @@ def test_unresolved_references_and_duplicates_are_reported() -> None:
 
 def test_a_long_failing_sentence_is_reported_whole_so_its_removal_leaves_nothing(
         outcome: IdeaOutcome) -> None:
-    from agents.paper.writer import remove_unit
+    from agents.paper.removal import remove_unit
 
     long = ("The runs on moons, circles and spirals, " * 12) + "reach an accuracy of 0.5712 there."
     text = f"The baseline is the reference. {long} Nothing else changed."
