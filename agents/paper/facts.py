@@ -72,6 +72,18 @@ class FactSheet:
         return (f for f in self.facts if f.kind in kinds)
 
 
+_SHARE = re.compile(r"acc|f1|precision|recall|auroc|\bauc|error_rate|fraction|share|percent")
+
+
+def percent_scale(metric: str, values: list[float]) -> float | None:
+    """What turns a difference of ``metric`` into percentage points: 100 for a share in [0, 1]
+    (an accuracy), 1 for one in [0, 100]; None for a metric that is no share (a loss, a KL
+    divergence), whose differences have no percentage points."""
+    if not _SHARE.search(metric.lower()) or not values or min(values) < 0:
+        return None
+    return 100.0 if max(values) <= 1 else 1.0 if max(values) <= 100 else None
+
+
 def _words(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("_", " ").lower()).strip()
 

@@ -146,7 +146,9 @@ def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
             value = float(raw)
         except ValueError:
             continue
-        decimals = len(raw.split(".")[1]) if "." in raw and "e" not in raw.lower() else 0
+        mantissa, _, exponent = raw.lower().partition("e")
+        decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        scale = 10.0 ** int(exponent) if exponent else 1.0  # 8.25e-06 is exact to 5e-09
         op = {"<=": "<", "≤": "<", ">=": ">", "≥": ">", "≈": "=", "~": "="}.get(
             m.group("op") or "=", m.group("op") or "=")
         after = ADJ_AFTER.match(text[m.end():])
@@ -157,7 +159,7 @@ def _p_quotes(text: str) -> list[tuple[Quote, int, int]]:
             adjusted = False
         elif re.search(r"adjusted|corrected|holm|after", said):
             adjusted = True
-        q = Quote(Number(text=raw, value=value, tolerance=0.5 * 10.0 ** -decimals + 1e-12,
+        q = Quote(Number(text=raw, value=value, tolerance=0.5 * 10.0 ** -decimals * scale + 1e-12,
                          percent=False), m.start("num"), role="p", op=op, adjusted=adjusted)
         out.append((q, m.start(), m.end()))
     return out

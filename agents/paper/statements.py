@@ -2,15 +2,17 @@
 
 The writer's context states, for each run against the baseline in each group (and over the
 groups) on the primary metric, the two values, the direction of the difference (higher or
-lower, better or worse), its size as a difference, in percentage points and as a relative
-change, and whether the corrected test calls it significant; then the true counts. A model
-that copies these sentences writes claims that the claim check (``agents.paper.truth``)
-accepts; one that rewords them is checked against the same facts.
+lower, better or worse), its size as a difference, in percentage points (for a metric that
+is a share, such as an accuracy) and as a relative change, and whether the corrected test
+calls it significant; then the true counts. A model that copies these sentences writes claims
+that the claim check (``agents.paper.truth``) accepts; one that rewords them is checked
+against the same facts.
 """
 
 from __future__ import annotations
 
 from agents.domain import ExperimentRun, IdeaOutcome
+from agents.paper.facts import percent_scale
 from agents.prompts import number
 
 
@@ -44,8 +46,10 @@ def comparison_sentence(run: ExperimentRun, base: ExperimentRun, group: str | No
     if diff == 0:
         return f"{where}, {_name(run)} and the baseline reach the same {metric}: {number(a)}."
     higher = diff > 0
-    size = f"{number(abs(diff))} ({number(abs(diff) * 100)} percentage points"
-    size += f", a relative change of {number(diff / abs(b) * 100)}%)" if b else ")"
+    scale = percent_scale(metric, [a, b])
+    parts = [f"{number(abs(diff) * scale)} percentage points"] if scale else []
+    parts += [f"a relative change of {number(diff / abs(b) * 100)}%"] if b else []
+    size = f"{number(abs(diff))}" + (f" ({', '.join(parts)})" if parts else "")
     way = "lower" if lower_is_better else "higher"
     return (f"{where}, {_name(run)} reaches a {metric} of {number(a)} against {number(b)} for "
             f"the baseline: {'higher' if higher else 'lower'} by {size}, where {way} is better; "

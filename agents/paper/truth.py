@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from agents.domain import Comparison
 from agents.paper.evidence import Facts, attribution, fmt, lower_is_better, match, tested, who
-from agents.paper.facts import FactSheet
+from agents.paper.facts import FactSheet, percent_scale
 from agents.paper.integrity import NumberProblem, unit_key
 from agents.paper.numbers import Number, Unit, strip_comments, units
 from agents.paper.reading import Clause, Quote, Reading, read
@@ -131,6 +131,11 @@ def _matches_derived(n: Number, values: list[float], label: str) -> bool:
 
 
 def _derived(q: Quote, clause: Clause, facts: Facts, metrics: list[str]) -> str | None:
+    if q.label == "pp" and not any(percent_scale(m, [s.mean for (_, _, sm), s in
+                                                     facts.sheet.stats.items() if sm == m])
+                                   for m in metrics):
+        return (f"{q.number.text} percentage points of {', '.join(metrics)}, which is not a "
+                f"share: its differences have no percentage points")
     if clause.subject and clause.against is not None and clause.subject[0] != clause.against:
         subject: int | None = clause.subject[0]  # "run 2 outperforms the baseline by 13%"
     else:

@@ -62,7 +62,7 @@ NOT_SIGNIFICANT = re.compile(
 P_VALUE = re.compile(
     r"(?P<adj>(?:holm[- ]?)?(?:adjusted|corrected|raw|unadjusted|uncorrected|nominal)\s+)?"
     r"\bp(?:[- ]?values?)?(?:_?\(?(?:adj|holm|corrected|raw)\)?)?\s*(?:of|is|was|were|:)?\s*"
-    r"(?P<op>=|<=|>=|<|>|≤|≥|≈|~)?\s*(?P<num>\d*\.\d+|\d+(?:[eE][-+]?\d+)?)(?:\s*times\s*10\^-?\d+)?")
+    r"(?P<op>=|<=|>=|<|>|≤|≥|≈|~)?\s*(?P<num>(?:\d*\.\d+|\d+)(?:[eE][-+]?\d+)?)(?:\s*times\s*10\^-?\d+)?")
 ADJ_AFTER = re.compile(r"^\s*,?\s*\(?(?:holm[- ]?)?(adjusted|corrected|raw|unadjusted|uncorrected"
                         r"|nominal|before correction|after correction|holm)")
 COUNT = re.compile(

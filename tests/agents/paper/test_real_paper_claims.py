@@ -29,6 +29,12 @@ LIES = {
     "Run 2 (Change BETA\\_SCHEDULE from 'linear' to 'quadratic'. Replace the lines with:) "
     "reached a test\\_kl\\_divergence of -0.01794, which is significantly lower by -0.01794 "
     "(1.794 percentage points) and where lower is better.": {"attribution", "significance"},
+    # from the same Results paragraph: percentage points of a KL divergence
+    "On circle, run 2 lowers the test\\_kl\\_divergence by 0.01794 (1.794 percentage points) "
+    "compared with the baseline.": {"derived"},
+    # a p-value in scientific notation was read as its mantissa (8.25 for 8.25e-06), with a
+    # tolerance of 0.5: any p with that mantissa passed, and the true one was "not computed"
+    "On gmm, run 2 differs from the baseline (Holm-corrected p = 8.25e-03).": {"p_value"},
     # the idea's optional run, written up as run: every run kept NUM_TIMESTEPS = 100
     "We also added a run with NUM\\_TIMESTEPS = 50 to see whether the best schedule depends on "
     "T.": {"setting"},
@@ -40,6 +46,8 @@ TRUE = [
     "baseline's 0.1281.",
     "The linear schedule is worse than the quadratic schedule on spiral.",
     "Every variant ran with NUM\\_TIMESTEPS = 100.",
+    "On gmm, run 2 differs from the baseline (Holm-corrected p = 8.25e-06).",
+    "On circle, run 2 lowers the test\\_kl\\_divergence by 0.01794 compared with the baseline.",
     "A future study could set NUM\\_TIMESTEPS to 50 to see whether the best schedule depends on T.",
     "The denoiser is an MLP with linear layers and a sinusoidal embedding; the cosine of the "
     "angle is not used.",

@@ -42,3 +42,21 @@ def test_with_one_seed_every_statement_says_untested() -> None:
     assert comparisons and all("not tested" in line for line in comparisons)
     for line in _lines(single):
         assert check_truth(line, sheet, section="Results") == [], line
+
+
+def test_percentage_points_only_for_a_metric_that_is_a_share(outcome: IdeaOutcome) -> None:
+    """The 1.5B model's 2d_diffusion paper copied "1.794 percentage points" of a KL difference
+    from these sentences; a KL divergence is no share, an accuracy is. Every statement of that
+    run still passes every check."""
+    from pathlib import Path
+
+    assert "percentage points" in statements(outcome)
+    path = (Path(__file__).resolve().parents[2] / "fixtures" / "real_runs"
+            / "2d_diffusion_schedules.outcome.json")
+    kl = IdeaOutcome.model_validate_json(path.read_text(encoding="utf-8"))
+    assert "percentage points" not in statements(kl)
+    assert "relative change" in statements(kl)
+    sheet = fact_sheet(kl)
+    for line in _lines(kl):
+        assert check_truth(line, sheet, section="Results") == [], line
+        assert check_numbers(line, sheet)[1] == [], line
