@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.domain.experiments import ExperimentRun, IdeaOutcome
 from agents.paper.claims import check_claims
-from agents.paper.facts import FactSheet, fact_sheet
+from agents.paper.facts import FactSheet, fact_sheet, percent_scale
 from agents.paper.integrity import check_numbers
 from agents.paper.truth import check_truth
 from agents.paper.typeset import hidden_text
@@ -388,7 +388,11 @@ def derived_label(p: Paper) -> Plant:
         return None
     verb = "raises" if a > b else "lowers"
     m = tex(p.metric)
-    if p.rng.random() < 0.5:  # percentage points called a relative change
+    # A metric that is no share (a KL divergence) has no percentage points: there only the
+    # relative change called percentage points is planted.
+    share = percent_scale(p.metric, [s.mean for (_, _, sm), s in p.sheet.stats.items()
+                                     if sm == p.metric]) is not None
+    if share and p.rng.random() < 0.5:  # percentage points called a relative change
         return (f"On {g}, {p.name(run)} {verb} {m} by {pp:.2f}\\% relative to the baseline.",
                 f"On {g}, {p.name(run)} {verb} {m} by {pp:.2f} percentage points relative to "
                 f"the baseline.")
