@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from agents.paper.numbers import DISPLAYS
 from agents.tex import latex_escape
 
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -28,7 +29,7 @@ _NAMES = ("ref", "eqref", "autoref", "cref", "label", "cite", "citep", "citet", 
 #: Math, and the arguments of commands whose argument is a name: left as they are.
 _KEEP = re.compile(
     r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]"
-    r"|\\begin\{(equation|align|gather|multline|eqnarray)\*?\}.*?\\end\{\1\*?\}"
+    rf"|\\begin\{{({DISPLAYS})\*?\}}.*?\\end\{{\1\*?\}}"
     r"|\\(?:" + "|".join(_NAMES) + r")\*?(?:\[[^\]]*\])?\{[^{}]*\}",
     re.DOTALL)
 _ENVIRONMENT = re.compile(r"\\(begin|end)\{([A-Za-z]+\*?)\}|\\(item)\b")

@@ -61,7 +61,9 @@ _NUMBER = re.compile(
     r"(?P<pct>\s*\\%|\s*%| percent\b)?(?![\w]|\.\d)")
 #: A display (``align*``, ``equation`` ...): a removal takes out one of its lines, never a piece
 #: of it together with the prose around it.
-_DISPLAY = re.compile(r"\\begin\{(?P<env>equation|align|gather|multline|eqnarray)\*?\}"
+#: The display environments (the cleaning of math in markup.py keeps them too).
+DISPLAYS = "equation|align|gather|multline|eqnarray"
+_DISPLAY = re.compile(rf"\\begin\{{(?P<env>{DISPLAYS})\*?\}}"
                       r"(?P<body>.*?)\\end\{(?P=env)\*?\}", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\$(])")
 

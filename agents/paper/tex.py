@@ -53,6 +53,11 @@ class CompileResult(BaseModel):
     log_excerpt: str = ""
     error_line: int | None = None
 
+    @property
+    def first_error(self) -> str:
+        """The log's first line (where TeX stopped), or "no log"."""
+        return self.log_excerpt.splitlines()[0] if self.log_excerpt else "no log"
+
 
 def tex_available() -> bool:
     """TeX on this machine (for ``--tex host`` only)."""

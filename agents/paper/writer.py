@@ -323,9 +323,8 @@ async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
         if broken is None or kept is None:
             break
         sections[broken], part = kept
-        first_line = compiled.log_excerpt.splitlines()[0] if compiled.log_excerpt else "no log"
         writer.removed.append(f"{broken}: removed \"{' '.join(part.split())[:120]}\" "
-                              f"(it did not compile: {first_line[:120]})")
+                              f"(it did not compile: {compiled.first_error[:120]})")
         source = build()
         compiled = await desk.tex.compile(paper_dir)
     pdf_text = (await desk.tex.pdf_text(compiled.pdf)) if compiled.ok and compiled.pdf else ""
@@ -341,8 +340,7 @@ async def write_paper(desk: PaperDesk, outcome: IdeaOutcome, version: int = 1,
         problems.append("the results table does not match the run files")
     compile_failure = ""
     if not compiled.ok:
-        first_line = compiled.log_excerpt.splitlines()[0] if compiled.log_excerpt else "no log"
-        compile_failure = f"compile failed: {first_line}"
+        compile_failure = f"compile failed: {compiled.first_error}"
         problems.append(compile_failure)
     desk.record(PaperWritten(idea=idea.name, version=version, compiled=compiled.ok,
                                pages=compiled.pages, problems=len(problems), integrity_ok=report.ok,
